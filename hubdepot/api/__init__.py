@@ -1,0 +1,55 @@
+"""GitHub's REST surface: the whole route table, built from each resource module's ROUTES.
+
+Every route under /repos/{owner}/{repo} is served under /repositories/{repository_id} too.
+"""
+
+from __future__ import annotations
+
+from starlette.routing import Route
+
+from hubdepot.api import (archives, assets, contents, downloads, graphql, releases, repos, uploads, users)
+
+REPO_PREFIX = "/repos/{owner}/{repo}"
+
+# (methods, path under /api/v3, handler)
+V3: list[tuple[tuple[str, ...], str, object]] = [
+    (("GET",), "/", users.root),
+    (("GET",), "/user", users.me),
+    (("GET",), "/user/repos", users.my_repos),
+    (("POST",), "/user/repos", repos.create_for_user),
+    (("GET",), "/users/{login}", users.user),
+    (("POST",), "/orgs/{org}/repos", repos.create_for_org),
+    (("GET",), REPO_PREFIX, repos.get),
+    (("PATCH",), REPO_PREFIX, repos.update),
+    (("DELETE",), REPO_PREFIX, repos.delete),
+    (("GET",), REPO_PREFIX + "/branches", repos.branches),
+    (("GET",), REPO_PREFIX + "/tags", repos.tags),
+    (("GET",), REPO_PREFIX + "/collaborators/{login}", repos.collaborator),
+    *contents.ROUTES,
+    *archives.ROUTES,
+    *releases.ROUTES,
+    *assets.ROUTES,
+    *downloads.ROUTES,
+]
+
+
+def _by_id(path: str) -> str | None:
+    if path == REPO_PREFIX or path.startswith(REPO_PREFIX + "/"):
+        return "/repositories/{repository_id:int}" + path[len(REPO_PREFIX):]
+    return None
+
+
+def routes() -> list[Route]:
+    out: list[Route] = []
+    for methods, path, handler in V3:
+        out.append(Route("/api/v3" + path, handler, methods=list(methods)))
+        alias = _by_id(path)
+        if alias:
+            out.append(Route("/api/v3" + alias, handler, methods=list(methods)))
+    for methods, path, handler in uploads.ROUTES:
+        out.append(Route("/api/uploads" + path, handler, methods=list(methods)))
+        alias = _by_id(path)
+        if alias:
+            out.append(Route("/api/uploads" + alias, handler, methods=list(methods)))
+    out.extend(Route("/api/graphql" + path, handler, methods=list(methods)) for methods, path, handler in graphql.ROUTES)
+    return out

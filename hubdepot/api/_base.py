@@ -1,0 +1,134 @@
+"""What every handler shares: the parsed request (Req), the endpoint wrapper, JSON responses."""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import hashlib
+from collections.abc import Callable
+
+import orjson
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+
+from hubdepot import errors
+from hubdepot.api._media import Media, negotiate
+from hubdepot.api._pagination import Page, link_header, page_of
+from hubdepot.services import Actor, Hub
+from hubdepot.services import repos as repo_service
+
+JSON_TYPE = "application/json; charset=utf-8"
+_BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+@dataclasses.dataclass
+class Req:
+    request: Request
+    hub: Hub
+    actor: Actor | None
+    params: dict
+    body: bytes
+    media: Media
+
+    @property
+    def query(self):
+        return self.request.query_params
+
+    @property
+    def method(self) -> str:
+        return self.request.method
+
+    @property
+    def api_version(self) -> str:
+        return self.request.scope.get("hubdepot.api_version", "2022-11-28")
+
+    def json(self) -> dict:
+        """The body as a JSON object; {} when empty. GitHub's 400s for anything else."""
+        if not self.body.strip():
+            return {}
+        try:
+            data = orjson.loads(self.body)
+        except orjson.JSONDecodeError:
+            raise errors.BadRequest("Problems parsing JSON") from None
+        if not isinstance(data, dict):
+            raise errors.BadRequest("Body should be a JSON object")
+        return data
+
+    def repo(self, level: str = "pull") -> repo_service.RepoAccess:
+        """The repository named by the path ({owner}/{repo} or {repository_id}), at `level` or more."""
+        if "repository_id" in self.params:
+            access = repo_service.find_by_id(self.hub, self.actor, self.params["repository_id"])
+        else:
+            access = repo_service.find(self.hub, self.actor, self.params["owner"], self.params["repo"])
+        self.request.scope["hubdepot.repo_id"] = access.id
+        repo_service.require(access, self.actor, level)
+        return access
+
+    def need_actor(self) -> Actor:
+        if self.actor is None:
+            raise errors.Unauthenticated()
+        return self.actor
+
+    def page(self) -> Page:
+        return page_of(self.query)
+
+    def self_url(self) -> str:
+        """This request's URL on the public origin, with /repos/{o}/{r} as /repositories/{id}."""
+        path = self.request.url.path
+        repo_id = self.request.scope.get("hubdepot.repo_id")
+        if repo_id is not None and "repository_id" not in self.params:
+            prefix = f"/api/v3/repos/{self.params['owner']}/{self.params['repo']}"
+            if path.lower().startswith(prefix.lower()):
+                path = f"/api/v3/repositories/{repo_id}" + path[len(prefix):]
+        return self.hub.urls.public + path
+
+
+def endpoint(docs: str) -> Callable:
+    """Wrap a sync handler `fn(req) -> Response`: read the body, run it in the thread pool."""
+
+    def wrap(fn: Callable[[Req], Response]) -> Callable:
+        @functools.wraps(fn)
+        async def handler(request: Request) -> Response:
+            request.scope["hubdepot.docs"] = docs
+            body = await request.body() if request.method in _BODY_METHODS else b""
+            req = Req(request, request.app.state.hub, request.scope.get("hubdepot.actor"),
+                      dict(request.path_params), body, negotiate(request.headers.get("accept")))
+            return await run_in_threadpool(fn, req)
+
+        handler.docs = docs
+        return handler
+
+    return wrap
+
+
+def etag_of(data: bytes) -> str:
+    return '"' + hashlib.sha256(data).hexdigest() + '"'
+
+
+def not_modified(req: Req, etag: str) -> bool:
+    header = req.request.headers.get("if-none-match")
+    if not header or req.method not in ("GET", "HEAD"):
+        return False
+    tags = {t.strip().removeprefix("W/") for t in header.split(",")}
+    return etag in tags or "*" in tags
+
+
+def json_response(req: Req, body, status: int = 200, headers: dict | None = None, etag: str | None = None) -> Response:
+    data = orjson.dumps(body)
+    headers = dict(headers or {})
+    if status == 200 and req.method in ("GET", "HEAD"):
+        headers["etag"] = etag or etag_of(data)
+        if not_modified(req, headers["etag"]):
+            req.request.scope["hubdepot.not_modified"] = True
+            return Response(status_code=304, headers=headers)
+    return Response(data, status_code=status, headers=headers, media_type=JSON_TYPE)
+
+
+def paged_response(req: Req, items: list, total: int, page: Page) -> Response:
+    link = link_header(req.self_url().split("?")[0], req.query, page, total)
+    return json_response(req, items, headers={"link": link} if link else None)
+
+
+def no_content() -> Response:
+    return Response(status_code=204)

@@ -1,0 +1,3 @@
+"""archives routes."""
+
+ROUTES: list = []

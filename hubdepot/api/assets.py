@@ -1,0 +1,3 @@
+"""assets routes."""
+
+ROUTES: list = []

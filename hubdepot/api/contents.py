@@ -1,0 +1,3 @@
+"""contents routes."""
+
+ROUTES: list = []

@@ -1,0 +1,3 @@
+"""downloads routes."""
+
+ROUTES: list = []

@@ -1,0 +1,3 @@
+"""graphql routes."""
+
+ROUTES: list = []

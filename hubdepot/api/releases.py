@@ -1,0 +1,3 @@
+"""releases routes."""
+
+ROUTES: list = []

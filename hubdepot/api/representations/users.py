@@ -1,0 +1,65 @@
+"""simple-user, public-user, private-user."""
+
+from __future__ import annotations
+
+from hubdepot.api.representations import iso
+from hubdepot.urls import Urls, node_id
+
+
+def simple_user(urls: Urls, account) -> dict:
+    login = account.login
+    api = urls.user(login)
+    return {
+        "login": login,
+        "id": account.id,
+        "node_id": node_id("Organization" if account.type == "Organization" else "User", account.id),
+        "avatar_url": urls.avatar(account.id),
+        "gravatar_id": "",
+        "url": api,
+        "html_url": urls.user_html(login),
+        "followers_url": f"{api}/followers",
+        "following_url": f"{api}/following{{/other_user}}",
+        "gists_url": f"{api}/gists{{/gist_id}}",
+        "starred_url": f"{api}/starred{{/owner}}{{/repo}}",
+        "subscriptions_url": f"{api}/subscriptions",
+        "organizations_url": f"{api}/orgs",
+        "repos_url": f"{api}/repos",
+        "events_url": f"{api}/events{{/privacy}}",
+        "received_events_url": f"{api}/received_events",
+        "type": account.type,
+        "user_view_type": "public",
+        "site_admin": bool(account.site_admin),
+    }
+
+
+def public_user(urls: Urls, account, public_repos: int = 0) -> dict:
+    return simple_user(urls, account) | {
+        "name": account.name,
+        "company": None,
+        "blog": "",
+        "location": None,
+        "email": account.email,
+        "hireable": None,
+        "bio": None,
+        "twitter_username": None,
+        "public_repos": public_repos,
+        "public_gists": 0,
+        "followers": 0,
+        "following": 0,
+        "created_at": iso(account.created_at),
+        "updated_at": iso(account.updated_at),
+    }
+
+
+def private_user(urls: Urls, account, public_repos: int = 0, private_repos: int = 0) -> dict:
+    return public_user(urls, account, public_repos) | {
+        "user_view_type": "private",
+        "notification_email": account.email,
+        "private_gists": 0,
+        "total_private_repos": private_repos,
+        "owned_private_repos": private_repos,
+        "disk_usage": 0,
+        "collaborators": 0,
+        "two_factor_authentication": False,
+        "plan": {"name": "enterprise", "space": 976562499, "collaborators": 0, "private_repos": 9999},
+    }

@@ -1,0 +1,3 @@
+"""uploads routes."""
+
+ROUTES: list = []

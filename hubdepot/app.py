@@ -1,0 +1,68 @@
+"""create_app(settings): the one composition root. Nothing happens at import time."""
+
+from __future__ import annotations
+
+import os
+import secrets
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from hubdepot import api, errors, web
+from hubdepot.api._errors import error_response_parts
+from hubdepot.api._middleware import ApiMiddleware
+from hubdepot.config import Settings
+from hubdepot.db.session import Database
+from hubdepot.services import Hub
+from hubdepot.services.ratelimit import RateLimiter
+from hubdepot.services.signing import Signer
+from hubdepot.storage import open_storage
+from hubdepot.urls import Urls
+
+
+def secret_key(settings: Settings) -> bytes:
+    """The URL-signing key: from settings, else a random one kept (mode 0600) in the data dir."""
+    if settings.secret_key:
+        return settings.secret_key.encode()
+    path = settings.data_dir / "secret.key"
+    if not path.exists():
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_hex(32))
+    return path.read_text().strip().encode()
+
+
+def create_hub(settings: Settings) -> Hub:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return Hub(settings=settings, db=Database(settings.database), storage=open_storage(settings),
+               urls=Urls(settings.public), signer=Signer(secret_key(settings)))
+
+
+async def _error(request: Request, exc: Exception) -> Response:
+    if isinstance(exc, HTTPException):
+        exc = errors.NotFound() if exc.status_code in (404, 405) else errors.BadRequest(exc.detail)
+    status, body, headers = error_response_parts(exc, request.scope.get("hubdepot.docs"))
+    return Response(body, status_code=status, headers=headers, media_type="application/json; charset=utf-8")
+
+
+def create_app(settings: Settings | None = None, hub: Hub | None = None) -> Starlette:
+    hub = hub or create_hub(settings or Settings.load())
+    app = Starlette(
+        routes=api.routes() + [Route(path, h, methods=list(m)) for m, path, h in web.ROUTES],
+        exception_handlers={Exception: _error, HTTPException: _error, errors.HubdepotError: _error},
+    )
+    app.state.hub = hub
+    app.add_middleware(ApiMiddleware, hub=hub, limiter=RateLimiter(hub.settings.rate_limit_window))
+    return app
+
+
+def app_from_env() -> Starlette:
+    """Entry point for the ASGI server's worker processes (granian --factory)."""
+    return create_app(Settings.load())
+
+
+

@@ -1,0 +1,22 @@
+"""The `hubdepot` command. stdout carries only what a script needs; messages go to stderr."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from hubdepot.cli import admin, serve
+
+
+@click.group()
+def main() -> None:
+    """hubdepot: a self-hosted GitHub-compatible server for repository files and releases."""
+
+
+for command in (serve.serve, admin.user, admin.org, admin.token, admin.repo, admin.db, admin.storage, admin.fsck):
+    main.add_command(command)
+
+
+def run() -> None:  # pragma: no cover
+    sys.exit(main())

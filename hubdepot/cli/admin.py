@@ -1,0 +1,190 @@
+"""Administration commands: users, organisations, tokens, repositories, database, storage."""
+
+from __future__ import annotations
+
+import click
+
+from hubdepot.cli.common import data_options, friendly, hub_from
+from hubdepot.services import SYSTEM, Actor, accounts
+from hubdepot.services import repos as repo_service
+
+
+@click.group()
+def user() -> None:
+    """Manage users."""
+
+
+@user.command("create")
+@click.argument("login")
+@click.option("--admin", is_flag=True, help="Site administrator")
+@click.option("--email", default=None)
+@click.option("--name", default=None)
+@data_options
+@friendly
+def user_create(login, admin, email, name, data_dir, database_url):
+    hub = hub_from(data_dir, database_url)
+    row = accounts.create_account(hub, login, "User", name=name, email=email, site_admin=admin)
+    click.echo(row.login)
+
+
+@click.group()
+def org() -> None:
+    """Manage organisations."""
+
+
+@org.command("create")
+@click.argument("login")
+@data_options
+@friendly
+def org_create(login, data_dir, database_url):
+    hub = hub_from(data_dir, database_url)
+    click.echo(accounts.create_account(hub, login, "Organization").login)
+
+
+@org.command("add-member")
+@click.argument("org_login")
+@click.argument("login")
+@click.option("--role", type=click.Choice(["member", "admin"]), default="member")
+@data_options
+@friendly
+def org_add_member(org_login, login, role, data_dir, database_url):
+    accounts.add_member(hub_from(data_dir, database_url), org_login, login, role)
+
+
+@click.group()
+def token() -> None:
+    """Manage personal access tokens."""
+
+
+@token.command("create")
+@click.argument("login")
+@click.option("--scopes", default=",".join(accounts.DEFAULT_SCOPES), help="Comma-separated scopes")
+@click.option("--note", default=None)
+@data_options
+@friendly
+def token_create(login, scopes, note, data_dir, database_url):
+    scopes = tuple(s.strip() for s in scopes.split(",") if s.strip())
+    click.echo(accounts.create_token(hub_from(data_dir, database_url), login, scopes, note))
+
+
+@token.command("revoke")
+@click.argument("token_value", metavar="TOKEN")
+@data_options
+@friendly
+def token_revoke(token_value, data_dir, database_url):
+    if not accounts.revoke_token(hub_from(data_dir, database_url), token_value):
+        raise click.ClickException("no such token")
+
+
+@click.group()
+def repo() -> None:
+    """Manage repositories."""
+
+
+@repo.command("create")
+@click.argument("full_name", metavar="OWNER/NAME")
+@click.option("--private", is_flag=True)
+@click.option("--description", default=None)
+@click.option("--default-branch", default="main")
+@click.option("--auto-init", is_flag=True, help="Commit a README.md on the default branch")
+@data_options
+@friendly
+def repo_create(full_name, private, description, default_branch, auto_init, data_dir, database_url):
+    hub = hub_from(data_dir, database_url)
+    owner_login, _, name = full_name.partition("/")
+    owner = accounts.by_login(hub, owner_login)
+    is_org = owner.type == "Organization"
+    actor = SYSTEM if is_org else Actor(account=owner, scopes=accounts.DEFAULT_SCOPES, token_id=0)
+    access = repo_service.create(hub, actor, owner_login if is_org else None, name,
+                                 description=description, private=private, default_branch=default_branch,
+                                 auto_init=auto_init)
+    click.echo(access.full_name)
+
+
+@repo.command("add-collaborator")
+@click.argument("full_name", metavar="OWNER/NAME")
+@click.argument("login")
+@click.option("--permission", type=click.Choice(["pull", "push", "admin"]), default="push")
+@data_options
+@friendly
+def repo_add_collaborator(full_name, login, permission, data_dir, database_url):
+    hub = hub_from(data_dir, database_url)
+    owner_login, _, name = full_name.partition("/")
+    access = repo_service.find(hub, SYSTEM, owner_login, name)
+    repo_service.add_collaborator(hub, access, login, permission)
+
+
+@click.group()
+def db() -> None:
+    """Database schema migrations."""
+
+
+def _plain_hub(data_dir, database_url):
+    from hubdepot.app import create_hub
+    from hubdepot.cli.common import settings_from
+
+    return create_hub(settings_from(data_dir=data_dir, database_url=database_url))
+
+
+@db.command("upgrade")
+@click.argument("revision", default="head")
+@data_options
+def db_upgrade(revision, data_dir, database_url):
+    from hubdepot.db import migrate
+
+    migrate.upgrade(_plain_hub(data_dir, database_url).db, revision)
+
+
+@db.command("current")
+@data_options
+def db_current(data_dir, database_url):
+    from hubdepot.db import migrate
+
+    click.echo(migrate.current(_plain_hub(data_dir, database_url).db) or "")
+
+
+@db.command("check")
+@data_options
+def db_check(data_dir, database_url):
+    """Exit 1 unless the database is at the head revision and matches the schema."""
+    from hubdepot.db import migrate
+
+    hub = _plain_hub(data_dir, database_url)
+    current, heads = migrate.current(hub.db), migrate.heads()
+    if current not in heads:
+        raise click.ClickException(f"database at {current}, head is {', '.join(heads)}: run `hubdepot db upgrade`")
+    diff = migrate.drift(hub.db)
+    if diff:
+        raise click.ClickException(f"schema drift: {diff}")
+    click.echo(current)
+
+
+@click.group()
+def storage() -> None:
+    """Blob storage maintenance."""
+
+
+@storage.command("gc")
+@click.option("--grace", default=3600, help="Keep unreferenced blobs younger than this many seconds")
+@data_options
+def storage_gc(grace, data_dir, database_url):
+    """Remove blobs that no asset or download references."""
+    from hubdepot.services import blobs
+
+    removed = blobs.gc(hub_from(data_dir, database_url), grace_seconds=grace)
+    click.echo(removed)
+
+
+@click.command()
+@data_options
+def fsck(data_dir, database_url):
+    """Check rows against blobs against git refs; exit 1 when something is wrong."""
+    from hubdepot.services import fsck as fsck_service
+
+    problems = fsck_service.check(hub_from(data_dir, database_url))
+    for line in problems:
+        click.echo(line)
+    if problems:
+        raise SystemExit(1)
+
+

@@ -1,0 +1,111 @@
+"""`hubdepot serve`: migrate, make sure an admin exists, then run granian."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from hubdepot.cli.common import settings_from
+from hubdepot.config import Settings, to_env
+
+
+@click.command()
+@click.option("--host", default=None, help="Address to listen on (default 127.0.0.1)")
+@click.option("--port", type=int, default=None, help="Port (default 8000)")
+@click.option("--data-dir", type=click.Path(), default=None, help="Data directory (default ./hubdepot-data)")
+@click.option("--database-url", default=None, help="sqlite:///path or postgresql://...")
+@click.option("--public-url", default=None, help="Origin clients reach us at (default from host and port)")
+@click.option("--tls-cert", default=None, help="PEM certificate chain (serves https)")
+@click.option("--tls-key", default=None, help="PEM private key")
+@click.option("--workers", type=int, default=None, help="Worker processes")
+@click.option("--storage", default=None, help="Blob storage: empty for the data dir, or s3://bucket/prefix")
+def serve(**options) -> None:
+    """Run the server (REST at /api/v3, uploads at /api/uploads, GraphQL at /api/graphql)."""
+    settings = settings_from(**options)
+    from hubdepot.app import create_hub
+    from hubdepot.db import migrate
+
+    hub = create_hub(settings)
+    try:
+        migrate.upgrade(hub.db)
+    except Exception as exc:  # the database is unreachable or broken: one line, not a traceback
+        raise click.ClickException(f"cannot migrate the database at {settings.database}: {exc}") from None
+    _first_start(hub)
+    hub.db.dispose()
+    _run(settings)
+
+
+def _first_start(hub) -> None:
+    """On first start: user `admin` and one token, saved with mode 0600 in the data dir."""
+    from hubdepot import errors
+    from hubdepot.services import accounts
+
+    path = hub.settings.data_dir / "admin-token"
+    try:
+        accounts.by_login(hub, "admin")
+        if path.exists():
+            click.echo(f"admin token: {path}", err=True)
+        return
+    except errors.NotFound:
+        pass
+    accounts.create_account(hub, "admin", "User", name="Administrator", site_admin=True)
+    token = accounts.create_token(hub, "admin", note="created on first start")
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(token + "\n")
+    api = f"{hub.settings.public}/api/v3"
+    click.echo(f"""
+hubdepot: created user 'admin' with this token (also saved in {path}):
+
+    {token}
+
+PyGithub:
+    from github import Github, Auth
+    gh = Github(base_url="{api}", auth=Auth.Token("{token}"))
+gh (needs https: start with --tls-cert/--tls-key):
+    GH_HOST={hub.settings.public.split('://', 1)[1]} GH_ENTERPRISE_TOKEN={token} gh release list -R {hub.settings.public.split('://', 1)[1]}/OWNER/REPO
+curl:
+    curl -H "Authorization: token {token}" {api}/user
+""")
+
+
+def _tls_key(settings: Settings) -> str:
+    """granian wants PKCS#8; convert other PEM keys into the data dir."""
+    data = Path(settings.tls_key).read_bytes()
+    if b"BEGIN PRIVATE KEY" in data:
+        return settings.tls_key
+    from cryptography.hazmat.primitives import serialization
+
+    key = serialization.load_pem_private_key(data, password=None)
+    out = settings.data_dir / "tls-key.pkcs8.pem"
+    fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                  serialization.NoEncryption()))
+    return str(out)
+
+
+def _run(settings: Settings) -> None:
+    from granian import Granian
+    from granian.constants import Interfaces
+
+    os.environ.update(to_env(settings))
+    tls = {}
+    if settings.tls_cert:
+        tls = {"ssl_cert": Path(settings.tls_cert), "ssl_key": Path(_tls_key(settings))}
+    click.echo(f"hubdepot: serving {settings.public} (data in {settings.data_dir.resolve()})", err=True)
+    sys.stderr.flush()
+    Granian(
+        "hubdepot.app:app_from_env",
+        factory=True,
+        address=settings.host,
+        port=int(settings.port),
+        interface=Interfaces.ASGI,
+        workers=int(settings.workers),
+        log_level=settings.log_level,
+        log_access=False,
+        **tls,
+    ).serve()

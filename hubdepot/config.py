@@ -1,0 +1,151 @@
+"""Settings: typed, frozen, read from HUBDEPOT_* environment variables and CLI overrides.
+
+This module is the only reader of os.environ in hubdepot.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from pathlib import Path
+
+
+class SettingsError(ValueError):
+    """A setting has a value hubdepot cannot use; the message is one line for the user."""
+
+
+_SIZE_UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4}
+
+
+def parse_size(text: str) -> int:
+    """'2G', '512m', '1048576' -> bytes."""
+    raw = text.strip().lower().removesuffix("b").removesuffix("i")
+    unit = raw[-1:] if raw[-1:] in _SIZE_UNITS and not raw[-1:].isdigit() else ""
+    number = raw[: len(raw) - len(unit)]
+    try:
+        value = int(float(number) * _SIZE_UNITS[unit])
+    except ValueError:
+        raise SettingsError(f"not a size: {text!r} (use e.g. 2G, 512M, 1048576)") from None
+    if value <= 0:
+        raise SettingsError(f"size must be positive: {text!r}")
+    return value
+
+
+def _bool(text: str) -> bool:
+    low = text.strip().lower()
+    if low in {"1", "true", "yes", "on"}:
+        return True
+    if low in {"0", "false", "no", "off", ""}:
+        return False
+    raise SettingsError(f"not a boolean: {text!r}")
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    data_dir: Path = Path("./hubdepot-data")
+    database_url: str = ""
+    host: str = "127.0.0.1"
+    port: int = 8000
+    public_url: str = ""
+    tls_cert: str = ""
+    tls_key: str = ""
+    workers: int = 1
+    storage: str = ""  # "" = local dir in data_dir; "s3://bucket/prefix" for S3
+    s3_endpoint_url: str = ""
+    s3_region: str = "us-east-1"
+    s3_access_key_id: str = ""
+    s3_secret_access_key: str = ""
+    s3_download: str = "auto"  # auto | proxy | redirect
+    upload_max_bytes: int = 2 * 1024**3
+    rate_limit_authenticated: int = 5000
+    rate_limit_anonymous: int = 60
+    rate_limit_window: int = 3600
+    secret_key: str = ""  # signs short-lived URLs; generated into data_dir when empty
+    log_level: str = "info"
+
+    # -- derived ---------------------------------------------------------
+    @property
+    def scheme(self) -> str:
+        return "https" if self.tls_cert else "http"
+
+    @property
+    def public(self) -> str:
+        """The origin every URL we emit starts with, without a trailing slash."""
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "::", "") else self.host
+        if ":" in host:
+            host = f"[{host}]"
+        return f"{self.scheme}://{host}:{self.port}"
+
+    @property
+    def database(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'hubdepot.db').resolve()}"
+
+    @property
+    def repos_dir(self) -> Path:
+        return self.data_dir / "repositories"
+
+    @property
+    def blobs_dir(self) -> Path:
+        return self.data_dir / "blobs"
+
+    # -- construction ----------------------------------------------------
+    @classmethod
+    def load(cls, env: dict[str, str] | None = None, **overrides) -> "Settings":
+        """Read HUBDEPOT_* from env (os.environ by default); overrides win when not None."""
+        env = dict(os.environ if env is None else env)
+        values: dict = {}
+        for field in dataclasses.fields(cls):
+            key = f"HUBDEPOT_{field.name.upper()}"
+            if overrides.get(field.name) is not None:
+                values[field.name] = overrides[field.name]
+            elif key in env:
+                values[field.name] = _convert(field, env[key], key)
+        settings = cls(**values)
+        settings.validate()
+        return settings
+
+    def validate(self) -> None:
+        if not 0 < int(self.port) < 65536:
+            raise SettingsError(f"port out of range: {self.port}")
+        if bool(self.tls_cert) != bool(self.tls_key):
+            raise SettingsError("--tls-cert and --tls-key go together")
+        for path in (self.tls_cert, self.tls_key):
+            if path and not Path(path).is_file():
+                raise SettingsError(f"TLS file not found: {path}")
+        if self.database_url and not self.database_url.startswith(("sqlite", "postgresql")):
+            raise SettingsError(f"unsupported database URL (sqlite:/// or postgresql://): {self.database_url}")
+        if self.storage and not self.storage.startswith(("s3://", "file://", "memory://")):
+            raise SettingsError(f"unsupported storage (s3://bucket/prefix): {self.storage}")
+        if self.s3_download not in ("auto", "proxy", "redirect"):
+            raise SettingsError("s3_download must be auto, proxy or redirect")
+        if self.public_url and not self.public_url.startswith(("http://", "https://")):
+            raise SettingsError(f"public URL must start with http:// or https://: {self.public_url}")
+        if int(self.workers) < 1:
+            raise SettingsError("workers must be at least 1")
+
+
+def _convert(field: dataclasses.Field, text: str, key: str):
+    kind = field.type
+    try:
+        if kind in ("int", int):
+            return parse_size(text) if field.name.endswith("_bytes") else int(text)
+        if kind in ("bool", bool):
+            return _bool(text)
+        if kind in ("Path", Path):
+            return Path(text)
+    except ValueError as exc:
+        raise SettingsError(f"{key}: {exc}") from None
+    return text
+
+
+def to_env(settings: Settings) -> dict[str, str]:
+    """The HUBDEPOT_* variables that reproduce `settings` (for worker processes)."""
+    out = {}
+    for field in dataclasses.fields(settings):
+        value = getattr(settings, field.name)
+        out[f"HUBDEPOT_{field.name.upper()}"] = str(int(value) if isinstance(value, bool) else value)
+    return out

@@ -1,0 +1,43 @@
+"""Engine creation: SQLite with WAL and a busy timeout, or a pooled PostgreSQL via psycopg 3."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+
+def create_engine(url: str) -> sa.Engine:
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    if url.startswith("sqlite"):
+        return _sqlite(url)
+    return sa.create_engine(
+        url,
+        pool_size=10,
+        max_overflow=20,
+        pool_pre_ping=True,
+        pool_timeout=5,
+        connect_args={"connect_timeout": 5},
+    )
+
+
+def _sqlite(url: str) -> sa.Engine:
+    engine = sa.create_engine(
+        url, connect_args={"timeout": 30, "check_same_thread": False}, pool_size=16, max_overflow=32
+    )
+
+    @sa.event.listens_for(engine, "connect")
+    def _pragmas(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None  # we emit BEGIN ourselves (see session.py)
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def _begin(conn):
+        mode = conn.info.pop("begin_mode", "")
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+    return engine

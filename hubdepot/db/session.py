@@ -1,0 +1,61 @@
+"""Units of work: the only place that begins and commits transactions."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+import sqlalchemy as sa
+from sqlalchemy import exc as sa_exc
+
+from hubdepot import errors
+from hubdepot.db.engine import create_engine
+
+
+class Database:
+    def __init__(self, url: str):
+        self.url = url
+        self.engine = create_engine(url)
+        self.is_sqlite = self.engine.dialect.name == "sqlite"
+
+    @contextlib.contextmanager
+    def read(self) -> Iterator[sa.Connection]:
+        with self._translate(), self.engine.connect() as conn:
+            with conn.begin():
+                yield conn
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[sa.Connection]:
+        """A write transaction; on SQLite it takes the write lock up front (BEGIN IMMEDIATE)."""
+        with self._translate(), self.engine.connect() as conn:
+            if self.is_sqlite:
+                conn.info["begin_mode"] = "IMMEDIATE"
+            with conn.begin():
+                yield conn
+
+    @contextlib.contextmanager
+    def _translate(self) -> Iterator[None]:
+        try:
+            yield
+        except sa_exc.OperationalError as exc:
+            if _is_connection_error(exc):
+                raise errors.Unavailable("Database unavailable") from exc
+            raise
+
+    def is_unique_violation(self, exc: Exception) -> bool:
+        return isinstance(exc, sa_exc.IntegrityError) and any(
+            word in str(exc.orig).lower() for word in ("unique", "duplicate key")
+        )
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _is_connection_error(exc: sa_exc.OperationalError) -> bool:
+    text = str(exc.orig).lower()
+    return exc.connection_invalidated or any(
+        word in text for word in ("connection", "could not connect", "server closed", "terminating")
+    )
+
+
+IntegrityError = sa_exc.IntegrityError

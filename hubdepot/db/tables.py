@@ -1,0 +1,141 @@
+"""The schema, as SQLAlchemy Core tables. Alembic migrations create it; tests check they agree."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+    }
+)
+
+Id = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+When = sa.DateTime(timezone=True)
+
+
+def _id() -> sa.Column:
+    return sa.Column("id", Id, primary_key=True, autoincrement=True)
+
+
+def _fk(name: str, target: str, **kw) -> sa.Column:
+    return sa.Column(name, Id, sa.ForeignKey(target, ondelete="CASCADE"), **kw)
+
+
+accounts = sa.Table(
+    "accounts", metadata, _id(),
+    sa.Column("login", sa.String(39), nullable=False),
+    sa.Column("login_key", sa.String(39), nullable=False, unique=True),  # lower-cased login
+    sa.Column("type", sa.String(16), nullable=False),  # User | Organization
+    sa.Column("name", sa.String(255)),
+    sa.Column("email", sa.String(255)),
+    sa.Column("site_admin", sa.Boolean, nullable=False, default=False),
+    sa.Column("created_at", When, nullable=False),
+    sa.Column("updated_at", When, nullable=False),
+)
+
+tokens = sa.Table(
+    "tokens", metadata, _id(),
+    _fk("account_id", "accounts.id", nullable=False, index=True),
+    sa.Column("digest", sa.String(64), nullable=False, unique=True),  # sha256 of the token
+    sa.Column("hint", sa.String(8), nullable=False),  # last 4 characters, for listings
+    sa.Column("scopes", sa.String(1000), nullable=False, default=""),
+    sa.Column("note", sa.String(255)),
+    sa.Column("created_at", When, nullable=False),
+    sa.Column("expires_at", When),
+)
+
+memberships = sa.Table(
+    "memberships", metadata,
+    _fk("org_id", "accounts.id", primary_key=True),
+    _fk("user_id", "accounts.id", primary_key=True, index=True),
+    sa.Column("role", sa.String(16), nullable=False, default="member"),  # member | admin
+)
+
+repositories = sa.Table(
+    "repositories", metadata, _id(),
+    _fk("owner_id", "accounts.id", nullable=False),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("name_key", sa.String(100), nullable=False),  # lower-cased name
+    sa.Column("description", sa.Text),
+    sa.Column("homepage", sa.String(255)),
+    sa.Column("private", sa.Boolean, nullable=False, default=False),
+    sa.Column("default_branch", sa.String(255), nullable=False, default="main"),
+    sa.Column("immutable_releases", sa.Boolean, nullable=False, default=False),
+    sa.Column("created_at", When, nullable=False),
+    sa.Column("updated_at", When, nullable=False),
+    sa.Column("pushed_at", When),
+    sa.UniqueConstraint("owner_id", "name_key"),
+)
+
+collaborators = sa.Table(
+    "collaborators", metadata,
+    _fk("repository_id", "repositories.id", primary_key=True),
+    _fk("account_id", "accounts.id", primary_key=True, index=True),
+    sa.Column("permission", sa.String(16), nullable=False),  # pull | push | admin
+)
+
+releases = sa.Table(
+    "releases", metadata, _id(),
+    _fk("repository_id", "repositories.id", nullable=False),
+    sa.Column("tag_name", sa.String(255), nullable=False),
+    sa.Column("target_commitish", sa.String(255), nullable=False),
+    sa.Column("name", sa.String(255)),
+    sa.Column("body", sa.Text),
+    sa.Column("draft", sa.Boolean, nullable=False, default=False),
+    sa.Column("prerelease", sa.Boolean, nullable=False, default=False),
+    sa.Column("immutable", sa.Boolean, nullable=False, default=False),
+    sa.Column("latest_pinned", sa.Boolean, nullable=False, default=False),  # make_latest=true
+    sa.Column("latest_excluded", sa.Boolean, nullable=False, default=False),  # make_latest=false
+    _fk("author_id", "accounts.id", nullable=False),
+    sa.Column("created_at", When, nullable=False),
+    sa.Column("updated_at", When, nullable=False),
+    sa.Column("published_at", When),
+    sa.Index("ix_releases_repository_id_created", "repository_id", "created_at", "id"),
+    sa.Index("ix_releases_repository_id_tag_name", "repository_id", "tag_name"),
+)
+
+release_assets = sa.Table(
+    "release_assets", metadata, _id(),
+    _fk("release_id", "releases.id", nullable=False),
+    sa.Column("name", sa.String(255), nullable=False),
+    sa.Column("label", sa.String(255)),
+    sa.Column("content_type", sa.String(255), nullable=False),
+    sa.Column("state", sa.String(16), nullable=False),  # uploaded | open | starter
+    sa.Column("size", sa.BigInteger, nullable=False, default=0),
+    sa.Column("digest", sa.String(64)),  # sha256 hex of the bytes
+    sa.Column("blob_key", sa.String(255)),
+    sa.Column("download_count", sa.BigInteger, nullable=False, default=0),
+    _fk("uploader_id", "accounts.id"),
+    sa.Column("created_at", When, nullable=False),
+    sa.Column("updated_at", When, nullable=False),
+    sa.UniqueConstraint("release_id", "name"),
+)
+
+downloads = sa.Table(
+    "downloads", metadata, _id(),
+    _fk("repository_id", "repositories.id", nullable=False),
+    sa.Column("name", sa.String(255), nullable=False),
+    sa.Column("description", sa.Text),
+    sa.Column("content_type", sa.String(255), nullable=False),
+    sa.Column("size", sa.BigInteger, nullable=False),
+    sa.Column("state", sa.String(16), nullable=False, default="new"),  # new | uploaded
+    sa.Column("digest", sa.String(64)),
+    sa.Column("blob_key", sa.String(255)),
+    sa.Column("download_count", sa.BigInteger, nullable=False, default=0),
+    _fk("uploader_id", "accounts.id"),
+    sa.Column("created_at", When, nullable=False),
+    sa.Column("updated_at", When, nullable=False),
+    sa.UniqueConstraint("repository_id", "name"),
+)
+
+rate_limits = sa.Table(
+    "rate_limits", metadata,
+    sa.Column("key", sa.String(128), primary_key=True),  # "token:<id>" or "ip:<addr>"
+    sa.Column("window", sa.BigInteger, nullable=False),  # epoch second the window resets
+    sa.Column("used", sa.BigInteger, nullable=False, default=0),
+)

@@ -1,0 +1,85 @@
+"""Domain exceptions. Services, git/ and storage/ raise only these; api/_errors.py maps them to HTTP."""
+
+from __future__ import annotations
+
+
+class HubdepotError(Exception):
+    status = 500
+    default_message = "Server Error"
+
+    def __init__(self, message: str | None = None, **extra):
+        super().__init__(message or self.default_message)
+        self.message = message or self.default_message
+        self.extra = extra  # extra top-level keys for the error body (e.g. url)
+
+
+class BadRequest(HubdepotError):
+    status = 400
+    default_message = "Bad Request"
+
+
+class Unauthenticated(HubdepotError):
+    status = 401
+    default_message = "Requires authentication"
+
+
+class BadCredentials(Unauthenticated):
+    default_message = "Bad credentials"
+
+
+class Forbidden(HubdepotError):
+    status = 403
+    default_message = "Forbidden"
+
+
+class RateLimited(Forbidden):
+    default_message = "API rate limit exceeded"
+
+
+class NotFound(HubdepotError):
+    status = 404
+    default_message = "Not Found"
+
+
+class Conflict(HubdepotError):
+    status = 409
+    default_message = "Conflict"
+
+
+class Gone(HubdepotError):
+    status = 410
+    default_message = "Gone"
+
+
+class TooLarge(HubdepotError):
+    status = 413
+    default_message = "Payload Too Large"
+
+
+class Unprocessable(HubdepotError):
+    """422 without an errors[] array, e.g. 'Invalid request.\\n\\n"sha" wasn't supplied.'"""
+
+    status = 422
+    default_message = "Invalid request."
+
+
+class ValidationFailed(Unprocessable):
+    """422 'Validation Failed' with GitHub's errors[] items."""
+
+    default_message = "Validation Failed"
+
+    def __init__(self, errors: list[dict], message: str | None = None, **extra):
+        super().__init__(message, **extra)
+        self.errors = errors
+
+    @classmethod
+    def one(cls, resource: str, field: str, code: str, message: str | None = None, **extra):
+        item = {"resource": resource, "code": code, "field": field}
+        if message:
+            item["message"] = message
+        return cls([item], **extra)
+
+
+class Unavailable(HubdepotError):
+    status = 503
+    default_message = "Service Unavailable"

@@ -1,0 +1,58 @@
+"""Use cases: permission checks, invariants, transactions. They raise hubdepot.errors only."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+from hubdepot.config import Settings
+from hubdepot.db.session import Database
+from hubdepot.services.signing import Signer
+from hubdepot.storage import BlobStorage
+from hubdepot.urls import Urls
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+
+
+@dataclasses.dataclass
+class Hub:
+    """Everything a use case needs, built once by hubdepot.app.create_hub."""
+
+    settings: Settings
+    db: Database
+    storage: BlobStorage
+    urls: Urls
+    signer: Signer
+
+
+@dataclasses.dataclass(frozen=True)
+class Actor:
+    """The authenticated caller: an account row and the token's scopes."""
+
+    account: object
+    scopes: tuple[str, ...]
+    token_id: int
+
+    @property
+    def id(self) -> int:
+        return self.account.id
+
+    @property
+    def login(self) -> str:
+        return self.account.login
+
+
+@dataclasses.dataclass(frozen=True)
+class _SystemAccount:
+    id: int = 0
+    login: str = "hubdepot"
+    type: str = "User"
+    name: str = "hubdepot"
+    email: str | None = None
+    site_admin: bool = True
+
+
+SYSTEM = Actor(account=_SystemAccount(), scopes=("repo",), token_id=0)
+"""The administrator acting through the CLI: sees and may change everything."""

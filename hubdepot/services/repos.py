@@ -1,0 +1,236 @@
+"""Repositories: lookup with the caller's permission, create, update, delete, collaborators."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from hubdepot import errors, git
+from hubdepot.db.tables import accounts, collaborators, repositories
+from hubdepot.git import refs as git_refs
+from hubdepot.git import repos as git_repos
+from hubdepot.services import Actor, Hub, now
+from hubdepot.services.accounts import by_id as account_by_id
+from hubdepot.services.accounts import by_login, org_role
+
+_NAME = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
+_RANK = {None: 0, "pull": 1, "push": 2, "admin": 3}
+_BRANCH = re.compile(r"^(?!/|.*(?:\.\.|//|@\{|\\|\.lock$|/$|\.$))[^\x00-\x20~^:?*\[\x7f]+$")
+
+
+@dataclasses.dataclass(frozen=True)
+class RepoAccess:
+    """A repository the caller may see, with the caller's permission on it."""
+
+    repo: object
+    owner: object
+    permission: str | None  # pull | push | admin (None never leaves find())
+    git_dir: Path
+
+    @property
+    def id(self) -> int:
+        return self.repo.id
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.owner.login}/{self.repo.name}"
+
+    def can(self, level: str) -> bool:
+        return _RANK[self.permission] >= _RANK[level]
+
+
+def _permission(conn, actor: Actor | None, repo, owner) -> str | None:
+    if actor is not None:
+        if actor.account.site_admin or actor.id == owner.id:
+            return "admin"
+        found = conn.execute(
+            sa.select(collaborators.c.permission).where(
+                collaborators.c.repository_id == repo.id, collaborators.c.account_id == actor.id)
+        ).scalar()
+        if owner.type == "Organization":
+            role = org_role(conn, owner.id, actor.id)
+            found = max(found, {"admin": "admin", "member": "push", None: None}[role], key=_RANK.get)
+        if found:
+            return found
+    return None if repo.private else "pull"
+
+
+def _access(hub: Hub, conn, actor: Actor | None, repo) -> RepoAccess:
+    owner = account_by_id(conn, repo.owner_id)
+    permission = _permission(conn, actor, repo, owner)
+    if permission is None:
+        raise errors.NotFound()
+    return RepoAccess(repo, owner, permission, git_repos.git_dir(hub.settings.repos_dir, repo.id))
+
+
+def find(hub: Hub, actor: Actor | None, owner: str, name: str) -> RepoAccess:
+    """The repository `owner/name` (case-insensitive), or NotFound when absent or invisible."""
+    with hub.db.read() as conn:
+        repo = conn.execute(
+            sa.select(repositories)
+            .join(accounts, accounts.c.id == repositories.c.owner_id)
+            .where(accounts.c.login_key == owner.lower(), repositories.c.name_key == name.lower())
+        ).first()
+        if repo is None:
+            raise errors.NotFound()
+        return _access(hub, conn, actor, repo)
+
+
+def find_by_id(hub: Hub, actor: Actor | None, repo_id: int) -> RepoAccess:
+    with hub.db.read() as conn:
+        repo = conn.execute(sa.select(repositories).where(repositories.c.id == repo_id)).first()
+        if repo is None:
+            raise errors.NotFound()
+        return _access(hub, conn, actor, repo)
+
+
+def require(access: RepoAccess, actor: Actor | None, level: str) -> None:
+    """Raise GitHub's answer when the caller lacks `level` on a repository it can see."""
+    if access.can(level):
+        return
+    if actor is None:
+        raise errors.Unauthenticated()
+    if level == "admin":
+        raise errors.Forbidden("Must have admin rights to Repository.")
+    raise errors.NotFound()  # classic tokens without push access get 404 on writes
+
+
+def create(hub: Hub, actor: Actor, owner_login: str | None, name: str, *, description=None,
+           homepage=None, private=False, default_branch="main", auto_init=False) -> RepoAccess:
+    _check_name(name)
+    _check_branch_name(default_branch, "default_branch")
+    owner = actor.account if owner_login is None else _org_for_create(hub, actor, owner_login)
+    stamp = now()
+    values = dict(owner_id=owner.id, name=name, name_key=name.lower(), description=description,
+                  homepage=homepage, private=bool(private), default_branch=default_branch,
+                  immutable_releases=False, created_at=stamp, updated_at=stamp,
+                  pushed_at=stamp if auto_init else None)
+    try:
+        with hub.db.write() as conn:
+            repo_id = conn.execute(repositories.insert().values(**values)).inserted_primary_key[0]
+            path = git_repos.create(hub.settings.repos_dir, repo_id, default_branch)
+            if auto_init:
+                _initial_commit(path, name, description, default_branch, actor)
+    except Exception as exc:
+        if hub.db.is_unique_violation(exc):
+            raise errors.ValidationFailed.one(
+                "Repository", "name", "custom", "name already exists on this account") from exc
+        raise
+    return find_by_id(hub, actor, repo_id)
+
+
+def _initial_commit(path: Path, name: str, description, branch: str, actor: Actor) -> None:
+    readme = f"# {name}\n" + (f"{description}\n" if description else "")
+    who = git.Identity(actor.account.name or actor.login, actor.account.email or f"{actor.login}@users.noreply")
+    git_repos.initial_commit(path, branch, {"README.md": readme.encode()}, "Initial commit", who)
+
+
+def _org_for_create(hub: Hub, actor: Actor, org_login: str):
+    org = by_login(hub, org_login)
+    if org.type != "Organization":
+        raise errors.NotFound()
+    with hub.db.read() as conn:
+        role = org_role(conn, org.id, actor.id)
+    if role is None and not actor.account.site_admin:
+        raise errors.Forbidden("You need admin access to the organization before adding a repository to it.")
+    return org
+
+
+def _check_name(name) -> None:
+    if not isinstance(name, str) or not _NAME.match(name) or name in (".", "..") or name.lower().endswith(".git"):
+        raise errors.ValidationFailed.one("Repository", "name", "custom", "name is invalid")
+
+
+def _check_branch_name(branch, field: str) -> None:
+    if not isinstance(branch, str) or not _BRANCH.match(branch) or len(branch) > 255:
+        raise errors.ValidationFailed.one("Repository", field, "invalid")
+
+
+def update(hub: Hub, actor: Actor | None, access: RepoAccess, changes: dict) -> RepoAccess:
+    require(access, actor, "admin")
+    values = {k: changes[k] for k in ("description", "homepage", "private") if k in changes}
+    if "name" in changes and changes["name"] != access.repo.name:
+        _check_name(changes["name"])
+        values.update(name=changes["name"], name_key=changes["name"].lower())
+    if "default_branch" in changes:
+        branch = changes["default_branch"]
+        _check_branch_name(branch, "default_branch")
+        names = {ref.name for ref in git_refs.branches(access.git_dir)}
+        if names and branch not in names:
+            raise errors.ValidationFailed.one("Repository", "default_branch", "invalid",
+                                              f"The branch {branch} was not found. Please push that ref first or create it via the Git Data API.")
+        git_repos.set_head(access.git_dir, branch)
+        values["default_branch"] = branch
+    values["updated_at"] = now()
+    try:
+        with hub.db.write() as conn:
+            conn.execute(repositories.update().where(repositories.c.id == access.id).values(**values))
+    except Exception as exc:
+        if hub.db.is_unique_violation(exc):
+            raise errors.ValidationFailed.one(
+                "Repository", "name", "custom", "name already exists on this account") from exc
+        raise
+    return find_by_id(hub, actor, access.id)
+
+
+def delete(hub: Hub, actor: Actor | None, access: RepoAccess) -> None:
+    require(access, actor, "admin")
+    with hub.db.write() as conn:
+        conn.execute(repositories.delete().where(repositories.c.id == access.id))
+    git_repos.remove(hub.settings.repos_dir, access.id)
+
+
+def touch(hub: Hub, repo_id: int, pushed: bool = True) -> None:
+    stamp = now()
+    values = {"updated_at": stamp} | ({"pushed_at": stamp} if pushed else {})
+    with hub.db.write() as conn:
+        conn.execute(repositories.update().where(repositories.c.id == repo_id).values(**values))
+
+
+def add_collaborator(hub: Hub, access: RepoAccess, login: str, permission: str) -> None:
+    if permission not in ("pull", "push", "admin"):
+        raise errors.ValidationFailed.one("Collaborator", "permission", "invalid")
+    user = by_login(hub, login)
+    with hub.db.write() as conn:
+        conn.execute(collaborators.delete().where(
+            collaborators.c.repository_id == access.id, collaborators.c.account_id == user.id))
+        conn.execute(collaborators.insert().values(repository_id=access.id, account_id=user.id, permission=permission))
+
+
+def is_collaborator(hub: Hub, access: RepoAccess, login: str) -> bool:
+    """True when `login` has push access or more (owner, org member, collaborator)."""
+    try:
+        user = by_login(hub, login)
+    except errors.NotFound:
+        return False
+    with hub.db.read() as conn:
+        probe = Actor(account=user, scopes=(), token_id=0)
+        permission = _permission(conn, probe, access.repo, access.owner)
+        explicit = conn.execute(sa.select(collaborators.c.permission).where(
+            collaborators.c.repository_id == access.id, collaborators.c.account_id == user.id)).scalar()
+    return explicit is not None or _RANK[permission] >= _RANK["push"]
+
+
+def count_for_owner(hub: Hub, owner_id: int) -> tuple[int, int]:
+    """(public, private) repository counts of an account."""
+    with hub.db.read() as conn:
+        rows = conn.execute(sa.select(repositories.c.private, sa.func.count()).where(
+            repositories.c.owner_id == owner_id).group_by(repositories.c.private)).all()
+    counts = {bool(private): n for private, n in rows}
+    return counts.get(False, 0), counts.get(True, 0)
+
+
+def list_for_actor(hub: Hub, actor: Actor) -> list[RepoAccess]:
+    """Repositories the caller owns or collaborates on, or that belong to its organisations."""
+    with hub.db.read() as conn:
+        rows = conn.execute(sa.select(repositories).order_by(repositories.c.id)).all()
+        out = []
+        for repo in rows:
+            owner = account_by_id(conn, repo.owner_id)
+            permission = _permission(conn, actor, repo, owner)
+            if permission and (permission != "pull" or repo.owner_id == actor.id):
+                out.append(RepoAccess(repo, owner, permission, git_repos.git_dir(hub.settings.repos_dir, repo.id)))
+    return out

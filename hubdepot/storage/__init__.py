@@ -1,0 +1,61 @@
+"""Blob storage: one protocol, several backends (local disk, memory, S3). Keys are content-addressed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Protocol
+
+CHUNK = 1024 * 1024
+
+
+def key_for(sha256_hex: str) -> str:
+    return f"sha256/{sha256_hex[:2]}/{sha256_hex[2:4]}/{sha256_hex}"
+
+
+class BlobWriter(Protocol):
+    size: int
+
+    def write(self, data: bytes) -> None: ...
+
+    def commit(self) -> tuple[str, str]:
+        """Make the bytes durable under their content key; returns (key, sha256 hex)."""
+
+    def abort(self) -> None: ...
+
+
+class BlobStorage(Protocol):
+    def writer(self) -> BlobWriter: ...
+
+    def read(self, key: str, start: int = 0, end: int | None = None) -> Iterator[bytes]:
+        """Bytes [start, end) of a blob, in chunks."""
+
+    def exists(self, key: str) -> bool: ...
+
+    def size(self, key: str) -> int | None: ...
+
+    def delete(self, key: str) -> None: ...
+
+    def keys(self) -> Iterator[str]: ...
+
+    def local_path(self, key: str) -> Path | None:
+        """A file the server may send directly (local backend), else None."""
+
+    def presigned_get(self, key: str, *, filename: str, content_type: str, expires: int) -> str | None:
+        """A short-lived URL the client may fetch directly (S3 backend), else None."""
+
+
+def open_storage(settings) -> BlobStorage:
+    url = settings.storage
+    if url.startswith("s3://"):
+        from hubdepot.storage.s3 import S3Storage
+
+        return S3Storage.from_settings(settings)
+    if url.startswith("memory://"):
+        from hubdepot.storage.memory import MemoryStorage
+
+        return MemoryStorage()
+    from hubdepot.storage.local import LocalStorage
+
+    root = Path(url.removeprefix("file://")) if url else settings.blobs_dir
+    return LocalStorage(root)
