@@ -101,7 +101,8 @@ class Settings:
         for field in dataclasses.fields(cls):
             key = f"HUBDEPOT_{field.name.upper()}"
             if overrides.get(field.name) is not None:
-                values[field.name] = overrides[field.name]
+                value = overrides[field.name]
+                values[field.name] = _convert(field, value, f"--{field.name}") if isinstance(value, str) else value
             elif key in env:
                 values[field.name] = _convert(field, env[key], key)
         settings = cls(**values)

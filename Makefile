@@ -1,0 +1,48 @@
+# hubdepot: `make serve` starts the server on the embedded default; `make test` runs the whole suite.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+NODE_STAMP := tests/node/node_modules/.installed
+SYS_STAMP := $(VENV)/.system-packages
+
+.PHONY: install install-test serve test test-fast bench bench-full fuzz clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -c constraints.txt -e '.[test]'
+	touch $@
+
+# Debian packages the tests and benchmarks drive (gh for the gh CLI tests, nginx as the bench reference).
+$(SYS_STAMP):
+	@if ! command -v gh >/dev/null || ! command -v nginx >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gh nginx-light git; \
+	  else echo "need root to install gh and nginx: sudo apt-get install gh nginx-light"; exit 1; fi; fi
+	touch $@
+
+$(NODE_STAMP): tests/node/package.json tests/node/package-lock.json
+	cd tests/node && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+install-test: $(STAMP) $(SYS_STAMP) $(NODE_STAMP)
+
+serve: install
+	$(BIN)/hubdepot serve $(ARGS)
+
+test: install-test
+	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+test-fast: install-test
+	$(BIN)/python -m pytest -q -m "not slow" $(PYTEST_ARGS)
+
+bench: install-test
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
+bench-full: install-test
+	$(BIN)/python -m bench --full $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) tests/node/node_modules hubdepot-data

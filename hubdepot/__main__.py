@@ -1,0 +1,3 @@
+from hubdepot.cli import main
+
+main()
