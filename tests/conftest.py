@@ -25,22 +25,46 @@ def reset_postgres(url: str) -> None:
 
 
 def database_url_for(backend: str) -> str:
-    if backend == "postgresql":
+    if backend.startswith("postgresql"):
         reset_postgres(PG_URL)
         return PG_URL
     return ""
 
 
-@pytest.fixture(scope="session", params=BACKENDS)
+def pytest_configure(config):
+    config.addinivalue_line("markers", "storage_matrix: also run against S3 storage (moto's server on loopback)")
+
+
+def pytest_generate_tests(metafunc):
+    """`backend` is a session-wide (database, storage) combination; S3 only for storage_matrix tests."""
+    if "backend" in metafunc.fixturenames:
+        combos = list(BACKENDS)
+        if metafunc.definition.get_closest_marker("storage_matrix"):
+            combos.append("sqlite-s3")
+        metafunc.parametrize("backend", combos, indirect=True, scope="session")
+
+
+@pytest.fixture(scope="session")
 def backend(request) -> str:
     return request.param
 
 
 @pytest.fixture(scope="session")
 def server(backend, tmp_path_factory):
-    srv = server_support.start(tmp_path_factory.mktemp(f"server-{backend}"), database_url_for(backend))
+    data_dir = tmp_path_factory.mktemp(f"server-{backend}")
+    env = {}
+    if backend.endswith("-s3"):
+        env = s3_env(tmp_path_factory)
+    srv = server_support.start(data_dir, database_url_for(backend), env=env)
     yield srv
     srv.stop()
+
+
+def s3_env(tmp_path_factory) -> dict:
+    """HUBDEPOT_* settings for S3 storage on a moto server (see tests/support/s3.py)."""
+    from tests.support import s3
+
+    return s3.server_env(tmp_path_factory)
 
 
 @pytest.fixture(scope="session")

@@ -1,3 +1,5 @@
-"""The web route table (paths on the public origin, outside /api)."""
+"""The web route table (paths on the public origin, outside /api): (methods, path, handler)."""
 
-ROUTES: list = []
+from hubdepot.web import archives, downloads, raw, releases, s3post
+
+ROUTES: list = [*raw.ROUTES, *archives.ROUTES, *releases.ROUTES, *downloads.ROUTES, *s3post.ROUTES]

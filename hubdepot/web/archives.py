@@ -1,0 +1,3 @@
+"""archives web routes."""
+
+ROUTES: list = []

@@ -1,0 +1,3 @@
+"""downloads web routes."""
+
+ROUTES: list = []

@@ -1,0 +1,3 @@
+"""raw web routes."""
+
+ROUTES: list = []

@@ -1,0 +1,3 @@
+"""releases web routes."""
+
+ROUTES: list = []

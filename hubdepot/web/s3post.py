@@ -1,0 +1,3 @@
+"""s3post web routes."""
+
+ROUTES: list = []
