@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 CHUNK = 1024 * 1024
 
@@ -34,6 +34,9 @@ class BlobStorage(Protocol):
 
     def size(self, key: str) -> int | None: ...
 
+    def modified(self, key: str) -> float | None:
+        """When the blob was last committed (epoch seconds), None when absent. gc's grace period uses it."""
+
     def delete(self, key: str) -> None: ...
 
     def keys(self) -> Iterator[str]: ...
@@ -43,6 +46,19 @@ class BlobStorage(Protocol):
 
     def presigned_get(self, key: str, *, filename: str, content_type: str, expires: int) -> str | None:
         """A short-lived URL the client may fetch directly (S3 backend), else None."""
+
+
+@runtime_checkable
+class DirectUploads(Protocol):
+    """Optional: a backend clients upload to directly with a presigned POST (S3)."""
+
+    def presigned_post(self, name: str, *, fields: dict, conditions: list, expires: int) -> tuple[str, dict]:
+        """(url, form fields) of a POST policy for the object `name`."""
+
+    def claim(self, name: str, size: int) -> tuple[str, str] | None:
+        """Move the posted object `name`, once there with `size` bytes, to its content key: (key, sha256)."""
+
+    def discard(self, name: str) -> None: ...
 
 
 def open_storage(settings) -> BlobStorage:

@@ -78,6 +78,12 @@ class LocalStorage:
         except FileNotFoundError:
             return None
 
+    def modified(self, key: str) -> float | None:
+        try:
+            return self._path(key).stat().st_mtime
+        except FileNotFoundError:
+            return None
+
     def delete(self, key: str) -> None:
         self._path(key).unlink(missing_ok=True)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -27,6 +28,7 @@ class MemoryWriter:
         key = key_for(digest)
         with self._store.lock:
             self._store.blobs[key] = b"".join(self._parts)
+            self._store.times[key] = time.time()
         self._parts = []
         return key, digest
 
@@ -37,6 +39,7 @@ class MemoryWriter:
 class MemoryStorage:
     def __init__(self):
         self.blobs: dict[str, bytes] = {}
+        self.times: dict[str, float] = {}
         self.lock = threading.Lock()
 
     def writer(self) -> MemoryWriter:
@@ -55,9 +58,13 @@ class MemoryStorage:
         data = self.blobs.get(key)
         return None if data is None else len(data)
 
+    def modified(self, key: str) -> float | None:
+        return self.times.get(key) if key in self.blobs else None
+
     def delete(self, key: str) -> None:
         with self.lock:
             self.blobs.pop(key, None)
+            self.times.pop(key, None)
 
     def keys(self) -> Iterator[str]:
         yield from list(self.blobs)
