@@ -84,8 +84,11 @@ class Req:
         return self.hub.urls.public + path
 
 
-def endpoint(docs: str) -> Callable:
-    """Wrap a sync handler `fn(req) -> Response`: read the body, run it in the thread pool."""
+def endpoint(docs: str, inline: bool = False) -> Callable:
+    """Wrap a sync handler `fn(req) -> Response`: read the body, run it in the thread pool.
+
+    inline=True runs a GET/HEAD handler on the event loop instead: only for handlers whose work
+    is one or two indexed queries (the thread hop costs more than the work)."""
 
     def wrap(fn: Callable[[Req], Response]) -> Callable:
         @functools.wraps(fn)
@@ -94,6 +97,8 @@ def endpoint(docs: str) -> Callable:
             body = await request.body() if request.method in _BODY_METHODS else b""
             req = Req(request, request.app.state.hub, request.scope.get("hubdepot.actor"),
                       dict(request.path_params), body, negotiate(request.headers.get("accept")))
+            if inline and request.method in ("GET", "HEAD"):
+                return fn(req)
             return await run_in_threadpool(fn, req)
 
         handler.docs = docs

@@ -44,7 +44,7 @@ def create_for_org(req: Req):
     return _create(req, req.params["org"])
 
 
-@endpoint(f"{DOCS}#get-a-repository")
+@endpoint(f"{DOCS}#get-a-repository", inline=True)
 def get(req: Req):
     access = req.repo()
     permission = access.permission if req.actor else None

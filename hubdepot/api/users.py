@@ -11,7 +11,7 @@ from hubdepot.services import repos as repo_service
 DOCS = "https://docs.github.com/rest/users/users"
 
 
-@endpoint("https://docs.github.com/rest/meta/meta#github-api-root")
+@endpoint("https://docs.github.com/rest/meta/meta#github-api-root", inline=True)
 def root(req: Req):
     api, web = req.hub.urls.api, req.hub.urls.public
     return json_response(req, {
@@ -51,14 +51,14 @@ def root(req: Req):
     })
 
 
-@endpoint(f"{DOCS}#get-the-authenticated-user")
+@endpoint(f"{DOCS}#get-the-authenticated-user", inline=True)
 def me(req: Req):
     actor = req.need_actor()
     public, private = repo_service.count_for_owner(req.hub, actor.id)
     return json_response(req, private_user(req.hub.urls, actor.account, public, private))
 
 
-@endpoint(f"{DOCS}#get-a-user")
+@endpoint(f"{DOCS}#get-a-user", inline=True)
 def user(req: Req):
     account = accounts.by_login(req.hub, req.params["login"])
     public, _ = repo_service.count_for_owner(req.hub, account.id)

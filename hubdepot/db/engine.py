@@ -38,6 +38,7 @@ def _sqlite(url: str) -> sa.Engine:
     @sa.event.listens_for(engine, "begin")
     def _begin(conn):
         mode = conn.info.pop("begin_mode", "")
-        conn.exec_driver_sql(f"BEGIN {mode}")
+        if mode is not None:  # None: a read in autocommit mode (see session.Database.read)
+            conn.exec_driver_sql(f"BEGIN {mode}")
 
     return engine

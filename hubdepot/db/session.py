@@ -20,7 +20,10 @@ class Database:
 
     @contextlib.contextmanager
     def read(self) -> Iterator[sa.Connection]:
+        """A read; on SQLite each statement runs in autocommit (no BEGIN/COMMIT round trips)."""
         with self._translate(), self.engine.connect() as conn:
+            if self.is_sqlite:
+                conn.info["begin_mode"] = None
             with conn.begin():
                 yield conn
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from hubdepot import errors, git
-from hubdepot.db.tables import accounts, collaborators, repositories
+from hubdepot.db.tables import accounts, collaborators, memberships, repositories
 from hubdepot.git import refs as git_refs
 from hubdepot.git import repos as git_repos
 from hubdepot.services import Actor, Hub, now
@@ -43,48 +43,76 @@ class RepoAccess:
 
 
 def _permission(conn, actor: Actor | None, repo, owner) -> str | None:
+    if actor is None:
+        return None if repo.private else "pull"
+    collab = conn.execute(
+        sa.select(collaborators.c.permission).where(
+            collaborators.c.repository_id == repo.id, collaborators.c.account_id == actor.id)
+    ).scalar()
+    role = org_role(conn, owner.id, actor.id) if owner.type == "Organization" else None
+    return _decide(actor, repo, owner, collab, role)
+
+
+def _decide(actor: Actor | None, repo, owner, collab: str | None, role: str | None) -> str | None:
     if actor is not None:
         if actor.account.site_admin or actor.id == owner.id:
             return "admin"
-        found = conn.execute(
-            sa.select(collaborators.c.permission).where(
-                collaborators.c.repository_id == repo.id, collaborators.c.account_id == actor.id)
-        ).scalar()
-        if owner.type == "Organization":
-            role = org_role(conn, owner.id, actor.id)
-            found = max(found, {"admin": "admin", "member": "push", None: None}[role], key=_RANK.get)
+        found = max(collab, {"admin": "admin", "member": "push", None: None}[role], key=_RANK.get)
         if found:
             return found
     return None if repo.private else "pull"
 
 
-def _access(hub: Hub, conn, actor: Actor | None, repo) -> RepoAccess:
-    owner = account_by_id(conn, repo.owner_id)
-    permission = _permission(conn, actor, repo, owner)
+_owner = accounts.alias("owner")
+_OWNER_COLS = [c.label(f"owner__{c.name}") for c in _owner.c]
+_ACTOR = sa.bindparam("actor_id", type_=sa.Integer)
+_LOOKUP = (
+    sa.select(
+        repositories, *_OWNER_COLS,
+        sa.select(collaborators.c.permission).where(
+            collaborators.c.repository_id == repositories.c.id, collaborators.c.account_id == _ACTOR
+        ).scalar_subquery().label("collab"),
+        sa.select(memberships.c.role).where(
+            memberships.c.org_id == _owner.c.id, memberships.c.user_id == _ACTOR
+        ).scalar_subquery().label("role"),
+    ).join(_owner, _owner.c.id == repositories.c.owner_id)
+)
+_BY_NAME = _LOOKUP.where(_owner.c.login_key == sa.bindparam("owner"), repositories.c.name_key == sa.bindparam("name"))
+_BY_ID = _LOOKUP.where(repositories.c.id == sa.bindparam("repo_id"))
+
+
+@dataclasses.dataclass(frozen=True)
+class _Owner:
+    id: int
+    login: str
+    type: str
+    name: str | None
+    email: str | None
+    site_admin: bool
+    created_at: object
+    updated_at: object
+
+
+def _lookup(hub: Hub, actor: Actor | None, stmt, **params) -> RepoAccess:
+    """One query: the repository, its owner and the caller's grants; NotFound when invisible."""
+    with hub.db.read() as conn:
+        row = conn.execute(stmt, {"actor_id": actor.id if actor else -1, **params}).first()
+    if row is None:
+        raise errors.NotFound()
+    owner = _Owner(**{f: getattr(row, f"owner__{f}") for f in _Owner.__dataclass_fields__})
+    permission = _decide(actor, row, owner, row.collab, row.role)
     if permission is None:
         raise errors.NotFound()
-    return RepoAccess(repo, owner, permission, git_repos.git_dir(hub.settings.repos_dir, repo.id))
+    return RepoAccess(row, owner, permission, git_repos.git_dir(hub.settings.repos_dir, row.id))
 
 
 def find(hub: Hub, actor: Actor | None, owner: str, name: str) -> RepoAccess:
     """The repository `owner/name` (case-insensitive), or NotFound when absent or invisible."""
-    with hub.db.read() as conn:
-        repo = conn.execute(
-            sa.select(repositories)
-            .join(accounts, accounts.c.id == repositories.c.owner_id)
-            .where(accounts.c.login_key == owner.lower(), repositories.c.name_key == name.lower())
-        ).first()
-        if repo is None:
-            raise errors.NotFound()
-        return _access(hub, conn, actor, repo)
+    return _lookup(hub, actor, _BY_NAME, owner=owner.lower(), name=name.lower())
 
 
 def find_by_id(hub: Hub, actor: Actor | None, repo_id: int) -> RepoAccess:
-    with hub.db.read() as conn:
-        repo = conn.execute(sa.select(repositories).where(repositories.c.id == repo_id)).first()
-        if repo is None:
-            raise errors.NotFound()
-        return _access(hub, conn, actor, repo)
+    return _lookup(hub, actor, _BY_ID, repo_id=repo_id)
 
 
 def require(access: RepoAccess, actor: Actor | None, level: str) -> None:
