@@ -58,6 +58,8 @@ class Req:
     def repo(self, level: str = "pull") -> repo_service.RepoAccess:
         """The repository named by the path ({owner}/{repo} or {repository_id}), at `level` or more."""
         if "repository_id" in self.params:
+            if self.params["repository_id"] >= 2**63:
+                raise errors.NotFound()
             access = repo_service.find_by_id(self.hub, self.actor, self.params["repository_id"])
         else:
             access = repo_service.find(self.hub, self.actor, self.params["owner"], self.params["repo"])

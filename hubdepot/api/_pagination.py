@@ -8,6 +8,9 @@ from urllib.parse import urlencode
 from hubdepot import errors
 
 
+MAX_PAGE = 10_000_000  # offsets stay inside every database's integer range; such a page is empty anyway
+
+
 @dataclasses.dataclass(frozen=True)
 class Page:
     number: int
@@ -32,7 +35,7 @@ def page_of(query, default_size: int = 30) -> Page:
     size = _int(query.get("per_page"), default_size, "per_page")
     number = _int(query.get("page"), 1, "page")
     size = default_size if size <= 0 else min(size, 100)
-    return Page(max(number, 1), size, "per_page" in query)
+    return Page(min(max(number, 1), MAX_PAGE), size, "per_page" in query)
 
 
 def link_header(base_url: str, query, page: Page, total: int) -> str | None:

@@ -178,3 +178,23 @@ def test_rate_limit_exhaustion(tmp_path):
             assert codes == [200, 200, 200, 200, 403]
     finally:
         srv.stop()
+
+
+def test_bad_input_never_500(user, repo, hub):
+    import sqlalchemy as sa
+
+    from hubdepot.db.tables import tokens
+
+    for path in ("/repos/admin/%FF%FE", "/repos/admin/a%00b", "/users/%FF", "/repositories/99999999999999999999999",
+                 "/repositories/0", f"/users/{'a' * 5000}", f"/repos/{repo}/tags?per_page=-5&page=99999999999999999999",
+                 f"/repos/{repo}/branches?page=-1"):
+        r = user.api.get(path)
+        assert r.status_code in (200, 404), (path, r.status_code)
+        if r.status_code == 200:
+            assert r.json() == [] or isinstance(r.json(), list)
+    assert user.api.get(f"/repos/{repo}/tags?per_page=abc").status_code == 422
+    bad_utf8 = user.api.post("/user/repos", content=b'{"name":"\xff\xfe"}')
+    assert bad_utf8.status_code == 400
+    with hub.db.read() as conn:
+        stored = conn.execute(sa.select(tokens.c.digest, tokens.c.hint)).all()
+    assert all(user.token not in (d, h) and len(d) == 64 for d, h in stored)  # tokens are stored hashed
