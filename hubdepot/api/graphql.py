@@ -1,3 +1,27 @@
-"""graphql routes."""
+"""POST /api/graphql: GitHub's GraphQL endpoint (the subset in services/graphql.py)."""
 
-ROUTES: list = []
+from __future__ import annotations
+
+from hubdepot import errors
+from hubdepot.api._base import Req, endpoint, json_response
+from hubdepot.services import graphql as graphql_service
+
+
+@endpoint("https://docs.github.com/graphql")
+def query(req: Req):
+    if req.actor is None:
+        raise errors.Unauthenticated("This endpoint requires you to be authenticated.")
+    data = req.json()
+    text, variables = data.get("query"), data.get("variables")
+    if not isinstance(text, str) or not text.strip():
+        return json_response(req, {"errors": [{"message": "A query attribute must be specified and must be a string."}]})
+    if variables is not None and not isinstance(variables, dict):
+        return json_response(req, {"errors": [{"message": "Variables are invalid JSON."}]})
+    operation = data.get("operationName") if isinstance(data.get("operationName"), str) else None
+    return json_response(req, graphql_service.execute(req.hub, req.actor, text, variables, operation))
+
+
+ROUTES = [
+    (("POST",), "", query),
+    (("POST",), "/", query),
+]

@@ -1,3 +1,92 @@
-"""uploads routes."""
+"""POST {upload_url}: the one async handler. The raw body streams to blob storage while it is
+hashed, counted and limited; the asset row is inserted only after the bytes are stored, so a
+failed or cut-off upload leaves nothing visible."""
 
-ROUTES: list = []
+from __future__ import annotations
+
+import orjson
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import Response
+
+from hubdepot import errors
+from hubdepot.api._base import JSON_TYPE, Req
+from hubdepot.api._media import negotiate
+from hubdepot.api.representations.releases import release_asset
+from hubdepot.services import assets as asset_service
+from hubdepot.storage import CHUNK
+
+
+
+def _size_error() -> errors.ValidationFailed:
+    return errors.ValidationFailed.one("ReleaseAsset", "size", "custom", "size is not included in the list")
+
+
+def _declared_length(request: Request, limit: int) -> int:
+    text = request.headers.get("content-length")
+    if text is None or not text.strip().isdigit():
+        raise errors.BadRequest(f"Bad Content-Length: {text or ''}")
+    length = int(text)
+    if length == 0 or length > limit:
+        raise _size_error()
+    return length
+
+
+def _query(request: Request) -> tuple[str, str | None]:
+    name = request.query_params.get("name")
+    if not name:
+        raise errors.BadRequest("Bad Request: name is required")
+    return name, request.query_params.get("label")
+
+
+async def _store(hub, request: Request, length: int) -> tuple[str, str, int]:
+    """Stream the body into a storage writer in ~1 MiB batches; (key, sha256 hex, size)."""
+    writer = await run_in_threadpool(hub.storage.writer)
+    pending: list[bytes] = []
+    buffered = received = 0
+    try:
+        async for chunk in request.stream():
+            received += len(chunk)
+            if received > length:
+                raise errors.BadRequest(f"Bad Content-Length: {length}")
+            pending.append(chunk)
+            buffered += len(chunk)
+            if buffered >= CHUNK:
+                await run_in_threadpool(writer.write, b"".join(pending))
+                pending, buffered = [], 0
+        if received != length:
+            raise errors.BadRequest(f"Bad Content-Length: {length}")
+        if pending:
+            await run_in_threadpool(writer.write, b"".join(pending))
+        key, digest = await run_in_threadpool(writer.commit)
+    except ClientDisconnect:
+        writer.abort()
+        raise errors.BadRequest("Client disconnected") from None
+    except BaseException:
+        writer.abort()
+        raise
+    return key, digest, received
+
+
+async def upload(request: Request) -> Response:
+    request.scope["hubdepot.docs"] = None  # the upload host answers errors with the generic docs URL
+    hub = request.app.state.hub
+    req = Req(request, hub, request.scope.get("hubdepot.actor"), dict(request.path_params), b"",
+              negotiate(request.headers.get("accept")))
+    name, label = _query(request)
+    length = _declared_length(request, hub.settings.upload_max_bytes)
+    access = await run_in_threadpool(req.repo, "push")
+    release_id = req.params["release_id"]
+    name = await run_in_threadpool(asset_service.prepare_upload, hub, req.actor, access, release_id, name)
+    blob = await _store(hub, request, length)
+    content_type = request.headers.get("content-type") or "application/octet-stream"
+    url_tag, view = await run_in_threadpool(asset_service.record_upload, hub, req.actor, access, release_id,
+                                            name, label, content_type, blob)
+    body = release_asset(hub.urls, access.full_name, url_tag, view.row, view.uploader)
+    return Response(orjson.dumps(body), status_code=201, media_type=JSON_TYPE,
+                    headers={"cache-control": "no-cache"})
+
+
+ROUTES = [
+    (("POST",), "/repos/{owner}/{repo}/releases/{release_id:int}/assets", upload),
+]

@@ -1,0 +1,162 @@
+"""Release assets: GitHub's file-name sanitising, recording uploads (a row appears only once its
+bytes are stored, so a dead upload leaves nothing visible), listing, editing, deleting, counting
+downloads.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import sqlalchemy as sa
+
+from hubdepot import errors
+from hubdepot.db.tables import release_assets, releases
+from hubdepot.services import Actor, Hub, now
+from hubdepot.services import releases as reads
+from hubdepot.services.repos import RepoAccess, require
+
+MAX_ASSETS = 1000
+_SPECIAL = {"ð": "d", "Ð": "D", "æ": "ae", "Æ": "AE", "ŋ": "ng", "Ŋ": "NG", "ø": "o", "Ø": "O", "ß": "ss",
+            "þ": "th", "Þ": "TH", "đ": "d", "Đ": "D", "ł": "l", "Ł": "L", "œ": "oe", "Œ": "OE", "ı": "i"}
+_OTHER = re.compile(r"[^A-Za-z0-9._+-]+")
+_DOTS = re.compile(r"\.*\x00[\x00.]*")
+
+
+def sanitize_name(name: str) -> str:
+    """GitHub's renaming: transliterate, every run of other characters becomes one '.', which
+    merges with neighbouring dots; leading and trailing dots go."""
+    text = "".join(_SPECIAL.get(ch, ch) for ch in name)
+    text = "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
+    text = _DOTS.sub(".", _OTHER.sub("\x00", text))
+    return text.strip(".")
+
+
+def _checked_name(name: str) -> str:
+    clean = sanitize_name(name)
+    if not clean or len(clean) > 255:
+        raise errors.ValidationFailed.one("ReleaseAsset", "name", "invalid")
+    return clean
+
+
+def _refuse_immutable(row, action: str) -> None:
+    if row.immutable and not row.draft:
+        raise errors.ValidationFailed.one("ReleaseAsset", "release", "custom",
+                                          f"Cannot {action} an immutable release.")
+
+
+def _duplicate() -> errors.ValidationFailed:
+    return errors.ValidationFailed.one("ReleaseAsset", "name", "already_exists")
+
+
+def _too_many() -> errors.ValidationFailed:
+    return errors.ValidationFailed.one("ReleaseAsset", "release", "custom",
+                                       f"A release can have at most {MAX_ASSETS} assets.")
+
+
+def _check_room(conn, release_id: int, name: str) -> None:
+    names = conn.execute(sa.select(release_assets.c.name).where(release_assets.c.release_id == release_id)).scalars()
+    taken = set(names)
+    if name in taken:
+        raise _duplicate()
+    if len(taken) >= MAX_ASSETS:
+        raise _too_many()
+
+
+def prepare_upload(hub: Hub, actor: Actor | None, access: RepoAccess, release_id: int, name: str) -> str:
+    """Check an upload before its bytes arrive; returns the sanitised name."""
+    require(access, actor, "push")
+    clean = _checked_name(name)
+    with hub.db.read() as conn:
+        row = reads.row_by_id(conn, access, release_id)
+        _refuse_immutable(row, "upload assets to")
+        _check_room(conn, row.id, clean)
+    return clean
+
+
+def record_upload(hub: Hub, actor: Actor, access: RepoAccess, release_id: int, name: str, label: str | None,
+                  content_type: str, blob: tuple[str, str, int]) -> tuple[str, reads.AssetView]:
+    """Insert the asset row for stored bytes `blob` = (key, sha256 hex, size). One 201 per name:
+    the unique (release_id, name) constraint decides races."""
+    key, digest, size = blob
+    stamp = now()
+    try:
+        with hub.db.write() as conn:
+            conn.execute(sa.select(releases.c.id).where(releases.c.id == release_id).with_for_update())
+            row = reads.row_by_id(conn, access, release_id)
+            _refuse_immutable(row, "upload assets to")
+            _check_room(conn, row.id, name)
+            asset_id = conn.execute(release_assets.insert().values(
+                release_id=row.id, name=name, label=label, content_type=content_type, state="uploaded",
+                size=size, digest=digest, blob_key=key, download_count=0, uploader_id=actor.id,
+                created_at=stamp, updated_at=stamp)).inserted_primary_key[0]
+            return _view(conn, access, asset_id)
+    except Exception as exc:
+        if hub.db.is_unique_violation(exc):
+            raise _duplicate() from exc
+        raise
+
+
+def _view(conn, access: RepoAccess, asset_id: int) -> tuple[str, reads.AssetView]:
+    """(the release's url tag, the asset) for an asset the caller may see."""
+    found = conn.execute(sa.select(release_assets.c.release_id).where(release_assets.c.id == asset_id)).scalar()
+    if found is None:
+        raise errors.NotFound()
+    release = reads.views(conn, access, [reads.row_by_id(conn, access, found)])[0]
+    asset = next(a for a in release.assets if a.row.id == asset_id)
+    return release.url_tag, asset
+
+
+def get(hub: Hub, access: RepoAccess, asset_id: int) -> tuple[str, reads.AssetView]:
+    with hub.db.read() as conn:
+        return _view(conn, access, asset_id)
+
+
+def list_assets(hub: Hub, access: RepoAccess, release_id: int, offset: int, limit: int):
+    """(url tag, one page of the release's assets, total)."""
+    with hub.db.read() as conn:
+        release = reads.views(conn, access, [reads.row_by_id(conn, access, release_id)])[0]
+    return release.url_tag, release.assets[offset: offset + limit], len(release.assets)
+
+
+def _release_of_asset(conn, access: RepoAccess, asset_id: int):
+    release_id = conn.execute(sa.select(release_assets.c.release_id).where(release_assets.c.id == asset_id)
+                              .with_for_update()).scalar()
+    if release_id is None:
+        raise errors.NotFound()
+    return reads.row_by_id(conn, access, release_id)
+
+
+def update(hub: Hub, actor: Actor | None, access: RepoAccess, asset_id: int, changes: dict):
+    """changes: name (sanitised like uploads) and/or label."""
+    require(access, actor, "push")
+    values = {"updated_at": now()}
+    if "name" in changes:
+        values["name"] = _checked_name(changes["name"])
+    if "label" in changes:
+        values["label"] = changes["label"]
+    try:
+        with hub.db.write() as conn:
+            release = _release_of_asset(conn, access, asset_id)
+            _refuse_immutable(release, "modify assets of")
+            conn.execute(release_assets.update().where(release_assets.c.id == asset_id).values(**values))
+            return _view(conn, access, asset_id)
+    except Exception as exc:
+        if hub.db.is_unique_violation(exc):
+            raise _duplicate() from exc
+        raise
+
+
+def delete(hub: Hub, actor: Actor | None, access: RepoAccess, asset_id: int) -> None:
+    """Remove the row; the content-addressed blob may be shared and is left to `storage gc`."""
+    require(access, actor, "push")
+    with hub.db.write() as conn:
+        release = _release_of_asset(conn, access, asset_id)
+        _refuse_immutable(release, "delete assets of")
+        conn.execute(release_assets.delete().where(release_assets.c.id == asset_id))
+
+
+def count_download(hub: Hub, asset_id: int) -> None:
+    with hub.db.write() as conn:
+        conn.execute(release_assets.update().where(release_assets.c.id == asset_id)
+                     .values(download_count=release_assets.c.download_count + 1))

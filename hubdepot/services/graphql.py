@@ -1,0 +1,212 @@
+"""A subset of GitHub's GraphQL schema, executed by graphql-core: viewer, and repository with its
+releases, release(tagName:), latestRelease, ref(qualifiedName:) and defaultBranchRef — what the gh
+CLI's release and auth commands ask for. Objects are dicts whose lazy fields are callables
+(graphql-core's default resolver calls them with the field's arguments)."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import functools
+
+import sqlalchemy as sa
+from graphql import GraphQLError, build_schema, graphql_sync
+
+from hubdepot import errors
+from hubdepot.db.tables import accounts, memberships
+from hubdepot.git import tags as git_tags
+from hubdepot.services import Actor, Hub
+from hubdepot.services import releases as reads
+from hubdepot.services import repos as repo_service
+from hubdepot.services.graphql_sdl import SDL
+from hubdepot.urls import node_id
+
+_PERMISSIONS = {"admin": "ADMIN", "push": "WRITE", "pull": "READ"}
+
+
+@functools.lru_cache(maxsize=1)
+def schema():
+    return build_schema(SDL)
+
+
+def _iso(value) -> str | None:
+    if value is None:
+        return None
+    if value.tzinfo is not None:
+        value = value.astimezone(dt.timezone.utc)
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _cursor(offset: int) -> str:
+    return base64.b64encode(f"cursor:v2:{offset}".encode()).decode()
+
+
+def _offset(cursor: str | None) -> int:
+    if not cursor:
+        return 0
+    try:
+        return int(base64.b64decode(cursor).decode().rsplit(":", 1)[1]) + 1
+    except (ValueError, IndexError, UnicodeDecodeError):
+        raise GraphQLError(f"`{cursor}` does not appear to be a valid cursor.") from None
+
+
+def _window(connection: str, first, last, after, before) -> tuple[int, int, bool]:
+    """(offset, limit, from_end) for first/after or last/before, with GitHub's limits."""
+    if first is None and last is None:
+        raise GraphQLError(f"You must provide a `first` or `last` value to properly paginate the `{connection}` connection.")
+    for name, value in (("first", first), ("last", last)):
+        if value is not None and not 0 <= value <= 100:
+            raise GraphQLError(f"Requesting {value} records on the `{connection}` connection exceeds the `{name}` limit of 100 records.")
+    if first is not None:
+        return _offset(after), first, False
+    return (_offset(before) - 1 if before else -1), last, True
+
+
+def _connection(nodes: list, offset: int, total: int, edges: bool = True) -> dict:
+    end = offset + len(nodes)
+    return {
+        "nodes": nodes,
+        "edges": [{"node": n, "cursor": _cursor(offset + i)} for i, n in enumerate(nodes)] if edges else [],
+        "totalCount": total,
+        "pageInfo": {"hasNextPage": end < total, "hasPreviousPage": offset > 0,
+                     "startCursor": _cursor(offset) if nodes else None,
+                     "endCursor": _cursor(end - 1) if nodes else None},
+    }
+
+
+class Context:
+    def __init__(self, hub: Hub, actor: Actor):
+        self.hub, self.actor = hub, actor
+
+
+def _user(hub: Hub, account) -> dict:
+    kind = "Organization" if account.type == "Organization" else "User"
+    return {
+        "__typename": kind, "id": node_id(kind, account.id), "databaseId": account.id, "login": account.login,
+        "name": account.name, "email": account.email or "", "url": hub.urls.user_html(account.login),
+        "avatarUrl": lambda info, size=None: hub.urls.avatar(account.id),
+        "organizations": lambda info, first=None, after=None: _organizations(hub, account, first, after),
+    }
+
+
+def _organizations(hub: Hub, account, first, after) -> dict:
+    offset, limit, _ = _window("organizations", first, None, after, None)
+    with hub.db.read() as conn:
+        rows = conn.execute(sa.select(accounts).join(memberships, memberships.c.org_id == accounts.c.id)
+                            .where(memberships.c.user_id == account.id).order_by(accounts.c.login_key)).all()
+    return _connection([_user(hub, r) for r in rows[offset: offset + limit]], offset, len(rows))
+
+
+def _commit(sha: str) -> dict:
+    return {"__typename": "Commit", "id": node_id("Commit", sha), "oid": sha, "abbreviatedOid": sha[:7]}
+
+
+def _ref(access, found: git_tags.FoundRef | None) -> dict | None:
+    if found is None:
+        return None
+    prefix, _, name = found.qualified.partition("/")[2].partition("/")
+    return {"__typename": "Ref", "id": node_id("Ref", f"{access.id}:{found.qualified}"), "name": name,
+            "prefix": f"refs/{prefix}/", "target": _commit(found.sha)}
+
+
+def _asset(hub: Hub, view, asset) -> dict:
+    row = asset.row
+    return {"__typename": "ReleaseAsset", "id": node_id("ReleaseAsset", row.id), "databaseId": row.id,
+            "name": row.name, "contentType": row.content_type, "size": row.size,
+            "downloadCount": row.download_count, "createdAt": _iso(row.created_at), "updatedAt": _iso(row.updated_at),
+            "url": hub.urls.browser_download(view.full_name, view.url_tag, row.name),
+            "downloadUrl": hub.urls.browser_download(view.full_name, view.url_tag, row.name),
+            "uploadedBy": _user(hub, asset.uploader) if asset.uploader is not None else None}
+
+
+def _assets(hub: Hub, view, first, after, name) -> dict:
+    offset, limit, _ = _window("releaseAssets", first, None, after, None)
+    found = [a for a in view.assets if name is None or a.row.name == name]
+    return _connection([_asset(hub, view, a) for a in found[offset: offset + limit]], offset, len(found))
+
+
+def _release(hub: Hub, access, view, latest_id: int | None) -> dict:
+    row = view.row
+    tag_ref = (lambda info: None if row.draft else _ref(access, git_tags.find_ref(access.git_dir, f"refs/tags/{row.tag_name}")))
+    return {
+        "__typename": "Release", "id": node_id("Release", row.id), "databaseId": row.id, "name": row.name,
+        "tagName": row.tag_name, "description": row.body, "isDraft": bool(row.draft),
+        "isLatest": row.id == latest_id, "isPrerelease": bool(row.prerelease),
+        "isImmutable": bool(row.immutable) and not row.draft, "createdAt": _iso(row.created_at),
+        "publishedAt": _iso(row.published_at) if not row.draft else None, "updatedAt": _iso(row.updated_at),
+        "url": hub.urls.release_html(view.full_name, view.url_tag), "author": _user(hub, view.author),
+        "tag": tag_ref, "tagCommit": lambda info: (tag_ref(info) or {}).get("target"),
+        "releaseAssets": lambda info, first=None, after=None, name=None: _assets(hub, view, first, after, name),
+    }
+
+
+def _releases(hub: Hub, access, first, after, last, before, orderBy) -> dict:
+    order = orderBy or {"field": "CREATED_AT", "direction": "DESC"}
+    offset, limit, from_end = _window("releases", first, last, after, before)
+    ascending = order["direction"] == "ASC"
+    if from_end:  # last/before: read the same order backwards
+        total = reads.graphql_page(hub, access, 0, 0, order["field"], ascending)[1]
+        end = total if offset < 0 else offset
+        offset = max(end - limit, 0)
+        limit = end - offset
+    views, total, latest_id = reads.graphql_page(hub, access, offset, limit, order["field"], ascending)
+    return _connection([_release(hub, access, v, latest_id) for v in views], offset, total)
+
+
+def _repository(hub: Hub, access) -> dict:
+    repo, latest = access.repo, lambda: reads.current_latest_id(hub, access.id)
+
+    def release(info, tagName):
+        view = reads.any_by_tag(hub, access, tagName)
+        return _release(hub, access, view, latest()) if view else None
+
+    def latest_release(info):
+        found = latest()
+        return _release(hub, access, reads.get(hub, access, found), found) if found else None
+
+    return {
+        "__typename": "Repository", "id": node_id("Repository", repo.id), "databaseId": repo.id,
+        "name": repo.name, "nameWithOwner": access.full_name, "owner": _user(hub, access.owner),
+        "url": hub.urls.repo_html(access.full_name), "isPrivate": bool(repo.private),
+        "visibility": "PRIVATE" if repo.private else "PUBLIC", "description": repo.description,
+        "viewerPermission": _PERMISSIONS.get(access.permission),
+        "defaultBranchRef": lambda info: _ref(access, git_tags.find_ref(access.git_dir, f"refs/heads/{repo.default_branch}")),
+        "ref": lambda info, qualifiedName: _ref(access, git_tags.find_ref(access.git_dir, qualifiedName)),
+        "release": release, "latestRelease": latest_release,
+        "releases": lambda info, first=None, after=None, last=None, before=None, orderBy=None:
+            _releases(hub, access, first, after, last, before, orderBy),
+    }
+
+
+def _root(hub: Hub, actor: Actor) -> dict:
+    def repository(info, owner, name, followRenames=True):
+        try:
+            access = repo_service.find(hub, actor, owner, name)
+        except errors.NotFound:
+            raise GraphQLError(f"Could not resolve to a Repository with the name '{owner}/{name}'.",
+                               extensions={"type": "NOT_FOUND"}) from None
+        return _repository(hub, access)
+
+    return {"viewer": lambda info: _user(hub, actor.account), "repository": repository}
+
+
+def _error(error: GraphQLError) -> dict:
+    """GitHub's shape: type (when known), path, locations, message."""
+    formatted = error.formatted
+    extensions = formatted.pop("extensions", None) or {}
+    out = {"type": extensions["type"]} if "type" in extensions else {}
+    out.update({k: formatted[k] for k in ("path", "locations") if k in formatted})
+    out["message"] = formatted["message"]
+    return out
+
+
+def execute(hub: Hub, actor: Actor, query: str, variables: dict | None, operation: str | None) -> dict:
+    """A GraphQL response body: {"data": ...} and/or {"errors": [...]}, as GitHub sends them."""
+    result = graphql_sync(schema(), query, root_value=_root(hub, actor), variable_values=variables,
+                          operation_name=operation)
+    body: dict = {}
+    if result.data is not None or not result.errors:
+        body["data"] = result.data
+    if result.errors:
+        body["errors"] = [_error(e) for e in result.errors]
+    return body

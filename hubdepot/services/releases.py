@@ -1,0 +1,167 @@
+"""Releases, read side: visibility, lookup, listing and the repository's "latest" pointer.
+
+Writes live in services/release_writes.py. Rules (GitHub's): drafts are visible only to callers
+with push access and are never found by tag; the latest release is the published, non-prerelease
+release pinned by make_latest, else the newest one not excluded by make_latest=false.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import itertools
+
+import sqlalchemy as sa
+
+from hubdepot import errors
+from hubdepot.db.tables import accounts, release_assets, releases
+from hubdepot.services import Hub
+from hubdepot.services.repos import RepoAccess
+
+
+@dataclasses.dataclass(frozen=True)
+class AssetView:
+    row: object
+    uploader: object | None
+
+
+@dataclasses.dataclass(frozen=True)
+class ReleaseView:
+    row: object
+    author: object
+    assets: list[AssetView]
+    full_name: str
+
+    @property
+    def url_tag(self) -> str:
+        """The tag in html_url and browser_download_url: untagged-<20 hex> for drafts."""
+        return untagged_name(self.row) if self.row.draft else self.row.tag_name
+
+
+def untagged_name(row) -> str:
+    digest = hashlib.sha1(f"release:{row.repository_id}:{row.id}".encode()).hexdigest()
+    return f"untagged-{digest[:20]}"
+
+
+def _visible(access: RepoAccess):
+    """A WHERE clause for the releases of this repository the caller may see."""
+    clause = releases.c.repository_id == access.id
+    return clause if access.can("push") else sa.and_(clause, releases.c.draft.is_(False))
+
+
+def _accounts(conn, ids: set[int]) -> dict[int, object]:
+    if not ids:
+        return {}
+    return {row.id: row for row in conn.execute(sa.select(accounts).where(accounts.c.id.in_(ids)))}
+
+
+def views(conn, access: RepoAccess, rows) -> list[ReleaseView]:
+    """Rows of `releases` with their author, assets and uploaders (three queries in all)."""
+    ids = [row.id for row in rows]
+    assets: dict[int, list] = {i: [] for i in ids}
+    if ids:
+        query = sa.select(release_assets).where(release_assets.c.release_id.in_(ids)).order_by(release_assets.c.id)
+        for asset in conn.execute(query):
+            assets[asset.release_id].append(asset)
+    uploaders = {a.uploader_id for a in itertools.chain.from_iterable(assets.values()) if a.uploader_id}
+    people = _accounts(conn, {r.author_id for r in rows} | uploaders)
+    return [ReleaseView(row, people[row.author_id], [AssetView(a, people.get(a.uploader_id)) for a in assets[row.id]],
+                        access.full_name) for row in rows]
+
+
+def _order():
+    return (releases.c.draft.desc(), releases.c.created_at.desc(), releases.c.id.desc())
+
+
+def list_releases(hub: Hub, access: RepoAccess, offset: int, limit: int) -> tuple[list[ReleaseView], int]:
+    """One page of the releases the caller may see (drafts first, then newest first) and the total."""
+    with hub.db.read() as conn:
+        total = conn.execute(sa.select(sa.func.count()).select_from(releases).where(_visible(access))).scalar()
+        rows = conn.execute(sa.select(releases).where(_visible(access)).order_by(*_order())
+                            .offset(offset).limit(limit)).all()
+        return views(conn, access, rows), total
+
+
+def row_by_id(conn, access: RepoAccess, release_id: int):
+    row = conn.execute(sa.select(releases).where(_visible(access), releases.c.id == release_id)).first()
+    if row is None:
+        raise errors.NotFound()
+    return row
+
+
+def get(hub: Hub, access: RepoAccess, release_id: int) -> ReleaseView:
+    with hub.db.read() as conn:
+        return views(conn, access, [row_by_id(conn, access, release_id)])[0]
+
+
+def published_by_tag(conn, repo_id: int, tag: str):
+    return conn.execute(sa.select(releases).where(
+        releases.c.repository_id == repo_id, releases.c.tag_name == tag, releases.c.draft.is_(False),
+    ).order_by(releases.c.id)).first()
+
+
+def by_tag(hub: Hub, access: RepoAccess, tag: str) -> ReleaseView:
+    """The published release of `tag`; drafts are never found by tag."""
+    with hub.db.read() as conn:
+        row = published_by_tag(conn, access.id, tag)
+        if row is None:
+            raise errors.NotFound()
+        return views(conn, access, [row])[0]
+
+
+def any_by_tag(hub: Hub, access: RepoAccess, tag: str) -> ReleaseView | None:
+    """The release of `tag` as GraphQL's repository.release(tagName:) sees it: published first,
+    else the caller's newest draft with that tag name."""
+    with hub.db.read() as conn:
+        row = published_by_tag(conn, access.id, tag)
+        if row is None:
+            row = conn.execute(sa.select(releases).where(_visible(access), releases.c.tag_name == tag)
+                               .order_by(releases.c.id.desc())).first()
+        return views(conn, access, [row])[0] if row is not None else None
+
+
+def latest_id(conn, repo_id: int) -> int | None:
+    eligible = sa.and_(releases.c.repository_id == repo_id, releases.c.draft.is_(False),
+                       releases.c.prerelease.is_(False))
+    pinned = conn.execute(sa.select(releases.c.id).where(eligible, releases.c.latest_pinned.is_(True))
+                          .order_by(releases.c.published_at.desc(), releases.c.id.desc()).limit(1)).scalar()
+    if pinned is not None:
+        return pinned
+    return conn.execute(sa.select(releases.c.id).where(eligible, releases.c.latest_excluded.is_(False))
+                        .order_by(releases.c.created_at.desc(), releases.c.id.desc()).limit(1)).scalar()
+
+
+def latest(hub: Hub, access: RepoAccess) -> ReleaseView:
+    with hub.db.read() as conn:
+        found = latest_id(conn, access.id)
+        if found is None:
+            raise errors.NotFound()
+        return views(conn, access, [row_by_id(conn, access, found)])[0]
+
+
+def by_url_tag(hub: Hub, access: RepoAccess, url_tag: str) -> ReleaseView:
+    """The release a browser_download_url names: a published tag, or a draft's untagged-… name."""
+    if url_tag.startswith("untagged-") and access.can("push"):
+        with hub.db.read() as conn:
+            drafts = conn.execute(sa.select(releases).where(
+                releases.c.repository_id == access.id, releases.c.draft.is_(True))).all()
+            for row in drafts:
+                if untagged_name(row) == url_tag:
+                    return views(conn, access, [row])[0]
+    return by_tag(hub, access, url_tag)
+
+
+def graphql_page(hub: Hub, access: RepoAccess, offset: int, limit: int, order: str, ascending: bool):
+    """(views, total, latest id) for GraphQL's releases connection, ordered by CREATED_AT or NAME."""
+    column = releases.c.tag_name if order == "NAME" else releases.c.created_at
+    keys = (column.asc(), releases.c.id.asc()) if ascending else (column.desc(), releases.c.id.desc())
+    with hub.db.read() as conn:
+        total = conn.execute(sa.select(sa.func.count()).select_from(releases).where(_visible(access))).scalar()
+        rows = conn.execute(sa.select(releases).where(_visible(access)).order_by(*keys)
+                            .offset(offset).limit(limit)).all()
+        return views(conn, access, rows), total, latest_id(conn, access.id)
+
+
+def current_latest_id(hub: Hub, repo_id: int) -> int | None:
+    with hub.db.read() as conn:
+        return latest_id(conn, repo_id)
