@@ -16,12 +16,15 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/pip install -q -c constraints.txt -e '.[test]'
 	touch $@
 
-# Debian packages the tests and benchmarks drive (gh for the gh CLI tests, nginx as the bench reference).
+# Debian packages the tests and benchmarks drive: gh (client tests), nginx (bench reference and
+# the reverse-proxy test), wrk (load), curl (the seed's upload example), git.
+SYS_PACKAGES := gh nginx-light wrk curl git
 $(SYS_STAMP):
-	@if ! command -v gh >/dev/null || ! command -v nginx >/dev/null; then \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gh nginx-light git; \
-	  else echo "need root to install gh and nginx: sudo apt-get install gh nginx-light"; exit 1; fi; fi
-	touch $@
+	@if ! command -v gh >/dev/null || ! command -v wrk >/dev/null || ! command -v curl >/dev/null \
+	    || ! { command -v nginx >/dev/null || test -x /usr/sbin/nginx; }; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYS_PACKAGES); \
+	  else echo "need root to install: sudo apt-get install $(SYS_PACKAGES)"; exit 1; fi; fi
+	mkdir -p $(VENV) && touch $@
 
 $(NODE_STAMP): tests/node/package.json tests/node/package-lock.json
 	cd tests/node && npm ci --no-audit --no-fund --loglevel=error
