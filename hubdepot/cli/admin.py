@@ -176,12 +176,13 @@ def storage_gc(grace, data_dir, database_url):
 
 
 @click.command()
+@click.option("--deep", is_flag=True, help="Also re-hash every blob and compare digests")
 @data_options
-def fsck(data_dir, database_url):
+def fsck(deep, data_dir, database_url):
     """Check rows against blobs against git refs; exit 1 when something is wrong."""
     from hubdepot.services import fsck as fsck_service
 
-    problems = fsck_service.check(hub_from(data_dir, database_url))
+    problems = fsck_service.check(hub_from(data_dir, database_url), deep=deep)
     for line in problems:
         click.echo(line)
     if problems:
