@@ -130,3 +130,15 @@ def repo(user):
     r = user.api.post("/user/repos", json={"name": name, "auto_init": True})
     assert r.status_code == 201, r.text
     return f"{user.login}/{name}"
+
+
+@pytest.fixture(scope="session")
+def server_hub(server):
+    """Like `hub`, but with every setting of the running server, its storage included (S3 for -s3 backends)."""
+    from hubdepot.app import create_hub
+    from hubdepot.config import Settings
+
+    h = create_hub(Settings.load(env=server.env, data_dir=server.data_dir, database_url=server.database_url or None,
+                                 public_url=server.url))
+    yield h
+    h.db.dispose()
