@@ -1,3 +1,156 @@
-"""contents routes."""
+"""Repository contents: GET readme, GET/PUT/DELETE contents/{path}."""
 
-ROUTES: list = []
+from __future__ import annotations
+
+import hashlib
+
+from starlette.responses import Response, StreamingResponse
+
+from hubdepot.api._base import Req, endpoint, json_response, not_modified
+from hubdepot.api._fields import field
+from hubdepot.api.representations import contents as rep
+from hubdepot.services import contents as service
+from hubdepot.web import markdown
+
+DOCS = "https://docs.github.com/rest/repos/contents"
+REPO = "/repos/{owner}/{repo}"
+_MODES = {"raw": "raw", "html": "html", "object": "object"}
+
+
+def _off_loop(fn):
+    """Git reads (up to 1 MB inline, base64) run in the thread pool, not on the event loop."""
+    fn.inline = False
+    return fn
+
+
+def _mode(req: Req) -> str:
+    return _MODES.get(req.media.param, "json")
+
+
+def _where(req: Req, access, found) -> rep.Where:
+    ref = found.commit.name
+    return rep.Where(req.hub.urls, access.full_name, ref, service.downloader(req.hub, access, ref), req.api_version)
+
+
+def _etag(*parts: str) -> str:
+    return '"' + hashlib.sha1("\n".join(parts).encode()).hexdigest() + '"'
+
+
+def _raw(req: Req, access, found, data: bytes | None) -> Response:
+    """Bytes with the requested media type echoed (GitHub: `<type>; charset=utf-8`), ETag = blob sha."""
+    etag = f'"{found.node.sha}"'
+    headers = {"etag": etag}
+    if not_modified(req, etag):
+        return Response(status_code=304, headers=headers)
+    media = f"{req.media.requested}; charset=utf-8"
+    if data is None and found.node.kind == "file":
+        headers["content-length"] = str(found.node.size)
+        if req.method == "HEAD":
+            return Response(status_code=200, headers=headers, media_type=media)
+        return StreamingResponse(service.blob_stream(access, found), headers=headers, media_type=media)
+    return Response(data, headers=headers, media_type=media)
+
+
+def _html(req: Req, found, readme: bool) -> Response:
+    etag = f'"{found.node.sha}"'
+    if not_modified(req, etag):
+        return Response(status_code=304, headers={"etag": etag})
+    page = markdown.render(found.node.path, found.data or b"", readme)
+    return Response(page, headers={"etag": etag}, media_type=f"{req.media.requested}; charset=utf-8")
+
+
+def _render(req: Req, access, found, mode: str, readme: bool = False) -> Response:
+    node, where = found.node, _where(req, access, found)
+    if node.kind == "file":
+        if mode == "raw":
+            return _raw(req, access, found, found.data)
+        if mode == "html":
+            return _html(req, found, readme)
+        return json_response(req, rep.content_file(where, node, found.data), etag=f'"{node.sha}"')
+    if node.kind == "symlink":
+        if mode == "raw":
+            return _raw(req, access, found, node.target.encode("utf-8", "surrogateescape"))
+        return json_response(req, rep.content_symlink(where, node), etag=f'"{node.sha}"')
+    if node.kind == "submodule":
+        return json_response(req, rep.content_submodule(where, node), etag=f'"{node.sha}"')
+    etag = _etag(node.sha, access.full_name, where.ref, req.api_version, mode)
+    if mode == "object":
+        return json_response(req, rep.content_tree(where, node, found.entries), etag=etag)
+    return json_response(req, rep.content_directory(where, found.entries), etag=etag)
+
+
+@endpoint(f"{DOCS}#get-repository-content")
+@_off_loop
+def get(req: Req):
+    access, mode = req.repo(), _mode(req)
+    found = service.read(access, req.params.get("path", ""), req.query.get("ref"), mode)
+    return _render(req, access, found, mode)
+
+
+@endpoint(f"{DOCS}#get-a-repository-readme")
+@_off_loop
+def readme(req: Req):
+    access, mode = req.repo(), _mode(req)
+    found = service.readme(access, None, req.query.get("ref"), mode)
+    return _render(req, access, found, mode, readme=True)
+
+
+@endpoint(f"{DOCS}#get-a-repository-readme-for-a-directory")
+@_off_loop
+def readme_in(req: Req):
+    access, mode = req.repo(), _mode(req)
+    found = service.readme(access, req.params["dir"], req.query.get("ref"), mode)
+    return _render(req, access, found, mode, readme=True)
+
+
+def _person(data: dict, key: str) -> tuple | None:
+    value = field(data, key, dict)
+    if value is None:
+        return None
+    return field(value, "name", str, required=True), field(value, "email", str, required=True), field(value, "date", str)
+
+
+def _file_commit(req: Req, access, written, branch: str, path: str) -> dict:
+    where = rep.Where(req.hub.urls, access.full_name, branch, service.downloader(req.hub, access, branch))
+    content = None
+    if written.blob is not None:
+        content = rep.content_commit_file(where, service.written_node(path, written))
+    commit = rep.git_commit(req.hub.urls, access.full_name, access.id, written.commit)
+    return rep.file_commit(content, commit)
+
+
+@endpoint(f"{DOCS}#create-or-update-file-contents")
+def put(req: Req):
+    access, data = req.repo("push"), req.json()
+    path = req.params.get("path", "")
+    written, branch = service.put_file(
+        req.hub, req.need_actor(), access, path,
+        message=field(data, "message", str, required=True), content=field(data, "content", str, required=True),
+        sha=field(data, "sha", str), branch=field(data, "branch", str),
+        author=_person(data, "author"), committer=_person(data, "committer"),
+        timezone=req.request.headers.get("time-zone"))
+    body = _file_commit(req, access, written, branch, path)
+    return json_response(req, body, status=201 if written.created else 200)
+
+
+@endpoint(f"{DOCS}#delete-a-file")
+def delete(req: Req):
+    access, data = req.repo("push"), req.json()
+    path = req.params.get("path", "")
+    written, branch = service.delete_file(
+        req.hub, req.need_actor(), access, path,
+        message=field(data, "message", str, required=True), sha=field(data, "sha", str, required=True),
+        branch=field(data, "branch", str),
+        author=_person(data, "author"), committer=_person(data, "committer"),
+        timezone=req.request.headers.get("time-zone"))
+    return json_response(req, _file_commit(req, access, written, branch, path))
+
+
+ROUTES = [
+    (("GET",), REPO + "/readme", readme),
+    (("GET",), REPO + "/readme/{dir:path}", readme_in),
+    (("GET",), REPO + "/contents", get),
+    (("GET",), REPO + "/contents/{path:path}", get),
+    (("PUT",), REPO + "/contents/{path:path}", put),
+    (("DELETE",), REPO + "/contents/{path:path}", delete),
+]

@@ -1,3 +1,53 @@
-"""archives web routes."""
+"""Archive downloads outside the API: codeload-style links (where /tarball and /zipball redirect)
+and GitHub's web archive URLs (/o/r/archive/refs/heads/main.zip, /o/r/archive/refs/tags/v1.tar.gz).
 
-ROUTES: list = []
+The bytes stream from `git archive`; a client that goes away kills the subprocess.
+"""
+
+from __future__ import annotations
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response, StreamingResponse
+
+from hubdepot import errors
+from hubdepot.services import archives as service
+from hubdepot.web.raw import web_actor
+
+
+def _response(request: Request, archive: service.Archive) -> Response:
+    headers = {"etag": archive.etag, "content-disposition": f"attachment; filename={archive.filename}",
+               "x-content-type-options": "nosniff", "access-control-allow-origin": "*",
+               "cache-control": "private, max-age=300"}
+    tags = {t.strip().removeprefix("W/") for t in request.headers.get("if-none-match", "").split(",")}
+    if archive.etag.removeprefix("W/") in tags:
+        return Response(status_code=304, headers=headers)
+    if request.method == "HEAD":
+        return Response(status_code=200, headers=headers, media_type=archive.media_type)
+    return StreamingResponse(archive.chunks(), headers=headers, media_type=archive.media_type)
+
+
+async def codeload(request: Request) -> Response:
+    p = request.path_params
+    try:
+        archive = await run_in_threadpool(service.codeload, request.app.state.hub, p["owner"], p["repo"], p["kind"],
+                                          p["ref"], request.query_params.get("token"))
+    except errors.NotFound:
+        return PlainTextResponse("404: Not Found", status_code=404)
+    return _response(request, archive)
+
+
+async def web_archive(request: Request) -> Response:
+    p, hub = request.path_params, request.app.state.hub
+    try:
+        actor = await run_in_threadpool(web_actor, hub, request)
+        archive = await run_in_threadpool(service.web, hub, actor, p["owner"], p["repo"], p["rest"])
+    except (errors.NotFound, errors.Unauthenticated):
+        return PlainTextResponse("404: Not Found", status_code=404)
+    return _response(request, archive)
+
+
+ROUTES = [
+    (("GET",), "/_codeload/{owner}/{repo}/{kind}/{ref:path}", codeload),
+    (("GET",), "/{owner}/{repo}/archive/{rest:path}", web_archive),
+]

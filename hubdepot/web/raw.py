@@ -1,3 +1,59 @@
-"""raw web routes."""
+"""Raw file bytes (contents' download_url): /raw/{owner}/{repo}/{ref}/{path}.
 
-ROUTES: list = []
+Public repositories answer anyone. Private ones need the short-lived signed token that
+download_url carries (bound to repository, ref and path), or a token in the Authorization header.
+"""
+
+from __future__ import annotations
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response, StreamingResponse
+
+from hubdepot import errors
+from hubdepot.services import accounts
+from hubdepot.services import contents as service
+
+_HEADERS = {"x-content-type-options": "nosniff", "access-control-allow-origin": "*",
+            "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'; sandbox",
+            "cache-control": "max-age=300"}
+
+
+def web_actor(hub, request: Request):
+    """The caller named by an Authorization header (token, Bearer or Basic login:token), or None."""
+    from hubdepot.api._middleware import bearer
+
+    token = bearer(request.headers.get("authorization"))
+    if not token:
+        return None
+    try:
+        return accounts.authenticate(hub, token)
+    except errors.Unauthenticated:
+        return None
+
+
+def _lookup(hub, request: Request):
+    p = request.path_params
+    actor = web_actor(hub, request)
+    return service.raw_file(hub, actor, p["owner"], p["repo"], p["rest"], request.query_params.get("token"))
+
+
+async def raw(request: Request) -> Response:
+    try:
+        access, found, media = await run_in_threadpool(_lookup, request.app.state.hub, request)
+    except (errors.NotFound, errors.Forbidden):
+        return PlainTextResponse("404: Not Found", status_code=404)
+    headers = dict(_HEADERS, etag=f'"{found.node.sha}"')
+    tags = {t.strip().removeprefix("W/") for t in request.headers.get("if-none-match", "").split(",")}
+    if headers["etag"] in tags:
+        return Response(status_code=304, headers=headers)
+    if found.data is not None or found.node.kind != "file":
+        data = found.data if found.node.kind == "file" else (found.node.target or "").encode()
+        return Response(data, headers=headers, media_type=media)
+    headers["content-length"] = str(found.node.size)
+    if request.method == "HEAD":
+        return Response(status_code=200, headers=headers, media_type=media)
+    return StreamingResponse(service.blob_stream(access, found), headers=headers, media_type=media)
+
+
+ROUTES = [(("GET",), "/raw/{owner}/{repo}/{rest:path}", raw)]

@@ -1,0 +1,167 @@
+"""Writing one file (or deleting it) as a new commit on a branch, without a work tree.
+
+The blob is written first (content-addressed, harmless if we die after). Then, holding the
+repository lock (threads and processes), the branch tip is read again, the expected blob sha is
+checked against it, the new trees are built in memory with TreeBuilders along the path, the commit is
+written, and the branch ref is moved (git's lock-file-and-rename: the branch is the old commit or
+the new one, never anything else).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pygit2
+
+from hubdepot import errors, git
+from hubdepot.git.lock import repo_lock
+from hubdepot.git.repos import opened
+from hubdepot.git.trees import empty
+
+_FILE_MODES = (pygit2.enums.FileMode.BLOB, pygit2.enums.FileMode.BLOB_EXECUTABLE, pygit2.enums.FileMode.LINK)
+
+
+@dataclasses.dataclass(frozen=True)
+class CommitInfo:
+    sha: str
+    tree: str
+    parents: tuple[str, ...]
+    author: git.Identity
+    committer: git.Identity
+    message: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Change:
+    branch: str
+    path: str
+    message: str
+    author: git.Identity
+    committer: git.Identity
+    expected: str | None  # the blob sha the caller says it replaces / deletes
+    data: bytes | None = None  # None: delete
+
+
+@dataclasses.dataclass(frozen=True)
+class Written:
+    commit: CommitInfo
+    blob: str | None  # the new blob (None after a delete)
+    size: int
+    created: bool  # the path did not exist before
+
+
+def write(git_dir: Path, change: Change, default_branch: str) -> Written:
+    """Apply `change` as one commit on its branch; GitHub's 404/409/422 on the way."""
+    with opened(git_dir) as repo:
+        blob = repo.create_blob(change.data) if change.data is not None else None
+        with repo_lock(git_dir):
+            ref = f"refs/heads/{change.branch}"
+            parent = _tip(repo, ref, change.branch, default_branch)
+            base_tree = repo[parent].peel(pygit2.Commit).tree if parent else None
+            existing = _existing(base_tree, change.path)
+            created = _check(change, existing, blob)
+            mode = existing.filemode if existing is not None and existing.filemode == pygit2.enums.FileMode.BLOB_EXECUTABLE \
+                else pygit2.enums.FileMode.BLOB
+            tree = _rewrite(repo, base_tree, change.path.split("/"), blob, mode)
+            if tree is None:
+                tree = repo.TreeBuilder().write()
+            oid = repo.create_commit(None, _sig(change.author), _sig(change.committer), change.message, tree,
+                                     [parent] if parent else [])
+            _move(repo, git_dir, ref, oid)
+            info = commit_info(repo, str(oid))
+    return Written(info, str(blob) if blob else None, len(change.data or b""), created)
+
+
+def _tip(repo, ref: str, branch: str, default_branch: str):
+    found = repo.references.get(ref)
+    if found is not None:
+        return found.peel(pygit2.Commit).id
+    if branch == default_branch and empty(repo):
+        return None  # the first commit of an empty repository
+    raise errors.NotFound()
+
+
+def _existing(tree, path: str):
+    if tree is None:
+        return None
+    try:
+        return tree[path]
+    except KeyError:
+        pass
+    parts = path.split("/")
+    for i in range(1, len(parts)):  # a file (or submodule) where a directory is needed
+        try:
+            obj = tree["/".join(parts[:i])]
+        except KeyError:
+            return None
+        if obj.filemode != pygit2.enums.FileMode.TREE:
+            raise _not_a_directory(parts[:i])
+    return None
+
+
+def _not_a_directory(parts: list[str]) -> errors.HubdepotError:
+    return errors.ValidationFailed([{"resource": "Commit", "field": "path", "code": "invalid"}],
+                                   message=f"{'/'.join(parts)} is a file, not a directory")
+
+
+def _check(change: Change, existing, blob) -> bool:
+    """True for a new path; GitHub's answers for a missing or stale sha."""
+    if existing is None:
+        if change.data is None:
+            raise errors.NotFound()
+        return True
+    if existing.filemode not in _FILE_MODES and existing.filemode != pygit2.enums.FileMode.COMMIT:
+        if change.data is None:
+            raise errors.NotFound()
+        raise errors.ValidationFailed([{"resource": "Commit", "field": "path", "code": "invalid"}],
+                                      message=f"{change.path} is a directory")
+    if change.expected is None:
+        raise errors.Unprocessable('Invalid request.\n\n"sha" wasn\'t supplied.')
+    if change.expected != str(existing.id):
+        raise errors.Conflict(f"{change.path} does not match {change.expected}")
+    return False
+
+
+def _rewrite(repo, tree, parts: list[str], blob, mode):
+    """The new tree with parts -> blob (blob None: removed); None when the tree ends up empty."""
+    builder = repo.TreeBuilder(tree) if tree is not None else repo.TreeBuilder()
+    name = parts[0]
+    if len(parts) == 1:
+        if blob is None:
+            builder.remove(name)
+        else:
+            builder.insert(name, blob, mode)
+    else:
+        sub = None
+        if tree is not None and name in tree:
+            sub = tree[name]
+        new = _rewrite(repo, sub, parts[1:], blob, mode)
+        if new is None:
+            if sub is not None:
+                builder.remove(name)
+        else:
+            builder.insert(name, new, pygit2.enums.FileMode.TREE)
+    if len(builder) == 0:
+        return None
+    return builder.write()
+
+
+def _move(repo, git_dir: Path, ref: str, oid) -> None:
+    """Point `ref` at `oid`. We hold the repository lock, so a ref lock file left by a killed writer is stale."""
+    Path(git_dir, ref + ".lock").unlink(missing_ok=True)
+    repo.references.create(ref, oid, force=True)
+
+
+def _sig(who: git.Identity) -> pygit2.Signature:
+    return pygit2.Signature(who.name, who.email, who.time, who.offset)
+
+
+def commit_info(repo, sha: str) -> CommitInfo:
+    commit = repo[sha].peel(pygit2.Commit)
+    return CommitInfo(str(commit.id), str(commit.tree_id), tuple(str(p) for p in commit.parent_ids),
+                      _identity(commit.author), _identity(commit.committer), commit.message)
+
+
+def _identity(sig: pygit2.Signature) -> git.Identity:
+    return git.Identity(sig.name, sig.email, sig.time, sig.offset)

@@ -1,0 +1,209 @@
+"""Repository contents: read files, directories and READMEs; create, update and delete files.
+
+Size rules (GitHub's): up to 1 MB a file comes inline in JSON; 1-100 MB only raw bytes (or the
+object media type with encoding "none"); above 100 MB nothing.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import mimetypes
+import re
+import zoneinfo
+
+from hubdepot import errors, git
+from hubdepot.git import commits as git_commits
+from hubdepot.git import trees
+from hubdepot.services import SYSTEM, Actor, Hub
+from hubdepot.services import repos as repo_service
+from hubdepot.services.repos import RepoAccess
+
+INLINE_LIMIT = 1024 * 1024
+BLOB_LIMIT = 100 * 1024 * 1024
+RAW_TOKEN_SECONDS = 600
+_TOO_LARGE = [{"resource": "Blob", "field": "data", "code": "too_large"}]
+_BAD_PATH = [{"resource": "Commit", "field": "path", "code": "invalid"}]
+_SPACE = re.compile(rb"\s+")
+
+
+# -- paths --------------------------------------------------------------------------------------
+def split_path(path: str, writing: bool = False) -> list[str]:
+    """Clean path parts; anything that could leave the tree is GitHub's 404 (read) or 422 (write)."""
+    if writing and path.startswith("/"):
+        raise errors.ValidationFailed(_BAD_PATH, message="path cannot start with a slash")
+    if not writing:
+        path = path[:-1] if path.endswith("/") else path
+        if path == "":
+            return []
+    parts = path.split("/")
+    if any(p in ("", ".", "..") or p.lower() == ".git" or "\x00" in p for p in parts):
+        if writing:
+            raise errors.ValidationFailed(_BAD_PATH, message="path contains a malformed path component")
+        raise errors.NotFound()
+    return parts
+
+
+# -- reading ------------------------------------------------------------------------------------
+def read(access: RepoAccess, path: str, ref: str | None, mode: str) -> trees.Found:
+    """What is at `path` for the media `mode` (json | raw | html | object), within GitHub's size rules."""
+    found = trees.lookup(access.git_dir, ref or None, access.repo.default_branch, split_path(path), INLINE_LIMIT)
+    _check_size(found, mode)
+    return found
+
+
+def readme(access: RepoAccess, directory: str | None, ref: str | None, mode: str) -> trees.Found:
+    """The preferred README: for the root .github/, the root, then docs/; else the directory's own."""
+    if directory is None or directory.strip("/") == "":
+        dirs = [[".github"], [], ["docs"]]
+    else:
+        dirs = [split_path(directory)]
+    found = trees.readme(access.git_dir, ref or None, access.repo.default_branch, dirs, INLINE_LIMIT)
+    _check_size(found, mode)
+    return found
+
+
+def _check_size(found: trees.Found, mode: str) -> None:
+    size = found.node.size if found.node.kind == "file" else 0
+    if size > BLOB_LIMIT:
+        raise errors.Forbidden("This API returns blobs up to 100 MB in size. The requested blob is too large to "
+                               "fetch via the API.", errors=_TOO_LARGE)
+    if size > INLINE_LIMIT and mode in ("json", "html"):
+        raise errors.Forbidden("This API returns blobs up to 1 MB in size. The requested blob is too large to fetch "
+                               "via the API, but you can use the Git Data API to request blobs up to 100 MB in size.",
+                               errors=_TOO_LARGE)
+
+
+def downloader(hub: Hub, access: RepoAccess, ref: str):
+    """path -> download_url; private repositories get a short-lived token bound to repo, ref and path."""
+
+    def url(path: str) -> str:
+        base = hub.urls.raw(access.full_name, ref, path)
+        if not access.repo.private:
+            return base
+        return f"{base}?token={hub.signer.sign(raw_purpose(access.id, ref, path), RAW_TOKEN_SECONDS)}"
+
+    return url
+
+
+def raw_purpose(repo_id: int, ref: str, path: str) -> str:
+    return f"raw:{repo_id}:{ref}:{path}"
+
+
+def raw_file(hub: Hub, actor: Actor | None, owner: str, name: str, rest: str, token: str | None):
+    """/raw/o/r/<ref>/<path> -> (access, found, media type). The ref may contain slashes: the
+    shortest prefix of `rest` that names a commit wins. Private: a token for this ref and path, or pull."""
+    access = repo_service.find(hub, SYSTEM, owner, name)
+    segments = rest.split("/")
+    for i in range(1, len(segments)):
+        ref, path = "/".join(segments[:i]), "/".join(segments[i:])
+        try:
+            found = trees.lookup(access.git_dir, ref, access.repo.default_branch, split_path(path), INLINE_LIMIT,
+                                 listing=False)
+        except errors.NotFound:
+            continue
+        if access.repo.private and not hub.signer.check(raw_purpose(access.id, ref, path), token):
+            repo_service.find(hub, actor, owner, name)  # NotFound unless the caller may read it
+        if found.node.kind not in ("file", "symlink"):
+            raise errors.NotFound()
+        return access, found, _raw_media(found)
+    raise errors.NotFound()
+
+
+def _raw_media(found: trees.Found) -> str:
+    if found.data is not None:
+        return "application/octet-stream" if b"\x00" in found.data[:8000] else "text/plain; charset=utf-8"
+    guessed = mimetypes.guess_type(found.node.name)[0] or ""
+    return "text/plain; charset=utf-8" if guessed.startswith("text/") else "application/octet-stream"
+
+
+def blob_stream(access: RepoAccess, found: trees.Found):
+    """A large file's bytes, streamed."""
+    return trees.blob_chunks(access.git_dir, found.node.sha)
+
+
+# -- writing ------------------------------------------------------------------------------------
+def decode_content(text: str) -> bytes:
+    """GitHub's base64 check: whitespace (MIME line breaks) tolerated, the rest must be well-formed."""
+    try:
+        return base64.b64decode(_SPACE.sub(b"", text.encode("ascii")), validate=True)
+    except (binascii.Error, UnicodeEncodeError, ValueError):
+        raise errors.Unprocessable("content is not valid Base64") from None
+
+
+def put_file(hub: Hub, actor: Actor, access: RepoAccess, path: str, *, message: str, content: str,
+             sha: str | None, branch: str | None, author: tuple | None, committer: tuple | None,
+             timezone: str | None = None) -> tuple[git_commits.Written, str]:
+    """Create (created=True) or update a file as one commit; (result, branch)."""
+    repo_service.require(access, actor, "push")
+    parts = split_path(path, writing=True)
+    data = decode_content(content)
+    return _write(hub, actor, access, parts, message, data, sha, branch, author, committer, timezone)
+
+
+def delete_file(hub: Hub, actor: Actor, access: RepoAccess, path: str, *, message: str, sha: str,
+                branch: str | None, author: tuple | None, committer: tuple | None,
+                timezone: str | None = None) -> tuple[git_commits.Written, str]:
+    repo_service.require(access, actor, "push")
+    parts = split_path(path, writing=True)
+    return _write(hub, actor, access, parts, message, None, sha, branch, author, committer, timezone)
+
+
+def _write(hub, actor, access, parts, message, data, sha, branch, author, committer, timezone):
+    branch = branch or access.repo.default_branch
+    committer_id = identity(committer, "committer", default_identity(hub, actor), timezone)
+    author_id = identity(author, "author", committer_id if committer else default_identity(hub, actor), timezone)
+    change = git_commits.Change(branch, "/".join(parts), message, author_id, committer_id, sha, data)
+    written = git_commits.write(access.git_dir, change, access.repo.default_branch)
+    repo_service.touch(hub, access.id)
+    return written, branch
+
+
+# -- identities ---------------------------------------------------------------------------------
+def default_identity(hub: Hub, actor: Actor) -> git.Identity:
+    """The token's user: its name and email, else its login and a noreply address (as GitHub does)."""
+    account = actor.account
+    host = hub.urls.host().rsplit(":", 1)[0].strip("[]")
+    email = account.email or f"{account.id}+{account.login}@users.noreply.{host}"
+    return git.Identity(account.name or account.login, email)
+
+
+def identity(person: tuple | None, name: str, default: git.Identity, timezone: str | None) -> git.Identity:
+    """An author/committer (name, email, date or None) checked as GitHub does; `default` when absent."""
+    if person is None:
+        return _at(default, None, timezone)
+    for key, value in zip(("name", "email"), person[:2]):
+        if not value.strip() or any(c in value for c in "<>\n\x00"):
+            raise errors.Unprocessable(f'Invalid request.\n\n"{key}" wasn\'t supplied.')
+    return _at(git.Identity(person[0].strip(), person[1].strip()), person[2], timezone, name)
+
+
+def _at(who: git.Identity, date: str | None, timezone: str | None, name: str = "") -> git.Identity:
+    if date is None:
+        when = dt.datetime.now(_zone(timezone))
+    else:
+        try:
+            when = dt.datetime.fromisoformat(date.replace("Z", "+00:00"))
+        except ValueError:
+            raise errors.Unprocessable(f"Invalid request.\n\nFor 'properties/{name}', \"{date}\" is not a date-time."
+                                       ) from None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=dt.timezone.utc)
+    offset = int(when.utcoffset().total_seconds() // 60)
+    return git.Identity(who.name, who.email, int(when.timestamp()), offset)
+
+
+def _zone(name: str | None) -> dt.tzinfo:
+    """The Time-Zone request header (e.g. Etc/UTC, Europe/Paris), else UTC."""
+    if name:
+        try:
+            return zoneinfo.ZoneInfo(name.strip())
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            pass
+    return dt.timezone.utc
+
+
+def written_node(path: str, written: git_commits.Written) -> trees.Node:
+    """The file a PUT just wrote, as a content node."""
+    return trees.Node("file", path.rsplit("/", 1)[-1], path, written.blob, written.size)
