@@ -85,6 +85,14 @@ class Urls:
     def raw(self, full_name: str, ref: str, path: str) -> str:
         return f"{self.public}/raw/{full_name}/{qpath(ref)}/{qpath(path)}"
 
+    def codeload(self, full_name: str, fmt: str, ref: str) -> str:
+        """Where GET /tarball|/zipball redirects (GHES layout: /_codeload/o/r/legacy.tar.gz/refs/heads/main)."""
+        return f"{self.public}/_codeload/{full_name}/legacy.{fmt}/{qpath(ref)}"
+
+    def archive_html(self, full_name: str, ref: str, fmt: str) -> str:
+        """The web archive URL, e.g. /o/r/archive/refs/tags/v1.0.zip."""
+        return f"{self.repo_html(full_name)}/archive/{qpath(ref)}.{fmt}"
+
     # -- releases --------------------------------------------------------
     def release(self, full_name: str, release_id: int) -> str:
         return f"{self.repo(full_name)}/releases/{release_id}"
