@@ -6,7 +6,7 @@ import argparse
 import importlib
 import sys
 
-SCENARIOS = ["repos"]
+SCENARIOS = ["repos", "load"]
 
 
 def main() -> None:
@@ -19,7 +19,7 @@ def main() -> None:
     for name in args.only or SCENARIOS:
         module = importlib.import_module(f"bench.{name}")
         print(f"== {name}", flush=True)
-        for line in module.run(seconds=seconds, workers=args.workers):
+        for line in module.run(seconds=60 if name == "load" else seconds, workers=args.workers):
             print(line, flush=True)
     sys.stdout.flush()
 
