@@ -47,5 +47,9 @@ bench: install-test
 bench-full: install-test
 	$(BIN)/python -m bench --full $(BENCH_ARGS)
 
+# The long fuzzing run: GitHub's OpenAPI description drives schemathesis (CI runs a bounded one).
+fuzz: install-test
+	HUBDEPOT_FUZZ_EXAMPLES=$${EXAMPLES:-300} $(BIN)/python -m pytest -q -s tests/conformance/test_fuzz.py
+
 clean:
 	rm -rf $(VENV) tests/node/node_modules hubdepot-data
