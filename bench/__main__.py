@@ -6,7 +6,7 @@ import argparse
 import importlib
 import sys
 
-SCENARIOS = ["repos", "load"]
+SCENARIOS = ["repos", "contents", "releases", "load"]
 
 
 def main() -> None:
