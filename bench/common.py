@@ -16,6 +16,7 @@ from pathlib import Path
 from tests.support import server as server_support
 
 NGINX_CONF = """
+{user}
 worker_processes {workers};
 daemon off;
 pid {root}/nginx.pid;
@@ -76,7 +77,8 @@ def nginx(workers: int = 1) -> Iterator[tuple[str, Path]]:
     root = Path(tempfile.mkdtemp(prefix="nginx-bench-"))
     (root / "www").mkdir()
     port = server_support.free_port()
-    (root / "nginx.conf").write_text(NGINX_CONF.format(workers=workers, root=root, port=port))
+    user = "user root root;" if os.geteuid() == 0 else ""  # workers write PUT bodies into our temp dir
+    (root / "nginx.conf").write_text(NGINX_CONF.format(user=user, workers=workers, root=root, port=port))
     process = subprocess.Popen([binary, "-c", str(root / "nginx.conf"), "-p", str(root)],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
