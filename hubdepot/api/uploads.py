@@ -4,6 +4,8 @@ failed or cut-off upload leaves nothing visible."""
 
 from __future__ import annotations
 
+import asyncio
+
 import orjson
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect, Request
@@ -60,10 +62,13 @@ async def _store(hub, request: Request, length: int) -> tuple[str, str, int]:
             await run_in_threadpool(writer.write, b"".join(pending))
         key, digest = await run_in_threadpool(writer.commit)
     except ClientDisconnect:
-        writer.abort()
+        await run_in_threadpool(writer.abort)
         raise errors.BadRequest("Client disconnected") from None
-    except BaseException:
-        writer.abort()
+    except asyncio.CancelledError:
+        writer.abort()  # no awaiting once cancelled
+        raise
+    except Exception:
+        await run_in_threadpool(writer.abort)
         raise
     return key, digest, received
 

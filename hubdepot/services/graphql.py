@@ -74,11 +74,6 @@ def _connection(nodes: list, offset: int, total: int, edges: bool = True) -> dic
     }
 
 
-class Context:
-    def __init__(self, hub: Hub, actor: Actor):
-        self.hub, self.actor = hub, actor
-
-
 def _user(hub: Hub, account) -> dict:
     kind = "Organization" if account.type == "Organization" else "User"
     return {

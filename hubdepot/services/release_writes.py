@@ -44,6 +44,12 @@ def _check_tag_free(conn, repo_id: int, tag: str, release_id: int | None) -> Non
         raise errors.ValidationFailed.one("Release", "tag_name", "already_exists")
 
 
+def _check_target(access: RepoAccess, tag: str, target: str) -> None:
+    """A draft's target must resolve already (unless its tag exists), though no tag is made yet."""
+    if not git_tags.tag_commit(access.git_dir, tag) and git_tags.resolve_target(access.git_dir, target) is None:
+        raise errors.ValidationFailed.one("Release", "target_commitish", "invalid")
+
+
 def _publish_tag(access: RepoAccess, tag: str, target: str) -> None:
     """Make sure the git tag exists: use it when it does, else create it at `target`."""
     if not git_tags.valid_tag_name(tag):
@@ -87,6 +93,8 @@ def create(hub: Hub, actor: Actor | None, access: RepoAccess, spec: dict) -> rea
         spec = _notes_into(hub, access, spec)
     draft, stamp = bool(spec.get("draft")), now()
     target = spec.get("target_commitish") or access.repo.default_branch
+    if draft:
+        _check_target(access, tag, target)
     with hub.db.write() as conn:
         immutable = _lock_repo(conn, access.id)
         if not draft:
@@ -123,6 +131,8 @@ def _update_values(access: RepoAccess, row, changes: dict, immutable_repo: bool,
     if not draft and (publishing or tag != row.tag_name):
         _check_tag_free(conn, access.id, tag, row.id)
         _publish_tag(access, tag, changes.get("target_commitish", row.target_commitish))
+    elif draft and "target_commitish" in changes:
+        _check_target(access, tag, changes["target_commitish"])
     values["draft"] = draft
     if publishing:
         values.update(published_at=now(), immutable=immutable_repo)

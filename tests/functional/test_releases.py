@@ -63,6 +63,8 @@ def test_target_commitish_branch_sha_and_invalid(user, repo, repo_id, hub):
         assert r.status_code == 422, bad
         assert r.json()["errors"] == [{"resource": "Release", "code": "invalid", "field": "target_commitish"}]
         assert r.json()["documentation_url"] == "https://docs.github.com/rest/releases/releases#create-a-release"
+    draft = user.api.post(f"/repos/{repo}/releases", json={"tag_name": "d1", "draft": True, "target_commitish": "nope"})
+    assert draft.status_code == 422  # checked for drafts too, though they get no tag yet
 
 
 def test_duplicate_tag_and_validation(user, repo):
