@@ -152,8 +152,9 @@ def delete_file(hub: Hub, actor: Actor, access: RepoAccess, path: str, *, messag
 
 def _write(hub, actor, access, parts, message, data, sha, branch, author, committer, timezone):
     branch = branch or access.repo.default_branch
-    committer_id = identity(committer, "committer", default_identity(hub, actor), timezone)
-    author_id = identity(author, "author", committer_id if committer else default_identity(hub, actor), timezone)
+    me = default_identity(hub, actor, timezone)
+    committer_id = identity(committer, "committer", me, timezone)
+    author_id = identity(author, "author", committer_id if committer else me, timezone)
     change = git_commits.Change(branch, "/".join(parts), message, author_id, committer_id, sha, data)
     written = git_commits.write(access.git_dir, change, access.repo.default_branch)
     repo_service.touch(hub, access.id)
@@ -161,18 +162,18 @@ def _write(hub, actor, access, parts, message, data, sha, branch, author, commit
 
 
 # -- identities ---------------------------------------------------------------------------------
-def default_identity(hub: Hub, actor: Actor) -> git.Identity:
+def default_identity(hub: Hub, actor: Actor, timezone: str | None = None) -> git.Identity:
     """The token's user: its name and email, else its login and a noreply address (as GitHub does)."""
     account = actor.account
     host = hub.urls.host().rsplit(":", 1)[0].strip("[]")
     email = account.email or f"{account.id}+{account.login}@users.noreply.{host}"
-    return git.Identity(account.name or account.login, email)
+    return _at(git.Identity(account.name or account.login, email), None, timezone)
 
 
 def identity(person: tuple | None, name: str, default: git.Identity, timezone: str | None) -> git.Identity:
     """An author/committer (name, email, date or None) checked as GitHub does; `default` when absent."""
     if person is None:
-        return _at(default, None, timezone)
+        return default
     for key, value in zip(("name", "email"), person[:2]):
         if not value.strip() or any(c in value for c in "<>\n\x00"):
             raise errors.Unprocessable(f'Invalid request.\n\n"{key}" wasn\'t supplied.')
