@@ -285,3 +285,19 @@ def test_empty_repository(user):
     assert r.status_code == 422
     assert r.json()["errors"] == [{"resource": "Release", "code": "invalid", "field": "target_commitish"}]
     assert user.api.get(f"/repos/{user.login}/{name}/releases").json() == []
+
+
+def test_concurrent_creates_of_one_tag(server, user, repo, repo_id, hub):
+    import concurrent.futures
+
+    import httpx
+
+    def create(i):
+        with httpx.Client(base_url=server.api, headers={"authorization": f"token {user.token}"}, timeout=60) as c:
+            return c.post(f"/repos/{repo}/releases", json={"tag_name": "race", "name": f"n{i}"}).status_code
+
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        codes = sorted(pool.map(create, range(8)))
+    assert codes == [201] + [422] * 7
+    assert [r["tag_name"] for r in user.api.get(f"/repos/{repo}/releases").json()] == ["race"]
+    assert tag_sha(hub, repo_id, "race") is not None
