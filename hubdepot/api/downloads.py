@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import orjson
+
 from hubdepot import errors
 from hubdepot.api._base import Req, endpoint, json_response, no_content, paged_response
 from hubdepot.api._fields import field
@@ -20,10 +22,13 @@ def _id(req: Req) -> int:
 
 
 def _size(data: dict) -> int:
+    """`size` is a number of bytes: 1024 or 1024.0, not "1024", true or 1.5."""
     value = field(data, "size", object, required=True)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != int(value):
-        shown = f'"{value}"' if isinstance(value, str) else str(value).lower() if isinstance(value, bool) else value
-        raise errors.Unprocessable(f"Invalid request.\n\nFor 'properties/size', {shown} is not a number.")
+    number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if not number or value != int(value):
+        shown = f'"{value}"' if isinstance(value, str) else orjson.dumps(value).decode()
+        kind = "an integer" if number else "a number"
+        raise errors.Unprocessable(f"Invalid request.\n\nFor 'properties/size', {shown} is not {kind}.")
     return int(value)
 
 

@@ -18,6 +18,7 @@ from hubdepot.db.tables import downloads, release_assets
 from hubdepot.services import Hub
 
 log = logging.getLogger("hubdepot")
+TEMPORARY_GRACE = 6 * 3600  # a writer's temporaries (S3 multipart uploads) may live this long
 _REFERENCES = (release_assets.c.blob_key, downloads.c.blob_key)
 
 
@@ -60,4 +61,7 @@ def gc(hub: Hub, grace_seconds: float) -> int:
             continue
         hub.storage.delete(key)
         removed += 1
+    sweep = getattr(hub.storage, "sweep", None)  # backends that keep temporaries of their own (S3)
+    if sweep is not None:
+        sweep(max(grace_seconds, TEMPORARY_GRACE))
     return removed

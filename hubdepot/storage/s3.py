@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -213,6 +214,23 @@ class S3Storage:
 
     def local_path(self, key: str) -> Path | None:
         return None
+
+    def sweep(self, older_than: float) -> int:
+        """Abort multipart uploads and delete temporary objects of writers that died, older than `older_than` s."""
+        cutoff, prefix, removed = time.time() - older_than, self.object_key("tmp/"), 0
+        with _translated(prefix):
+            for page in self.client.get_paginator("list_multipart_uploads").paginate(Bucket=self.bucket, Prefix=prefix):
+                for upload in page.get("Uploads", []):
+                    if upload["Initiated"].timestamp() <= cutoff:
+                        self.client.abort_multipart_upload(Bucket=self.bucket, Key=upload["Key"],
+                                                           UploadId=upload["UploadId"])
+                        removed += 1
+            for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix):
+                for item in page.get("Contents", []):
+                    if item["LastModified"].timestamp() <= cutoff:
+                        self.client.delete_object(Bucket=self.bucket, Key=item["Key"])
+                        removed += 1
+        return removed
 
     def presigned_get(self, key: str, *, filename: str, content_type: str, expires: int) -> str | None:
         params = {"Bucket": self.bucket, "Key": self._blob(key), "ResponseContentType": content_type,

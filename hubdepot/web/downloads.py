@@ -58,6 +58,8 @@ async def serve(request: Request) -> Response:
         await run_in_threadpool(service.count, hub, row.id)
     path = hub.storage.local_path(row.blob_key)
     if path is not None:
+        if not path.is_file():
+            raise errors.NotFound()
         return FileResponse(path, headers=headers, media_type=mime)
     if hub.settings.s3_download != "proxy":
         url = hub.storage.presigned_get(row.blob_key, filename=row.name, content_type=mime, expires=PRESIGNED_SECONDS)

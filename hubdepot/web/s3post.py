@@ -134,7 +134,7 @@ def _store(hub, form: Form) -> str:
 def _answer(form: Form, digest: str) -> Response:
     target, fields = form.target, form.fields
     etag = f'"{digest}"'
-    redirect = fields.get("success_action_redirect") or fields.get("redirect")
+    redirect = fields.get("success_action_redirect")
     if redirect and urlsplit(redirect).scheme in ("http", "https"):
         query = urlencode({"bucket": target.bucket, "key": target.key, "etag": etag})
         joined = redirect + ("&" if urlsplit(redirect).query else "?") + query

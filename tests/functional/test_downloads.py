@@ -91,6 +91,8 @@ def test_validation(user, repo):
     assert post({"name": "a"}).json()["message"] == 'Invalid request.\n\n"size" wasn\'t supplied.'
     typed = post({"name": "a", "size": "big"})
     assert typed.status_code == 422 and typed.json()["message"] == "Invalid request.\n\nFor 'properties/size', \"big\" is not a number."
+    assert post({"name": "a", "size": 1.5}).json()["message"] == "Invalid request.\n\nFor 'properties/size', 1.5 is not an integer."
+    assert post({"name": "a", "size": None}).json()["message"] == "Invalid request.\n\nFor 'properties/size', null is not a number."
     assert post({"name": 5, "size": 1}).json()["message"] == "Invalid request.\n\nFor 'properties/name', 5 is not a string."
     assert post({"name": "a", "size": 1, "description": 3}).status_code == 422
     for bad_name in ("", "a/b", "..", "x" * 256):
