@@ -192,3 +192,15 @@ def test_private_download_needs_a_token(user, make_user):
     assert mine.status_code in (200, 302)
     final = mine if mine.status_code == 200 else fetch(mine.headers["location"])
     assert final.content == data
+
+
+def test_names_with_spaces_and_unicode(server, user, repo):
+    name = "my file \u00e9t\u00e9 (1).txt"
+    data = b"unicode name"
+    body = create(user.api, repo, name, data)
+    assert body["html_url"] == f"{server.url}/downloads/{repo}/my%20file%20%C3%A9t%C3%A9%20%281%29.txt"
+    assert body["name"] == name and body["path"].endswith(f"/{name}")
+    assert upload(body, data).status_code == 201
+    got = fetch(body["html_url"])
+    assert got.status_code == 200 and got.content == data
+    assert got.headers["content-disposition"].endswith("filename*=UTF-8''my%20file%20%C3%A9t%C3%A9%20%281%29.txt")
