@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import base64
+import re
 from urllib.parse import quote
+
+_UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]*")  # what quote() never changes
+_UNRESERVED_PATH = re.compile(r"[A-Za-z0-9_.~/-]*")
 
 
 def node_id(kind: str, ident: int | str) -> str:
@@ -13,12 +17,12 @@ def node_id(kind: str, ident: int | str) -> str:
 
 def q(segment: str) -> str:
     """Quote one path segment (slashes included)."""
-    return quote(segment, safe="")
+    return segment if _UNRESERVED.fullmatch(segment) else quote(segment, safe="")
 
 
 def qpath(path: str) -> str:
-    """Quote a multi-segment path, keeping its slashes."""
-    return quote(path, safe="/")
+    """Quote a multi-segment path, keeping its slashes. (The fast path matters for 1,000-entry listings.)"""
+    return path if _UNRESERVED_PATH.fullmatch(path) else quote(path, safe="/")
 
 
 class Urls:

@@ -5,28 +5,30 @@ Paths arrive here already split into clean parts (no '', '.', '..', '.git', NUL)
 
 from __future__ import annotations
 
+import collections
+import contextlib
 import dataclasses
+import os
 import posixpath
 import re
-from collections.abc import AsyncIterator
+import threading
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pygit2
 
 from hubdepot import errors
 from hubdepot.git.archives import pipe
-from hubdepot.git.repos import opened
 
 LISTING_LIMIT = 1000  # GitHub's cap on a directory listing
 _LINK_HOPS = 8
 _HEX = re.compile(r"[0-9a-fA-F]{4,40}")
 _SUBMODULE = re.compile(r'^\s*\[submodule\s+"(?P<name>[^"]*)"\s*\]\s*$')
 _SETTING = re.compile(r"^\s*(?P<key>[A-Za-z][A-Za-z0-9-]*)\s*=\s*(?P<value>.*?)\s*$")
-_MODES = {
-    pygit2.enums.FileMode.TREE: "dir",
-    pygit2.enums.FileMode.LINK: "symlink",
-    pygit2.enums.FileMode.COMMIT: "submodule",
-}
+_KINDS = {int(pygit2.enums.ObjectType.TREE): "dir", int(pygit2.enums.ObjectType.COMMIT): "submodule"}
+_SIZES: dict = {}
+_REPOS_PER_THREAD = 8
+_local = threading.local()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -61,59 +63,73 @@ def empty(repo: pygit2.Repository) -> bool:
 
 
 def is_empty(git_dir: Path) -> bool:
-    with opened(git_dir) as repo:
+    with reading(git_dir) as repo:
         return empty(repo)
 
 
 def resolve_ref(repo: pygit2.Repository, ref: str | None, default_branch: str) -> Resolved:
     """A branch, tag, full ref name or (short) commit sha -> the commit; GitHub's 404s otherwise."""
-    if empty(repo):
-        raise errors.NotFound("This repository is empty.")
+    return _commit(repo, ref, default_branch)[0]
+
+
+def _commit(repo: pygit2.Repository, ref: str | None, default_branch: str) -> tuple[Resolved, pygit2.Commit]:
     name = ref or default_branch
     names = [name] if name.startswith("refs/") else [f"refs/heads/{name}", f"refs/tags/{name}"]
     for full in names:
-        found = _peel(repo.references.get(full)) if "\x00" not in full else None
-        if found:
-            return Resolved(found, name, full)
+        commit = _peel(_reference(repo, full))
+        if commit is not None:
+            return Resolved(str(commit.id), name, full), commit
     if _HEX.fullmatch(name):
         try:
-            sha = _peel(repo.git_object_lookup_prefix(name))
+            commit = _peel(repo.git_object_lookup_prefix(name))
         except (ValueError, KeyError, pygit2.GitError):
-            sha = None
-        if sha:
-            return Resolved(sha, name, sha)
+            commit = None
+        if commit is not None:
+            return Resolved(str(commit.id), name, str(commit.id)), commit
+    if empty(repo):
+        raise errors.NotFound("This repository is empty.")
     raise errors.NotFound(f"No commit found for the ref {name}")
 
 
-def _peel(obj) -> str | None:
+def _reference(repo: pygit2.Repository, full: str):
+    """The reference `full`, or None; names libgit2 cannot even parse (NUL, too long) are None too."""
+    if "\x00" in full:
+        return None
+    try:
+        return repo.references.get(full)
+    except (ValueError, pygit2.InvalidSpecError, pygit2.GitError):
+        return None
+
+
+def _peel(obj) -> pygit2.Commit | None:
     if obj is None:
         return None
     try:
-        return str(obj.peel(pygit2.Commit).id)
+        return obj.peel(pygit2.Commit)
     except (pygit2.InvalidSpecError, ValueError, KeyError, pygit2.GitError):
         return None
 
 
 def resolve(git_dir: Path, ref: str | None, default_branch: str) -> Resolved:
-    with opened(git_dir) as repo:
+    with reading(git_dir) as repo:
         return resolve_ref(repo, ref, default_branch)
 
 
 def lookup(git_dir: Path, ref: str | None, default_branch: str, parts: list[str], inline_limit: int,
            listing: bool = True) -> Found:
     """What lives at `parts` in the commit `ref` names; symlinks to files in the repo are followed."""
-    with opened(git_dir) as repo:
-        commit = resolve_ref(repo, ref, default_branch)
-        tree = repo[commit.sha].peel(pygit2.Commit).tree
+    with reading(git_dir) as repo:
+        commit, obj = _commit(repo, ref, default_branch)
+        tree = obj.tree
         node = _follow(repo, tree, _node_at(repo, tree, parts))
         return _found(repo, tree, commit, node, inline_limit, listing)
 
 
 def readme(git_dir: Path, ref: str | None, default_branch: str, dirs: list[list[str]], inline_limit: int) -> Found:
     """The preferred README in the first of `dirs` that has one (see readme_rank)."""
-    with opened(git_dir) as repo:
-        commit = resolve_ref(repo, ref, default_branch)
-        tree = repo[commit.sha].peel(pygit2.Commit).tree
+    with reading(git_dir) as repo:
+        commit, obj = _commit(repo, ref, default_branch)
+        tree = obj.tree
         for parts in dirs:
             found = _readme_in(repo, tree, parts)
             if found is not None:
@@ -167,13 +183,49 @@ def _node_at(repo, tree, parts: list[str]) -> Node:
 
 
 def _node(repo, obj, path: str) -> Node:
-    kind = _MODES.get(obj.filemode, "file")
     name = path.rsplit("/", 1)[-1]
-    if kind in ("dir", "submodule"):
+    kind = _KINDS.get(obj.type, "file")  # (ints: cheaper than filemode enums, for 1,000-entry listings)
+    if kind != "file":
         return Node(kind, name, path, str(obj.id), 0)
-    size = repo.odb.read_header(obj.id)[1]
-    target = repo[obj.id].data.decode("utf-8", "surrogateescape") if kind == "symlink" else None
-    return Node(kind, name, path, str(obj.id), size, target)
+    size = _size(repo, obj.id)
+    if obj.filemode == pygit2.enums.FileMode.LINK:
+        target = repo[obj.id].data[:4096].decode("utf-8", "surrogateescape")
+        return Node("symlink", name, path, str(obj.id), size, target)
+    return Node("file", name, path, str(obj.id), size)
+
+
+def _size(repo, oid) -> int:
+    """A blob's size from its header; remembered by sha (blobs never change)."""
+    size = _SIZES.get(oid)
+    if size is None:
+        if len(_SIZES) > 200_000:
+            _SIZES.clear()
+        size = _SIZES[oid] = repo.odb.read_header(oid)[1]
+    return size
+
+
+@contextlib.contextmanager
+def reading(git_dir: Path) -> Iterator[pygit2.Repository]:
+    """A repository opened for reads, kept by this thread for the next request while the directory
+    is the same one (opening costs more than a small lookup). libgit2 re-reads refs from disk and
+    rescans the object database on a miss, so writes by other threads and processes are seen."""
+    try:
+        st = os.stat(git_dir)
+    except OSError:
+        raise errors.NotFound() from None
+    key, ident = str(git_dir), (st.st_dev, st.st_ino, st.st_ctime_ns)
+    cache = _local.__dict__.setdefault("repos", collections.OrderedDict())
+    hit = cache.get(key)
+    if hit is None or hit[0] != ident:
+        try:
+            repo = pygit2.Repository(key)
+        except (pygit2.GitError, KeyError) as exc:
+            raise errors.NotFound() from exc
+        cache[key] = hit = (ident, repo)
+        while len(cache) > _REPOS_PER_THREAD:
+            cache.popitem(last=False)[1][1].free()
+    cache.move_to_end(key)
+    yield hit[1]
 
 
 def _follow(repo, tree, node: Node) -> Node:
@@ -238,11 +290,6 @@ def submodules(repo, tree) -> dict[str, str]:
         elif current is not None and (setting := _SETTING.match(line)):
             current[setting.group("key").lower()] = setting.group("value").strip('"')
     return {s["path"]: s["url"] for s in sections.values() if "path" in s and "url" in s}
-
-
-def blob_size(git_dir: Path, sha: str) -> int:
-    with opened(git_dir) as repo:
-        return repo.odb.read_header(sha)[1]
 
 
 def blob_chunks(git_dir: Path, sha: str) -> AsyncIterator[bytes]:
