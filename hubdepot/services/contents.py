@@ -38,11 +38,16 @@ def split_path(path: str, writing: bool = False) -> list[str]:
         if path == "":
             return []
     parts = path.split("/")
-    if any(p in ("", ".", "..") or p.lower() == ".git" or "\x00" in p for p in parts):
+    if any(p in ("", ".", "..") or p.lower() == ".git" or _unwritable(p) for p in parts):
         if writing:
             raise errors.ValidationFailed(_BAD_PATH, message="path contains a malformed path component")
         raise errors.NotFound()
     return parts
+
+
+def _unwritable(part: str) -> bool:
+    """Control characters, or longer than a file system's 255-byte name: no checkout could hold it."""
+    return len(part.encode("utf-8", "surrogatepass")) > 255 or any(ord(ch) < 32 or ord(ch) == 127 for ch in part)
 
 
 # -- reading ------------------------------------------------------------------------------------
@@ -139,6 +144,8 @@ def put_file(hub: Hub, actor: Actor, access: RepoAccess, path: str, *, message: 
     repo_service.require(access, actor, "push")
     parts = split_path(path, writing=True)
     data = decode_content(content)
+    if len(data) > BLOB_LIMIT:
+        raise errors.ValidationFailed(_TOO_LARGE, message="content is larger than GitHub's 100 MB file size limit")
     return _write(hub, actor, access, parts, message, data, sha, branch, author, committer, timezone)
 
 

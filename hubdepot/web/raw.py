@@ -47,12 +47,12 @@ async def raw(request: Request) -> Response:
     tags = {t.strip().removeprefix("W/") for t in request.headers.get("if-none-match", "").split(",")}
     if headers["etag"] in tags:
         return Response(status_code=304, headers=headers)
-    if found.data is not None or found.node.kind != "file":
-        data = found.data if found.node.kind == "file" else (found.node.target or "").encode()
-        return Response(data, headers=headers, media_type=media)
-    headers["content-length"] = str(found.node.size)
+    data = found.data if found.node.kind == "file" else (found.node.target or "").encode()
+    headers["content-length"] = str(found.node.size if data is None else len(data))
     if request.method == "HEAD":
         return Response(status_code=200, headers=headers, media_type=media)
+    if data is not None:
+        return Response(data, headers=headers, media_type=media)
     return StreamingResponse(service.blob_stream(access, found), headers=headers, media_type=media)
 
 

@@ -344,6 +344,8 @@ def test_download_url_public_and_private(server, user, make_user, client_for):
         r = anon.get(url)
         assert r.status_code == 200 and r.content == b"secret"
         assert r.headers["content-type"] == "text/plain; charset=utf-8" and r.headers["etag"] == f'"{blob_sha(b"secret")}"'
+        head = anon.head(url)
+        assert head.status_code == 200 and head.content == b"" and head.headers["content-length"] == "6"
         base, token = url.split("?token=")
         assert anon.get(base).status_code == 404
         assert anon.get(f"{server.url}/raw/{repo}/main/README.md?token={token}").status_code == 404  # bound to the path
@@ -363,6 +365,13 @@ def test_raw_route_public(server, user, repo, hub):
         assert r.status_code == 200 and r.content == b"\x00\x01binary"
         assert r.headers["content-type"] == "application/octet-stream"
         assert anon.get(f"{server.url}/raw/{repo}/feature/x/bin/blob.dat").content == b"\x00\x01binary"
+        big = os.urandom(1024 * 1024 + 10)
+        put(user.api, repo, "bin/big.bin", big)
+        streamed = anon.get(f"{server.url}/raw/{repo}/main/bin/big.bin")
+        assert streamed.content == big and streamed.headers["content-length"] == str(len(big))
+        assert anon.head(f"{server.url}/raw/{repo}/main/bin/big.bin").content == b""
+        again = anon.get(f"{server.url}/raw/{repo}/main/bin/big.bin", headers={"If-None-Match": streamed.headers["etag"]})
+        assert again.status_code == 304
         assert anon.get(f"{server.url}/raw/{repo}/main/bin").status_code == 404
         assert anon.get(f"{server.url}/raw/{repo}/main/nope").status_code == 404
         assert anon.get(f"{server.url}/raw/{repo}/main/%2e%2e/{repo.split('/')[1]}/main/README.md").status_code == 404
