@@ -6,6 +6,7 @@ import os
 import secrets
 
 from starlette.applications import Starlette
+from starlette.convertors import IntegerConvertor, register_url_convertor
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
@@ -49,7 +50,15 @@ async def _error(request: Request, exc: Exception) -> Response:
     return Response(body, status_code=status, headers=headers, media_type="application/json; charset=utf-8")
 
 
+class _Id(IntegerConvertor):
+    """{x:int} path parameters are database ids: at most 18 digits, so they fit every integer column;
+    a longer number matches no route and is GitHub's 404."""
+
+    regex = "[0-9]{1,18}"
+
+
 def create_app(settings: Settings | None = None, hub: Hub | None = None) -> Starlette:
+    register_url_convertor("int", _Id())  # before the routes compile their patterns
     hub = hub or create_hub(settings or Settings.load())
     app = Starlette(
         routes=api.routes() + [Route(path, h, methods=list(m)) for m, path, h in web.ROUTES],

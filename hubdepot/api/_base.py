@@ -58,8 +58,6 @@ class Req:
     def repo(self, level: str = "pull") -> repo_service.RepoAccess:
         """The repository named by the path ({owner}/{repo} or {repository_id}), at `level` or more."""
         if "repository_id" in self.params:
-            if self.params["repository_id"] >= 2**63:
-                raise errors.NotFound()
             access = repo_service.find_by_id(self.hub, self.actor, self.params["repository_id"])
         else:
             access = repo_service.find(self.hub, self.actor, self.params["owner"], self.params["repo"])
@@ -86,8 +84,26 @@ class Req:
         return self.hub.urls.public + path
 
 
-def endpoint(docs: str, inline: bool = False) -> Callable:
-    """Wrap a sync handler `fn(req) -> Response`: read the body, run it in the thread pool.
+JSON_BODY_MAX = 1024**2  # 1 MiB; PUT contents takes more (a 100 MB file is ~134 MB of base64)
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The request body, refusing (413) once it passes `limit` bytes instead of buffering it all."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise errors.TooLarge(f"Request body is larger than {limit} bytes")
+    parts, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise errors.TooLarge(f"Request body is larger than {limit} bytes")
+        parts.append(chunk)
+    return b"".join(parts)
+
+
+def endpoint(docs: str, inline: bool = False, max_body: int = JSON_BODY_MAX) -> Callable:
+    """Wrap a sync handler `fn(req) -> Response`: read the body (at most `max_body` bytes), run it
+    in the thread pool.
 
     inline=True runs a GET/HEAD handler on the event loop instead: only for handlers whose work
     is one or two indexed queries (the thread hop costs more than the work)."""
@@ -96,7 +112,7 @@ def endpoint(docs: str, inline: bool = False) -> Callable:
         @functools.wraps(fn)
         async def handler(request: Request) -> Response:
             request.scope["hubdepot.docs"] = docs
-            body = await request.body() if request.method in _BODY_METHODS else b""
+            body = await read_body(request, max_body) if request.method in _BODY_METHODS else b""
             req = Req(request, request.app.state.hub, request.scope.get("hubdepot.actor"),
                       dict(request.path_params), body, negotiate(request.headers.get("accept")))
             if inline and request.method in ("GET", "HEAD"):

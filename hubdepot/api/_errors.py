@@ -29,6 +29,8 @@ def error_response_parts(exc: BaseException, docs: str | None) -> tuple[int, byt
         log.exception("unhandled error", exc_info=exc)
         exc = errors.HubdepotError()
     headers = {}
+    if isinstance(exc, errors.TooLarge):  # the rest of the body is not read: this connection is done
+        headers["connection"] = "close"
     if isinstance(exc, errors.RateLimited):
         if "retry_after" in exc.extra:
             headers["retry-after"] = str(exc.extra.pop("retry_after"))

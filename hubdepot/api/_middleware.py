@@ -8,6 +8,7 @@ import binascii
 import secrets
 import threading
 import time
+from urllib.parse import unquote_to_bytes
 
 from starlette.concurrency import run_in_threadpool
 
@@ -88,6 +89,7 @@ class ApiMiddleware:
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         extra = [(b"x-github-request-id", rid.encode())]
         try:
+            _check_path(scope)
             version = self._version(headers)
             actor = await self._actor(headers)
             scope["hubdepot.actor"] = actor
@@ -181,6 +183,16 @@ class ApiMiddleware:
         headers += scope.get("hubdepot.rate_headers", []) + extra + _STATIC
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else body})
+
+
+def _check_path(scope) -> None:
+    """A path whose %-escapes are not UTF-8 names nothing GitHub could have: 404."""
+    raw = scope.get("raw_path")
+    if raw and b"%" in raw:
+        try:
+            unquote_to_bytes(raw.split(b"?", 1)[0]).decode("utf-8")
+        except UnicodeDecodeError:
+            raise errors.NotFound() from None
 
 
 def _client_ip(scope) -> str:

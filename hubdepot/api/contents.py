@@ -113,7 +113,7 @@ def _file_commit(req: Req, access, written, branch: str, path: str) -> dict:
     return rep.file_commit(content, commit)
 
 
-@endpoint(f"{DOCS}#create-or-update-file-contents")
+@endpoint(f"{DOCS}#create-or-update-file-contents", max_body=140 * 1024**2)  # 100 MB of base64
 def put(req: Req):
     access, data = req.repo("push"), req.json()
     path = req.params.get("path", "")

@@ -16,7 +16,7 @@ PREFIX = "/repos/{owner}/{repo}/downloads"
 
 def _id(req: Req) -> int:
     text = req.params["download_id"]
-    if not text.isdigit():
+    if not text.isdigit() or len(text) > 18:  # ids fit a 64-bit column
         raise errors.NotFound()
     return int(text)
 
