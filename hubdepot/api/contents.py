@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response, StreamingResponse
 
 from hubdepot.api._base import Req, endpoint, json_response, not_modified
@@ -49,11 +50,18 @@ def _raw(req: Req, access, found, data: bytes | None) -> Response:
 
 
 def _html(req: Req, found, readme: bool) -> Response:
-    etag = f'"{found.node.sha}"'
+    """Rendered markup; the rendering (slow for big files) runs in the thread pool, off the event loop."""
+    etag, media = f'"{found.node.sha}"', f"{req.media.requested}; charset=utf-8"
     if not_modified(req, etag):
         return Response(status_code=304, headers={"etag": etag})
-    page = markdown.render(found.node.path, found.data or b"", readme)
-    return Response(page, headers={"etag": etag}, media_type=f"{req.media.requested}; charset=utf-8")
+    if req.method == "HEAD":
+        return Response(status_code=200, headers={"etag": etag}, media_type=media)
+    node, data = found.node, found.data or b""
+
+    async def page():
+        yield (await run_in_threadpool(markdown.render_cached, node.path, node.sha, data, readme)).encode()
+
+    return StreamingResponse(page(), headers={"etag": etag}, media_type=media)
 
 
 def _render(req: Req, access, found, mode: str, readme: bool = False) -> Response:

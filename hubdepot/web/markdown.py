@@ -8,13 +8,16 @@ preformatted text. The wrapper markup mirrors GitHub's (`markdown-body` article 
 
 from __future__ import annotations
 
+import collections
 import functools
 import html
+import threading
 
 import nh3
 from markdown_it import MarkdownIt
 
 MARKDOWN = (".md", ".markdown", ".mdown", ".mkdn", ".mkd")
+CACHE_BYTES = 32 * 1024 * 1024  # rendered pages kept by blob sha: markdown-it does ~0.3-1 MB/s
 _TAGS = nh3.ALLOWED_TAGS | {"input", "picture", "source", "video"}
 _ATTRIBUTES = {
     **{tag: set(attrs) for tag, attrs in nh3.ALLOWED_ATTRIBUTES.items()},
@@ -57,3 +60,26 @@ def render(path: str, data: bytes, readme: bool = False) -> str:
     return (f'<div id="{outer}" class="{kind}" data-path="{html.escape(path, quote=True)}">'
             f'<article class="markdown-body entry-content container-lg" itemprop="text">'
             f"{body(path, data)}</article></div>")
+
+
+_cache: collections.OrderedDict[tuple, str] = collections.OrderedDict()
+_cache_size = 0
+_cache_lock = threading.Lock()
+
+
+def render_cached(path: str, sha: str, data: bytes, readme: bool = False) -> str:
+    """render(), remembered by (blob sha, path, readme): a blob's bytes never change."""
+    global _cache_size
+    key = (sha, path, readme)
+    with _cache_lock:
+        if key in _cache:
+            _cache.move_to_end(key)
+            return _cache[key]
+    page = render(path, data, readme)
+    with _cache_lock:
+        if key not in _cache:
+            _cache[key] = page
+            _cache_size += len(page)
+        while _cache_size > CACHE_BYTES and _cache:
+            _cache_size -= len(_cache.popitem(last=False)[1])
+    return page
