@@ -95,7 +95,8 @@ releases = sa.Table(
     sa.Column("created_at", When, nullable=False),
     sa.Column("updated_at", When, nullable=False),
     sa.Column("published_at", When),
-    sa.Index("ix_releases_repository_id_created", "repository_id", "created_at", "id"),
+    # the release list's order (drafts first, newest first), so a page is an index range, not a sort
+    sa.Index("ix_releases_listing", "repository_id", "draft", "created_at", "id"),
     sa.Index("ix_releases_repository_id_tag_name", "repository_id", "tag_name"),
 )
 
