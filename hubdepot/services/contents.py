@@ -97,23 +97,32 @@ def raw_purpose(repo_id: int, ref: str, path: str) -> str:
 
 
 def raw_file(hub: Hub, actor: Actor | None, owner: str, name: str, rest: str, token: str | None):
-    """/raw/o/r/<ref>/<path> -> (access, found, media type). The ref may contain slashes: the
-    shortest prefix of `rest` that names a commit wins. Private: a token for this ref and path, or pull."""
+    """/raw/o/r/<ref>/<path> -> (access, found, media type). The ref may contain slashes: the shortest
+    prefix of `rest` naming a commit that has a file there wins. Private: a token for that ref and
+    path, or a caller who may read the repository."""
     access = repo_service.find(hub, SYSTEM, owner, name)
+    readable = not access.repo.private or _may_read(hub, actor, owner, name)
     segments = rest.split("/")
     for i in range(1, len(segments)):
         ref, path = "/".join(segments[:i]), "/".join(segments[i:])
+        if not readable and not hub.signer.check(raw_purpose(access.id, ref, path), token):
+            continue
         try:
             found = trees.lookup(access.git_dir, ref, access.repo.default_branch, split_path(path), INLINE_LIMIT,
                                  listing=False)
         except errors.NotFound:
             continue
-        if access.repo.private and not hub.signer.check(raw_purpose(access.id, ref, path), token):
-            repo_service.find(hub, actor, owner, name)  # NotFound unless the caller may read it
-        if found.node.kind not in ("file", "symlink"):
-            raise errors.NotFound()
-        return access, found, _raw_media(found)
+        if found.node.kind in ("file", "symlink"):
+            return access, found, _raw_media(found)
     raise errors.NotFound()
+
+
+def _may_read(hub: Hub, actor: Actor | None, owner: str, name: str) -> bool:
+    try:
+        repo_service.find(hub, actor, owner, name)
+    except errors.NotFound:
+        return False
+    return True
 
 
 def _raw_media(found: trees.Found) -> str:

@@ -360,6 +360,7 @@ def test_raw_route_public(server, user, repo, hub):
     put(user.api, repo, "bin/blob.dat", b"\x00\x01binary")
     git = bare(hub, user.api, repo)
     git.references.create("refs/heads/feature/x", git.references["refs/heads/main"].target)
+    git.references.create("refs/tags/feature", git.references["refs/heads/main"].target)  # a shorter ref, no x/ dir
     with raw_client() as anon:
         r = anon.get(f"{server.url}/raw/{repo}/main/bin/blob.dat")
         assert r.status_code == 200 and r.content == b"\x00\x01binary"
