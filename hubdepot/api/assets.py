@@ -27,7 +27,7 @@ def _body(req: Req, access, url_tag: str, view) -> dict:
     return release_asset(req.hub.urls, access.full_name, url_tag, view.row, view.uploader)
 
 
-@endpoint(f"{DOCS}#list-release-assets")
+@endpoint(f"{DOCS}#list-release-assets", inline=True)
 def list_(req: Req):
     access, page = req.repo(), req.page()
     url_tag, views, total = asset_service.list_assets(req.hub, access, req.params["release_id"], page.offset, page.size)

@@ -44,7 +44,7 @@ def _one(req: Req, view, status: int = 200):
     return json_response(req, body, status=status, headers={"location": body["url"]} if status == 201 else None)
 
 
-@endpoint(f"{DOCS}#list-releases")
+@endpoint(f"{DOCS}#list-releases", inline=True)
 def list_(req: Req):
     access, page = req.repo(), req.page()
     views, total = reads.list_releases(req.hub, access, page.offset, page.size)
@@ -57,17 +57,17 @@ def create(req: Req):
     return _one(req, writes.create(req.hub, req.actor, access, _spec(req.json(), create=True)), 201)
 
 
-@endpoint(f"{DOCS}#get-the-latest-release")
+@endpoint(f"{DOCS}#get-the-latest-release", inline=True)
 def latest(req: Req):
     return _one(req, reads.latest(req.hub, req.repo()))
 
 
-@endpoint(f"{DOCS}#get-a-release-by-tag-name")
+@endpoint(f"{DOCS}#get-a-release-by-tag-name", inline=True)
 def by_tag(req: Req):
     return _one(req, reads.by_tag(req.hub, req.repo(), req.params["tag"]))
 
 
-@endpoint(f"{DOCS}#get-a-release")
+@endpoint(f"{DOCS}#get-a-release", inline=True)
 def get(req: Req):
     return _one(req, reads.get(req.hub, req.repo(), req.params["release_id"]))
 
