@@ -80,6 +80,13 @@ class ValidationFailed(Unprocessable):
         return cls([item], **extra)
 
 
+class StorageFull(HubdepotError):
+    """The blob store has no room (a full disk): 507, and nothing of the upload stays."""
+
+    status = 507
+    default_message = "Insufficient storage: the server has no room for this upload"
+
+
 class Unavailable(HubdepotError):
     status = 503
     default_message = "Service Unavailable"

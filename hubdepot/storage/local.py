@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import hashlib
 import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from hubdepot import errors
 from hubdepot.storage import CHUNK, key_for
 
 
@@ -24,17 +27,19 @@ class LocalWriter:
 
     def write(self, data: bytes) -> None:
         self._hash.update(data)
-        self._file.write(data)
+        with _full_disk(self):
+            self._file.write(data)
         self.size += len(data)
 
     def commit(self) -> tuple[str, str]:
         digest = self._hash.hexdigest()
         key = key_for(digest)
         target = self.root / key
-        self._file.flush()
-        os.fsync(self._file.fileno())
-        self._file.close()
-        target.parent.mkdir(parents=True, exist_ok=True)
+        with _full_disk(self):
+            self._file.flush()
+            os.fsync(self._file.fileno())
+            self._file.close()
+            target.parent.mkdir(parents=True, exist_ok=True)
         os.replace(self._path, target)  # same bytes under the same key: replacing is harmless
         return key, digest
 
@@ -42,6 +47,18 @@ class LocalWriter:
         if not self._file.closed:
             self._file.close()
         self._path.unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def _full_disk(writer: LocalWriter):
+    """ENOSPC/EDQUOT: drop the temp file and say StorageFull (the boundary translates OS errors)."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+            raise
+        writer.abort()
+        raise errors.StorageFull() from exc
 
 
 class LocalStorage:
