@@ -189,7 +189,7 @@ def _node(repo, obj, path: str) -> Node:
         return Node(kind, name, path, str(obj.id), 0)
     size = _size(repo, obj.id)
     if obj.filemode == pygit2.enums.FileMode.LINK:
-        target = repo[obj.id].data[:4096].decode("utf-8", "surrogateescape")
+        target = repo[obj.id].data.decode("utf-8", "surrogateescape") if size <= 4096 else ""  # (PATH_MAX)
         return Node("symlink", name, path, str(obj.id), size, target)
     return Node("file", name, path, str(obj.id), size)
 
