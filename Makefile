@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 NODE_STAMP := tests/node/node_modules/.installed
 SYS_STAMP := $(VENV)/.system-packages
 
-.PHONY: install install-test serve test test-fast bench bench-full fuzz clean
+.PHONY: install install-test serve test test-fast bench bench-full fuzz faults clean
 
 install: $(STAMP)
 
@@ -50,6 +50,10 @@ bench-full: install-test
 # The long fuzzing run: GitHub's OpenAPI description drives schemathesis (CI runs a bounded one).
 fuzz: install-test
 	HUBDEPOT_FUZZ_EXAMPLES=$${EXAMPLES:-300} $(BIN)/python -m pytest -q -s tests/conformance/test_fuzz.py
+
+# SIGKILL during uploads, commits and archives, 50 rounds (CI runs 8).
+faults: install-test
+	HUBDEPOT_FAULT_ROUNDS=$${ROUNDS:-50} $(BIN)/python -m pytest -q -s tests/functional/test_faults_sigkill.py
 
 clean:
 	rm -rf $(VENV) tests/node/node_modules hubdepot-data

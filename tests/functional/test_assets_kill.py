@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import concurrent.futures
 import hashlib
-import os
-import signal
 import subprocess
 import sys
 import threading
@@ -26,33 +24,8 @@ def _data(i: int) -> bytes:
     return (seed * (SIZE // len(seed) + 1))[: SIZE + i]
 
 
-def _family(pid: int) -> list[int]:
-    """`pid` and its descendants (granian's worker processes), from /proc."""
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as f:
-                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
-            except (OSError, ValueError, IndexError):
-                continue
-            children.setdefault(ppid, []).append(int(entry))
-    out, todo = [], [pid]
-    while todo:
-        current = todo.pop()
-        out.append(current)
-        todo += children.get(current, [])
-    return out
-
-
 def _crash(srv) -> None:
-    """SIGKILL the server and its workers at once, as a power cut would."""
-    for pid in _family(srv.process.pid):
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-    srv.process.wait(10)
+    srv.crash()
 
 
 def _slow_upload(release: dict, token: str, i: int, stop: threading.Event):

@@ -39,6 +39,15 @@ class Server:
     def api(self) -> str:
         return self.url + "/api/v3"
 
+    def crash(self) -> None:
+        """SIGKILL the server and its worker processes at once, as a power cut would."""
+        for pid in family(self.process.pid):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        self.process.wait(10)
+
     def stop(self, sig=signal.SIGTERM, timeout: float = 15) -> int:
         if self.process.poll() is None:
             self.process.send_signal(sig)
@@ -48,6 +57,25 @@ class Server:
                 self.process.kill()
                 self.process.wait()
         return self.process.returncode
+
+
+def family(pid: int) -> list[int]:
+    """`pid` and its descendants (granian's worker processes), from /proc."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            children.setdefault(ppid, []).append(int(entry))
+    out, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        out.append(current)
+        todo += children.get(current, [])
+    return out
 
 
 def start(data_dir: Path, database_url: str = "", *, extra_args=(), env=None, port=None, scheme="http",
