@@ -53,6 +53,8 @@ class Req:
             raise errors.BadRequest("Problems parsing JSON") from None
         if not isinstance(data, dict):
             raise errors.BadRequest("Body should be a JSON object")
+        if b"\\u0000" in self.body:  # no GitHub field holds a NUL, and PostgreSQL text cannot
+            raise errors.Unprocessable("Invalid request.\n\nStrings may not contain NUL characters.")
         return data
 
     def repo(self, level: str = "pull") -> repo_service.RepoAccess:

@@ -83,7 +83,13 @@ class ApiMiddleware:
         self.tokens = TokenCache()
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] != "http" or not scope["path"].startswith("/api/"):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        if not scope["path"].startswith("/api/"):
+            try:
+                _check_path(scope)
+            except errors.HubdepotError as exc:
+                return await self._fail(scope, send, exc, [])
             return await self.app(scope, receive, send)
         rid = request_id()
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
@@ -186,7 +192,9 @@ class ApiMiddleware:
 
 
 def _check_path(scope) -> None:
-    """A path whose %-escapes are not UTF-8 names nothing GitHub could have: 404."""
+    """A path with a NUL, or whose %-escapes are not UTF-8, names nothing GitHub could have: 404."""
+    if "\x00" in scope["path"]:
+        raise errors.NotFound()
     raw = scope.get("raw_path")
     if raw and b"%" in raw:
         try:

@@ -38,7 +38,10 @@ def _query(request: Request) -> tuple[str, str | None]:
     name = request.query_params.get("name")
     if not name:
         raise errors.BadRequest("Bad Request: name is required")
-    return name, request.query_params.get("label")
+    label = request.query_params.get("label")
+    if label and "\x00" in label:  # the name is renamed safe; a label is kept as given
+        raise errors.ValidationFailed.one("ReleaseAsset", "label", "invalid")
+    return name, label
 
 
 async def _store(hub, request: Request, length: int) -> tuple[str, str, int]:

@@ -12,7 +12,7 @@ from starlette.responses import PlainTextResponse, Response, StreamingResponse
 
 from hubdepot import errors
 from hubdepot.services import archives as service
-from hubdepot.web.raw import web_actor
+from hubdepot.web.auth import web_actor
 
 
 def _response(request: Request, archive: service.Archive) -> Response:

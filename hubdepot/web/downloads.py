@@ -14,26 +14,15 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, MalformedRangeHeader, RangeNotSatisfiable, Response, StreamingResponse
 
 from hubdepot import errors
-from hubdepot.api._middleware import bearer
-from hubdepot.services import accounts
 from hubdepot.services import downloads as service
+from hubdepot.web.auth import web_actor
 
 PRESIGNED_SECONDS = 300
 
 
-def _actor(hub, request: Request):
-    token = bearer(request.headers.get("authorization"))
-    if not token:
-        return None
-    try:
-        return accounts.authenticate(hub, token)
-    except errors.Unauthenticated:
-        return None
-
-
 def _find(hub, request: Request):
     p = request.path_params
-    return service.for_serving(hub, _actor(hub, request), p["owner"], p["repo"], p["name"])
+    return service.for_serving(hub, web_actor(hub, request), p["owner"], p["repo"], p["name"])
 
 
 def _disposition(name: str) -> str:

@@ -11,25 +11,12 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response, StreamingResponse
 
 from hubdepot import errors
-from hubdepot.services import accounts
 from hubdepot.services import contents as service
+from hubdepot.web.auth import web_actor
 
 _HEADERS = {"x-content-type-options": "nosniff", "access-control-allow-origin": "*",
             "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'; sandbox",
             "cache-control": "max-age=300"}
-
-
-def web_actor(hub, request: Request):
-    """The caller named by an Authorization header (token, Bearer or Basic login:token), or None."""
-    from hubdepot.api._middleware import bearer
-
-    token = bearer(request.headers.get("authorization"))
-    if not token:
-        return None
-    try:
-        return accounts.authenticate(hub, token)
-    except errors.Unauthenticated:
-        return None
 
 
 def _lookup(hub, request: Request):

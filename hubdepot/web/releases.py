@@ -9,25 +9,16 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from hubdepot import errors
-from hubdepot.api._middleware import bearer
 from hubdepot.api.assets import bytes_response
-from hubdepot.services import Hub, accounts
+from hubdepot.services import Hub
 from hubdepot.services import releases as reads
 from hubdepot.services import repos as repo_service
-
-
-def _actor(hub: Hub, request: Request):
-    token = bearer(request.headers.get("authorization"))
-    if token is None:
-        return None
-    if not token:
-        raise errors.BadCredentials()
-    return accounts.authenticate(hub, token)
+from hubdepot.web.auth import web_actor
 
 
 def _download(hub: Hub, request: Request, tag: str | None) -> Response:
     params = request.path_params
-    access = repo_service.find(hub, _actor(hub, request), params["owner"], params["repo"])
+    access = repo_service.find(hub, web_actor(hub, request), params["owner"], params["repo"])
     view = reads.latest(hub, access) if tag is None else reads.by_url_tag(hub, access, tag)
     asset = next((a.row for a in view.assets if a.row.name == params["name"]), None)
     if asset is None:

@@ -26,7 +26,7 @@ def seeded(user, repo):
 
 
 def _cases(s: dict) -> list[tuple[str, str, dict]]:
-    r, rid, aid, did = s["repo"], s["release"]["id"], s["asset"]["id"], s["download"]["id"]
+    r, rid, aid = s["repo"], s["release"]["id"], s["asset"]["id"]
     json_routes = [("POST", f"/repos/{r}/releases"), ("PATCH", f"/repos/{r}/releases/{rid}"),
                    ("PATCH", f"/repos/{r}/releases/assets/{aid}"), ("PUT", f"/repos/{r}/contents/x.txt"),
                    ("DELETE", f"/repos/{r}/contents/README.md"), ("POST", f"/repos/{r}/downloads"),
@@ -35,6 +35,8 @@ def _cases(s: dict) -> list[tuple[str, str, dict]]:
     for method, path in json_routes:
         cases += [(method, path, {"content": b"{not json"}), (method, path, {"content": b"[1, 2]"}),
                   (method, path, {"content": b'{"name": "\xff\xfe"}'}), (method, path, {"content": b"\x00\x01"}),
+                  (method, path, {"json": {"name": "a\x00b", "tag_name": "t\x00", "message": "m\x00",
+                                           "label": "l\x00", "description": "d\x00", "size": 1}}),
                   (method, path, {"json": {"tag_name": 5, "name": [], "message": {}, "content": 1, "sha": 3,
                                            "size": "big", "draft": "yes", "label": 7, "description": 8}}),
                   (method, path, {"json": {"tag_name": HUGE, "name": HUGE, "message": "m", "content": HUGE + "!",
@@ -102,5 +104,18 @@ def test_header_injection_through_asset_names(user, seeded):
                         follow_redirects=True)
         disposition = got.headers["content-disposition"]
         assert "\r" not in disposition and "\n" not in disposition and "set-cookie" not in {k.lower() for k in got.headers if k.lower() == "set-cookie"}
-    label = httpx.post(seeded["upload"], params={"name": unique("l") + ".txt", "label": "x\r\ny"}, content=b"z", headers=auth)
-    assert label.status_code in (201, 422)
+    for bad_label in ("x\r\ny", "a\x00b"):
+        label = httpx.post(seeded["upload"], params={"name": unique("l") + ".txt", "label": bad_label}, content=b"z",
+                           headers=auth)
+        assert label.status_code in (201, 400, 422), (bad_label, label.status_code)
+
+
+def test_graphql_bad_input(server, user):
+    auth = {"Authorization": f"token {user.token}"}
+    bodies = [b"{nope", b"[]", b'{"query": 5}', b'{"query": "{ nothing }"}', b'{"query": "query {"}',
+              b'{"query": "query($o: String!) { repository(owner: $o, name: \\"x\\") { name } }", "variables": {"o": "a\\u0000"}}',
+              b'{"query": "{ repository(owner: \\"' + b"o" * 5000 + b'\\", name: \\"x\\") { name } }"}']
+    for body in bodies:
+        r = httpx.post(server.url + "/api/graphql", content=body, headers={**auth, "Content-Type": "application/json"})
+        assert r.status_code < 500, (body[:80], r.status_code, r.text[:200])
+    assert "Traceback" not in server.log.read_text()

@@ -9,7 +9,6 @@ import base64
 import concurrent.futures
 import os
 import random
-import signal
 import subprocess
 import threading
 import time
@@ -33,30 +32,8 @@ def test_stale_ref_lock_does_not_block_writes(server, user, repo):
     assert not (git_dir / "refs" / "heads" / "main.lock").exists()
 
 
-def _family(pid: int) -> list[int]:
-    """`pid` and all its descendants (granian's workers), from /proc."""
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as f:
-                    children.setdefault(int(f.read().rsplit(")", 1)[1].split()[1]), []).append(int(entry))
-            except (OSError, ValueError, IndexError):
-                continue
-    out, todo = [], [pid]
-    while todo:
-        out.append(todo.pop())
-        todo += children.get(out[-1], [])
-    return out
-
-
 def _kill_all(srv) -> None:
-    for pid in _family(srv.process.pid):
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-    srv.process.wait(10)
+    srv.crash()
 
 
 def _writer(srv, repo: str, worker: int, stop: threading.Event, acked: list, lock: threading.Lock) -> None:
