@@ -1,19 +1,7 @@
 // @octokit/rest against hubdepot: the contents API and archive links, the way GHES users call it.
 // Env: BASE_URL (…/api/v3), TOKEN, OWNER, REPO. Prints one JSON line with what it saw; exits 1 on failure.
-import { Octokit } from "@octokit/rest";
+import { OWNER, REPO, assert, octokit } from "./client.mjs";
 
-const { BASE_URL, TOKEN, OWNER, REPO } = process.env;
-const origin = new URL(BASE_URL).origin;
-const octokit = new Octokit({ auth: TOKEN, baseUrl: BASE_URL, userAgent: "hubdepot-tests" });
-
-// Never let a request leave the server under test.
-octokit.hook.wrap("request", async (request, options) => {
-  const url = options.url.startsWith("http") ? options.url : options.baseUrl + options.url;
-  if (new URL(url).origin !== origin) throw new Error(`refusing request to ${url}`);
-  return request(options);
-});
-
-const assert = (cond, what) => { if (!cond) throw new Error(`assertion failed: ${what}`); };
 const b64 = (text) => Buffer.from(text).toString("base64");
 
 async function status(promise) {

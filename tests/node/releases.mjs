@@ -1,21 +1,9 @@
 // @octokit/rest against hubdepot: releases and assets, the way GHES users call it.
 // Env: BASE_URL (…/api/v3), TOKEN, OWNER, REPO. Prints one JSON line with what it saw; exits 1 on failure.
-import { Octokit } from "@octokit/rest";
+import { OWNER, REPO, assert, octokit } from "./client.mjs";
 import { createHash, randomBytes } from "node:crypto";
 
-const { BASE_URL, TOKEN, OWNER, REPO } = process.env;
-const origin = new URL(BASE_URL).origin;
-const octokit = new Octokit({ auth: TOKEN, baseUrl: BASE_URL, userAgent: "hubdepot-tests" });
-
-// Never let a request leave the server under test (uploadReleaseAsset's default host is github.com).
-octokit.hook.wrap("request", async (request, options) => {
-  const url = options.url.startsWith("http") ? options.url : options.baseUrl + options.url;
-  if (new URL(url).origin !== origin) throw new Error(`refusing request to ${url}`);
-  return request(options);
-});
-
 const sha256 = (buf) => createHash("sha256").update(buf).digest("hex");
-const assert = (cond, what) => { if (!cond) throw new Error(`assertion failed: ${what}`); };
 
 async function main() {
   const repo = { owner: OWNER, repo: REPO };
