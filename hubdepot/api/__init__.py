@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
-from hubdepot.api import (archives, assets, contents, downloads, graphql, releases, repos, uploads, users)
+from hubdepot.api import (archives, assets, contents, downloads, graphql, openapi, releases, repos, uploads,
+                          users)
 
 REPO_PREFIX = "/repos/{owner}/{repo}"
 
@@ -30,6 +31,7 @@ V3: list[tuple[tuple[str, ...], str, object]] = [
     *releases.ROUTES,
     *assets.ROUTES,
     *downloads.ROUTES,
+    *openapi.ROUTES,
 ]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from urllib.parse import urlsplit
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -130,6 +131,7 @@ def create(hub: Hub, actor: Actor, owner_login: str | None, name: str, *, descri
            homepage=None, private=False, default_branch="main", auto_init=False) -> RepoAccess:
     _check_name(name)
     _check_branch_name(default_branch, "default_branch")
+    _check_homepage(homepage)
     owner = actor.account if owner_login is None else _org_for_create(hub, actor, owner_login)
     stamp = now()
     values = dict(owner_id=owner.id, name=name, name_key=name.lower(), description=description,
@@ -172,6 +174,16 @@ def _check_name(name) -> None:
         raise errors.ValidationFailed.one("Repository", "name", "custom", "name is invalid")
 
 
+def _check_homepage(homepage) -> None:
+    """Empty, or an absolute URL (the schema says format: uri)."""
+    if not homepage:
+        return
+    parts = urlsplit(homepage)
+    if not parts.scheme or not parts.netloc or any(ord(ch) < 33 or ord(ch) == 127 for ch in homepage) \
+            or not homepage.isascii():
+        raise errors.ValidationFailed.one("Repository", "homepage", "invalid", "homepage must be a URL")
+
+
 def _check_branch_name(branch, field: str) -> None:
     if not isinstance(branch, str) or not _BRANCH.match(branch) or len(branch) > 255:
         raise errors.ValidationFailed.one("Repository", field, "invalid")
@@ -180,6 +192,7 @@ def _check_branch_name(branch, field: str) -> None:
 def update(hub: Hub, actor: Actor | None, access: RepoAccess, changes: dict) -> RepoAccess:
     require(access, actor, "admin")
     values = {k: changes[k] for k in ("description", "homepage", "private") if k in changes}
+    _check_homepage(values.get("homepage"))
     if "name" in changes and changes["name"] != access.repo.name:
         _check_name(changes["name"])
         values.update(name=changes["name"], name_key=changes["name"].lower())

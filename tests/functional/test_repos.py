@@ -198,3 +198,12 @@ def test_bad_input_never_500(user, repo, hub):
     with hub.db.read() as conn:
         stored = conn.execute(sa.select(tokens.c.digest, tokens.c.hint)).all()
     assert all(user.token not in (d, h) and len(d) == 64 for d, h in stored)  # tokens are stored hashed
+
+
+def test_homepage_must_be_a_url(user, repo):
+    for bad in ("not a url", "\u00d5\u000e", "javascript", "//no-scheme.example"):
+        r = user.api.patch(f"/repos/{repo}", json={"homepage": bad})
+        assert r.status_code == 422 and r.json()["errors"][0]["field"] == "homepage", bad
+    ok = user.api.patch(f"/repos/{repo}", json={"homepage": "https://example.com/x"})
+    assert ok.status_code == 200 and ok.json()["homepage"] == "https://example.com/x"
+    assert user.api.patch(f"/repos/{repo}", json={"homepage": ""}).status_code == 200
