@@ -115,8 +115,9 @@ def endpoint(docs: str, inline: bool = False, max_body: int = JSON_BODY_MAX) -> 
         async def handler(request: Request) -> Response:
             request.scope["hubdepot.docs"] = docs
             body = await read_body(request, max_body) if request.method in _BODY_METHODS else b""
+            media = request.scope.get("hubdepot.media") or negotiate(request.headers.get("accept"))
             req = Req(request, request.app.state.hub, request.scope.get("hubdepot.actor"),
-                      dict(request.path_params), body, negotiate(request.headers.get("accept")))
+                      dict(request.path_params), body, media)
             if inline and request.method in ("GET", "HEAD"):
                 return fn(req)
             return await run_in_threadpool(fn, req)

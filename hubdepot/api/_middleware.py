@@ -151,7 +151,7 @@ class ApiMiddleware:
         return rate
 
     def _fixed(self, scope, headers, actor, version) -> list:
-        media = negotiate(headers.get("accept"))
+        media = scope["hubdepot.media"] = negotiate(headers.get("accept"))  # endpoints read it from here
         out = [
             (b"x-github-media-type", media.github_header.encode()),
             (b"x-github-api-version-selected", version.encode()),

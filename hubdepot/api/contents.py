@@ -121,16 +121,21 @@ def _file_commit(req: Req, access, written, branch: str, path: str) -> dict:
     return rep.file_commit(content, commit)
 
 
+def _commit_fields(req: Req, data: dict) -> dict:
+    """What PUT and DELETE both take to make their commit: message, branch, author, committer, zone."""
+    return {"message": field(data, "message", str, required=True), "branch": field(data, "branch", str),
+            "author": _person(data, "author"), "committer": _person(data, "committer"),
+            "timezone": req.request.headers.get("time-zone")}
+
+
 @endpoint(f"{DOCS}#create-or-update-file-contents", max_body=140 * 1024**2)  # 100 MB of base64
 def put(req: Req):
     access, data = req.repo("push"), req.json()
     path = req.params.get("path", "")
+    common = _commit_fields(req, data)  # "message" is checked before "content", as GitHub does
     written, branch = service.put_file(
-        req.hub, req.need_actor(), access, path,
-        message=field(data, "message", str, required=True), content=field(data, "content", str, required=True),
-        sha=field(data, "sha", str), branch=field(data, "branch", str),
-        author=_person(data, "author"), committer=_person(data, "committer"),
-        timezone=req.request.headers.get("time-zone"))
+        req.hub, req.need_actor(), access, path, content=field(data, "content", str, required=True),
+        sha=field(data, "sha", str), **common)
     body = _file_commit(req, access, written, branch, path)
     return json_response(req, body, status=201 if written.created else 200)
 
@@ -139,12 +144,9 @@ def put(req: Req):
 def delete(req: Req):
     access, data = req.repo("push"), req.json()
     path = req.params.get("path", "")
+    common = _commit_fields(req, data)
     written, branch = service.delete_file(
-        req.hub, req.need_actor(), access, path,
-        message=field(data, "message", str, required=True), sha=field(data, "sha", str, required=True),
-        branch=field(data, "branch", str),
-        author=_person(data, "author"), committer=_person(data, "committer"),
-        timezone=req.request.headers.get("time-zone"))
+        req.hub, req.need_actor(), access, path, sha=field(data, "sha", str, required=True), **common)
     return json_response(req, _file_commit(req, access, written, branch, path))
 
 

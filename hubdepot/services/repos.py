@@ -14,7 +14,6 @@ from hubdepot.db.tables import accounts, collaborators, memberships, repositorie
 from hubdepot.git import refs as git_refs
 from hubdepot.git import repos as git_repos
 from hubdepot.services import Actor, Hub, now
-from hubdepot.services.accounts import by_id as account_by_id
 from hubdepot.services.accounts import by_login, org_role
 
 _NAME = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
@@ -43,17 +42,6 @@ class RepoAccess:
         return _RANK[self.permission] >= _RANK[level]
 
 
-def _permission(conn, actor: Actor | None, repo, owner) -> str | None:
-    if actor is None:
-        return None if repo.private else "pull"
-    collab = conn.execute(
-        sa.select(collaborators.c.permission).where(
-            collaborators.c.repository_id == repo.id, collaborators.c.account_id == actor.id)
-    ).scalar()
-    role = org_role(conn, owner.id, actor.id) if owner.type == "Organization" else None
-    return _decide(actor, repo, owner, collab, role)
-
-
 def _decide(actor: Actor | None, repo, owner, collab: str | None, role: str | None) -> str | None:
     if actor is not None:
         if actor.account.site_admin or actor.id == owner.id:
@@ -67,19 +55,18 @@ def _decide(actor: Actor | None, repo, owner, collab: str | None, role: str | No
 _owner = accounts.alias("owner")
 _OWNER_COLS = [c.label(f"owner__{c.name}") for c in _owner.c]
 _ACTOR = sa.bindparam("actor_id", type_=sa.Integer)
+_COLLAB = sa.select(collaborators.c.permission).where(
+    collaborators.c.repository_id == repositories.c.id, collaborators.c.account_id == _ACTOR).scalar_subquery()
+_ROLE = sa.select(memberships.c.role).where(
+    memberships.c.org_id == _owner.c.id, memberships.c.user_id == _ACTOR).scalar_subquery()
 _LOOKUP = (
-    sa.select(
-        repositories, *_OWNER_COLS,
-        sa.select(collaborators.c.permission).where(
-            collaborators.c.repository_id == repositories.c.id, collaborators.c.account_id == _ACTOR
-        ).scalar_subquery().label("collab"),
-        sa.select(memberships.c.role).where(
-            memberships.c.org_id == _owner.c.id, memberships.c.user_id == _ACTOR
-        ).scalar_subquery().label("role"),
-    ).join(_owner, _owner.c.id == repositories.c.owner_id)
+    sa.select(repositories, *_OWNER_COLS, _COLLAB.label("collab"), _ROLE.label("role"))
+    .join(_owner, _owner.c.id == repositories.c.owner_id)
 )
 _BY_NAME = _LOOKUP.where(_owner.c.login_key == sa.bindparam("owner"), repositories.c.name_key == sa.bindparam("name"))
 _BY_ID = _LOOKUP.where(repositories.c.id == sa.bindparam("repo_id"))
+_AFFILIATED = _LOOKUP.where(sa.or_(repositories.c.owner_id == _ACTOR, _COLLAB.is_not(None), _ROLE.is_not(None))) \
+    .order_by(repositories.c.id)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -94,17 +81,23 @@ class _Owner:
     updated_at: object
 
 
+def _access(hub: Hub, actor: Actor | None, row) -> RepoAccess | None:
+    """A row of _LOOKUP as the caller's RepoAccess, or None when the caller cannot see it."""
+    owner = _Owner(**{f: getattr(row, f"owner__{f}") for f in _Owner.__dataclass_fields__})
+    permission = _decide(actor, row, owner, row.collab, row.role)
+    if permission is None:
+        return None
+    return RepoAccess(row, owner, permission, git_repos.git_dir(hub.settings.repos_dir, row.id))
+
+
 def _lookup(hub: Hub, actor: Actor | None, stmt, **params) -> RepoAccess:
     """One query: the repository, its owner and the caller's grants; NotFound when invisible."""
     with hub.db.read() as conn:
         row = conn.execute(stmt, {"actor_id": actor.id if actor else -1, **params}).first()
-    if row is None:
+    access = _access(hub, actor, row) if row is not None else None
+    if access is None:
         raise errors.NotFound()
-    owner = _Owner(**{f: getattr(row, f"owner__{f}") for f in _Owner.__dataclass_fields__})
-    permission = _decide(actor, row, owner, row.collab, row.role)
-    if permission is None:
-        raise errors.NotFound()
-    return RepoAccess(row, owner, permission, git_repos.git_dir(hub.settings.repos_dir, row.id))
+    return access
 
 
 def find(hub: Hub, actor: Actor | None, owner: str, name: str) -> RepoAccess:
@@ -242,17 +235,16 @@ def add_collaborator(hub: Hub, access: RepoAccess, login: str, permission: str) 
 
 
 def is_collaborator(hub: Hub, access: RepoAccess, login: str) -> bool:
-    """True when `login` has push access or more (owner, org member, collaborator)."""
+    """True when `login` is a collaborator, or has push access or more (owner, org member)."""
     try:
         user = by_login(hub, login)
     except errors.NotFound:
         return False
+    probe = Actor(account=user, scopes=(), token_id=0)
     with hub.db.read() as conn:
-        probe = Actor(account=user, scopes=(), token_id=0)
-        permission = _permission(conn, probe, access.repo, access.owner)
-        explicit = conn.execute(sa.select(collaborators.c.permission).where(
-            collaborators.c.repository_id == access.id, collaborators.c.account_id == user.id)).scalar()
-    return explicit is not None or _RANK[permission] >= _RANK["push"]
+        row = conn.execute(_BY_ID, {"actor_id": user.id, "repo_id": access.id}).first()
+    seen = _access(hub, probe, row) if row is not None else None
+    return row is not None and (row.collab is not None or (seen is not None and seen.can("push")))
 
 
 def count_for_owner(hub: Hub, owner_id: int) -> tuple[int, int]:
@@ -267,11 +259,5 @@ def count_for_owner(hub: Hub, owner_id: int) -> tuple[int, int]:
 def list_for_actor(hub: Hub, actor: Actor) -> list[RepoAccess]:
     """Repositories the caller owns or collaborates on, or that belong to its organisations."""
     with hub.db.read() as conn:
-        rows = conn.execute(sa.select(repositories).order_by(repositories.c.id)).all()
-        out = []
-        for repo in rows:
-            owner = account_by_id(conn, repo.owner_id)
-            permission = _permission(conn, actor, repo, owner)
-            if permission and (permission != "pull" or repo.owner_id == actor.id):
-                out.append(RepoAccess(repo, owner, permission, git_repos.git_dir(hub.settings.repos_dir, repo.id)))
-    return out
+        rows = conn.execute(_AFFILIATED, {"actor_id": actor.id}).all()
+    return [access for access in (_access(hub, actor, row) for row in rows) if access is not None]

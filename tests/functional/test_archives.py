@@ -12,10 +12,9 @@ from pathlib import Path
 
 import httpx
 import pygit2
-import pytest
 
 from tests.conftest import unique
-from tests.functional.test_contents import b64, bare, commit_entries, put, raw_client
+from tests.functional.test_contents import bare, commit_entries, put, raw_client
 
 
 def _sha(hub, api, repo: str, rev: str = "main") -> str:
@@ -93,8 +92,8 @@ def test_web_archive_urls_and_gh_rewrite(server, hub, user, repo):
     git.references.create("refs/tags/v2.1", git.references["refs/heads/main"].target)
     git.references.create("refs/heads/topic/a", git.references["refs/heads/main"].target)
     with raw_client() as anon:
-        for path, top in ((f"archive/refs/tags/v2.1.tar.gz", f"{name}-2.1"), (f"archive/refs/heads/main.tar.gz", f"{name}-main"),
-                          (f"archive/main.tar.gz", f"{name}-main"), (f"archive/refs/heads/topic/a.tar.gz", f"{name}-topic-a")):
+        for path, top in (("archive/refs/tags/v2.1.tar.gz", f"{name}-2.1"), ("archive/refs/heads/main.tar.gz", f"{name}-main"),
+                          ("archive/main.tar.gz", f"{name}-main"), ("archive/refs/heads/topic/a.tar.gz", f"{name}-topic-a")):
             r = anon.get(f"{server.url}/{repo}/{path}")
             assert r.status_code == 200, path
             assert r.headers["content-disposition"] == f"attachment; filename={top}.tar.gz"

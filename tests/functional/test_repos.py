@@ -132,9 +132,9 @@ def test_unknown_routes_are_github_404(user, repo):
 
 
 def test_pagination_link_header(user, hub):
-    from hubdepot.git import repos as git_repos
-    from hubdepot.services import repos as repo_service
     import pygit2
+
+    from hubdepot.git import repos as git_repos
 
     name = unique("p")
     body = user.api.post("/user/repos", json={"name": name, "auto_init": True}).json()
@@ -156,7 +156,6 @@ def test_pagination_link_header(user, hub):
     assert past.status_code == 200 and past.json() == []
     big = user.api.get(f"/repos/{full}/tags", params={"per_page": 1000})
     assert len(big.json()) == 7 and "link" not in big.headers
-    assert repo_service is not None
 
 
 def test_rate_limit_exhaustion(tmp_path):
@@ -207,3 +206,26 @@ def test_homepage_must_be_a_url(user, repo):
     ok = user.api.patch(f"/repos/{repo}", json={"homepage": "https://example.com/x"})
     assert ok.status_code == 200 and ok.json()["homepage"] == "https://example.com/x"
     assert user.api.patch(f"/repos/{repo}", json={"homepage": ""}).status_code == 200
+
+
+def test_user_repos_lists_owned_collaborated_and_org(hub, user, make_user, client_for):
+    from hubdepot.services import SYSTEM, accounts
+    from hubdepot.services import repos as repo_service
+
+    mine = unique("mine")
+    user.api.post("/user/repos", json={"name": mine}).raise_for_status()
+    other_login, other_token = make_user()
+    other = client_for(other_token)
+    shared, public = unique("shared"), unique("public")
+    other.post("/user/repos", json={"name": shared, "private": True}).raise_for_status()
+    other.post("/user/repos", json={"name": public}).raise_for_status()
+    repo_service.add_collaborator(hub, repo_service.find(hub, SYSTEM, other_login, shared), user.login, "pull")
+    org = unique("org")
+    accounts.create_account(hub, org, "Organization")
+    accounts.add_member(hub, org, user.login)
+    user.api.post(f"/orgs/{org}/repos", json={"name": "team"}).raise_for_status()
+    listed = {r["full_name"]: r["permissions"] for r in user.api.get("/user/repos", params={"per_page": 100}).json()}
+    assert set(listed) == {f"{user.login}/{mine}", f"{other_login}/{shared}", f"{org}/team"}
+    assert listed[f"{other_login}/{shared}"]["push"] is False and listed[f"{org}/team"]["push"] is True
+    assert user.api.get(f"/repos/{other_login}/{shared}/collaborators/{user.login}").status_code == 204
+    assert other.get(f"/repos/{org}/team/collaborators/{other_login}").status_code == 404
