@@ -13,12 +13,11 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from hubdepot import api, errors, web
-from hubdepot.api._errors import error_response_parts
-from hubdepot.api._middleware import ApiMiddleware
 from hubdepot.config import Settings
 from hubdepot.db.session import Database
+from hubdepot.http import render
+from hubdepot.http.edge import Edge, error_request_id
 from hubdepot.services import Hub
-from hubdepot.services.ratelimit import RateLimiter
 from hubdepot.services.signing import Signer
 from hubdepot.storage import open_storage
 from hubdepot.urls import Urls
@@ -44,10 +43,13 @@ def create_hub(settings: Settings) -> Hub:
 
 
 async def _error(request: Request, exc: Exception) -> Response:
+    """Every error a route raises, rendered as its surface answers errors (http/render)."""
     if isinstance(exc, HTTPException):
         exc = errors.NotFound() if exc.status_code in (404, 405) else errors.BadRequest(exc.detail)
-    status, body, headers = error_response_parts(exc, request.scope.get("hubdepot.docs"))
-    return Response(body, status_code=status, headers=headers, media_type="application/json; charset=utf-8")
+    scope = request.scope
+    status, body, headers = render.render(scope.get("hubdepot.surface", render.API), exc, scope.get("hubdepot.docs"),
+                                          error_request_id(scope))
+    return Response(body, status_code=status, headers=headers)
 
 
 class _Id(IntegerConvertor):
@@ -65,7 +67,7 @@ def create_app(settings: Settings | None = None, hub: Hub | None = None) -> Star
         exception_handlers={Exception: _error, HTTPException: _error, errors.HubdepotError: _error},
     )
     app.state.hub = hub
-    app.add_middleware(ApiMiddleware, hub=hub, limiter=RateLimiter(hub.settings.rate_limit_window))
+    app.add_middleware(Edge, hub=hub)
     return app
 
 

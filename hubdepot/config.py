@@ -57,8 +57,8 @@ class Settings:
     s3_secret_access_key: str = ""
     s3_download: str = "auto"  # auto | proxy | redirect
     upload_max_bytes: int = 2 * 1024**3
-    rate_limit_authenticated: int = 5000
-    rate_limit_anonymous: int = 60
+    rate_limit_authenticated: int = 0  # requests per window per token; 0 = off (GHES's default)
+    rate_limit_anonymous: int = 0  # per client IP; 0 = off
     rate_limit_window: int = 3600
     secret_key: str = ""  # signs short-lived URLs; generated into data_dir when empty
     log_level: str = "info"
@@ -77,6 +77,10 @@ class Settings:
         if ":" in host:
             host = f"[{host}]"
         return f"{self.scheme}://{host}:{self.port}"
+
+    @property
+    def rate_limited(self) -> bool:
+        return bool(self.rate_limit_authenticated or self.rate_limit_anonymous)
 
     @property
     def database(self) -> str:

@@ -1,4 +1,5 @@
-"""Domain exceptions. Services, git/ and storage/ raise only these; api/_errors.py maps them to HTTP."""
+"""Domain exceptions. Services, git/ and storage/ raise only these; http/render.py renders them per
+surface (GitHub JSON, S3 XML, git text, HTML pages)."""
 
 from __future__ import annotations
 
@@ -44,11 +45,6 @@ class NotFound(HubdepotError):
 class Conflict(HubdepotError):
     status = 409
     default_message = "Conflict"
-
-
-class Gone(HubdepotError):
-    status = 410
-    default_message = "Gone"
 
 
 class TooLarge(HubdepotError):

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response, StreamingResponse
+from starlette.responses import Response, StreamingResponse
 
-from hubdepot import errors
 from hubdepot.services import archives as service
-from hubdepot.web.auth import web_actor
+from hubdepot.http.auth import actor_of
 
 
 def _response(request: Request, archive: service.Archive) -> Response:
@@ -29,21 +28,15 @@ def _response(request: Request, archive: service.Archive) -> Response:
 
 async def codeload(request: Request) -> Response:
     p = request.path_params
-    try:
-        archive = await run_in_threadpool(service.codeload, request.app.state.hub, p["owner"], p["repo"], p["kind"],
-                                          p["ref"], request.query_params.get("token"))
-    except errors.NotFound:
-        return PlainTextResponse("404: Not Found", status_code=404)
+    archive = await run_in_threadpool(service.codeload, request.app.state.hub, p["owner"], p["repo"], p["kind"],
+                                      p["ref"], request.query_params.get("token"))
     return _response(request, archive)
 
 
 async def web_archive(request: Request) -> Response:
-    p, hub = request.path_params, request.app.state.hub
-    try:
-        actor = await run_in_threadpool(web_actor, hub, request)
-        archive = await run_in_threadpool(service.web, hub, actor, p["owner"], p["repo"], p["rest"])
-    except (errors.NotFound, errors.Unauthenticated):
-        return PlainTextResponse("404: Not Found", status_code=404)
+    p = request.path_params
+    archive = await run_in_threadpool(service.web, request.app.state.hub, actor_of(request), p["owner"], p["repo"],
+                                      p["rest"])
     return _response(request, archive)
 
 

@@ -15,14 +15,14 @@ from starlette.responses import FileResponse, MalformedRangeHeader, RangeNotSati
 
 from hubdepot import errors
 from hubdepot.services import downloads as service
-from hubdepot.web.auth import web_actor
+from hubdepot.http.auth import actor_of
 
 PRESIGNED_SECONDS = 300
 
 
 def _find(hub, request: Request):
     p = request.path_params
-    return service.for_serving(hub, web_actor(hub, request), p["owner"], p["repo"], p["name"])
+    return service.for_serving(hub, actor_of(request), p["owner"], p["repo"], p["name"])
 
 
 def _disposition(name: str) -> str:

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response, StreamingResponse
+from starlette.responses import Response, StreamingResponse
 
-from hubdepot import errors
 from hubdepot.services import contents as service
-from hubdepot.web.auth import web_actor
+from hubdepot.http.auth import actor_of
 
 _HEADERS = {"x-content-type-options": "nosniff", "access-control-allow-origin": "*",
             "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'; sandbox",
@@ -21,15 +20,12 @@ _HEADERS = {"x-content-type-options": "nosniff", "access-control-allow-origin": 
 
 def _lookup(hub, request: Request):
     p = request.path_params
-    actor = web_actor(hub, request)
+    actor = actor_of(request)
     return service.raw_file(hub, actor, p["owner"], p["repo"], p["rest"], request.query_params.get("token"))
 
 
 async def raw(request: Request) -> Response:
-    try:
-        access, found, media = await run_in_threadpool(_lookup, request.app.state.hub, request)
-    except (errors.NotFound, errors.Forbidden):
-        return PlainTextResponse("404: Not Found", status_code=404)
+    access, found, media = await run_in_threadpool(_lookup, request.app.state.hub, request)
     headers = dict(_HEADERS, etag=f'"{found.node.sha}"')
     tags = {t.strip().removeprefix("W/") for t in request.headers.get("if-none-match", "").split(",")}
     if headers["etag"] in tags:

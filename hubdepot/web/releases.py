@@ -13,12 +13,12 @@ from hubdepot.api.assets import bytes_response
 from hubdepot.services import Hub
 from hubdepot.services import releases as reads
 from hubdepot.services import repos as repo_service
-from hubdepot.web.auth import web_actor
+from hubdepot.http.auth import actor_of
 
 
 def _download(hub: Hub, request: Request, tag: str | None) -> Response:
     params = request.path_params
-    access = repo_service.find(hub, web_actor(hub, request), params["owner"], params["repo"])
+    access = repo_service.find(hub, actor_of(request), params["owner"], params["repo"])
     view = reads.latest(hub, access) if tag is None else reads.by_url_tag(hub, access, tag)
     asset = next((a.row for a in view.assets if a.row.name == params["name"]), None)
     if asset is None:

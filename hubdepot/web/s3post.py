@@ -9,7 +9,6 @@ S3's PostResponse XML), 303 to success_action_redirect; S3's XML errors otherwis
 
 from __future__ import annotations
 
-import secrets
 from urllib.parse import urlencode, urlsplit
 from xml.sax.saxutils import escape
 
@@ -19,6 +18,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
 from hubdepot import errors
+from hubdepot.http import render
 from hubdepot.services import downloads as service
 from hubdepot.services.s3policy import PostRejected
 
@@ -27,10 +27,8 @@ XML = "application/xml"
 
 
 def xml_error(status: int, code: str, message: str) -> Response:
-    body = ('<?xml version="1.0" encoding="UTF-8"?>\n'
-            f"<Error><Code>{escape(code)}</Code><Message>{escape(message)}</Message>"
-            f"<RequestId>{secrets.token_hex(8).upper()}</RequestId><HostId>{secrets.token_urlsafe(32)}</HostId></Error>")
-    return Response(body, status_code=status, media_type=XML)
+    status, body, headers = render.s3_error(status, code, message)
+    return Response(body, status_code=status, headers=headers)
 
 
 def _reject(status: int, code: str, message: str) -> PostRejected:

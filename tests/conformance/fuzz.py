@@ -1,4 +1,5 @@
-"""Schemathesis against a running hubdepot with GitHub's own OpenAPI description (the subset).
+"""Schemathesis against a running hubdepot with GitHub's own OpenAPI description (the subset cut from
+@octokit/openapi by tests/support/schema.py).
 
 Used bounded by tests/conformance/test_fuzz.py and in full by `make fuzz`.
 """
@@ -44,6 +45,7 @@ def config(params: dict, path: Path) -> Path:
 def run(api: str, token: str, workdir: Path, max_examples: int = 20, seed_value: int = 1,
         phases: str = "examples,coverage,fuzzing,stateful") -> tuple[int, str, dict]:
     params = seed(api, token)
+    schema.subset()  # writes schema.SUBSET
     cfg = config(params, workdir / "schemathesis.toml")
     report = workdir / "report.json"
     cmd = [sys.executable, "-m", "schemathesis.cli", "--config-file", str(cfg), "run", str(schema.SUBSET),

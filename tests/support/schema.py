@@ -1,7 +1,9 @@
 """Validate our JSON responses against GitHub's OpenAPI descriptions.
 
-Operations in ../shared/github-openapi/github-subset.openapi.json are checked against it; the rest
-(repositories, users, ...) against GitHub's full description from the npm package @octokit/openapi.
+Both come from GitHub's description in the pinned npm package @octokit/openapi (tests/node): the
+"subset" is the part covering contents, archive links, releases and assets (SUBSET_PATHS), cut out at
+test time with every component it reaches, and written beside the package for schemathesis; the rest
+(repositories, users, git, ...) is checked against the full description.
 """
 
 from __future__ import annotations
@@ -15,8 +17,10 @@ from pathlib import Path
 from openapi_schema_validator import OAS30Validator
 
 ROOT = Path(__file__).resolve().parents[2]
-SUBSET = Path(os.environ.get("HUBDEPOT_SHARED", ROOT.parent / "shared")) / "github-openapi" / "github-subset.openapi.json"
 FULL = ROOT / "tests" / "node" / "node_modules" / "@octokit" / "openapi" / "generated" / "api.github.com.json"
+SUBSET = FULL.parent / "hubdepot-subset.openapi.json"
+SUBSET_PATHS = re.compile(r"^/repos/\{owner\}/\{repo\}/(readme(/\{dir\})?|contents/\{path\}|tarball/\{ref\}|"
+                          r"zipball/\{ref\}|releases(/.*)?|immutable-releases)$")
 MULTI = {"path", "dir", "tag", "ref"}
 
 
@@ -37,7 +41,63 @@ def _regex(template: str) -> re.Pattern:
 
 @functools.lru_cache(maxsize=None)
 def _spec(path: Path) -> dict:
+    if path == SUBSET:
+        return subset()
     return json.loads(path.read_text())
+
+
+def _refs(node, found: set[str]) -> None:
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/components/"):
+            found.add(ref)
+        for value in node.values():
+            _refs(value, found)
+    elif isinstance(node, list):
+        for value in node:
+            _refs(value, found)
+
+
+def _strip_octokit(node):
+    if isinstance(node, dict):
+        return {k: _strip_octokit(v) for k, v in node.items() if k != "x-octokit"}
+    if isinstance(node, list):
+        return [_strip_octokit(v) for v in node]
+    return node
+
+
+@functools.lru_cache(maxsize=1)
+def subset() -> dict:
+    """GitHub's description cut down to SUBSET_PATHS with every component they reach (transitively);
+    also written to SUBSET for schemathesis."""
+    full = json.loads(FULL.read_text())
+    paths = {p: _strip_octokit(item) for p, item in full["paths"].items() if SUBSET_PATHS.match(p)}
+    seen: set[str] = set()
+    pending: set[str] = set()
+    _refs(paths, pending)
+    while pending:
+        ref = pending.pop()
+        if ref in seen:
+            continue
+        seen.add(ref)
+        _, _, kind, name = ref.split("/", 3)
+        _refs(full["components"][kind][name], pending)
+    components: dict = {}
+    for kind, items in full["components"].items():  # keep the source's order
+        kept = {name: value for name, value in items.items() if f"#/components/{kind}/{name}" in seen}
+        if kept:
+            components[kind] = kept
+    tags = {t for item in paths.values() for op in item.values() if isinstance(op, dict) for t in op.get("tags", [])}
+    doc = {"openapi": full["openapi"], "info": {"title": "GitHub v3 REST API (hubdepot subset)",
+                                                "version": full["info"]["version"]},
+           "tags": [t for t in full.get("tags", []) if t["name"] in tags], "servers": full.get("servers", []),
+           "paths": paths, "components": components}
+    text = json.dumps(doc, indent=1)
+    if not SUBSET.exists() or SUBSET.read_text() != text:  # atomically: parallel test workers do this too
+        tmp = SUBSET.with_name(f"{SUBSET.name}.{os.getpid()}")
+        tmp.write_text(text)
+        tmp.replace(SUBSET)
+    return doc
 
 
 @functools.lru_cache(maxsize=None)

@@ -86,8 +86,6 @@ def start(data_dir: Path, database_url: str = "", *, extra_args=(), env=None, po
     env.pop("HUBDEPOT_DATABASE_URL", None)
     if database_url:
         env["HUBDEPOT_DATABASE_URL"] = database_url
-    env.setdefault("HUBDEPOT_RATE_LIMIT_AUTHENTICATED", "1000000")
-    env.setdefault("HUBDEPOT_RATE_LIMIT_ANONYMOUS", "1000000")
     log = data_dir / f"server-{port}.log"
     cmd = [sys.executable, "-m", "hubdepot", "serve", "--port", str(port), "--data-dir", str(data_dir), *extra_args]
     with open(log, "ab") as out:

@@ -8,7 +8,8 @@ import pytest
 from starlette.datastructures import QueryParams
 
 from hubdepot.api._media import negotiate
-from hubdepot.api._middleware import bearer, request_id
+from hubdepot.http.auth import credentials
+from hubdepot.http.edge import request_id
 from hubdepot.api._pagination import link_header, page_of
 from hubdepot.config import Settings, SettingsError, parse_size
 from hubdepot.services.accounts import new_token
@@ -80,9 +81,11 @@ def test_signer_binds_purpose_and_expiry():
 def test_token_format_and_auth_header_forms():
     token = new_token()
     assert token.startswith("ghp_") and len(token) == 40 and token[4:].isalnum()
-    assert bearer("token abc") == "abc" and bearer("Bearer abc") == "abc" and bearer("BEARER abc") == "abc"
-    assert bearer("Basic dXNlcjphYmM=") == "abc"  # user:abc
-    assert bearer(None) is None and bearer("Basic !!!") == "" and bearer("Digest x") == ""
+    assert credentials("token abc") == "abc" and credentials("Bearer abc") == "abc"
+    assert credentials("BEARER abc") == "abc"
+    assert credentials("Basic dXNlcjphYmM=") == "abc"  # user:abc
+    assert credentials("Basic YWJjOg==") == "abc"  # abc: (the token as username, empty password)
+    assert credentials(None) is None and credentials("Basic !!!") == "" and credentials("Digest x") == ""
     rid = request_id()
     assert len(rid.split(":")) == 5 and rid == rid.upper()
     assert time.time() > 0

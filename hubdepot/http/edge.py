@@ -1,0 +1,191 @@
+"""The request edge: one pure ASGI middleware in front of every surface.
+
+For each request it names the surface (API, S3 POST endpoint, git, web), gives it a request id,
+refuses paths no route could hold, finds the caller (http/auth), and on the API also checks the
+version header, counts the rate limit (when on) and adds the headers GitHub puts on every answer.
+Errors raised here are rendered by http/render for the request's surface.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import time
+from urllib.parse import unquote_to_bytes
+
+from hubdepot import errors
+from hubdepot.api._media import negotiate
+from hubdepot.http import render
+from hubdepot.http.auth import Login
+from hubdepot.services import Actor, Hub
+from hubdepot.services.ratelimit import RateLimiter
+
+VERSIONS = ("2022-11-28", "2026-03-10")
+S3_PATHS = ("", "/hubdepot")  # the embedded S3 POST endpoint: / and /{services.downloads.BUCKET}
+RAW_PREFIXES = ("/raw/", "/_codeload/")
+_ARCHIVE = re.compile(r"^/[^/]+/[^/]+/archive/")
+_GIT = re.compile(r"^/[^/]+/[^/]+/(info/refs|git-upload-pack|git-receive-pack)$")
+_EXPOSE = ("ETag, Link, Location, Retry-After, X-GitHub-OTP, X-RateLimit-Limit, X-RateLimit-Remaining, "
+           "X-RateLimit-Used, X-RateLimit-Resource, X-RateLimit-Reset, X-OAuth-Scopes, X-Accepted-OAuth-Scopes, "
+           "X-Poll-Interval, X-GitHub-Media-Type, X-GitHub-SSO, X-GitHub-Request-Id, Deprecation, Sunset")
+_STATIC = [
+    (b"server", b"hubdepot"),
+    (b"access-control-allow-origin", b"*"),
+    (b"access-control-expose-headers", _EXPOSE.encode()),
+    (b"x-frame-options", b"deny"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-xss-protection", b"0"),
+    (b"referrer-policy", b"origin-when-cross-origin, strict-origin-when-cross-origin"),
+    (b"content-security-policy", b"default-src 'none'"),
+]
+
+
+def request_id() -> str:
+    return ":".join(secrets.token_hex(n).upper() for n in (2, 2, 3, 3, 4))
+
+
+def surface_of(scope) -> str:
+    path = scope["path"]
+    if path.startswith("/api/"):
+        return render.API
+    if scope["method"] == "POST" and path.rstrip("/") in S3_PATHS:
+        return render.S3
+    if _GIT.match(path):
+        return render.GIT
+    if path.startswith(RAW_PREFIXES) or _ARCHIVE.match(path):
+        return render.RAW
+    return render.WEB
+
+
+class Edge:
+    def __init__(self, app, hub: Hub):
+        self.app = app
+        self.hub = hub
+        self.login = Login(hub)
+        self.limiter = RateLimiter(hub.settings.rate_limit_window)
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        surface = scope["hubdepot.surface"] = surface_of(scope)
+        rid = scope["hubdepot.request_id"] = request_id()
+        extra = [(b"x-github-request-id", rid.encode())]
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        try:
+            _check_path(scope)
+            if surface == render.API:
+                scope["hubdepot.api_version"] = _version(headers)
+            actor = scope["hubdepot.actor"] = await self._actor(surface, headers.get("authorization"))
+            if surface == render.API:
+                extra += self._rate(scope, actor)
+                extra += _api_headers(scope, headers, actor)
+        except errors.HubdepotError as exc:
+            return await self._fail(scope, send, exc, extra)
+        await self.app(scope, receive, self._sender(scope, send, extra))
+
+    async def _actor(self, surface: str, authorization: str | None) -> Actor | None:
+        """The caller. A wrong token is a 401 on the API and for git; web pages treat it as no token
+        (they answer 404 for whatever an anonymous caller cannot see)."""
+        try:
+            return await self.login.actor(authorization)
+        except errors.BadCredentials:
+            if surface in (render.API, render.GIT):
+                raise
+            return None
+
+    def _rate(self, scope, actor: Actor | None) -> list:
+        settings = self.hub.settings
+        limit = settings.rate_limit_authenticated if actor is not None else settings.rate_limit_anonymous
+        if not limit:  # off, as on GitHub Enterprise Server by default
+            return []
+        key = f"token:{actor.token_id}" if actor is not None else f"ip:{_client_ip(scope)}"
+        scope["hubdepot.rate_key"] = key
+        window, allowed = self.limiter.hit(key, limit)
+        rate = [
+            (b"x-ratelimit-limit", str(window.limit).encode()),
+            (b"x-ratelimit-remaining", str(window.remaining).encode()),
+            (b"x-ratelimit-reset", str(window.reset).encode()),
+            (b"x-ratelimit-used", str(window.used).encode()),
+            (b"x-ratelimit-resource", b"core"),
+        ]
+        scope["hubdepot.rate_headers"] = rate
+        scope["hubdepot.rate_window"] = window
+        if not allowed:
+            who = f"user ID {actor.id}" if actor else _client_ip(scope)
+            message = f"API rate limit exceeded for {who}."
+            if actor is None:
+                message += (" (But here's the good news: Authenticated requests get a higher rate limit."
+                            " Check out the documentation for more details.)")
+            raise errors.RateLimited(message, retry_after=max(0, window.reset - int(time.time())))
+        return rate
+
+    def _sender(self, scope, send, extra):
+        head = scope["method"] == "HEAD"
+
+        async def wrapped(message):
+            if message["type"] == "http.response.start":
+                names = {k.lower() for k, _ in message.get("headers", [])}
+                message["headers"] = list(message.get("headers", [])) + [
+                    (k, v) for k, v in extra if k not in names]
+                if message["status"] == 304 and "hubdepot.rate_key" in scope:
+                    self.limiter.refund(scope["hubdepot.rate_key"])
+            elif head and message["type"] == "http.response.body":
+                message = {"type": "http.response.body", "body": b"", "more_body": message.get("more_body", False)}
+            await send(message)
+
+        return wrapped
+
+    async def _fail(self, scope, send, exc, extra):
+        status, body, more = render.render(scope["hubdepot.surface"], exc, None, error_request_id(scope))
+        headers = [(k.encode(), v.encode()) for k, v in more.items()]
+        headers.append((b"content-length", str(len(body)).encode()))
+        headers += scope.get("hubdepot.rate_headers", []) + extra
+        if scope["hubdepot.surface"] == render.API:
+            headers += _STATIC
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else body})
+
+
+def error_request_id(scope) -> str | None:
+    """The upload host puts the request id in its error bodies, as GitHub's does."""
+    return scope.get("hubdepot.request_id") if scope["path"].startswith("/api/uploads/") else None
+
+
+def _version(headers) -> str:
+    version = headers.get("x-github-api-version", "").strip()
+    if version and version not in VERSIONS:
+        raise errors.BadRequest(f"Invalid API version provided: {version}. Supported versions: {', '.join(VERSIONS)}")
+    return version or VERSIONS[0]
+
+
+def _api_headers(scope, headers, actor: Actor | None) -> list:
+    media = scope["hubdepot.media"] = negotiate(headers.get("accept"))  # endpoints read it from here
+    out = [
+        (b"x-github-media-type", media.github_header.encode()),
+        (b"x-github-api-version-selected", scope["hubdepot.api_version"].encode()),
+        (b"x-accepted-oauth-scopes", b"repo" if "/releases" in scope["path"] else b""),
+        (b"vary", b"Accept, Authorization, Cookie, X-GitHub-OTP, Accept-Encoding, Accept, X-Requested-With"),
+    ]
+    if actor is not None:
+        out.append((b"x-oauth-scopes", ", ".join(actor.scopes).encode()))
+        out.append((b"cache-control", b"private, max-age=60, s-maxage=60"))
+    else:
+        out.append((b"cache-control", b"public, max-age=60, s-maxage=60"))
+    return out + _STATIC
+
+
+def _check_path(scope) -> None:
+    """A path with a NUL, or whose %-escapes are not UTF-8, names nothing GitHub could have: 404."""
+    if "\x00" in scope["path"]:
+        raise errors.NotFound()
+    raw = scope.get("raw_path")
+    if raw and b"%" in raw:
+        try:
+            unquote_to_bytes(raw.split(b"?", 1)[0]).decode("utf-8")
+        except UnicodeDecodeError:
+            raise errors.NotFound() from None
+
+
+def _client_ip(scope) -> str:
+    client = scope.get("client")
+    return client[0] if client else "unknown"
