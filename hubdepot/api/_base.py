@@ -57,14 +57,14 @@ class Req:
             raise errors.Unprocessable("Invalid request.\n\nStrings may not contain NUL characters.")
         return data
 
-    def repo(self, level: str = "pull") -> repo_service.RepoAccess:
-        """The repository named by the path ({owner}/{repo} or {repository_id}), at `level` or more."""
+    def repo(self) -> repo_service.RepoAccess:
+        """The repository the path names ({owner}/{repo} or {repository_id}) as the caller sees it (404
+        when they may not). Whether they may do more than read is the service's decision."""
         if "repository_id" in self.params:
             access = repo_service.find_by_id(self.hub, self.actor, self.params["repository_id"])
         else:
             access = repo_service.find(self.hub, self.actor, self.params["owner"], self.params["repo"])
         self.request.scope["hubdepot.repo_id"] = access.id
-        repo_service.require(access, self.actor, level)
         return access
 
     def need_actor(self) -> Actor:

@@ -130,7 +130,7 @@ def _commit_fields(req: Req, data: dict) -> dict:
 
 @endpoint(f"{DOCS}#create-or-update-file-contents", max_body=140 * 1024**2)  # 100 MB of base64
 def put(req: Req):
-    access, data = req.repo("push"), req.json()
+    access, data = req.repo(), req.json()
     path = req.params.get("path", "")
     common = _commit_fields(req, data)  # "message" is checked before "content", as GitHub does
     written, branch = service.put_file(
@@ -142,7 +142,7 @@ def put(req: Req):
 
 @endpoint(f"{DOCS}#delete-a-file")
 def delete(req: Req):
-    access, data = req.repo("push"), req.json()
+    access, data = req.repo(), req.json()
     path = req.params.get("path", "")
     common = _commit_fields(req, data)
     written, branch = service.delete_file(

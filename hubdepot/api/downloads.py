@@ -47,7 +47,7 @@ def get_download(req: Req):
 
 @endpoint(f"{DOCS}#create-a-new-download-part-1-create-the-resource")
 def create(req: Req):
-    access = req.repo("push")
+    access = req.repo()
     data = req.json()
     row, ticket = service.create(
         req.hub, req.actor, access,
@@ -60,7 +60,7 @@ def create(req: Req):
 
 @endpoint(f"{DOCS}#delete-a-download")
 def delete(req: Req):
-    access = req.repo("push")
+    access = req.repo()
     service.delete(req.hub, req.actor, access, _id(req))
     return no_content()
 

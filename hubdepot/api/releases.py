@@ -53,7 +53,7 @@ def list_(req: Req):
 
 @endpoint(f"{DOCS}#create-a-release")
 def create(req: Req):
-    access = req.repo("push")
+    access = req.repo()
     return _one(req, writes.create(req.hub, req.actor, access, _spec(req.json(), create=True)), 201)
 
 
@@ -74,20 +74,20 @@ def get(req: Req):
 
 @endpoint(f"{DOCS}#update-a-release")
 def update(req: Req):
-    access = req.repo("push")
+    access = req.repo()
     changes = _spec(req.json(), create=False)
     return _one(req, writes.update(req.hub, req.actor, access, req.params["release_id"], changes))
 
 
 @endpoint(f"{DOCS}#delete-a-release")
 def delete(req: Req):
-    writes.delete(req.hub, req.actor, req.repo("push"), req.params["release_id"])
+    writes.delete(req.hub, req.actor, req.repo(), req.params["release_id"])
     return no_content()
 
 
 @endpoint(f"{DOCS}#generate-release-notes-content-for-a-release")
 def generate_notes(req: Req):
-    access, data = req.repo("push"), req.json()
+    access, data = req.repo(), req.json()
     field(data, "configuration_file_path", str)
     notes = writes.generate_notes(
         req.hub, req.actor, access, field(data, "tag_name", str, required=True),

@@ -83,7 +83,7 @@ async def upload(request: Request) -> Response:
               negotiate(request.headers.get("accept")))
     name, label = _query(request)
     length = _declared_length(request, hub.settings.upload_max_bytes)
-    access = await run_in_threadpool(req.repo, "push")
+    access = await run_in_threadpool(req.repo)
     release_id = req.params["release_id"]
     name = await run_in_threadpool(asset_service.prepare_upload, hub, req.actor, access, release_id, name)
     blob = await _store(hub, request, length)

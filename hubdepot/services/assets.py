@@ -5,6 +5,8 @@ downloads.
 
 from __future__ import annotations
 
+import functools
+
 import re
 import unicodedata
 
@@ -14,7 +16,8 @@ from hubdepot import errors
 from hubdepot.db.tables import release_assets, releases
 from hubdepot.services import Actor, Hub, now
 from hubdepot.services import releases as reads
-from hubdepot.services.repos import RepoAccess, require
+from hubdepot.services.repos import RepoAccess, find, require
+from hubdepot.storage import Stored
 
 MAX_ASSETS = 1000
 _SPECIAL = {"ð": "d", "Ð": "D", "æ": "ae", "Æ": "AE", "ŋ": "ng", "Ŋ": "NG", "ø": "o", "Ø": "O", "ß": "ss",
@@ -154,6 +157,22 @@ def delete(hub: Hub, actor: Actor | None, access: RepoAccess, asset_id: int) -> 
         release = _release_of_asset(conn, access, asset_id)
         _refuse_immutable(release, "delete assets of")
         conn.execute(release_assets.delete().where(release_assets.c.id == asset_id))
+
+
+def served(hub: Hub, asset) -> Stored:
+    """How an asset's bytes are served (http/files.serve); a completed download counts once."""
+    return Stored(key=asset.blob_key, size=asset.size, digest=asset.digest, filename=asset.name,
+                  modified=asset.updated_at, count=functools.partial(count_download, hub, asset.id))
+
+
+def browser_download(hub: Hub, actor: Actor | None, owner: str, repo: str, tag: str | None, name: str) -> Stored:
+    """browser_download_url: the asset `name` of the release tagged `tag` (None: the latest release)."""
+    access = find(hub, actor, owner, repo)
+    view = reads.latest(hub, access) if tag is None else reads.by_url_tag(hub, access, tag)
+    asset = next((a.row for a in view.assets if a.row.name == name), None)
+    if asset is None:
+        raise errors.NotFound()
+    return served(hub, asset)
 
 
 def count_download(hub: Hub, asset_id: int) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import mimetypes
 import re
 
@@ -21,7 +22,7 @@ from hubdepot import errors
 from hubdepot.db.tables import downloads
 from hubdepot.services import SYSTEM, Actor, Hub, blobs, now, s3policy
 from hubdepot.services import repos as repo_service
-from hubdepot.storage import DirectUploads
+from hubdepot.storage import DirectUploads, Stored
 
 EXPIRES = 3600
 BUCKET = "hubdepot"
@@ -244,6 +245,15 @@ def _claim(hub: Hub, access, row):
         conn.execute(downloads.update().where(downloads.c.id == row.id).values(
             state="uploaded", blob_key=blob_key, digest=digest, updated_at=now()))
     return _by_name(hub, access.id, row.name)
+
+
+def served(hub: Hub, actor: Actor | None, owner: str, repo: str, name: str) -> Stored:
+    """A download's html_url: its file (http/files.serve); a completed download counts once."""
+    access, row = for_serving(hub, actor, owner, repo, name)
+    return Stored(key=row.blob_key, size=row.size, digest=row.digest, filename=row.name,
+                  media_type=mime_type(row.name, row.content_type),
+                  cache_control="private, max-age=60" if access.repo.private else "public, max-age=60",
+                  count=functools.partial(count, hub, row.id))
 
 
 def count(hub: Hub, download_id: int) -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import dataclasses
+import datetime as dt
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -11,6 +13,20 @@ CHUNK = 1024 * 1024
 
 def key_for(sha256_hex: str) -> str:
     return f"sha256/{sha256_hex[:2]}/{sha256_hex[2:4]}/{sha256_hex}"
+
+
+@dataclasses.dataclass(frozen=True)
+class Stored:
+    """A blob to serve (http/files.serve) and how to present it."""
+
+    key: str
+    size: int
+    digest: str  # sha256 hex: the ETag
+    filename: str
+    media_type: str = "application/octet-stream"
+    modified: dt.datetime | None = None
+    cache_control: str | None = None
+    count: Callable[[], None] | None = None  # records one download (runs in the thread pool)
 
 
 class BlobWriter(Protocol):

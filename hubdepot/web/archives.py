@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import Response, StreamingResponse
+from starlette.responses import Response
 
 from hubdepot.services import archives as service
+from hubdepot.http import files
 from hubdepot.http.auth import actor_of
 
 
@@ -18,12 +19,8 @@ def _response(request: Request, archive: service.Archive) -> Response:
     headers = {"etag": archive.etag, "content-disposition": f"attachment; filename={archive.filename}",
                "x-content-type-options": "nosniff", "access-control-allow-origin": "*",
                "cache-control": "private, max-age=300"}
-    tags = {t.strip().removeprefix("W/") for t in request.headers.get("if-none-match", "").split(",")}
-    if archive.etag.removeprefix("W/") in tags:
-        return Response(status_code=304, headers=headers)
-    if request.method == "HEAD":
-        return Response(status_code=200, headers=headers, media_type=archive.media_type)
-    return StreamingResponse(archive.chunks(), headers=headers, media_type=archive.media_type)
+    body = archive.chunks() if request.method == "GET" and not files.not_modified(request, archive.etag) else None
+    return files.stream(request, body, headers, archive.media_type)
 
 
 async def codeload(request: Request) -> Response:

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import Response, StreamingResponse
+from starlette.responses import Response
 
 from hubdepot.services import contents as service
+from hubdepot.http import files
 from hubdepot.http.auth import actor_of
 
 _HEADERS = {"x-content-type-options": "nosniff", "access-control-allow-origin": "*",
@@ -27,16 +28,10 @@ def _lookup(hub, request: Request):
 async def raw(request: Request) -> Response:
     access, found, media = await run_in_threadpool(_lookup, request.app.state.hub, request)
     headers = dict(_HEADERS, etag=f'"{found.node.sha}"')
-    tags = {t.strip().removeprefix("W/") for t in request.headers.get("if-none-match", "").split(",")}
-    if headers["etag"] in tags:
-        return Response(status_code=304, headers=headers)
     data = found.data if found.node.kind == "file" else (found.node.target or "").encode()
     headers["content-length"] = str(found.node.size if data is None else len(data))
-    if request.method == "HEAD":
-        return Response(status_code=200, headers=headers, media_type=media)
-    if data is not None:
-        return Response(data, headers=headers, media_type=media)
-    return StreamingResponse(service.blob_stream(access, found), headers=headers, media_type=media)
+    body = data if data is not None else service.blob_stream(access, found)
+    return files.stream(request, body, headers, media)
 
 
 ROUTES = [(("GET",), "/raw/{owner}/{repo}/{rest:path}", raw)]

@@ -8,30 +8,24 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from hubdepot import errors
-from hubdepot.api.assets import bytes_response
-from hubdepot.services import Hub
-from hubdepot.services import releases as reads
-from hubdepot.services import repos as repo_service
+from hubdepot.http import files
 from hubdepot.http.auth import actor_of
+from hubdepot.services import assets as asset_service
 
 
-def _download(hub: Hub, request: Request, tag: str | None) -> Response:
-    params = request.path_params
-    access = repo_service.find(hub, actor_of(request), params["owner"], params["repo"])
-    view = reads.latest(hub, access) if tag is None else reads.by_url_tag(hub, access, tag)
-    asset = next((a.row for a in view.assets if a.row.name == params["name"]), None)
-    if asset is None:
-        raise errors.NotFound()
-    return bytes_response(hub, request, asset, browser=True)
+async def _download(request: Request, tag: str | None) -> Response:
+    hub, p = request.app.state.hub, request.path_params
+    stored = await run_in_threadpool(asset_service.browser_download, hub, actor_of(request), p["owner"], p["repo"],
+                                     tag, p["name"])
+    return files.serve(hub, request, stored, redirect=True)
 
 
 async def download(request: Request) -> Response:
-    return await run_in_threadpool(_download, request.app.state.hub, request, request.path_params["tag"])
+    return await _download(request, request.path_params["tag"])
 
 
 async def latest_download(request: Request) -> Response:
-    return await run_in_threadpool(_download, request.app.state.hub, request, None)
+    return await _download(request, None)
 
 
 ROUTES = [

@@ -131,9 +131,10 @@ def test_upload_errors(user, repo, release, make_user, client_for):
     assert upload(user.api, release, "a b.txt", b"1").status_code == 201
     dup = upload(user.api, release, "a.b.txt", b"2")
     assert dup.status_code == 422
-    assert dup.json() == {"message": "Validation Failed",
+    assert dup.json() == {"message": "Validation Failed",  # the upload host's errors carry request_id, as GitHub's
                           "errors": [{"resource": "ReleaseAsset", "code": "already_exists", "field": "name"}],
-                          "documentation_url": "https://docs.github.com/rest", "status": "422"}
+                          "documentation_url": "https://docs.github.com/rest", "status": "422",
+                          "request_id": dup.headers["x-github-request-id"]}
     base = upload_url(release)
     no_name = user.api.post(base, content=b"x")
     assert no_name.status_code == 400
