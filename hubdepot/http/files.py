@@ -30,8 +30,11 @@ _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
 
 def disposition(name: str, kind: str = "attachment") -> str:
-    """RFC 6266: an ASCII fallback and the UTF-8 name."""
+    """RFC 6266: the quoted name, and for names that are not plain ASCII an ASCII fallback plus the
+    UTF-8 name (filename*)."""
     fallback = name.encode("ascii", "replace").decode().replace('"', "").replace("\\", "") or "download"
+    if fallback == name and name.isprintable():
+        return f'{kind}; filename="{name}"'
     return f"{kind}; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 

@@ -301,3 +301,40 @@ def test_concurrent_creates_of_one_tag(server, user, repo, repo_id, hub):
     assert codes == [201] + [422] * 7
     assert [r["tag_name"] for r in user.api.get(f"/repos/{repo}/releases").json()] == ["race"]
     assert tag_sha(hub, repo_id, "race") is not None
+
+
+@pytest.mark.parametrize("spec", [
+    {"tag_name": "v" * 100_000},
+    {"tag_name": "a..b"},
+    {"tag_name": "ok-tag", "target_commitish": "t" * 100_000},
+    {"tag_name": "v" * 100_000, "draft": True},
+    {"tag_name": "a..b", "draft": True},
+    {"tag_name": "ok-draft", "draft": True, "target_commitish": "t" * 100_000},
+    {"tag_name": "x/" + "y" * 300},
+])
+def test_bad_tag_and_target_names_are_422(user, repo, spec):
+    before = user.api.get(f"/repos/{repo}/releases").json()
+    r = user.api.post(f"/repos/{repo}/releases", json=spec)
+    assert r.status_code == 422, r.text[:300]
+    assert r.json()["message"] == "Validation Failed" and r.json()["errors"]
+    assert user.api.get(f"/repos/{repo}/releases").json() == before
+    assert [t["name"] for t in user.api.get(f"/repos/{repo}/tags").json()] == []
+
+
+def test_bad_names_on_update_are_422(user, repo):
+    made = user.api.post(f"/repos/{repo}/releases", json={"tag_name": "v1", "draft": True}).json()
+    for change in ({"tag_name": "v" * 100_000}, {"tag_name": "a..b", "draft": False},
+                   {"target_commitish": "t" * 100_000}):
+        r = user.api.patch(f"/repos/{repo}/releases/{made['id']}", json=change)
+        assert r.status_code == 422, (change.keys(), r.text[:300])
+    assert user.api.get(f"/repos/{repo}/releases/{made['id']}").json()["tag_name"] == "v1"
+
+
+def test_post_is_accepted_where_patch_is(user, repo):
+    """GitHub's v3 rule, which python-semantic-release relies on to update a release."""
+    made = user.api.post(f"/repos/{repo}/releases", json={"tag_name": "v2", "name": "two"}).json()
+    r = user.api.post(f"/repos/{repo}/releases/{made['id']}", json={"body": "edited by POST"})
+    assert r.status_code == 200 and r.json()["body"] == "edited by POST"
+    assert user.api.get(f"/repos/{repo}/releases/{made['id']}").json()["body"] == "edited by POST"
+    renamed = user.api.post(f"/repos/{repo}", json={"description": "via POST"})
+    assert renamed.status_code == 200 and renamed.json()["description"] == "via POST"
