@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 NODE_STAMP := tests/node/node_modules/.installed
 SYS_STAMP := $(VENV)/.system-packages
 
-.PHONY: install install-test serve test test-fast bench bench-full fuzz faults clean
+.PHONY: install install-test serve test test-fast lint bench bench-full fuzz faults clean
 
 install: $(STAMP)
 
@@ -35,11 +35,20 @@ install-test: $(STAMP) $(SYS_STAMP) $(NODE_STAMP)
 serve: install
 	$(BIN)/hubdepot serve $(ARGS)
 
-test: install-test
-	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+# The suite runs on TEST_WORKERS processes (pytest-xdist); each has its own servers and databases.
+TEST_WORKERS ?= 2
+
+test: install-test lint
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 test-fast: install-test
-	$(BIN)/python -m pytest -q -m "not slow" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) -m "not slow" $(PYTEST_ARGS)
+
+# ruff (lint and format check) and mypy on the package.
+lint: install-test
+	$(BIN)/ruff check hubdepot tests bench
+	$(BIN)/ruff format --check hubdepot tests bench
+	$(BIN)/mypy hubdepot
 
 bench: install-test
 	$(BIN)/python -m bench $(BENCH_ARGS)

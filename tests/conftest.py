@@ -11,9 +11,33 @@ import pytest
 from tests.support import server as server_support
 from tests.support.server import CheckedClient
 
-PG_URL = os.environ.get("HUBDEPOT_TEST_DATABASE_URL", "")
-BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
+BASE_PG_URL = os.environ.get("HUBDEPOT_TEST_DATABASE_URL", "")
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
 _counter = itertools.count(1)
+
+
+def scratch_database(name: str, *, fresh: bool = False) -> str:
+    """The URL of PostgreSQL database `name` beside HUBDEPOT_TEST_DATABASE_URL's, created when missing
+    (dropped first when `fresh`): parallel test workers each get their own."""
+    import psycopg
+
+    base = BASE_PG_URL.rpartition("/")[0]
+    with psycopg.connect(BASE_PG_URL, autocommit=True) as conn:
+        if fresh:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if fresh or conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone() is None:
+            conn.execute(f'CREATE DATABASE "{name}"')
+    return f"{base}/{name}"
+
+
+def _worker_pg_url() -> str:
+    if not BASE_PG_URL or not WORKER:
+        return BASE_PG_URL
+    return scratch_database(f"{BASE_PG_URL.rpartition('/')[2]}_{WORKER}")
+
+
+PG_URL = _worker_pg_url()
+BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 
 
 def reset_postgres(url: str) -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-
 import click
 
 from hubdepot.cli import admin, serve
@@ -17,6 +15,3 @@ def main() -> None:
 for command in (serve.serve, admin.user, admin.org, admin.token, admin.repo, admin.db, admin.storage, admin.fsck):
     main.add_command(command)
 
-
-def run() -> None:  # pragma: no cover
-    sys.exit(main())

@@ -133,10 +133,3 @@ downloads = sa.Table(
     sa.Column("updated_at", When, nullable=False),
     sa.UniqueConstraint("repository_id", "name"),
 )
-
-rate_limits = sa.Table(
-    "rate_limits", metadata,
-    sa.Column("key", sa.String(128), primary_key=True),  # "token:<id>" or "ip:<addr>"
-    sa.Column("window", sa.BigInteger, nullable=False),  # epoch second the window resets
-    sa.Column("used", sa.BigInteger, nullable=False, default=0),
-)

@@ -7,18 +7,12 @@ import sqlalchemy as sa
 
 from hubdepot.db import migrate
 from hubdepot.db.session import Database
-from tests.conftest import PG_URL
+from tests.conftest import PG_URL, WORKER, scratch_database
 
 
 def _scratch_pg() -> str:
     """A PostgreSQL database of its own, so the running test server's schema is left alone."""
-    import psycopg
-
-    base, _, _name = PG_URL.rpartition("/")
-    with psycopg.connect(PG_URL, autocommit=True) as conn:
-        conn.execute("DROP DATABASE IF EXISTS hubdepot_migrations WITH (FORCE)")
-        conn.execute("CREATE DATABASE hubdepot_migrations")
-    return f"{base}/hubdepot_migrations"
+    return scratch_database(f"hubdepot_migrations{WORKER}", fresh=True)
 
 
 @pytest.fixture(params=["sqlite"] + (["postgresql"] if PG_URL else []))
