@@ -15,6 +15,7 @@ from starlette.responses import Response
 from hubdepot import errors
 from hubdepot.api._media import Media, negotiate
 from hubdepot.api._pagination import Page, link_header, page_of
+from hubdepot.http.streams import read_body
 from hubdepot.services import Actor, Hub
 from hubdepot.services import repos as repo_service
 
@@ -87,20 +88,6 @@ class Req:
 
 
 JSON_BODY_MAX = 1024**2  # 1 MiB; PUT contents takes more (a 100 MB file is ~134 MB of base64)
-
-
-async def read_body(request: Request, limit: int) -> bytes:
-    """The request body, refusing (413) once it passes `limit` bytes instead of buffering it all."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise errors.TooLarge(f"Request body is larger than {limit} bytes")
-    parts, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise errors.TooLarge(f"Request body is larger than {limit} bytes")
-        parts.append(chunk)
-    return b"".join(parts)
 
 
 def endpoint(docs: str, inline: bool = False, max_body: int = JSON_BODY_MAX) -> Callable:

@@ -112,13 +112,11 @@ def _person(data: dict, key: str) -> tuple | None:
     return field(value, "name", str, required=True), field(value, "email", str, required=True), field(value, "date", str)
 
 
-def _file_commit(req: Req, access, written, branch: str, path: str) -> dict:
-    where = rep.Where(req.hub.urls, access.full_name, branch, service.downloader(req.hub, access, branch))
-    content = None
-    if written.blob is not None:
-        content = rep.content_commit_file(where, service.written_node(path, written))
-    commit = rep.git_commit(req.hub.urls, access.full_name, access.id, written.commit)
-    return rep.file_commit(content, commit)
+def _file_commit(req: Req, done: service.FileWrite) -> dict:
+    access = done.access
+    where = rep.Where(req.hub.urls, access.full_name, done.branch, done.download_url)
+    content = rep.content_commit_file(where, done.node) if done.node is not None else None
+    return rep.file_commit(content, rep.git_commit(req.hub.urls, access.full_name, access.id, done.commit))
 
 
 def _commit_fields(req: Req, data: dict) -> dict:
@@ -133,11 +131,9 @@ def put(req: Req):
     access, data = req.repo(), req.json()
     path = req.params.get("path", "")
     common = _commit_fields(req, data)  # "message" is checked before "content", as GitHub does
-    written, branch = service.put_file(
-        req.hub, req.need_actor(), access, path, content=field(data, "content", str, required=True),
-        sha=field(data, "sha", str), **common)
-    body = _file_commit(req, access, written, branch, path)
-    return json_response(req, body, status=201 if written.created else 200)
+    done = service.put_file(req.hub, req.need_actor(), access, path, content=field(data, "content", str, required=True),
+                            sha=field(data, "sha", str), **common)
+    return json_response(req, _file_commit(req, done), status=201 if done.created else 200)
 
 
 @endpoint(f"{DOCS}#delete-a-file")
@@ -145,9 +141,9 @@ def delete(req: Req):
     access, data = req.repo(), req.json()
     path = req.params.get("path", "")
     common = _commit_fields(req, data)
-    written, branch = service.delete_file(
-        req.hub, req.need_actor(), access, path, sha=field(data, "sha", str, required=True), **common)
-    return json_response(req, _file_commit(req, access, written, branch, path))
+    done = service.delete_file(req.hub, req.need_actor(), access, path, sha=field(data, "sha", str, required=True),
+                               **common)
+    return json_response(req, _file_commit(req, done))
 
 
 ROUTES = [

@@ -4,11 +4,9 @@ failed or cut-off upload leaves nothing visible."""
 
 from __future__ import annotations
 
-import asyncio
-
 import orjson
 from starlette.concurrency import run_in_threadpool
-from starlette.requests import ClientDisconnect, Request
+from starlette.requests import Request
 from starlette.responses import Response
 
 from hubdepot import errors
@@ -16,8 +14,7 @@ from hubdepot.api._base import JSON_TYPE, Req
 from hubdepot.api._media import negotiate
 from hubdepot.api.representations.releases import release_asset
 from hubdepot.services import assets as asset_service
-from hubdepot.storage import CHUNK
-
+from hubdepot.http import streams
 
 
 def _size_error() -> errors.ValidationFailed:
@@ -44,38 +41,6 @@ def _query(request: Request) -> tuple[str, str | None]:
     return name, label
 
 
-async def _store(hub, request: Request, length: int) -> tuple[str, str, int]:
-    """Stream the body into a storage writer in ~1 MiB batches; (key, sha256 hex, size)."""
-    writer = await run_in_threadpool(hub.storage.writer)
-    pending: list[bytes] = []
-    buffered = received = 0
-    try:
-        async for chunk in request.stream():
-            received += len(chunk)
-            if received > length:
-                raise errors.BadRequest(f"Bad Content-Length: {length}")
-            pending.append(chunk)
-            buffered += len(chunk)
-            if buffered >= CHUNK:
-                await run_in_threadpool(writer.write, b"".join(pending))
-                pending, buffered = [], 0
-        if received != length:
-            raise errors.BadRequest(f"Bad Content-Length: {length}")
-        if pending:
-            await run_in_threadpool(writer.write, b"".join(pending))
-        key, digest = await run_in_threadpool(writer.commit)
-    except ClientDisconnect:
-        await run_in_threadpool(writer.abort)
-        raise errors.BadRequest("Client disconnected") from None
-    except asyncio.CancelledError:
-        writer.abort()  # no awaiting once cancelled
-        raise
-    except Exception:
-        await run_in_threadpool(writer.abort)
-        raise
-    return key, digest, received
-
-
 async def upload(request: Request) -> Response:
     request.scope["hubdepot.docs"] = None  # the upload host answers errors with the generic docs URL
     hub = request.app.state.hub
@@ -86,7 +51,8 @@ async def upload(request: Request) -> Response:
     access = await run_in_threadpool(req.repo)
     release_id = req.params["release_id"]
     name = await run_in_threadpool(asset_service.prepare_upload, hub, req.actor, access, release_id, name)
-    blob = await _store(hub, request, length)
+    writer = await run_in_threadpool(hub.storage.writer)
+    blob = await streams.into_writer(request, writer, length)
     content_type = request.headers.get("content-type") or "application/octet-stream"
     url_tag, view = await run_in_threadpool(asset_service.record_upload, hub, req.actor, access, release_id,
                                             name, label, content_type, blob)

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 import datetime as dt
 import mimetypes
 import re
 import zoneinfo
+from collections.abc import Callable
 
 from hubdepot import errors, git
 from hubdepot.git import commits as git_commits
@@ -138,6 +140,18 @@ def blob_stream(access: RepoAccess, found: trees.Found):
 
 
 # -- writing ------------------------------------------------------------------------------------
+@dataclasses.dataclass(frozen=True)
+class FileWrite:
+    """What a contents PUT or DELETE did, with all the API needs to render it (file-commit)."""
+
+    access: RepoAccess
+    branch: str
+    commit: git_commits.CommitInfo
+    node: trees.Node | None  # the file as written; None after a delete
+    created: bool
+    download_url: Callable[[str], str]
+
+
 def decode_content(text: str) -> bytes:
     """GitHub's base64 check: whitespace (MIME line breaks) tolerated, the rest must be well-formed."""
     try:
@@ -148,8 +162,8 @@ def decode_content(text: str) -> bytes:
 
 def put_file(hub: Hub, actor: Actor, access: RepoAccess, path: str, *, message: str, content: str,
              sha: str | None, branch: str | None, author: tuple | None, committer: tuple | None,
-             timezone: str | None = None) -> tuple[git_commits.Written, str]:
-    """Create (created=True) or update a file as one commit; (result, branch)."""
+             timezone: str | None = None) -> FileWrite:
+    """Create (created=True) or update a file as one commit."""
     repo_service.require(access, actor, "push")
     parts = split_path(path, writing=True)
     data = decode_content(content)
@@ -160,7 +174,7 @@ def put_file(hub: Hub, actor: Actor, access: RepoAccess, path: str, *, message: 
 
 def delete_file(hub: Hub, actor: Actor, access: RepoAccess, path: str, *, message: str, sha: str,
                 branch: str | None, author: tuple | None, committer: tuple | None,
-                timezone: str | None = None) -> tuple[git_commits.Written, str]:
+                timezone: str | None = None) -> FileWrite:
     repo_service.require(access, actor, "push")
     parts = split_path(path, writing=True)
     return _write(hub, actor, access, parts, message, None, sha, branch, author, committer, timezone)
@@ -174,7 +188,9 @@ def _write(hub, actor, access, parts, message, data, sha, branch, author, commit
     change = git_commits.Change(branch, "/".join(parts), message, author_id, committer_id, sha, data)
     written = git_commits.write(access.git_dir, change, access.repo.default_branch)
     repo_service.touch(hub, access.id)
-    return written, branch
+    path = "/".join(parts)
+    node = trees.Node("file", parts[-1], path, written.blob, written.size) if written.blob is not None else None
+    return FileWrite(access, branch, written.commit, node, written.created, downloader(hub, access, branch))
 
 
 # -- identities ---------------------------------------------------------------------------------
@@ -220,7 +236,3 @@ def _zone(name: str | None) -> dt.tzinfo:
             pass
     return dt.timezone.utc
 
-
-def written_node(path: str, written: git_commits.Written) -> trees.Node:
-    """The file a PUT just wrote, as a content node."""
-    return trees.Node("file", path.rsplit("/", 1)[-1], path, written.blob, written.size)
