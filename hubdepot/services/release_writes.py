@@ -18,6 +18,7 @@ from hubdepot.services import releases as reads
 from hubdepot.services.repos import RepoAccess, require
 
 LATEST_MODES = ("true", "false", "legacy")
+NAME_MAX = 255  # characters of tag_name and target_commitish (their columns)
 _LOCKED = ("tag_name", "target_commitish", "draft", "prerelease", "make_latest")
 
 
@@ -45,7 +46,10 @@ def _check_tag_free(conn, repo_id: int, tag: str, release_id: int | None) -> Non
 
 
 def _check_target(access: RepoAccess, tag: str, target: str) -> None:
-    """A draft's target must resolve already (unless its tag exists), though no tag is made yet."""
+    """A release's target must resolve (unless its tag exists already), before anything is written;
+    drafts too, though no tag is made for them yet."""
+    if len(target) > NAME_MAX:
+        raise errors.ValidationFailed.one("Release", "target_commitish", "invalid")
     if not git_tags.tag_commit(access.git_dir, tag) and git_tags.resolve_target(access.git_dir, target) is None:
         raise errors.ValidationFailed.one("Release", "target_commitish", "invalid")
 
@@ -87,14 +91,13 @@ def create(hub: Hub, actor: Actor | None, access: RepoAccess, spec: dict) -> rea
     generate_release_notes — already type-checked by the API layer."""
     require(access, actor, "push")
     tag = spec["tag_name"]
-    if not git_tags.valid_tag_name(tag):
+    if not git_tags.valid_tag_name(tag) or len(tag) > NAME_MAX:
         raise _invalid_tag()
     if spec.get("generate_release_notes"):
         spec = _notes_into(hub, access, spec)
     draft, stamp = bool(spec.get("draft")), now()
     target = spec.get("target_commitish") or access.repo.default_branch
-    if draft:
-        _check_target(access, tag, target)
+    _check_target(access, tag, target)
     with hub.db.write() as conn:
         immutable = _lock_repo(conn, access.id)
         if not draft:
@@ -124,8 +127,10 @@ def _check_immutable(row, changes: dict) -> None:
 def _update_values(access: RepoAccess, row, changes: dict, immutable_repo: bool, conn) -> dict:
     values = {k: changes[k] for k in ("name", "body", "prerelease", "target_commitish", "tag_name") if k in changes}
     tag = changes.get("tag_name", row.tag_name)
-    if "tag_name" in changes and not git_tags.valid_tag_name(tag):
+    if "tag_name" in changes and (not git_tags.valid_tag_name(tag) or len(tag) > NAME_MAX):
         raise _invalid_tag()
+    if len(changes.get("target_commitish", "")) > NAME_MAX:
+        raise errors.ValidationFailed.one("Release", "target_commitish", "invalid")
     draft = changes.get("draft", bool(row.draft))
     publishing = bool(row.draft) and not draft
     if not draft and (publishing or tag != row.tag_name):

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from tests.support.releases import expected_asset, expected_user, upload, upload_url
+from tests.support.releases import settled_count, expected_asset, expected_user, upload, upload_url
 
 
 @pytest.fixture
@@ -54,18 +54,7 @@ def test_upload_whole_body_and_download(server, user, repo, release, me, client_
     assert part.headers["content-range"] == f"bytes 10-19/{len(data)}"
     tail = client_for().get(got["url"], headers={"accept": "application/octet-stream", "range": "bytes=-5"})
     assert tail.status_code == 206 and tail.content == data[-5:]
-    assert _count_settles(user.api, got["url"]) == 2  # the whole file, and the range ending it
-
-
-def _count_settles(client, url: str) -> int:
-    """download_count once the post-response counting has landed (it runs after the last byte)."""
-    deadline = time.monotonic() + 5
-    while True:
-        count = client.get(url).json()["download_count"]
-        time.sleep(0.2)
-        again = client.get(url).json()["download_count"]
-        if count == again or time.monotonic() > deadline:
-            return again
+    assert settled_count(user.api, got["url"]) == 2  # the whole file, and the range ending it
 
 
 @pytest.mark.storage_matrix

@@ -89,3 +89,14 @@ def upload_url(release: dict, **query) -> str:
 
 def upload(client, release: dict, name: str, data: bytes, content_type: str = "application/octet-stream", **extra):
     return client.post(upload_url(release, name=name, **extra), content=data, headers={"content-type": content_type})
+
+
+def settled_count(client, url: str) -> int:
+    """download_count once the post-response counting has landed (it runs after the last byte is sent)."""
+    deadline = time.monotonic() + 5
+    while True:
+        count = client.get(url).json()["download_count"]
+        time.sleep(0.2)
+        again = client.get(url).json()["download_count"]
+        if count == again or time.monotonic() > deadline:
+            return again
