@@ -14,6 +14,7 @@ from starlette.routing import Route
 
 from hubdepot import api, errors, web
 from hubdepot.config import Settings
+from hubdepot.db.generation import Generation
 from hubdepot.db.session import Database
 from hubdepot.http import render
 from hubdepot.http.edge import Edge, error_request_id
@@ -38,7 +39,8 @@ def secret_key(settings: Settings) -> bytes:
 
 def create_hub(settings: Settings) -> Hub:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    return Hub(settings=settings, db=Database(settings.database), storage=open_storage(settings),
+    db = Database(settings.database, Generation(settings.data_dir / "generation"))
+    return Hub(settings=settings, db=db, storage=open_storage(settings),
                urls=Urls(settings.public), signer=Signer(secret_key(settings)))
 
 

@@ -131,6 +131,7 @@ def json_response(req: Req, body, status: int = 200, headers: dict | None = None
     data = orjson.dumps(body)
     headers = dict(headers or {})
     if status == 200 and req.method in ("GET", "HEAD"):
+        req.request.scope["hubdepot.cacheable"] = True  # the edge's read cache may keep it (http/cache.py)
         headers["etag"] = etag or etag_of(data)
         if not_modified(req, headers["etag"]):
             req.request.scope["hubdepot.not_modified"] = True

@@ -10,13 +10,15 @@ from sqlalchemy import exc as sa_exc
 
 from hubdepot import errors
 from hubdepot.db.engine import create_engine
+from hubdepot.db.generation import Generation
 
 
 class Database:
-    def __init__(self, url: str):
+    def __init__(self, url: str, generation: Generation | None = None):
         self.url = url
         self.engine = create_engine(url)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
+        self.generation = generation  # bumped after every write (see db/generation.py)
 
     @contextlib.contextmanager
     def read(self) -> Iterator[sa.Connection]:
@@ -29,12 +31,17 @@ class Database:
 
     @contextlib.contextmanager
     def write(self) -> Iterator[sa.Connection]:
-        """A write transaction; on SQLite it takes the write lock up front (BEGIN IMMEDIATE)."""
-        with self._translate(), self.engine.connect() as conn:
-            if self.is_sqlite:
-                conn.info["begin_mode"] = "IMMEDIATE"
-            with conn.begin():
-                yield conn
+        """A write transaction; on SQLite it takes the write lock up front (BEGIN IMMEDIATE). Once it
+        has ended (committed or not), the generation moves, so no cached answer outlives it."""
+        try:
+            with self._translate(), self.engine.connect() as conn:
+                if self.is_sqlite:
+                    conn.info["begin_mode"] = "IMMEDIATE"
+                with conn.begin():
+                    yield conn
+        finally:
+            if self.generation is not None:
+                self.generation.bump()
 
     @contextlib.contextmanager
     def _translate(self) -> Iterator[None]:
@@ -52,6 +59,9 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if self.generation is not None:
+            self.generation.close()
+            self.generation = None
 
 
 def _is_connection_error(exc: sa_exc.OperationalError) -> bool:

@@ -17,6 +17,7 @@ from hubdepot import errors
 from hubdepot.api._media import negotiate
 from hubdepot.http import render
 from hubdepot.http.auth import Login
+from hubdepot.http.cache import ReadCache
 from hubdepot.services import Actor, Hub
 from hubdepot.services.ratelimit import RateLimiter
 
@@ -63,6 +64,8 @@ class Edge:
         self.hub = hub
         self.login = Login(hub)
         self.limiter = RateLimiter(hub.settings.rate_limit_window)
+        generation = hub.db.generation
+        self.cache = ReadCache(generation) if generation is not None and not hub.settings.rate_limited else None
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
@@ -78,6 +81,13 @@ class Edge:
             actor = scope["hubdepot.actor"] = await self._actor(surface, headers.get("authorization"))
             if surface == render.API:
                 extra += self._rate(scope, actor)
+                if self.cache is not None and scope["method"] in ("GET", "HEAD"):
+                    key = (scope["path"], scope["query_string"], headers.get("accept", ""),
+                           scope["hubdepot.api_version"], actor.token_id if actor is not None else 0)
+                    entry = self.cache.get(key)
+                    if entry is not None:
+                        return await _send_cached(scope, send, entry, headers, extra)
+                    scope["hubdepot.cache"] = (key, self.cache.generation.current())
                 extra += _api_headers(scope, headers, actor)
         except errors.HubdepotError as exc:
             return await self._fail(scope, send, exc, extra)
@@ -121,6 +131,7 @@ class Edge:
 
     def _sender(self, scope, send, extra):
         head = scope["method"] == "HEAD"
+        keep = self._keeper(scope) if scope["method"] == "GET" and "hubdepot.cache" in scope else None
 
         async def wrapped(message):
             if message["type"] == "http.response.start":
@@ -129,11 +140,29 @@ class Edge:
                     (k, v) for k, v in extra if k not in names]
                 if message["status"] == 304 and "hubdepot.rate_key" in scope:
                     self.limiter.refund(scope["hubdepot.rate_key"])
-            elif head and message["type"] == "http.response.body":
+            if keep is not None:
+                keep(message)
+            if head and message["type"] == "http.response.body":
                 message = {"type": "http.response.body", "body": b"", "more_body": message.get("more_body", False)}
             await send(message)
 
         return wrapped
+
+    def _keeper(self, scope):
+        """Collects a cacheable 200 as it is sent, and stores it once its body is complete."""
+        state: dict = {"headers": None, "body": []}
+
+        def keep(message) -> None:
+            if message["type"] == "http.response.start":
+                if message["status"] == 200 and scope.get("hubdepot.cacheable"):
+                    state["headers"] = [(k, v) for k, v in message["headers"] if k != b"x-github-request-id"]
+            elif state["headers"] is not None and message["type"] == "http.response.body":
+                state["body"].append(message.get("body", b""))
+                if not message.get("more_body", False):
+                    key, generation = scope["hubdepot.cache"]
+                    self.cache.put(key, generation, state["headers"], b"".join(state["body"]))
+
+        return keep
 
     async def _fail(self, scope, send, exc, extra):
         status, body, more = render.render(scope["hubdepot.surface"], exc, None, error_request_id(scope))
@@ -144,6 +173,18 @@ class Edge:
             headers += _STATIC
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else body})
+
+
+async def _send_cached(scope, send, entry, headers, extra) -> None:
+    """A cached answer, with this request's id; 304 when the client holds it already."""
+    tags = headers.get("if-none-match")
+    if tags and entry.etag and (entry.etag in {t.strip().removeprefix("W/") for t in tags.split(",")} or tags == "*"):
+        kept = [(k, v) for k, v in entry.headers if k not in (b"content-length", b"content-type")]
+        await send({"type": "http.response.start", "status": 304, "headers": kept + extra})
+        await send({"type": "http.response.body", "body": b""})
+        return
+    await send({"type": "http.response.start", "status": 200, "headers": entry.headers + extra})
+    await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else entry.body})
 
 
 def error_request_id(scope) -> str | None:
