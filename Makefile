@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 NODE_STAMP := tests/node/node_modules/.installed
 SYS_STAMP := $(VENV)/.system-packages
 
-.PHONY: install install-test serve test test-fast lint bench bench-full fuzz faults clean
+.PHONY: install install-test serve test test-fast lint bench bench-full profile fuzz faults clean
 
 install: $(STAMP)
 
@@ -55,6 +55,10 @@ bench: install-test
 
 bench-full: install-test
 	$(BIN)/python -m bench --full $(BENCH_ARGS)
+
+# Where a read's time goes: py-spy samples the server under wrk (PROFILE_ARGS="--path latest --no-cache").
+profile: install-test
+	$(BIN)/python -m bench.profile $(PROFILE_ARGS)
 
 # The long fuzzing run: GitHub's OpenAPI description drives schemathesis (CI runs a bounded one).
 fuzz: install-test

@@ -60,6 +60,7 @@ class Settings:
     rate_limit_authenticated: int = 0  # requests per window per token; 0 = off (GHES's default)
     rate_limit_anonymous: int = 0  # per client IP; 0 = off
     rate_limit_window: int = 3600
+    read_cache: bool = True  # the edge's cache of GET answers (http/cache.py); exact for processes sharing data_dir
     secret_key: str = ""  # signs short-lived URLs; generated into data_dir when empty
     log_level: str = "info"
 

@@ -64,8 +64,9 @@ class Edge:
         self.hub = hub
         self.login = Login(hub)
         self.limiter = RateLimiter(hub.settings.rate_limit_window)
-        generation = hub.db.generation
-        self.cache = ReadCache(generation) if generation is not None and not hub.settings.rate_limited else None
+        generation, settings = hub.db.generation, hub.settings
+        usable = generation is not None and settings.read_cache and not settings.rate_limited
+        self.cache = ReadCache(generation) if usable else None
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
