@@ -124,7 +124,8 @@ def set_head(repo: pygit2.Repository, branch: str) -> None:
 
 
 def stale_locks(git_dir: Path, now: float | None = None) -> list[str]:
-    """Lock files (refs, packed-refs, HEAD, config) older than STALE_SECONDS: a writer died there."""
+    """Lock files (refs, packed-refs, HEAD, config) and push quarantines older than STALE_SECONDS:
+    a writer died there (live writers finish in far less)."""
     now = now or time.time()
     out = []
     for base, dirs, files in os.walk(git_dir):
@@ -139,6 +140,12 @@ def stale_locks(git_dir: Path, now: float | None = None) -> list[str]:
                     continue
                 if age > STALE_SECONDS:
                     out.append(str(path.relative_to(git_dir)))
+    for path in Path(git_dir, "objects").glob("incoming-*"):  # a push's quarantine, left by a killed git
+        try:
+            if now - path.stat().st_mtime > STALE_SECONDS:
+                out.append(str(path.relative_to(git_dir)))
+        except OSError:
+            continue
     return sorted(out)
 
 

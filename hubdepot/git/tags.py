@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pygit2
 
+from hubdepot.git import refs as git_refs
 from hubdepot.git.lock import repo_lock
+from hubdepot.git.refs import ZERO, RefUpdate
 from hubdepot.git.repos import opened
 
 _FULL_SHA = re.compile(r"^[0-9a-f]{40}$")
@@ -55,14 +57,12 @@ def tag_commit(git_dir: Path, tag: str) -> str | None:
         return _commit_of(repo, ref.target) if ref is not None else None
 
 
-def ensure_tag(git_dir: Path, tag: str, sha: str) -> str:
-    """Create the lightweight tag `tag` at `sha` unless it exists; returns the commit it points at."""
+def ensure_tag(git_dir: Path, tag: str, sha: str) -> RefUpdate | None:
+    """Create the lightweight tag `tag` at `sha` unless it exists; the update made, if any."""
     with repo_lock(git_dir), opened(git_dir) as repo:
-        ref = repo.references.get(f"refs/tags/{tag}")
-        if ref is not None:
-            return _commit_of(repo, ref.target) or sha
-        repo.references.create(f"refs/tags/{tag}", pygit2.Oid(hex=sha))
-        return sha
+        if repo.references.get(f"refs/tags/{tag}") is not None:
+            return None
+        return git_refs.update(repo, git_dir, f"refs/tags/{tag}", ZERO, sha)
 
 
 def find_ref(git_dir: Path, name: str) -> FoundRef | None:

@@ -36,6 +36,9 @@ def _repositories(hub: Hub, repos) -> list[str]:
             git_refs.branches(path)
         except errors.NotFound:
             out.append(f"repository {repo.login}/{repo.name} (id {repo.id}): git directory {path} missing or unreadable")
+            continue
+        out += [f"repository {repo.login}/{repo.name} (id {repo.id}): stale {left} (its writer is gone; "
+                f"remove it when no git process runs there)" for left in git_refs.stale_locks(path)]
     if hub.settings.repos_dir.is_dir():
         for path in sorted(hub.settings.repos_dir.glob("*.git")):
             if path.name not in known:
