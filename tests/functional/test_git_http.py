@@ -112,3 +112,159 @@ def test_anonymous_clone_of_a_public_repository_shallow_partial_and_v2(server, u
     proc = subprocess.run(["git", "-c", "protocol.version=2", "ls-remote", url(server, repo)], env=env,
                           capture_output=True, text=True, timeout=60)
     assert "version 2" in proc.stderr and "ls-refs" in proc.stderr
+
+
+# -- permissions ---------------------------------------------------------------------------------
+def _private_repo(user) -> str:
+    name = unique("secret")
+    r = user.api.post("/user/repos", json={"name": name, "auto_init": True, "private": True})
+    assert r.status_code == 201, r.text
+    return f"{user.login}/{name}"
+
+
+def _grant(hub, repo: str, login: str, permission: str) -> None:
+    from hubdepot.services import SYSTEM
+    from hubdepot.services import repos as repo_service
+
+    owner, name = repo.split("/")
+    repo_service.add_collaborator(hub, repo_service.find(hub, SYSTEM, owner, name), login, permission)
+
+
+def test_private_repository_rules(server, hub, user, make_user, git, tmp_path):
+    repo = _private_repo(user)
+    anonymous = git("clone", url(server, repo), str(tmp_path / "anon"), check=False)
+    assert anonymous.returncode != 0 and "could not read Username" in anonymous.stderr  # asked for credentials
+    with httpx.Client() as http:
+        r = http.get(f"{url(server, repo)}/info/refs?service=git-upload-pack")
+        assert r.status_code == 401 and r.headers["www-authenticate"] == 'Basic realm="GitHub"'
+        missing = http.get(f"{server.url}/{user.login}/no-such-repo.git/info/refs?service=git-upload-pack")
+        assert missing.status_code == 401  # the same answer: nothing leaks
+        dumb = http.get(f"{url(server, repo, user.token)}/info/refs")
+        assert dumb.status_code == 403 and "dumb-http" in dumb.text
+
+    stranger, stranger_token = make_user()
+    denied = git("clone", url(server, repo, stranger_token), str(tmp_path / "stranger"), check=False)
+    assert denied.returncode != 0 and "Repository not found." in denied.stderr
+    wrong = git("clone", url(server, repo, "not-a-token"), str(tmp_path / "wrong"), check=False)
+    assert wrong.returncode != 0 and ("Authentication failed" in wrong.stderr or "401" in wrong.stderr)
+
+    git("clone", "-q", url(server, repo, user.token, user=""), str(tmp_path / "owner"))  # token as username
+    reader, reader_token = make_user()
+    _grant(hub, repo, reader, "pull")
+    work = tmp_path / "reader"
+    git("clone", "-q", url(server, repo, reader_token), str(work))
+    commit(git, work, "x.txt", "x\n")
+    push = git("push", "origin", "main", cwd=work, check=False)
+    assert push.returncode != 0
+    assert f"Permission to {repo} denied to {reader}." in push.stderr
+    assert branch_sha(user.api, repo, "main") != git.out("rev-parse", "HEAD", cwd=work)
+
+    writer, writer_token = make_user()
+    _grant(hub, repo, writer, "push")
+    git("remote", "set-url", "origin", url(server, repo, writer_token), cwd=work)
+    git("push", "-q", "origin", "main", cwd=work)
+    assert branch_sha(user.api, repo, "main") == git.out("rev-parse", "HEAD", cwd=work)
+
+
+def test_anonymous_push_to_a_public_repository_asks_for_credentials(server, repo, git, tmp_path):
+    work = tmp_path / "w"
+    git("clone", "-q", url(server, repo), str(work))
+    commit(git, work, "y.txt", "y\n")
+    push = git("push", "origin", "main", cwd=work, check=False)
+    assert push.returncode != 0 and "could not read Username" in push.stderr
+
+
+# -- branches, tags, force --------------------------------------------------------------------
+def test_tags_force_push_rejection_dry_run_and_notes(server, user, repo, git, tmp_path):
+    work, other = tmp_path / "w", tmp_path / "o"
+    git("clone", "-q", url(server, repo, user.token), str(work))
+    git("clone", "-q", url(server, repo, user.token), str(other))
+    base = commit(git, work, "a.txt", "a\n")
+    git("tag", "-a", "v1.0.0", "-m", "release 1.0.0", cwd=work)
+    git("tag", "light", cwd=work)
+    dry = git("push", "--dry-run", "origin", "main", "--tags", cwd=work)
+    assert "v1.0.0" in dry.stderr and user.api.get(f"/repos/{repo}/tags").json() == []
+    git("push", "-q", "origin", "main", "--tags", cwd=work)
+    tags = {t["name"]: t["commit"]["sha"] for t in user.api.get(f"/repos/{repo}/tags").json()}
+    assert tags == {"v1.0.0": base, "light": base}
+    remote = git.out("ls-remote", "--tags", "origin", cwd=work)
+    assert "refs/tags/v1.0.0^{}" in remote  # annotated: the tag object, peeled
+    r = user.api.post(f"/repos/{repo}/releases", json={"tag_name": "v1.0.0", "name": "1.0.0"})
+    assert r.status_code == 201 and r.json()["target_commitish"] == "main"
+
+    git("checkout", "-q", "-b", "feature", cwd=work)
+    feature = commit(git, work, "f.txt", "f\n")
+    git("push", "-q", "origin", "feature", cwd=work)
+    assert branch_sha(user.api, repo, "feature") == feature
+
+    diverged = commit(git, other, "b.txt", "b\n")  # not on top of `base`
+    rejected = git("push", "origin", "main", cwd=other, check=False)
+    assert rejected.returncode != 0 and "rejected" in rejected.stderr and "fetch first" in rejected.stderr
+    assert branch_sha(user.api, repo, "main") == base
+    git("push", "-q", "--force", "origin", "main", cwd=other)
+    assert branch_sha(user.api, repo, "main") == diverged
+
+    git("notes", "add", "-m", "a note", "HEAD", cwd=other)
+    git("push", "-q", "origin", "refs/notes/*", cwd=other)
+    assert "refs/notes/commits" in git.out("ls-remote", "origin", cwd=other)
+
+    git("push", "-q", "origin", ":light", ":feature", cwd=work)  # deletions
+    assert {t["name"] for t in user.api.get(f"/repos/{repo}/tags").json()} == {"v1.0.0"}
+    assert "feature" not in {b["name"] for b in user.api.get(f"/repos/{repo}/branches").json()}
+
+    git("fetch", "-q", "origin", cwd=work)  # and fetch after all that
+    assert git.out("rev-parse", "origin/main", cwd=work) == diverged
+
+
+def test_deleting_a_released_tag_turns_the_release_into_a_draft(server, user, repo, git, tmp_path):
+    work = tmp_path / "w"
+    git("clone", "-q", url(server, repo, user.token), str(work))
+    r = user.api.post(f"/repos/{repo}/releases", json={"tag_name": "v2.0.0"})
+    assert r.status_code == 201 and r.json()["draft"] is False
+    git("fetch", "-q", "--tags", cwd=work)
+    git("push", "-q", "origin", ":refs/tags/v2.0.0", cwd=work)
+    again = user.api.get(f"/repos/{repo}/releases/{r.json()['id']}")
+    assert again.status_code == 200 and again.json()["draft"] is True  # GitHub does the same
+    assert user.api.get(f"/repos/{repo}/releases/tags/v2.0.0").status_code == 404
+
+
+def test_tags_of_immutable_releases_cannot_be_moved_or_deleted(server, user, repo, git, tmp_path):
+    assert user.api.put(f"/repos/{repo}/immutable-releases").status_code == 204
+    r = user.api.post(f"/repos/{repo}/releases", json={"tag_name": "v3.0.0"})
+    assert r.status_code == 201 and r.json()["immutable"] is True
+    tagged = branch_sha(user.api, repo, "main")
+    work = tmp_path / "w"
+    git("clone", "-q", url(server, repo, user.token), str(work))
+    moved = commit(git, work, "c.txt", "c\n")
+    git("tag", "-f", "v3.0.0", cwd=work)
+    push = git("push", "--force", "origin", "main", "refs/tags/v3.0.0", cwd=work, check=False)
+    assert push.returncode != 0
+    assert "refs/tags/v3.0.0 belongs to an immutable release" in push.stderr
+    assert "pre-receive hook declined" in push.stderr
+    assert branch_sha(user.api, repo, "main") == tagged  # the whole push was refused
+    delete = git("push", "origin", ":refs/tags/v3.0.0", cwd=work, check=False)
+    assert delete.returncode != 0 and "immutable release" in delete.stderr
+    tags = {t["name"]: t["commit"]["sha"] for t in user.api.get(f"/repos/{repo}/tags").json()}
+    assert tags == {"v3.0.0": tagged}
+    git("push", "-q", "origin", "main", cwd=work)  # other refs still move
+    assert branch_sha(user.api, repo, "main") == moved
+
+
+def test_push_to_an_empty_repository_sets_the_default_branch(server, user, git, tmp_path):
+    name = unique("empty")
+    r = user.api.post("/user/repos", json={"name": name})
+    assert r.status_code == 201 and r.json()["pushed_at"]
+    repo = f"{user.login}/{name}"
+    work = tmp_path / "w"
+    empty = git("clone", url(server, repo, user.token), str(work))
+    assert "empty repository" in empty.stderr
+    git("checkout", "-q", "-b", "trunk", cwd=work)
+    sha = commit(git, work, "README", "hello\n")
+    git("push", "-q", "origin", "trunk", cwd=work)
+    body = user.api.get(f"/repos/{repo}").json()
+    assert body["default_branch"] == "trunk"
+    assert user.api.get(f"/repos/{repo}/contents/README").json()["sha"]
+    clone = tmp_path / "again"
+    git("clone", "-q", url(server, repo), str(clone))
+    assert git.out("rev-parse", "--abbrev-ref", "HEAD", cwd=clone) == "trunk"
+    assert git.out("rev-parse", "HEAD", cwd=clone) == sha
