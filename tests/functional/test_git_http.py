@@ -268,3 +268,71 @@ def test_push_to_an_empty_repository_sets_the_default_branch(server, user, git, 
     git("clone", "-q", url(server, repo), str(clone))
     assert git.out("rev-parse", "--abbrev-ref", "HEAD", cwd=clone) == "trunk"
     assert git.out("rev-parse", "HEAD", cwd=clone) == sha
+
+
+# -- bad input -----------------------------------------------------------------------------------
+def _pkt(text: str) -> bytes:
+    return f"{len(text.encode()) + 4:04x}".encode() + text.encode()
+
+
+def _leftovers(hub, user, repo: str) -> list[str]:
+    """Lock files and push quarantines in the repository, however young (a clean failure leaves none)."""
+    from hubdepot.git import refs as git_refs
+
+    repo_id = user.api.get(f"/repos/{repo}").json()["id"]
+    return git_refs.stale_locks(hub.settings.repos_dir / f"{repo_id}.git", now=2**40)
+
+
+def _pack_for(git: Git, work: Path, sha: str) -> bytes:
+    return subprocess.run(["git", "pack-objects", "--stdout", "--revs"], input=f"{sha}\n^{sha}~1\n".encode(),
+                          cwd=work, env=git.env, capture_output=True, check=True).stdout
+
+
+def test_bad_input_moves_no_ref_and_leaves_nothing(server, hub, user, repo, git, tmp_path):
+    from hubdepot.services import fsck
+
+    base = branch_sha(user.api, repo, "main")
+    work = tmp_path / "w"
+    git("clone", "-q", url(server, repo, user.token), str(work))
+    new = commit(git, work, "big.bin", os.urandom(200_000).hex())
+    pack = _pack_for(git, work, new)
+    command = _pkt(f"{base} {new} refs/heads/main\0report-status side-band-64k agent=test\n") + b"0000"
+    receive = f"{url(server, repo, user.token)}/git-receive-pack"
+    rpc = {"content-type": "application/x-git-receive-pack-request"}
+    with httpx.Client(timeout=60) as http:
+        bad = http.post(f"{url(server, repo)}/git-upload-pack", content=b"zzzz not pkt-lines",
+                        headers={"content-type": "application/x-git-upload-pack-request"})
+        assert bad.status_code < 500
+        wrong_type = http.post(receive, content=command, headers={"content-type": "text/plain"})
+        assert wrong_type.status_code == 400
+        garbage = http.post(receive, content=command + b"PACK" + os.urandom(5000), headers=rpc)
+        assert garbage.status_code == 200 and b"unpack" in garbage.content and b"ok refs/heads/main" not in garbage.content
+        truncated = http.post(receive, content=command + pack[: len(pack) // 2], headers=rpc)
+        assert b"ok refs/heads/main" not in truncated.content
+        no_pack = http.post(receive, content=_pkt("garbage without a flush"), headers=rpc)
+        assert no_pack.status_code < 500
+        bad_gzip = http.post(receive, content=b"\x1f\x8bnot gzip", headers={**rpc, "content-encoding": "gzip"})
+        assert bad_gzip.status_code < 500
+    assert branch_sha(user.api, repo, "main") == base
+
+    host, port = server.url.removeprefix("http://").split(":")
+    import base64
+    import socket
+    auth = base64.b64encode(f"x:{user.token}".encode()).decode()
+    with socket.create_connection((host, int(port))) as sock:  # a client that leaves mid-pack
+        head = (f"POST /{repo}.git/git-receive-pack HTTP/1.1\r\nHost: {host}\r\nAuthorization: Basic {auth}\r\n"
+                "Content-Type: application/x-git-receive-pack-request\r\nTransfer-Encoding: chunked\r\n\r\n")
+        part = command + pack[: len(pack) // 2]
+        sock.sendall(head.encode() + f"{len(part):x}\r\n".encode() + part + b"\r\n")
+    for _ in range(100):  # the push fails and releases the lock: an API commit goes through
+        r = user.api.put(f"/repos/{repo}/contents/after.txt",
+                         json={"message": "after", "content": b64(b"after\n")})
+        if r.status_code == 201:
+            break
+    assert r.status_code == 201
+    assert branch_sha(user.api, repo, "main") == r.json()["commit"]["sha"]
+    assert _leftovers(hub, user, repo) == []
+    assert [p for p in fsck.check(hub) if repo in p] == []
+    git("pull", "-q", "--rebase", cwd=work)  # and a real push still works
+    git("push", "-q", "origin", "main", cwd=work)
+    assert branch_sha(user.api, repo, "main") == git.out("rev-parse", "HEAD", cwd=work)
