@@ -161,3 +161,20 @@ def forced(git_dir: Path, updates: list[RefUpdate]) -> bool:
             except (KeyError, ValueError, pygit2.GitError):
                 return True
     return False
+
+
+def valid_name(name: str) -> bool:
+    try:
+        return pygit2.reference_is_valid_name(name)
+    except (ValueError, TypeError):
+        return False
+
+
+def fast_forward(repo: pygit2.Repository, before: str, after: str) -> bool:
+    """Moving a ref from `before` to `after` loses nothing: `after` descends from `before`."""
+    if before == ZERO or before == after:
+        return True
+    try:
+        return repo.descendant_of(pygit2.Oid(hex=after), pygit2.Oid(hex=before))
+    except (KeyError, ValueError, pygit2.GitError):
+        return False
