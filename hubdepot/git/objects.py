@@ -236,8 +236,13 @@ def create_tag(git_dir: Path, name: str, message: str, object_sha: str, object_t
         obj = _object(repo, object_sha)
         if obj is None or _TYPES.get(obj.type) != object_type:
             raise errors.Unprocessable("Object does not exist")
-        sig = pygit2.Signature(tagger.name, tagger.email, tagger.time, tagger.offset)
-        oid = repo.create_tag(name, obj.id, obj.type, sig, message)
+        if not pygit2.reference_is_valid_name(f"refs/tags/{name}"):
+            raise errors.ValidationFailed.one("Tag", "tag", "invalid")
+        sign, minutes = ("-" if tagger.offset < 0 else "+"), abs(tagger.offset)
+        text = (f"object {obj.id}\ntype {object_type}\ntag {name}\n"
+                f"tagger {tagger.name} <{tagger.email}> {tagger.time} {sign}{minutes // 60:02d}{minutes % 60:02d}\n\n"
+                f"{message}")
+        oid = repo.odb.write(pygit2.enums.ObjectType.TAG, text.encode())  # the object only: no ref moves
     return tag(git_dir, str(oid))
 
 
@@ -245,7 +250,7 @@ def create_tag(git_dir: Path, name: str, message: str, object_sha: str, object_t
 def walk(git_dir: Path, head: str, hide: str | None = None) -> Iterator[CommitInfo]:
     """Commits reachable from `head` (not from `hide`), newest first as `git log` lists them."""
     with reading(git_dir) as repo:
-        walker = repo.walk(pygit2.Oid(hex=head), pygit2.enums.SortMode.TIME)
+        walker = repo.walk(pygit2.Oid(hex=head), pygit2.enums.SortMode.TOPOLOGICAL | pygit2.enums.SortMode.TIME)
         if hide:
             walker.hide(pygit2.Oid(hex=hide))
         for found in walker:
