@@ -11,7 +11,7 @@ import pygit2
 
 from hubdepot.git.archives import pipe
 from hubdepot.git.objects import EMPTY_TREE
-from hubdepot.git.trees import reading
+from hubdepot.git.repos import reading
 
 FILE_LIMIT = 300  # GitHub lists at most 300 files of a commit or comparison
 _STATUS = {"A": "added", "D": "removed", "M": "modified", "R": "renamed", "C": "copied", "T": "changed"}

@@ -39,6 +39,33 @@ def repo_lock(git_dir: Path) -> Iterator[None]:
             os.close(fd)
 
 
+@contextlib.contextmanager
+def try_repo_lock(git_dir: Path) -> Iterator[bool]:
+    """Take the repository lock only if it is free right now: yields True when taken (then no writer of
+    this or any other hubdepot process is inside the repository), False when someone holds it."""
+    path = str(git_dir) + ".lock"
+    thread_lock = _thread_lock(path)
+    if not thread_lock.acquire(blocking=False):
+        yield False
+        return
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                yield False
+                return
+            try:
+                yield True
+            finally:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+        finally:
+            os.close(fd)
+    finally:
+        thread_lock.release()
+
+
 @contextlib.asynccontextmanager
 async def repo_lock_async(git_dir: Path) -> AsyncIterator[None]:
     """repo_lock for a coroutine: waiting happens on a worker thread, never on the event loop."""

@@ -1,7 +1,7 @@
 """The git data API's objects: blobs, trees, commits and annotated tags, read and written by sha.
 
 Objects are content-addressed: writing one moves nothing (refs move only through git/refs.py
-update(), under the repository lock). Reads go through trees.reading (one cached handle per thread).
+update(), under the repository lock). Reads go through repos.reading (one cached handle per thread).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from hubdepot import errors, git
 from hubdepot.git import commits as git_commits
 from hubdepot.git.commits import CommitInfo, commit_info
 from hubdepot.git.repos import opened
-from hubdepot.git.trees import reading
+from hubdepot.git.repos import reading
 
 SHA = re.compile(r"^[0-9a-f]{40}$")
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"

@@ -10,16 +10,20 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
+import shutil
 import time
 from pathlib import Path
 
 import pygit2
 
 from hubdepot import errors
+from hubdepot.git.lock import repo_lock, try_repo_lock
 from hubdepot.git.repos import opened
 
 ZERO = "0" * 40
-STALE_SECONDS = 600  # a ref lock file older than this, with no writer, is reported by fsck
+STALE_SECONDS = 600
+_HEX = re.compile(r"[0-9a-fA-F]{4,40}")  # a ref lock file older than this, with no writer, is reported by fsck
 
 
 @dataclasses.dataclass(frozen=True)
@@ -43,6 +47,45 @@ class RefUpdate:
     @property
     def deleted(self) -> bool:
         return self.after == ZERO
+
+
+def resolve(repo: pygit2.Repository, name: str | None, *, kinds: tuple[str, ...] = ("heads", "tags"),
+            shas: bool = True) -> tuple[str, str] | None:
+    """THE ref resolver: `name` as a full ref (refs/...), else a branch / tag (in `kinds` order), else
+    (when `shas`) a commit sha or an unambiguous prefix of one -> (what it resolved to: the qualified
+    ref or the sha, the commit sha, annotated tags peeled); None when nothing matches."""
+    if not name or "\x00" in name:
+        return None
+    candidates = [name] if name.startswith("refs/") else [f"refs/{kind}/{name}" for kind in kinds]
+    for full in candidates:
+        commit = _commit(_reference(repo, full))
+        if commit is not None:
+            return full, str(commit.id)
+    if shas and _HEX.fullmatch(name):
+        try:
+            commit = _commit(repo.git_object_lookup_prefix(name))
+        except (ValueError, KeyError, pygit2.GitError):
+            commit = None
+        if commit is not None:
+            return str(commit.id), str(commit.id)
+    return None
+
+
+def _reference(repo: pygit2.Repository, full: str):
+    """The reference `full`, or None; names libgit2 cannot even parse (too long, bad) are None too."""
+    try:
+        return repo.references.get(full)
+    except (ValueError, pygit2.InvalidSpecError, pygit2.GitError):
+        return None
+
+
+def _commit(obj) -> pygit2.Commit | None:
+    if obj is None:
+        return None
+    try:
+        return obj.peel(pygit2.Commit)
+    except (pygit2.InvalidSpecError, ValueError, KeyError, pygit2.GitError):
+        return None
 
 
 def _peeled(repo: pygit2.Repository, ref: pygit2.Reference) -> str:
@@ -124,29 +167,46 @@ def set_head(repo: pygit2.Repository, branch: str) -> None:
 
 
 def stale_locks(git_dir: Path, now: float | None = None) -> list[str]:
-    """Lock files (refs, packed-refs, HEAD, config) and push quarantines older than STALE_SECONDS:
-    a writer died there (live writers finish in far less)."""
-    now = now or time.time()
+    """Lock files (refs, packed-refs, HEAD, config) and push quarantines whose writer is gone.
+
+    Every writer of hubdepot holds the repository lock while it has such files, so when that lock is
+    free, whatever is left belongs to a writer that died; when it is held, only what is older than
+    STALE_SECONDS counts (live writers finish in far less). Nothing is removed here."""
+    with try_repo_lock(git_dir) as free:
+        return _leftovers(git_dir, 0 if free else STALE_SECONDS, now or time.time())
+
+
+def remove_stale_locks(git_dir: Path) -> list[str]:
+    """`hubdepot fsck --repair`: wait for the repository lock (so no writer is inside), then remove the
+    lock files and quarantines that dead writers left; returns what was removed."""
+    with repo_lock(git_dir):
+        found = _leftovers(git_dir, 0, time.time())
+        for name in found:
+            path = Path(git_dir, name)
+            if path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
+        return found
+
+
+def _leftovers(git_dir: Path, min_age: float, now: float) -> list[str]:
     out = []
     for base, dirs, files in os.walk(git_dir):
         if Path(base) == Path(git_dir):
             dirs[:] = [d for d in dirs if d != "objects"]
-        for name in files:
-            if name.endswith(".lock"):
-                path = Path(base, name)
-                try:
-                    age = now - path.stat().st_mtime
-                except OSError:
-                    continue
-                if age > STALE_SECONDS:
-                    out.append(str(path.relative_to(git_dir)))
-    for path in Path(git_dir, "objects").glob("incoming-*"):  # a push's quarantine, left by a killed git
-        try:
-            if now - path.stat().st_mtime > STALE_SECONDS:
-                out.append(str(path.relative_to(git_dir)))
-        except OSError:
-            continue
+        out += [str(Path(base, name).relative_to(git_dir)) for name in files
+                if name.endswith(".lock") and _age(Path(base, name), now) > min_age]
+    out += [str(path.relative_to(git_dir)) for path in Path(git_dir, "objects").glob("incoming-*")
+            if _age(path, now) > min_age]  # a push's quarantine, left by a killed git
     return sorted(out)
+
+
+def _age(path: Path, now: float) -> float:
+    try:
+        return now - path.stat().st_mtime
+    except OSError:
+        return -1.0
 
 
 def forced(git_dir: Path, updates: list[RefUpdate]) -> bool:

@@ -26,26 +26,14 @@ def valid_tag_name(name: str) -> bool:
     return bool(name) and pygit2.reference_is_valid_name(f"refs/tags/{name}")
 
 
-def _commit_of(repo: pygit2.Repository, target) -> str | None:
-    try:
-        return str(repo[target].peel(pygit2.Commit).id)
-    except (KeyError, ValueError, pygit2.InvalidSpecError, pygit2.GitError):
-        return None
-
-
 def resolve_target(git_dir: Path, commitish: str) -> str | None:
     """A release target: a branch name or the full sha of a commit of this repository."""
     with opened(git_dir) as repo:
         if _FULL_SHA.match(commitish):
-            try:
-                obj = repo[commitish]
-            except (KeyError, ValueError):
-                return None
-            return commitish if obj.type == pygit2.enums.ObjectType.COMMIT else None
-        if not pygit2.reference_is_valid_name(f"refs/heads/{commitish}"):
-            return None
-        branch = repo.references.get(f"refs/heads/{commitish}")
-        return _commit_of(repo, branch.target) if branch is not None else None
+            found = git_refs.resolve(repo, commitish, kinds=())
+        else:
+            found = git_refs.resolve(repo, f"refs/heads/{commitish}", shas=False)
+        return found[1] if found else None
 
 
 def tag_commit(git_dir: Path, tag: str) -> str | None:
@@ -53,8 +41,8 @@ def tag_commit(git_dir: Path, tag: str) -> str | None:
     if not valid_tag_name(tag):
         return None
     with opened(git_dir) as repo:
-        ref = repo.references.get(f"refs/tags/{tag}")
-        return _commit_of(repo, ref.target) if ref is not None else None
+        found = git_refs.resolve(repo, f"refs/tags/{tag}", shas=False)
+        return found[1] if found else None
 
 
 def ensure_tag(git_dir: Path, tag: str, sha: str) -> RefUpdate | None:
@@ -67,14 +55,6 @@ def ensure_tag(git_dir: Path, tag: str, sha: str) -> RefUpdate | None:
 
 def find_ref(git_dir: Path, name: str) -> FoundRef | None:
     """A ref by qualified name (refs/heads/x, refs/tags/x) or by short name (branch first, then tag)."""
-    candidates = [name] if name.startswith("refs/") else [f"refs/heads/{name}", f"refs/tags/{name}"]
     with opened(git_dir) as repo:
-        for qualified in candidates:
-            if not pygit2.reference_is_valid_name(qualified):
-                continue
-            ref = repo.references.get(qualified)
-            if ref is not None:
-                sha = _commit_of(repo, ref.target)
-                if sha:
-                    return FoundRef(qualified, sha)
-    return None
+        found = git_refs.resolve(repo, name, shas=False)
+        return FoundRef(*found) if found else None

@@ -13,6 +13,15 @@ from hubdepot.git import repos as git_repos
 from hubdepot.services import Hub
 
 
+def repair(hub: Hub) -> list[str]:
+    """Remove what dead writers left in the repositories (ref lock files, push quarantines); one line each."""
+    out = []
+    if hub.settings.repos_dir.is_dir():
+        for path in sorted(hub.settings.repos_dir.glob("*.git")):
+            out += [f"{path.name}: removed stale {left}" for left in git_refs.remove_stale_locks(path)]
+    return out
+
+
 def check(hub: Hub, deep: bool = False) -> list[str]:
     """One line per problem; empty when everything agrees. `deep` re-hashes every blob."""
     with hub.db.read() as conn:
