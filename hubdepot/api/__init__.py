@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
-from hubdepot.api import (archives, assets, contents, downloads, graphql, openapi, rate_limit, releases, repos,
-                          uploads, users)
+from hubdepot.api import (archives, assets, contents, downloads, git_data, graphql, openapi, rate_limit, releases,
+                          repos, uploads, users)
 
 REPO_PREFIX = "/repos/{owner}/{repo}"
 
@@ -27,6 +27,7 @@ V3: list[tuple[tuple[str, ...], str, object]] = [
     (("GET",), REPO_PREFIX + "/tags", repos.tags),
     (("GET",), REPO_PREFIX + "/collaborators/{login}", repos.collaborator),
     *contents.ROUTES,
+    *git_data.ROUTES,
     *archives.ROUTES,
     *releases.ROUTES,
     *assets.ROUTES,

@@ -177,12 +177,17 @@ def storage_gc(grace, data_dir, database_url):
 
 @click.command()
 @click.option("--deep", is_flag=True, help="Also re-hash every blob and compare digests")
+@click.option("--repair", is_flag=True, help="First remove ref lock files and push quarantines left by dead writers")
 @data_options
-def fsck(deep, data_dir, database_url):
+def fsck(deep, repair, data_dir, database_url):
     """Check rows against blobs against git refs; exit 1 when something is wrong."""
     from hubdepot.services import fsck as fsck_service
 
-    problems = fsck_service.check(hub_from(data_dir, database_url), deep=deep)
+    hub = hub_from(data_dir, database_url)
+    if repair:
+        for line in fsck_service.repair(hub):
+            click.echo(line)
+    problems = fsck_service.check(hub, deep=deep)
     for line in problems:
         click.echo(line)
     if problems:

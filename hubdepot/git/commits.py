@@ -1,10 +1,12 @@
-"""Writing one file (or deleting it) as a new commit on a branch, without a work tree.
+"""Writing objects and commits without a work tree: blob, tree, commit, then the ref update.
 
-The blob is written first (content-addressed, harmless if we die after). Then, holding the
-repository lock (threads and processes), the branch tip is read again, the expected blob sha is
-checked against it, the new trees are built in memory with TreeBuilders along the path, the commit is
-written, and the branch ref is moved (git's lock-file-and-rename: the branch is the old commit or
-the new one, never anything else).
+write() is the contents API's one-file commit, in four steps: the blob is written first
+(content-addressed, harmless if we die after); then, holding the repository lock (threads and
+processes), the branch tip is read again and the expected blob sha checked against it, the new trees
+are built with TreeBuilders along the path (write_tree), the commit is written (write_commit), and the
+branch is moved by the one compare-and-swap ref update (git/refs.py update(): the tip read under
+the lock is the expected old value; git's lock-file-and-rename makes the branch the old commit or the
+new one, never anything else). Ref lock files of other writers are never removed here.
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ from pathlib import Path
 import pygit2
 
 from hubdepot import errors, git
+from hubdepot.git import refs as git_refs
 from hubdepot.git.lock import repo_lock
+from hubdepot.git.refs import ZERO, RefUpdate
 from hubdepot.git.repos import opened
 from hubdepot.git.trees import empty
 
@@ -49,12 +53,13 @@ class Written:
     blob: str | None  # the new blob (None after a delete)
     size: int
     created: bool  # the path did not exist before
+    update: RefUpdate  # the branch move, for services.refs.record()
 
 
 def write(git_dir: Path, change: Change, default_branch: str) -> Written:
     """Apply `change` as one commit on its branch; GitHub's 404/409/422 on the way."""
     with opened(git_dir) as repo:
-        blob = repo.create_blob(change.data) if change.data is not None else None
+        blob = write_blob(repo, change.data) if change.data is not None else None
         with repo_lock(git_dir):
             ref = f"refs/heads/{change.branch}"
             parent = _tip(repo, ref, change.branch, default_branch)
@@ -63,14 +68,26 @@ def write(git_dir: Path, change: Change, default_branch: str) -> Written:
             created = _check(change, existing, blob)
             mode = existing.filemode if existing is not None and existing.filemode == pygit2.enums.FileMode.BLOB_EXECUTABLE \
                 else pygit2.enums.FileMode.BLOB
-            tree = _rewrite(repo, base_tree, change.path.split("/"), blob, mode)
-            if tree is None:
-                tree = repo.TreeBuilder().write()
-            oid = repo.create_commit(None, _sig(change.author), _sig(change.committer), change.message, tree,
-                                     [parent] if parent else [])
-            _move(repo, git_dir, ref, oid)
+            tree = write_tree(repo, base_tree, change.path.split("/"), blob, mode)
+            oid = write_commit(repo, tree, [parent] if parent else [], change.author, change.committer, change.message)
+            update = git_refs.update(repo, git_dir, ref, str(parent) if parent else ZERO, str(oid))
             info = commit_info(repo, str(oid))
-    return Written(info, str(blob) if blob else None, len(change.data or b""), created)
+    return Written(info, str(blob) if blob else None, len(change.data or b""), created, update)
+
+
+def write_blob(repo, data: bytes):
+    return repo.create_blob(data)
+
+
+def write_tree(repo, base_tree, parts: list[str], blob, mode):
+    """`base_tree` with `parts` -> blob (None: removed); an emptied tree is git's empty tree."""
+    tree = _rewrite(repo, base_tree, parts, blob, mode)
+    return tree if tree is not None else repo.TreeBuilder().write()
+
+
+def write_commit(repo, tree, parents: list, author: git.Identity, committer: git.Identity, message: str):
+    """A commit object (no ref moves: that is git/refs.py update())."""
+    return repo.create_commit(None, _sig(author), _sig(committer), message, tree, parents)
 
 
 def _tip(repo, ref: str, branch: str, default_branch: str):
@@ -145,12 +162,6 @@ def _rewrite(repo, tree, parts: list[str], blob, mode):
     if len(builder) == 0:
         return None
     return builder.write()
-
-
-def _move(repo, git_dir: Path, ref: str, oid) -> None:
-    """Point `ref` at `oid`. We hold the repository lock, so a ref lock file left by a killed writer is stale."""
-    Path(git_dir, ref + ".lock").unlink(missing_ok=True)
-    repo.references.create(ref, oid, force=True)
 
 
 def _sig(who: git.Identity) -> pygit2.Signature:

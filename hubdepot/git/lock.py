@@ -1,4 +1,9 @@
-"""A per-repository write lock that holds across threads and processes (flock on a lock file)."""
+"""A per-repository write lock that holds across threads and processes (flock on a lock file).
+
+Every writer of a repository's refs takes it: contents API commits, release tags, the git data API
+and whole pushes (git receive-pack runs with it held). The kernel drops an flock when its owner
+dies, so a killed server never leaves this lock behind.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +11,10 @@ import contextlib
 import fcntl
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+
+import anyio
 
 _thread_locks: dict[str, threading.Lock] = {}
 _guard = threading.Lock()
@@ -30,3 +37,41 @@ def repo_lock(git_dir: Path) -> Iterator[None]:
         finally:
             fcntl.flock(fd, fcntl.LOCK_UN)
             os.close(fd)
+
+
+@contextlib.contextmanager
+def try_repo_lock(git_dir: Path) -> Iterator[bool]:
+    """Take the repository lock only if it is free right now: yields True when taken (then no writer of
+    this or any other hubdepot process is inside the repository), False when someone holds it."""
+    path = str(git_dir) + ".lock"
+    thread_lock = _thread_lock(path)
+    if not thread_lock.acquire(blocking=False):
+        yield False
+        return
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                yield False
+                return
+            try:
+                yield True
+            finally:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+        finally:
+            os.close(fd)
+    finally:
+        thread_lock.release()
+
+
+@contextlib.asynccontextmanager
+async def repo_lock_async(git_dir: Path) -> AsyncIterator[None]:
+    """repo_lock for a coroutine: waiting happens on a worker thread, never on the event loop."""
+    cm = repo_lock(git_dir)
+    await anyio.to_thread.run_sync(cm.__enter__)
+    try:
+        yield
+    finally:
+        cm.__exit__(None, None, None)

@@ -1,9 +1,16 @@
-"""Creating, opening and removing bare repositories."""
+"""Creating, opening and removing bare repositories.
+
+The two ways in, both here: opened() for writers (a fresh handle, freed after), reading() for
+readers (a handle kept per thread while the directory is the same). Nothing else opens a repository.
+"""
 
 from __future__ import annotations
 
+import collections
 import contextlib
+import os
 import shutil
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,6 +18,9 @@ import pygit2
 
 from hubdepot import errors
 from hubdepot.git.lock import repo_lock
+
+_REPOS_PER_THREAD = 8
+_local = threading.local()
 
 
 def git_dir(root: Path, repo_id: int) -> Path:
@@ -42,6 +52,30 @@ def opened(path: Path) -> Iterator[pygit2.Repository]:
         yield repo
     finally:
         repo.free()
+
+
+@contextlib.contextmanager
+def reading(git_dir: Path) -> Iterator[pygit2.Repository]:
+    """A repository opened for reads, kept by this thread for the next request while the directory
+    is the same one (opening costs more than a small lookup). libgit2 re-reads refs from disk and
+    rescans the object database on a miss, so writes by other threads and processes are seen."""
+    try:
+        st = os.stat(git_dir)
+    except OSError:
+        raise errors.NotFound() from None
+    key, ident = str(git_dir), (st.st_dev, st.st_ino, st.st_ctime_ns)
+    cache = _local.__dict__.setdefault("repos", collections.OrderedDict())
+    hit = cache.get(key)
+    if hit is None or hit[0] != ident:
+        try:
+            repo = pygit2.Repository(key)
+        except (pygit2.GitError, KeyError) as exc:
+            raise errors.NotFound() from exc
+        cache[key] = hit = (ident, repo)
+        while len(cache) > _REPOS_PER_THREAD:
+            cache.popitem(last=False)[1][1].free()
+    cache.move_to_end(key)
+    yield hit[1]
 
 
 def set_head(path: Path, branch: str) -> None:

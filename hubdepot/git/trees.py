@@ -5,30 +5,25 @@ Paths arrive here already split into clean parts (no '', '.', '..', '.git', NUL)
 
 from __future__ import annotations
 
-import collections
-import contextlib
 import dataclasses
-import os
 import posixpath
 import re
-import threading
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pygit2
 
 from hubdepot import errors
+from hubdepot.git import refs as git_refs
 from hubdepot.git.archives import pipe
+from hubdepot.git.repos import reading
 
 LISTING_LIMIT = 1000  # GitHub's cap on a directory listing
 _LINK_HOPS = 8
-_HEX = re.compile(r"[0-9a-fA-F]{4,40}")
 _SUBMODULE = re.compile(r'^\s*\[submodule\s+"(?P<name>[^"]*)"\s*\]\s*$')
 _SETTING = re.compile(r"^\s*(?P<key>[A-Za-z][A-Za-z0-9-]*)\s*=\s*(?P<value>.*?)\s*$")
 _KINDS = {int(pygit2.enums.ObjectType.TREE): "dir", int(pygit2.enums.ObjectType.COMMIT): "submodule"}
 _SIZES: dict = {}
-_REPOS_PER_THREAD = 8
-_local = threading.local()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -74,40 +69,13 @@ def resolve_ref(repo: pygit2.Repository, ref: str | None, default_branch: str) -
 
 def _commit(repo: pygit2.Repository, ref: str | None, default_branch: str) -> tuple[Resolved, pygit2.Commit]:
     name = ref or default_branch
-    names = [name] if name.startswith("refs/") else [f"refs/heads/{name}", f"refs/tags/{name}"]
-    for full in names:
-        commit = _peel(_reference(repo, full))
-        if commit is not None:
-            return Resolved(str(commit.id), name, full), commit
-    if _HEX.fullmatch(name):
-        try:
-            commit = _peel(repo.git_object_lookup_prefix(name))
-        except (ValueError, KeyError, pygit2.GitError):
-            commit = None
-        if commit is not None:
-            return Resolved(str(commit.id), name, str(commit.id)), commit
+    found = git_refs.resolve(repo, name)
+    if found is not None:
+        full, sha = found
+        return Resolved(sha, name, full), repo[sha]
     if empty(repo):
         raise errors.NotFound("This repository is empty.")
     raise errors.NotFound(f"No commit found for the ref {name}")
-
-
-def _reference(repo: pygit2.Repository, full: str):
-    """The reference `full`, or None; names libgit2 cannot even parse (NUL, too long) are None too."""
-    if "\x00" in full:
-        return None
-    try:
-        return repo.references.get(full)
-    except (ValueError, pygit2.InvalidSpecError, pygit2.GitError):
-        return None
-
-
-def _peel(obj) -> pygit2.Commit | None:
-    if obj is None:
-        return None
-    try:
-        return obj.peel(pygit2.Commit)
-    except (pygit2.InvalidSpecError, ValueError, KeyError, pygit2.GitError):
-        return None
 
 
 def resolve(git_dir: Path, ref: str | None, default_branch: str) -> Resolved:
@@ -202,30 +170,6 @@ def _size(repo, oid) -> int:
             _SIZES.clear()
         size = _SIZES[oid] = repo.odb.read_header(oid)[1]
     return size
-
-
-@contextlib.contextmanager
-def reading(git_dir: Path) -> Iterator[pygit2.Repository]:
-    """A repository opened for reads, kept by this thread for the next request while the directory
-    is the same one (opening costs more than a small lookup). libgit2 re-reads refs from disk and
-    rescans the object database on a miss, so writes by other threads and processes are seen."""
-    try:
-        st = os.stat(git_dir)
-    except OSError:
-        raise errors.NotFound() from None
-    key, ident = str(git_dir), (st.st_dev, st.st_ino, st.st_ctime_ns)
-    cache = _local.__dict__.setdefault("repos", collections.OrderedDict())
-    hit = cache.get(key)
-    if hit is None or hit[0] != ident:
-        try:
-            repo = pygit2.Repository(key)
-        except (pygit2.GitError, KeyError) as exc:
-            raise errors.NotFound() from exc
-        cache[key] = hit = (ident, repo)
-        while len(cache) > _REPOS_PER_THREAD:
-            cache.popitem(last=False)[1][1].free()
-    cache.move_to_end(key)
-    yield hit[1]
 
 
 def _follow(repo, tree, node: Node) -> Node:

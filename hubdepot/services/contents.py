@@ -19,6 +19,7 @@ from hubdepot import errors, git
 from hubdepot.git import commits as git_commits
 from hubdepot.git import trees
 from hubdepot.services import SYSTEM, Actor, Hub
+from hubdepot.services import refs as ref_service
 from hubdepot.services import repos as repo_service
 from hubdepot.services.repos import RepoAccess
 
@@ -187,7 +188,7 @@ def _write(hub, actor, access, parts, message, data, sha, branch, author, commit
     author_id = identity(author, "author", committer_id if committer else me, timezone)
     change = git_commits.Change(branch, "/".join(parts), message, author_id, committer_id, sha, data)
     written = git_commits.write(access.git_dir, change, access.repo.default_branch)
-    repo_service.touch(hub, access.id)
+    ref_service.record(hub, access, actor, [written.update])
     path = "/".join(parts)
     node = trees.Node("file", parts[-1], path, written.blob, written.size) if written.blob is not None else None
     return FileWrite(access, branch, written.commit, node, written.created, downloader(hub, access, branch))

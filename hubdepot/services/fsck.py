@@ -13,6 +13,15 @@ from hubdepot.git import repos as git_repos
 from hubdepot.services import Hub
 
 
+def repair(hub: Hub) -> list[str]:
+    """Remove what dead writers left in the repositories (ref lock files, push quarantines); one line each."""
+    out = []
+    if hub.settings.repos_dir.is_dir():
+        for path in sorted(hub.settings.repos_dir.glob("*.git")):
+            out += [f"{path.name}: removed stale {left}" for left in git_refs.remove_stale_locks(path)]
+    return out
+
+
 def check(hub: Hub, deep: bool = False) -> list[str]:
     """One line per problem; empty when everything agrees. `deep` re-hashes every blob."""
     with hub.db.read() as conn:
@@ -36,6 +45,9 @@ def _repositories(hub: Hub, repos) -> list[str]:
             git_refs.branches(path)
         except errors.NotFound:
             out.append(f"repository {repo.login}/{repo.name} (id {repo.id}): git directory {path} missing or unreadable")
+            continue
+        out += [f"repository {repo.login}/{repo.name} (id {repo.id}): stale {left} (its writer is gone; "
+                f"remove it when no git process runs there)" for left in git_refs.stale_locks(path)]
     if hub.settings.repos_dir.is_dir():
         for path in sorted(hub.settings.repos_dir.glob("*.git")):
             if path.name not in known:

@@ -165,6 +165,10 @@ def _repository(hub: Hub, access) -> dict:
         "url": hub.urls.repo_html(access.full_name), "isPrivate": bool(repo.private),
         "visibility": "PRIVATE" if repo.private else "PUBLIC", "description": repo.description,
         "viewerPermission": _PERMISSIONS.get(access.permission),
+        # what `gh repo clone` reads; the same values as the REST representation (has_issues, has_wiki,
+        # allow_*_merge); hubdepot has no forks, so no parent
+        "hasIssuesEnabled": False, "hasWikiEnabled": False, "parent": None,
+        "mergeCommitAllowed": True, "rebaseMergeAllowed": True, "squashMergeAllowed": True,
         "defaultBranchRef": lambda info: _ref(access, git_tags.find_ref(access.git_dir, f"refs/heads/{repo.default_branch}")),
         "ref": lambda info, qualifiedName: _ref(access, git_tags.find_ref(access.git_dir, qualifiedName)),
         "release": release, "latestRelease": latest_release,

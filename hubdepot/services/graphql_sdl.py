@@ -59,6 +59,12 @@ type Repository implements Node {
   isPrivate: Boolean!
   visibility: RepositoryVisibility!
   viewerPermission: RepositoryPermission
+  hasIssuesEnabled: Boolean!
+  hasWikiEnabled: Boolean!
+  parent: Repository
+  mergeCommitAllowed: Boolean!
+  rebaseMergeAllowed: Boolean!
+  squashMergeAllowed: Boolean!
   defaultBranchRef: Ref
   ref(qualifiedName: String!): Ref
   release(tagName: String!): Release

@@ -14,7 +14,9 @@ from hubdepot.db.tables import releases, repositories
 from hubdepot.git import log as git_log
 from hubdepot.git import tags as git_tags
 from hubdepot.services import Actor, Hub, now
+from hubdepot.services import refs as ref_service
 from hubdepot.services import releases as reads
+from hubdepot.services.refs import RefUpdate
 from hubdepot.services.repos import RepoAccess, require
 
 LATEST_MODES = ("true", "false", "legacy")
@@ -54,16 +56,18 @@ def _check_target(access: RepoAccess, tag: str, target: str) -> None:
         raise errors.ValidationFailed.one("Release", "target_commitish", "invalid")
 
 
-def _publish_tag(access: RepoAccess, tag: str, target: str) -> None:
-    """Make sure the git tag exists: use it when it does, else create it at `target`."""
+def _publish_tag(access: RepoAccess, tag: str, target: str) -> list[RefUpdate]:
+    """Make sure the git tag exists: use it when it does, else create it at `target`. The tag made
+    (if any) is returned, for services.refs.record() once the transaction is over."""
     if not git_tags.valid_tag_name(tag):
         raise _invalid_tag()
     if git_tags.tag_commit(access.git_dir, tag):
-        return
+        return []
     sha = git_tags.resolve_target(access.git_dir, target)
     if sha is None:
         raise errors.ValidationFailed.one("Release", "target_commitish", "invalid")
-    git_tags.ensure_tag(access.git_dir, tag, sha)
+    made = git_tags.ensure_tag(access.git_dir, tag, sha)
+    return [made] if made else []
 
 
 def _apply_latest(conn, repo_id: int, release_id: int, mode: str, eligible: bool) -> None:
@@ -108,11 +112,12 @@ def create(hub: Hub, actor: Actor | None, access: RepoAccess, spec: dict) -> rea
                       author_id=actor.id, created_at=stamp, updated_at=stamp,
                       published_at=None if draft else stamp)
         release_id = conn.execute(releases.insert().values(**values)).inserted_primary_key[0]
-        if not draft:
-            _publish_tag(access, tag, target)
+        made = _publish_tag(access, tag, target) if not draft else []
         eligible = not draft and not values["prerelease"]
         _apply_latest(conn, access.id, release_id, spec.get("make_latest") or "true", eligible)
-        return reads.views(conn, access, [reads.row_by_id(conn, access, release_id)])[0]
+        view = reads.views(conn, access, [reads.row_by_id(conn, access, release_id)])[0]
+    ref_service.record(hub, access, actor, made)
+    return view
 
 
 def _check_immutable(row, changes: dict) -> None:
@@ -124,7 +129,8 @@ def _check_immutable(row, changes: dict) -> None:
                 "Release", key, "custom", "Cannot modify an immutable release. Only the title and notes can be changed.")
 
 
-def _update_values(access: RepoAccess, row, changes: dict, immutable_repo: bool, conn) -> dict:
+def _update_values(access: RepoAccess, row, changes: dict, immutable_repo: bool, conn,
+                   made: list[RefUpdate]) -> dict:
     values = {k: changes[k] for k in ("name", "body", "prerelease", "target_commitish", "tag_name") if k in changes}
     tag = changes.get("tag_name", row.tag_name)
     if "tag_name" in changes and (not git_tags.valid_tag_name(tag) or len(tag) > NAME_MAX):
@@ -135,7 +141,7 @@ def _update_values(access: RepoAccess, row, changes: dict, immutable_repo: bool,
     publishing = bool(row.draft) and not draft
     if not draft and (publishing or tag != row.tag_name):
         _check_tag_free(conn, access.id, tag, row.id)
-        _publish_tag(access, tag, changes.get("target_commitish", row.target_commitish))
+        made += _publish_tag(access, tag, changes.get("target_commitish", row.target_commitish))
     elif draft and "target_commitish" in changes:
         _check_target(access, tag, changes["target_commitish"])
     values["draft"] = draft
@@ -157,7 +163,8 @@ def update(hub: Hub, actor: Actor | None, access: RepoAccess, release_id: int, c
         row = reads.row_by_id(conn, access, release_id)
         if row.immutable and not row.draft:
             _check_immutable(row, changes)
-        values = _update_values(access, row, changes, immutable_repo, conn)
+        made: list[RefUpdate] = []
+        values = _update_values(access, row, changes, immutable_repo, conn, made)
         conn.execute(releases.update().where(releases.c.id == row.id).values(**values))
         eligible = not values["draft"] and not values.get("prerelease", row.prerelease)
         if "make_latest" in changes:
@@ -165,7 +172,9 @@ def update(hub: Hub, actor: Actor | None, access: RepoAccess, release_id: int, c
         elif row.draft and not values["draft"]:
             mode = "true" if row.latest_pinned else "false" if row.latest_excluded else "legacy"
             _apply_latest(conn, access.id, row.id, mode, eligible)
-        return reads.views(conn, access, [reads.row_by_id(conn, access, release_id)])[0]
+        view = reads.views(conn, access, [reads.row_by_id(conn, access, release_id)])[0]
+    ref_service.record(hub, access, actor, made)
+    return view
 
 
 def delete(hub: Hub, actor: Actor | None, access: RepoAccess, release_id: int) -> None:

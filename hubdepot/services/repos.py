@@ -217,13 +217,6 @@ def delete(hub: Hub, actor: Actor | None, access: RepoAccess) -> None:
     git_repos.remove(hub.settings.repos_dir, access.id)
 
 
-def touch(hub: Hub, repo_id: int, pushed: bool = True) -> None:
-    stamp = now()
-    values = {"updated_at": stamp} | ({"pushed_at": stamp} if pushed else {})
-    with hub.db.write() as conn:
-        conn.execute(repositories.update().where(repositories.c.id == repo_id).values(**values))
-
-
 def add_collaborator(hub: Hub, access: RepoAccess, login: str, permission: str) -> None:
     if permission not in ("pull", "push", "admin"):
         raise errors.ValidationFailed.one("Collaborator", "permission", "invalid")

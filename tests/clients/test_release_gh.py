@@ -27,9 +27,10 @@ def gh(tls_server, tls_certs, tmp_path):  # noqa: F811
     api.post("/user/repos", json={"name": name, "auto_init": True}).raise_for_status()
     host = tls_server.url.removeprefix("https://")
     env = {**os.environ, "GH_HOST": host, "GH_ENTERPRISE_TOKEN": tls_server.token, "GH_REPO": f"{host}/admin/{name}",
-           "SSL_CERT_FILE": str(tls_certs.ca), "GH_CONFIG_DIR": str(tmp_path / "gh-config"),
+           "SSL_CERT_FILE": str(tls_certs.ca), "GIT_SSL_CAINFO": str(tls_certs.ca), "GH_CONFIG_DIR": str(tmp_path / "gh-config"),
            "GH_NO_UPDATE_NOTIFIER": "1", "GH_PROMPT_DISABLED": "1", "NO_COLOR": "1", "GH_PAGER": "cat",
-           "HTTPS_PROXY": "http://127.0.0.1:9", "https_proxy": "http://127.0.0.1:9"}  # loopback is never proxied
+           "HTTPS_PROXY": "http://127.0.0.1:9", "https_proxy": "http://127.0.0.1:9",  # loopback is never proxied
+           "NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost"}  # (by git's curl either)
 
     def run(*args, check=True):
         done = subprocess.run(["gh", *args], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
@@ -91,3 +92,14 @@ def test_gh_archive_download(gh):
 def test_gh_api_graphql_viewer(gh):
     out = gh("api", "graphql", "-f", "query=query{viewer{login}}").stdout
     assert json.loads(out) == {"data": {"viewer": {"login": "admin"}}}
+
+
+def test_gh_repo_clone_over_https(gh, tls_certs):  # noqa: F811
+    """`gh repo clone` asks GraphQL about the repository, then runs git clone over https with its
+    own credential helper (the token from GH_ENTERPRISE_TOKEN)."""
+    gh.api.put(f"/repos/{gh.repo}/contents/src/a.txt", json={"message": "a", "content": "YQo="}).raise_for_status()
+    done = gh("repo", "clone", gh.repo, "cloned", "--", "-q", check=False)
+    assert done.returncode == 0, done.stderr
+    work = gh.dir / "cloned"
+    assert (work / "src" / "a.txt").read_text() == "a\n"
+    assert "upstream" not in subprocess.run(["git", "remote"], cwd=work, capture_output=True, text=True).stdout

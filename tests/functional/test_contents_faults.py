@@ -22,14 +22,32 @@ def _git(git_dir, *args: str, check: bool = True) -> subprocess.CompletedProcess
     return subprocess.run(["git", f"--git-dir={git_dir}", *args], capture_output=True, text=True, check=check)
 
 
-def test_stale_ref_lock_does_not_block_writes(server, user, repo):
+def test_stale_ref_lock_is_never_removed_by_a_writer_and_fsck_repairs_it(server, user, repo):
+    """A ref lock file is someone's: a write fails cleanly (409) rather than delete it; `hubdepot fsck`
+    reports it once its writer is gone, `hubdepot fsck --repair` removes it, and writes go on."""
+    import sys
+
     repo_id = user.api.get(f"/repos/{repo}").json()["id"]
     git_dir = server.data_dir / "repositories" / f"{repo_id}.git"
+    before = _git(git_dir, "rev-parse", "main").stdout.strip()
     (git_dir / "refs" / "heads" / "main.lock").write_text("left by a writer that was killed\n")
+    r = user.api.put(f"/repos/{repo}/contents/after.txt", json={"message": "m", "content": "eA=="})
+    assert r.status_code == 409 and "locked" in r.json()["message"]
+    assert (git_dir / "refs" / "heads" / "main.lock").exists()
+    assert _git(git_dir, "rev-parse", "main").stdout.strip() == before
+
+    def fsck(*args):
+        return subprocess.run([sys.executable, "-m", "hubdepot", "fsck", "--data-dir", str(server.data_dir), *args],
+                              capture_output=True, text=True, timeout=120, env=server.env)
+
+    found = fsck()
+    assert f"(id {repo_id}): stale refs/heads/main.lock" in found.stdout
+    repaired = fsck("--repair")
+    assert f"{repo_id}.git: removed stale refs/heads/main.lock" in repaired.stdout
+    assert not (git_dir / "refs" / "heads" / "main.lock").exists()
     r = user.api.put(f"/repos/{repo}/contents/after.txt", json={"message": "m", "content": "eA=="})
     assert r.status_code == 201
     assert _git(git_dir, "rev-parse", "main").stdout.strip() == r.json()["commit"]["sha"]
-    assert not (git_dir / "refs" / "heads" / "main.lock").exists()
 
 
 def _kill_all(srv) -> None:

@@ -115,3 +115,26 @@ def test_errors_in_githubs_shape(gql, server, user, repo):
     assert no_query.status_code == 200 and no_query.json()["errors"][0]["message"].startswith("A query attribute")
     broken = httpx.post(f"{server.url}/api/graphql", content=b"{", headers=auth)
     assert broken.status_code == 400 and broken.json()["message"] == "Problems parsing JSON"
+
+
+REPO_INFO = """fragment repo on Repository {
+  id name owner { login } hasIssuesEnabled description hasWikiEnabled viewerPermission defaultBranchRef { name }
+}
+query RepositoryInfo($owner: String!, $name: String!) {
+  repository(owner: $owner, name: $name) {
+    ...repo
+    parent { ...repo }
+    mergeCommitAllowed rebaseMergeAllowed squashMergeAllowed
+  }
+}"""
+
+
+def test_repository_info_as_gh_repo_clone_asks(gql, user, repo):
+    owner, name = repo.split("/")
+    rest = user.api.get(f"/repos/{repo}").json()
+    got = gql(user.token, REPO_INFO, owner=owner, name=name).json()["data"]["repository"]
+    assert got == {"id": rest["node_id"], "name": name, "owner": {"login": owner},
+                   "hasIssuesEnabled": rest["has_issues"], "description": None, "hasWikiEnabled": rest["has_wiki"],
+                   "viewerPermission": "ADMIN", "defaultBranchRef": {"name": "main"}, "parent": None,
+                   "mergeCommitAllowed": rest["allow_merge_commit"], "rebaseMergeAllowed": rest["allow_rebase_merge"],
+                   "squashMergeAllowed": rest["allow_squash_merge"]}

@@ -43,7 +43,21 @@ def _regex(template: str) -> re.Pattern:
 def _spec(path: Path) -> dict:
     if path == SUBSET:
         return subset()
-    return json.loads(path.read_text())
+    return _nullable_unions(json.loads(path.read_text()))
+
+
+def _nullable_unions(node):
+    """`nullable: true` beside anyOf/oneOf (no `type`) means "or null" in GitHub's description (a commit's
+    unknown author is null on GitHub); OAS 3.0 validators ignore it there, so say it explicitly."""
+    if isinstance(node, dict):
+        out = {k: _nullable_unions(v) for k, v in node.items()}
+        for key in ("anyOf", "oneOf"):
+            if out.get("nullable") is True and key in out and "type" not in out:
+                out[key] = [*out[key], {"type": "object", "nullable": True, "enum": [None]}]
+        return out
+    if isinstance(node, list):
+        return [_nullable_unions(v) for v in node]
+    return node
 
 
 def _refs(node, found: set[str]) -> None:

