@@ -106,6 +106,7 @@ def run(seconds: int, workers: int, size: int = 1024**3) -> list[str]:
             auth = {"Authorization": f"token {srv.token}"}
             latest_body = httpx.get(latest_url, headers=auth).content
             latest = wrk(latest_url, seconds=seconds, headers=auth)
+        with hubdepot(workers, env={"HUBDEPOT_READ_CACHE": "0"}) as srv:  # the query itself, not the cache
             page10, page10k = _release_page(srv, 10), _release_page(srv, 10_000)
         with nginx(workers) as (origin, www):
             ref_up = _curl("-T", str(big), origin + "/up/big.bin")
@@ -125,5 +126,5 @@ def run(seconds: int, workers: int, size: int = 1024**3) -> list[str]:
         row("GET /releases/latest requests/s @64", latest.rps, ref_latest.rps, "req/s", ">= 0.25x nginx",
             f"p99 {latest.p99_ms:.1f} ms (goal < 20 ms), errors={latest.errors}"),
         f"{'release list page, 10 vs 10,000 releases':<44} p50 {page10:.1f} ms vs {page10k:.1f} ms: "
-        f"{page10k / page10:.2f}x (goal within 1.5x); transfer size {gib:.2f} GiB",
+        f"{page10k / page10:.2f}x (goal within 1.2x; read cache off); transfer size {gib:.2f} GiB",
     ]

@@ -132,6 +132,8 @@ class Settings:
             raise SettingsError(f"public URL must start with http:// or https://: {self.public_url}")
         if int(self.workers) < 1:
             raise SettingsError("workers must be at least 1")
+        if self.log_level not in ("critical", "error", "warning", "info", "debug"):
+            raise SettingsError(f"log level must be critical, error, warning, info or debug: {self.log_level}")
 
 
 def _convert(field: dataclasses.Field, text: str, key: str):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -91,9 +92,10 @@ def _tls_key(settings: Settings) -> str:
 def _run(settings: Settings) -> None:
     from granian import Granian
     from granian.constants import Interfaces
+    from granian.log import LogLevels
 
     os.environ.update(to_env(settings))
-    tls = {}
+    tls: dict[str, Any] = {}
     if settings.tls_cert:
         tls = {"ssl_cert": Path(settings.tls_cert), "ssl_key": Path(_tls_key(settings))}
     click.echo(f"hubdepot: serving {settings.public} (data in {settings.data_dir.resolve()})", err=True)
@@ -105,7 +107,7 @@ def _run(settings: Settings) -> None:
         port=int(settings.port),
         interface=Interfaces.ASGI,
         workers=int(settings.workers),
-        log_level=settings.log_level,
+        log_level=LogLevels(settings.log_level),
         log_access=False,
         **tls,
     ).serve()

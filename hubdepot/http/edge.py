@@ -42,7 +42,17 @@ _STATIC = [
 
 
 def request_id() -> str:
-    return ":".join(secrets.token_hex(n).upper() for n in (2, 2, 3, 3, 4))
+    """GitHub's shape: XXXX:XXXX:XXXXXX:XXXXXX:XXXXXXXX (hex, upper case)."""
+    h = secrets.token_hex(14).upper()
+    return f"{h[:4]}:{h[4:8]}:{h[8:14]}:{h[14:20]}:{h[20:]}"
+
+
+_WANTED = frozenset((b"authorization", b"accept", b"x-github-api-version", b"if-none-match"))
+
+
+def _request_headers(scope) -> dict[str, str]:
+    """The request headers the edge reads (names are lower case in ASGI)."""
+    return {k.decode(): v.decode("latin-1") for k, v in scope["headers"] if k in _WANTED}
 
 
 def surface_of(scope) -> str:
@@ -74,7 +84,7 @@ class Edge:
         surface = scope["hubdepot.surface"] = surface_of(scope)
         rid = scope["hubdepot.request_id"] = request_id()
         extra = [(b"x-github-request-id", rid.encode())]
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        headers = _request_headers(scope)
         try:
             _check_path(scope)
             if surface == render.API:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 import datetime as dt
 
 from hubdepot.config import Settings
@@ -31,7 +32,7 @@ class Hub:
 class Actor:
     """The authenticated caller: an account row and the token's scopes."""
 
-    account: object
+    account: Any  # an accounts row
     scopes: tuple[str, ...]
     token_id: int
 

@@ -8,6 +8,7 @@ release pinned by make_latest, else the newest one not excluded by make_latest=f
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 import hashlib
 import itertools
 
@@ -21,14 +22,14 @@ from hubdepot.services.repos import RepoAccess
 
 @dataclasses.dataclass(frozen=True)
 class AssetView:
-    row: object
+    row: Any  # a table row
     uploader: object | None
 
 
 @dataclasses.dataclass(frozen=True)
 class ReleaseView:
-    row: object
-    author: object
+    row: Any  # a table row
+    author: Any
     assets: list[AssetView]
     full_name: str
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 import re
 from urllib.parse import urlsplit
 from pathlib import Path
@@ -25,8 +26,8 @@ _BRANCH = re.compile(r"^(?!/|.*(?:\.\.|//|@\{|\\|\.lock$|/$|\.$))[^\x00-\x20~^:?
 class RepoAccess:
     """A repository the caller may see, with the caller's permission on it."""
 
-    repo: object
-    owner: object
+    repo: Any  # a repositories row
+    owner: Any  # an accounts row
     permission: str | None  # pull | push | admin (None never leaves find())
     git_dir: Path
 
