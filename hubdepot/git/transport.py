@@ -16,7 +16,7 @@ from pathlib import Path
 
 import anyio
 
-CHUNK = 64 * 1024
+CHUNK = 256 * 1024
 SERVICES = ("git-upload-pack", "git-receive-pack")
 _HOOKS = {
     "pre-receive": """#!/bin/sh
@@ -37,7 +37,7 @@ def _config(service: str, hooks_dir: Path | None) -> list[str]:
     common = ["-c", "core.bigFileThreshold=1m", "-c", "uploadpack.allowFilter=true",
               "-c", "uploadpack.allowAnySHA1InWant=true"]
     if service == "git-receive-pack":
-        common += ["-c", "receive.fsckObjects=true", "-c", "receive.autogc=false",
+        common += ["-c", "receive.autogc=false",
                    "-c", "receive.denyDeletes=false", "-c", "receive.denyNonFastForwards=false",
                    "-c", "receive.advertisePushOptions=false", "-c", "core.logAllRefUpdates=false"]
         if hooks_dir is not None:
