@@ -89,7 +89,7 @@ def _timed(env, *args, cwd=None) -> float:
 
 
 def run(seconds: int = 8, workers: int = 1):
-    """Both servers up at once, rounds interleaved (reference, then hubdepot), best of ROUNDS: the
+    """Both servers up at once, rounds interleaved (who goes first alternates), best of ROUNDS: the
     machine is shared, so the two sides see the same background load."""
     full = seconds >= 30
     files, size = (20_000, 5_250) if full else (2_000, 5_250)
@@ -110,16 +110,10 @@ def run(seconds: int = 8, workers: int = 1):
                 for i in range(ROUNDS):
                     _git(env, "init", "-q", "--bare", str(root / f"r{i}.git"))
                     httpx.post(srv.api + "/user/repos", json={"name": f"big{i}"}, headers=auth).raise_for_status()
-                    times["ref_push"].append(_timed(env, f"--git-dir={source}", "push", "-q", f"{origin}/r{i}.git", "main"))
-                    with ServerRss(srv.process.pid) as rss:
-                        times["push"].append(_timed(env, f"--git-dir={source}", "push", "-q", f"{base}/big{i}.git", "main"))
-                    push_rss = max(push_rss, rss.growth_mib)
-                    times["ref_clone"].append(_timed(env, "clone", "-q", "--bare", f"{origin}/r{i}.git", str(tmp / "c.git")))
-                    shutil.rmtree(tmp / "c.git")
-                    with ServerRss(srv.process.pid) as rss, PeakRss(srv.process.pid) as whole:
-                        times["clone"].append(_timed(env, "clone", "-q", "--bare", f"{base}/big{i}.git", str(tmp / "c.git")))
-                    shutil.rmtree(tmp / "c.git")
-                    clone_rss, git_rss = max(clone_rss, rss.growth_mib), max(git_rss, whole.growth_mib)
+                    sides = [("ref_", f"{origin}/r{i}.git", None), ("", f"{base}/big{i}.git", srv)]
+                    for prefix, remote, server in sides if i % 2 == 0 else sides[::-1]:  # who goes first alternates
+                        push_rss, clone_rss, git_rss = _round(env, source, tmp, prefix, remote, server, times,
+                                                              (push_rss, clone_rss, git_rss))
         finally:
             daemon.terminate()
             daemon.wait(10)
@@ -131,3 +125,20 @@ def run(seconds: int = 8, workers: int = 1):
                   "MB/s", ">= 0.9x", f"server RSS growth {push_rss:.1f} MiB")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _round(env, source: Path, tmp: Path, prefix: str, remote: str, server, times: dict, peaks: tuple):
+    """Push `source` to the empty `remote`, then clone it back (bare); peak RSS on hubdepot's side."""
+    if server is None:
+        times[prefix + "push"].append(_timed(env, f"--git-dir={source}", "push", "-q", remote, "main"))
+        times[prefix + "clone"].append(_timed(env, "clone", "-q", "--bare", remote, str(tmp / "c.git")))
+        shutil.rmtree(tmp / "c.git")
+        return peaks
+    push_rss, clone_rss, git_rss = peaks
+    with ServerRss(server.process.pid) as rss:
+        times["push"].append(_timed(env, f"--git-dir={source}", "push", "-q", remote, "main"))
+    push_rss = max(push_rss, rss.growth_mib)
+    with ServerRss(server.process.pid) as rss, PeakRss(server.process.pid) as whole:
+        times["clone"].append(_timed(env, "clone", "-q", "--bare", remote, str(tmp / "c.git")))
+    shutil.rmtree(tmp / "c.git")
+    return push_rss, max(clone_rss, rss.growth_mib), max(git_rss, whole.growth_mib)

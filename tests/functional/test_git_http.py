@@ -246,6 +246,8 @@ def test_tags_of_immutable_releases_cannot_be_moved_or_deleted(server, user, rep
     assert delete.returncode != 0 and "immutable release" in delete.stderr
     tags = {t["name"]: t["commit"]["sha"] for t in user.api.get(f"/repos/{repo}/tags").json()}
     assert tags == {"v3.0.0": tagged}
+    by_api = user.api.delete(f"/repos/{repo}/git/refs/tags/v3.0.0")  # nor through the git data API
+    assert by_api.status_code == 422 and "immutable release" in by_api.json()["errors"][0]["message"]
     git("push", "-q", "origin", "main", cwd=work)  # other refs still move
     assert branch_sha(user.api, repo, "main") == moved
 
