@@ -12,9 +12,39 @@ from pathlib import Path
 
 import httpx
 
-from bench.common import hubdepot, row
+from bench.common import _children, hubdepot, row
 from bench.releases import PeakRss
 from tests.support import server as server_support
+
+ROUNDS = 3  # best of: the machine is shared, single runs are noisy
+
+
+class ServerRss(PeakRss):
+    """Peak RSS growth of the server's own processes (those alive before the transfer), leaving out
+    the git children (upload-pack, pack-objects, index-pack: git's memory, as under git daemon, and
+    a just-forked child would count the parent's shared pages twice)."""
+
+    def _run(self):
+        while not self._stop.is_set():
+            self.peak = max(self.peak, _rss(self.pids))
+            time.sleep(0.02)
+
+    def __enter__(self):
+        self.pids = [self.pid] + _children(self.pid)
+        self.base = _rss(self.pids)
+        return super().__enter__()
+
+
+def _rss(pids: list[int]) -> int:
+    total = 0
+    for p in pids:
+        try:
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except OSError:
+            continue
+    return total
 
 
 def _env(home: Path) -> dict:
@@ -59,35 +89,56 @@ def _timed(env, *args, cwd=None) -> float:
 
 
 def run(seconds: int = 8, workers: int = 1):
+    """Both servers up at once, rounds interleaved (who goes first alternates), best of ROUNDS: the
+    machine is shared, so the two sides see the same background load."""
     full = seconds >= 30
     files, size = (20_000, 5_250) if full else (2_000, 5_250)
     tmp = Path(tempfile.mkdtemp(prefix="hubdepot-bench-git-"))
     env = _env(tmp)
+    root = tmp / "daemon"
+    root.mkdir()
+    times = {k: [] for k in ("push", "clone", "ref_push", "ref_clone")}
+    push_rss = clone_rss = git_rss = 0.0
     try:
         source = tmp / "source.git"
         total = make_repo(source, files, size, env) / 1e6
-        daemon_root = tmp / "daemon"
-        daemon_root.mkdir()
-        _git(env, "init", "-q", "--bare", str(daemon_root / "r.git"))
-        daemon, origin = _daemon(daemon_root)
+        daemon, origin = _daemon(root)
         try:
-            ref_push = _timed(env, f"--git-dir={source}", "push", "-q", f"{origin}/r.git", "main")
-            ref_clone = _timed(env, "clone", "-q", "--bare", f"{origin}/r.git", str(tmp / "ref-clone.git"))
+            with hubdepot(workers) as srv:
+                auth = {"Authorization": f"token {srv.token}"}
+                base = f"http://x:{srv.token}@{srv.url.removeprefix('http://')}/admin"
+                for i in range(ROUNDS):
+                    _git(env, "init", "-q", "--bare", str(root / f"r{i}.git"))
+                    httpx.post(srv.api + "/user/repos", json={"name": f"big{i}"}, headers=auth).raise_for_status()
+                    sides = [("ref_", f"{origin}/r{i}.git", None), ("", f"{base}/big{i}.git", srv)]
+                    for prefix, remote, server in sides if i % 2 == 0 else sides[::-1]:  # who goes first alternates
+                        push_rss, clone_rss, git_rss = _round(env, source, tmp, prefix, remote, server, times,
+                                                              (push_rss, clone_rss, git_rss))
         finally:
             daemon.terminate()
             daemon.wait(10)
-        with hubdepot(workers) as srv:
-            auth = {"Authorization": f"token {srv.token}"}
-            httpx.post(srv.api + "/user/repos", json={"name": "big"}, headers=auth).raise_for_status()
-            url = f"http://x:{srv.token}@{srv.url.removeprefix('http://')}/admin/big.git"
-            with PeakRss(srv.process.pid) as push_rss:
-                push = _timed(env, f"--git-dir={source}", "push", "-q", url, "main")
-            with PeakRss(srv.process.pid) as clone_rss:
-                clone = _timed(env, "clone", "-q", "--bare", url, str(tmp / "our-clone.git"))
         label = f"{files:,} files / {total:.0f} MB"
-        yield row(f"git clone ({label})", total / clone, total / ref_clone, "MB/s", ">= 0.9x",
-                  f"server RSS growth {clone_rss.growth_mib:.1f} MiB (goal < 64)")
-        yield row(f"git push ({label})", total / push, total / ref_push, "MB/s", ">= 0.9x",
-                  f"server RSS growth {push_rss.growth_mib:.1f} MiB")
+        yield row(f"git clone ({label}, best of {ROUNDS})", total / min(times["clone"]), total / min(times["ref_clone"]),
+                  "MB/s", ">= 0.9x", f"server RSS growth {clone_rss:.1f} MiB (goal < 64; with git's own processes "
+                  f"{git_rss:.1f} MiB)")
+        yield row(f"git push ({label}, best of {ROUNDS})", total / min(times["push"]), total / min(times["ref_push"]),
+                  "MB/s", ">= 0.9x", f"server RSS growth {push_rss:.1f} MiB")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _round(env, source: Path, tmp: Path, prefix: str, remote: str, server, times: dict, peaks: tuple):
+    """Push `source` to the empty `remote`, then clone it back (bare); peak RSS on hubdepot's side."""
+    if server is None:
+        times[prefix + "push"].append(_timed(env, f"--git-dir={source}", "push", "-q", remote, "main"))
+        times[prefix + "clone"].append(_timed(env, "clone", "-q", "--bare", remote, str(tmp / "c.git")))
+        shutil.rmtree(tmp / "c.git")
+        return peaks
+    push_rss, clone_rss, git_rss = peaks
+    with ServerRss(server.process.pid) as rss:
+        times["push"].append(_timed(env, f"--git-dir={source}", "push", "-q", remote, "main"))
+    push_rss = max(push_rss, rss.growth_mib)
+    with ServerRss(server.process.pid) as rss, PeakRss(server.process.pid) as whole:
+        times["clone"].append(_timed(env, "clone", "-q", "--bare", remote, str(tmp / "c.git")))
+    shutil.rmtree(tmp / "c.git")
+    return push_rss, max(clone_rss, rss.growth_mib), max(git_rss, whole.growth_mib)

@@ -91,5 +91,8 @@ def initial_commit(path: Path, branch: str, files: dict[str, bytes], message: st
         for name, data in files.items():
             builder.insert(name, repo.create_blob(data), pygit2.enums.FileMode.BLOB)
         tree = builder.write()
-        oid = repo.create_commit(f"refs/heads/{branch}", sig, sig, message, tree, [])
+        oid = repo.create_commit(None, sig, sig, message, tree, [])
+        from hubdepot.git import refs  # (refs opens repositories through this module)
+
+        refs.update(repo, path, f"refs/heads/{branch}", refs.ZERO, str(oid))
         return str(oid)

@@ -226,6 +226,8 @@ def _views(hub: Hub, infos: list[CommitInfo]) -> list[CommitView]:
 def commits(hub: Hub, access: RepoAccess, *, sha: str | None, path: str | None, author: str | None,
             since: dt.datetime | None, until: dt.datetime | None, offset: int, size: int) -> tuple[list[CommitView], int]:
     """A page of history (newest first) and the number of matching commits."""
+    if trees.is_empty(access.git_dir):
+        raise errors.Conflict("Git Repository is empty.")
     head = trees.resolve(access.git_dir, sha or None, access.repo.default_branch).sha
     parts = "/".join(contents_service.split_path(path)) if path else None
     wanted_author = author.lower() if author else None

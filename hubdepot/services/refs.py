@@ -9,7 +9,12 @@ for pushes), releases the lock, then calls record() with what changed. record():
 * makes the first pushed branch the default one when the default branch does not exist (GitHub's
   rule for a push to an empty repository),
 * turns published releases whose tag was deleted into drafts (what GitHub does),
-* and is THE call site for push/create/delete webhook events (see _emit: one call per record()).
+* and is THE call site for push/create/delete webhook events (_emit: one call per record(), inside
+  the transaction that moves pushed_at, so the outbox and the repository row agree).
+
+The refs have already moved when record() runs (a crash in between loses only pushed_at and the
+events, never a ref); record() runs after the repository lock is released, so two records of one
+repository may come in either order.
 """
 
 from __future__ import annotations
@@ -45,7 +50,7 @@ def record(hub: Hub, access: RepoAccess, actor: Actor | None, updates: list[RefU
             conn.execute(releases.update().where(
                 releases.c.repository_id == access.id, releases.c.tag_name.in_(deleted_tags),
                 releases.c.draft.is_(False)).values(draft=True, immutable=False, updated_at=stamp))
-    _emit(hub, access, actor, updates, forced)
+        _emit(conn, access, actor, updates, forced)
 
 
 def _new_default(access: RepoAccess, updates: list[RefUpdate]) -> str | None:
@@ -61,8 +66,10 @@ def _new_default(access: RepoAccess, updates: list[RefUpdate]) -> str | None:
     return next((name for name in created if name in names), None)
 
 
-def _emit(hub: Hub, access: RepoAccess, actor: Actor | None, updates: list[RefUpdate], forced: bool) -> None:
-    """Webhooks: push (one per ref, with before/after/forced), create and delete events go here."""
+def _emit(conn, access: RepoAccess, actor: Actor | None, updates: list[RefUpdate], forced: bool) -> None:
+    """Webhooks: the push (one per ref, with before/after/forced), create and delete events are
+    written here, into the outbox, in the same transaction as pushed_at (conn). `actor` is the
+    pusher (every ref change needs push access, so never anonymous)."""
     return None
 
 

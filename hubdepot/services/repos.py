@@ -136,20 +136,25 @@ def create(hub: Hub, actor: Actor, owner_login: str | None, name: str, *, descri
         with hub.db.write() as conn:
             repo_id = conn.execute(repositories.insert().values(**values)).inserted_primary_key[0]
             path = git_repos.create(hub.settings.repos_dir, repo_id, default_branch)
-            if auto_init:
-                _initial_commit(path, name, description, default_branch, actor)
+            first = _initial_commit(path, name, description, default_branch, actor) if auto_init else None
     except Exception as exc:
         if hub.db.is_unique_violation(exc):
             raise errors.ValidationFailed.one(
                 "Repository", "name", "custom", "name already exists on this account") from exc
         raise
-    return find_by_id(hub, actor, repo_id)
+    access = find_by_id(hub, actor, repo_id)
+    if first is not None:
+        from hubdepot.services import refs as ref_service  # (refs needs RepoAccess from here)
+
+        ref_service.record(hub, access, actor, [ref_service.RefUpdate(f"refs/heads/{default_branch}",
+                                                                      ref_service.ZERO, first)])
+    return access
 
 
-def _initial_commit(path: Path, name: str, description, branch: str, actor: Actor) -> None:
+def _initial_commit(path: Path, name: str, description, branch: str, actor: Actor) -> str:
     readme = f"# {name}\n" + (f"{description}\n" if description else "")
     who = git.Identity(actor.account.name or actor.login, actor.account.email or f"{actor.login}@users.noreply")
-    git_repos.initial_commit(path, branch, {"README.md": readme.encode()}, "Initial commit", who)
+    return git_repos.initial_commit(path, branch, {"README.md": readme.encode()}, "Initial commit", who)
 
 
 def _org_for_create(hub: Hub, actor: Actor, org_login: str):

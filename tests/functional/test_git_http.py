@@ -246,6 +246,8 @@ def test_tags_of_immutable_releases_cannot_be_moved_or_deleted(server, user, rep
     assert delete.returncode != 0 and "immutable release" in delete.stderr
     tags = {t["name"]: t["commit"]["sha"] for t in user.api.get(f"/repos/{repo}/tags").json()}
     assert tags == {"v3.0.0": tagged}
+    by_api = user.api.delete(f"/repos/{repo}/git/refs/tags/v3.0.0")  # nor through the git data API
+    assert by_api.status_code == 422 and "immutable release" in by_api.json()["errors"][0]["message"]
     git("push", "-q", "origin", "main", cwd=work)  # other refs still move
     assert branch_sha(user.api, repo, "main") == moved
 
@@ -271,6 +273,9 @@ def test_push_to_an_empty_repository_sets_the_default_branch(server, user, git, 
 
 
 # -- bad input -----------------------------------------------------------------------------------
+ZERO = "0" * 40
+
+
 def _pkt(text: str) -> bytes:
     return f"{len(text.encode()) + 4:04x}".encode() + text.encode()
 
@@ -313,7 +318,12 @@ def test_bad_input_moves_no_ref_and_leaves_nothing(server, hub, user, repo, git,
         assert no_pack.status_code < 500
         bad_gzip = http.post(receive, content=b"\x1f\x8bnot gzip", headers={**rpc, "content-encoding": "gzip"})
         assert bad_gzip.status_code < 500
+        for name in ("refs/heads/bad..name", "refs/heads/" + "x" * 4000, "refs/heads/a.lock", "HEAD"):
+            funny = _pkt(f"{ZERO} {new} {name}\0report-status agent=test\n") + b"0000" + pack
+            refused = http.post(receive, content=funny, headers=rpc)
+            assert refused.status_code == 200 and b"ok " not in refused.content, name
     assert branch_sha(user.api, repo, "main") == base
+    assert {b["name"] for b in user.api.get(f"/repos/{repo}/branches").json()} == {"main"}
 
     host, port = server.url.removeprefix("http://").split(":")
     import base64
