@@ -109,7 +109,6 @@ def endpoint(docs: str, inline: bool = False, max_body: int = JSON_BODY_MAX) -> 
                 return fn(req)
             return await run_in_threadpool(fn, req)
 
-        handler.docs = docs
         return handler
 
     return wrap

@@ -76,8 +76,8 @@ class Edge:
         self.login = Login(hub)
         self.limiter = RateLimiter(hub.settings.rate_limit_window)
         generation, settings = hub.db.generation, hub.settings
-        usable = generation is not None and settings.read_cache and not settings.rate_limited
-        self.cache = ReadCache(generation) if usable else None
+        usable = settings.read_cache and not settings.rate_limited
+        self.cache = ReadCache(generation) if generation is not None and usable else None
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
@@ -143,7 +143,8 @@ class Edge:
 
     def _sender(self, scope, send, extra):
         head = scope["method"] == "HEAD"
-        keep = self._keeper(scope) if scope["method"] == "GET" and "hubdepot.cache" in scope else None
+        cache = self.cache
+        keep = self._keeper(scope, cache) if cache and scope["method"] == "GET" and "hubdepot.cache" in scope else None
 
         async def wrapped(message):
             if message["type"] == "http.response.start":
@@ -160,7 +161,7 @@ class Edge:
 
         return wrapped
 
-    def _keeper(self, scope):
+    def _keeper(self, scope, cache: ReadCache):
         """Collects a cacheable 200 as it is sent, and stores it once its body is complete."""
         state: dict = {"headers": None, "body": []}
 
@@ -172,7 +173,7 @@ class Edge:
                 state["body"].append(message.get("body", b""))
                 if not message.get("more_body", False):
                     key, generation = scope["hubdepot.cache"]
-                    self.cache.put(key, generation, state["headers"], b"".join(state["body"]))
+                    cache.put(key, generation, state["headers"], b"".join(state["body"]))
 
         return keep
 

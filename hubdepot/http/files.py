@@ -68,11 +68,12 @@ def _completes(request: Request, size: int) -> bool:
 
 
 def _counter(request: Request, stored: Stored, redirected: bool = False) -> BackgroundTask | None:
-    if stored.count is None or not (redirected and request.method == "GET" or _completes(request, stored.size)):
+    counter = stored.count
+    if counter is None or not (redirected and request.method == "GET" or _completes(request, stored.size)):
         return None
 
     async def count() -> None:
-        await run_in_threadpool(stored.count)
+        await run_in_threadpool(counter)
 
     return BackgroundTask(count)
 

@@ -173,7 +173,7 @@ class S3Storage:
             with _translated(key):
                 body = self.client.get_object(Bucket=self.bucket, Key=self._blob(key), **extra)["Body"]
         except errors.Unavailable as exc:
-            if _code(exc.__cause__) == "InvalidRange":
+            if isinstance(exc.__cause__, Exception) and _code(exc.__cause__) == "InvalidRange":
                 return  # start at or past the end: no bytes, as the other backends
             raise
         try:
