@@ -150,7 +150,7 @@ def create_tree(git_dir: Path, base_tree: str | None, specs: list[TreeSpec]) -> 
         if base_tree is not None:
             found = _object(repo, base_tree)
             if found is None or found.type not in (pygit2.enums.ObjectType.TREE, pygit2.enums.ObjectType.COMMIT):
-                raise errors.Unprocessable("Invalid tree info", errors=["base_tree is not a valid tree"])
+                raise errors.Unprocessable("Invalid tree info: base_tree is not a valid tree")
             base = found.peel(pygit2.Tree)
         changes = {tuple(spec.path.split("/")): _entry_of(repo, spec) for spec in specs}
         oid = _apply(repo, base, changes)

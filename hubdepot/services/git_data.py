@@ -148,8 +148,7 @@ def create_ref(hub: Hub, actor: Actor | None, access: RepoAccess, name: str, sha
     if not isinstance(name, str) or not _REF.match(name) or not git_refs.valid_name(name):
         raise errors.Unprocessable("Reference name is not valid" if name.startswith("refs/")
                                    else "Reference name must start with 'refs/' and have at least two slashes.")
-    if objects.type_of(access.git_dir, sha) is None:
-        raise errors.Unprocessable("Object does not exist")
+    _check_target(access, name, sha)
     ref_service.check_protected(hub, access, name)
     update = _swap(access, name, sha, create=True)
     ref_service.record(hub, access, actor, [update])
@@ -159,12 +158,19 @@ def create_ref(hub: Hub, actor: Actor | None, access: RepoAccess, name: str, sha
 def update_ref(hub: Hub, actor: Actor | None, access: RepoAccess, name: str, sha: str, force: bool) -> RefView:
     require(access, actor, "push")
     full = "refs/" + name
-    if objects.type_of(access.git_dir, sha) is None:
-        raise errors.Unprocessable("Object does not exist")
+    _check_target(access, full, sha)
     ref_service.check_protected(hub, access, full)
     update = _swap(access, full, sha, force=force)
     ref_service.record(hub, access, actor, [update], forced=force and git_refs.forced(access.git_dir, [update]))
     return _view(access, full, sha)
+
+
+def _check_target(access: RepoAccess, full: str, sha: str) -> None:
+    kind = objects.type_of(access.git_dir, sha)
+    if kind is None:
+        raise errors.Unprocessable("Object does not exist")
+    if full.startswith("refs/heads/") and kind != "commit":
+        raise errors.Unprocessable("Object is not a commit")
 
 
 def delete_ref(hub: Hub, actor: Actor | None, access: RepoAccess, name: str) -> None:
