@@ -49,7 +49,7 @@ def create_blob(req: Req):
 def get_tree(req: Req):
     access = req.repo()
     recursive = req.query.get("recursive", "") not in ("", "0", "false")
-    tree = service.tree(access, req.params["tree_sha"], recursive)
+    tree = service.tree(req.hub, access, req.params["tree_sha"], recursive)
     return json_response(req, rep.git_tree(_urls(req), access.full_name, tree))
 
 

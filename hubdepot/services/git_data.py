@@ -82,8 +82,10 @@ def create_blob(hub: Hub, actor: Actor | None, access: RepoAccess, content: str,
     return objects.create_blob(access.git_dir, data)
 
 
-def tree(access: RepoAccess, sha: str, recursive: bool) -> objects.Tree:
-    return objects.tree(access.git_dir, _sha_of(access, sha), recursive)
+def tree(hub: Hub, access: RepoAccess, sha: str, recursive: bool) -> objects.Tree:
+    """GitHub's 7 MB limit is on the answer: an entry costs its path, its url and ~120 bytes of JSON."""
+    per_entry = 120 + len(hub.urls.git_blob(access.full_name, objects.EMPTY_TREE))
+    return objects.tree(access.git_dir, _sha_of(access, sha), recursive, per_entry)
 
 
 def create_tree(hub: Hub, actor: Actor | None, access: RepoAccess, base_tree: str | None,
