@@ -19,6 +19,7 @@ import anyio
 
 CHUNK = 256 * 1024
 PIPE_SIZE = 1024 * 1024
+IDLE_SECONDS = 120  # a request body that stops arriving for this long is abandoned
 _F_SETPIPE_SZ = 1031
 SERVICES = ("git-upload-pack", "git-receive-pack")
 _HOOKS = {
@@ -115,9 +116,15 @@ def _widen(proc) -> None:
 
 
 async def _feed(proc, body: AsyncIterator[bytes]) -> None:
-    """Copy the request body to git's stdin; on any failure (client gone, bad gzip) just close it."""
+    """Copy the request body to git's stdin; on any failure (client gone, bad gzip, a client silent
+    for IDLE_SECONDS: it must not hold the repository lock forever) just close it."""
+    chunks = body.__aiter__()
     try:
-        async for chunk in body:
+        while True:
+            try:
+                chunk = await asyncio.wait_for(chunks.__anext__(), IDLE_SECONDS)
+            except StopAsyncIteration:
+                break
             proc.stdin.write(chunk)
             await proc.stdin.drain()
     except (ConnectionError, BrokenPipeError):
