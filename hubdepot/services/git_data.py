@@ -30,6 +30,7 @@ from hubdepot.services import refs as ref_service
 from hubdepot.services.repos import RepoAccess, require
 
 BLOB_LIMIT = 100 * 1024 * 1024
+TreeSpec = objects.TreeSpec  # what POST git/trees entries become (the handler builds them)
 _REF = re.compile(r"^refs/(?:[^/\x00]+/)+[^/\x00]+$")
 
 
@@ -238,14 +239,13 @@ def commits(hub: Hub, access: RepoAccess, *, sha: str | None, path: str | None, 
         raise errors.Conflict("Git Repository is empty.")
     head = trees.resolve(access.git_dir, sha or None, access.repo.default_branch).sha
     parts = "/".join(contents_service.split_path(path)) if path else None
-    wanted_author = author.lower() if author else None
+    wanted = _author_keys(hub, author) if author else None
     page, total = [], 0
     for info in objects.walk(access.git_dir, head):
         when = info.committer.time
         if (since and when < since.timestamp()) or (until and when > until.timestamp()):
             continue
-        if wanted_author and wanted_author not in (info.author.email.lower(), info.author.name.lower()) \
-                and not _login_matches(hub, info, wanted_author):
+        if wanted is not None and info.author.email.lower() not in wanted and info.author.name.lower() not in wanted:
             continue
         if parts and not objects.touches(access.git_dir, info.sha, parts):
             continue
@@ -255,9 +255,17 @@ def commits(hub: Hub, access: RepoAccess, *, sha: str | None, path: str | None, 
     return _views(hub, page), total
 
 
-def _login_matches(hub: Hub, info: CommitInfo, login: str) -> bool:
-    person = _people(hub, [info]).get(info.author.email.lower())
-    return person is not None and person.login.lower() == login
+def _author_keys(hub: Hub, author: str) -> set[str]:
+    """`author` (a login or an email) as the emails and names a commit's author may carry."""
+    keys = {author.lower()}
+    with hub.db.read() as conn:
+        account = conn.execute(sa.select(accounts).where(accounts.c.login_key == author.lower())).first()
+    if account is not None:
+        host = hub.urls.host().rsplit(":", 1)[0].strip("[]")
+        keys |= {f"{account.id}+{account.login}@users.noreply.{host}".lower()}
+        if account.email:
+            keys.add(account.email.lower())
+    return keys
 
 
 def commit(hub: Hub, access: RepoAccess, ref: str) -> CommitView:
