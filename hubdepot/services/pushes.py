@@ -14,6 +14,7 @@ after are compared and the changes go to services.refs.record().
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 
 import anyio
@@ -27,6 +28,7 @@ from hubdepot.services import refs as ref_service
 from hubdepot.services import repos as repo_service
 from hubdepot.services.repos import RepoAccess
 
+log = logging.getLogger("hubdepot")
 SERVICES = transport.SERVICES
 UPLOAD, RECEIVE = SERVICES
 
@@ -89,4 +91,8 @@ async def _push(hub: Hub, actor: Actor | None, access: RepoAccess, body: AsyncIt
 
 
 def _record(hub: Hub, access: RepoAccess, actor: Actor | None, updates: list) -> None:
-    ref_service.record(hub, access, actor, updates, forced=git_refs.forced(access.git_dir, updates))
+    """The refs have moved (git said so to the client): a failure to record is logged, not sent."""
+    try:
+        ref_service.record(hub, access, actor, updates, forced=git_refs.forced(access.git_dir, updates))
+    except Exception:
+        log.exception("push to %s: refs moved but not recorded: %s", access.full_name, updates)
