@@ -346,3 +346,48 @@ def test_bad_input_moves_no_ref_and_leaves_nothing(server, hub, user, repo, git,
     git("pull", "-q", "--rebase", cwd=work)  # and a real push still works
     git("push", "-q", "origin", "main", cwd=work)
     assert branch_sha(user.api, repo, "main") == git.out("rev-parse", "HEAD", cwd=work)
+
+
+# -- one repository, two views, concurrently ----------------------------------------------------
+def test_pushes_and_contents_commits_race_without_losing_either(server, user, repo, git, tmp_path):
+    """Contents API commits and git pushes to the same branch at once: each side's acknowledged
+    commits are all in the branch's history (the lock and compare-and-swap at work)."""
+    import threading
+    import time
+
+    stop, acked, lock = threading.Event(), [], threading.Lock()
+
+    def api_writer():
+        n = 0
+        with httpx.Client(base_url=server.api, headers={"Authorization": f"token {user.token}"}, timeout=30) as c:
+            while not stop.is_set():
+                n += 1
+                r = c.put(f"/repos/{repo}/contents/api/{n}.txt", json={"message": f"api {n}", "content": b64(b"a")})
+                if r.status_code == 201:
+                    with lock:
+                        acked.append(r.json()["commit"]["sha"])
+
+    work = tmp_path / "w"
+    git("clone", "-q", url(server, repo, user.token), str(work))
+    thread = threading.Thread(target=api_writer)
+    thread.start()
+    pushed = rejected = 0
+    deadline = time.monotonic() + 4
+    try:
+        while time.monotonic() < deadline:
+            sha = commit(git, work, f"git/{pushed}-{rejected}.txt", "g\n")
+            if git("push", "-q", "origin", "main", cwd=work, check=False).returncode == 0:
+                pushed += 1
+                with lock:
+                    acked.append(sha)
+            else:
+                rejected += 1
+                git("pull", "-q", "--rebase", "origin", "main", cwd=work)
+    finally:
+        stop.set()
+        thread.join(30)
+    git("fetch", "-q", "origin", cwd=work)
+    tip = git.out("rev-parse", "origin/main", cwd=work)
+    history = set(git.out("rev-list", tip, cwd=work).split())
+    assert pushed > 0 and len(acked) > pushed
+    assert [sha for sha in acked if sha not in history] == []
