@@ -27,7 +27,7 @@ _HOOKS = {
 # hubdepot: refuse pushes that move or delete protected refs (tags of immutable releases).
 status=0
 while read old new ref; do
-  if [ -n "$HUBDEPOT_PROTECTED_REFS" ] && printf '%s\\n' "$HUBDEPOT_PROTECTED_REFS" | grep -qxF -- "$ref"; then
+  if [ -s "$HUBDEPOT_PROTECTED_REFS" ] && grep -qxF -- "$ref" "$HUBDEPOT_PROTECTED_REFS"; then
     echo "error: $ref belongs to an immutable release: it cannot be moved or deleted" >&2
     status=1
   fi

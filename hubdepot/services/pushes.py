@@ -15,7 +15,10 @@ after are compared and the changes go to services.refs.record().
 from __future__ import annotations
 
 import logging
+import os
+import tempfile
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import anyio
 
@@ -75,19 +78,28 @@ async def _push(hub: Hub, actor: Actor | None, access: RepoAccess, body: AsyncIt
     try:
         async with repo_lock_async(access.git_dir):
             before = await anyio.to_thread.run_sync(git_refs.snapshot, access.git_dir)
-            guarded = await anyio.to_thread.run_sync(ref_service.protected, hub, access)
-            env = transport.environment(protocol, {"HUBDEPOT_PROTECTED_REFS": "\n".join(guarded)})
+            guarded = await anyio.to_thread.run_sync(_guarded, hub, access, hooks)
+            env = transport.environment(protocol, {"HUBDEPOT_PROTECTED_REFS": str(guarded)})
             try:
                 async for chunk in transport.run(argv, env, body):
                     yield chunk
             finally:
                 with anyio.CancelScope(shield=True):
+                    guarded.unlink(missing_ok=True)
                     after = await anyio.to_thread.run_sync(git_refs.snapshot, access.git_dir)
                     updates = git_refs.changes(before, after)
     finally:
         if updates:  # acknowledged or not, what git changed is recorded (even if the client left)
             with anyio.CancelScope(shield=True):
                 await anyio.to_thread.run_sync(_record, hub, access, actor, updates)
+
+
+def _guarded(hub: Hub, access: RepoAccess, hooks: Path) -> Path:
+    """The refs this push may not touch, one a line, in a file the pre-receive hook reads."""
+    fd, name = tempfile.mkstemp(prefix=f"protected-{access.id}-", dir=hooks)
+    with os.fdopen(fd, "w") as out:
+        out.writelines(f"{ref}\n" for ref in ref_service.protected(hub, access))
+    return Path(name)
 
 
 def _record(hub: Hub, access: RepoAccess, actor: Actor | None, updates: list) -> None:

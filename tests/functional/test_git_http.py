@@ -366,15 +366,16 @@ def test_pushes_and_contents_commits_race_without_losing_either(server, user, re
                 if r.status_code == 201:
                     with lock:
                         acked.append(r.json()["commit"]["sha"])
+                time.sleep(0.5)  # room for a push (fetch, rebase, push: ~0.5 s) to win now and then
 
     work = tmp_path / "w"
     git("clone", "-q", url(server, repo, user.token), str(work))
     thread = threading.Thread(target=api_writer)
     thread.start()
     pushed = rejected = 0
-    deadline = time.monotonic() + 4
+    deadline = time.monotonic() + 40
     try:
-        while time.monotonic() < deadline:
+        while time.monotonic() < deadline and (pushed < 2 or len(acked) < pushed + 2):
             sha = commit(git, work, f"git/{pushed}-{rejected}.txt", "g\n")
             if git("push", "-q", "origin", "main", cwd=work, check=False).returncode == 0:
                 pushed += 1
