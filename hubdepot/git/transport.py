@@ -41,7 +41,7 @@ def _config(service: str, hooks_dir: Path | None) -> list[str]:
     common = ["-c", "core.bigFileThreshold=1m", "-c", "uploadpack.allowFilter=true",
               "-c", "uploadpack.allowAnySHA1InWant=true"]
     if service == "git-receive-pack":
-        common += ["-c", "receive.autogc=false",
+        common += ["-c", "receive.fsckObjects=true", "-c", "receive.autogc=false",
                    "-c", "receive.denyDeletes=false", "-c", "receive.denyNonFastForwards=false",
                    "-c", "receive.advertisePushOptions=false", "-c", "core.logAllRefUpdates=false"]
         if hooks_dir is not None:

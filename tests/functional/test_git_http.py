@@ -343,6 +343,13 @@ def test_bad_input_moves_no_ref_and_leaves_nothing(server, hub, user, repo, git,
     assert branch_sha(user.api, repo, "main") == r.json()["commit"]["sha"]
     assert _leftovers(hub, user, repo) == []
     assert [p for p in fsck.check(hub) if repo in p] == []
+    tree = git.out("rev-parse", "HEAD^{tree}", cwd=work)  # a malformed commit: git's fsck refuses it
+    bad = (f"tree {tree}\nauthor Bad <bad@example.com> yesterday +0000\n"
+           "committer Bad <bad@example.com> 1700000000 +0000\n\nbad date\n")
+    bad_sha = git("hash-object", "-t", "commit", "-w", "--literally", "--stdin", cwd=work, input=bad).stdout.strip()
+    refused = git("push", "origin", f"{bad_sha}:refs/heads/bad", cwd=work, check=False)
+    assert refused.returncode != 0 and "fsck" in refused.stderr
+    assert "bad" not in {b["name"] for b in user.api.get(f"/repos/{repo}/branches").json()}
     git("pull", "-q", "--rebase", cwd=work)  # and a real push still works
     git("push", "-q", "origin", "main", cwd=work)
     assert branch_sha(user.api, repo, "main") == git.out("rev-parse", "HEAD", cwd=work)
