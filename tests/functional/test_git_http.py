@@ -399,3 +399,20 @@ def test_pushes_and_contents_commits_race_without_losing_either(server, user, re
     history = set(git.out("rev-list", tip, cwd=work).split())
     assert pushed > 0 and len(acked) > pushed
     assert [sha for sha in acked if sha not in history] == []
+
+
+def test_gzip_request_bodies_as_git_sends_them(server, user, repo):
+    """git gzips upload-pack requests over 1 KiB (Content-Encoding: gzip): the same answer either way."""
+    import gzip
+
+    body = _pkt("command=ls-refs\n") + _pkt("agent=git/test\n") + b"0001" + _pkt("peel\n") + b"".join(
+        _pkt(f"ref-prefix refs/heads/{'x' * 40}{i}\n") for i in range(40)) + _pkt("ref-prefix refs/heads/\n") + b"0000"
+    assert len(body) > 1024
+    headers = {"content-type": "application/x-git-upload-pack-request", "git-protocol": "version=2"}
+    target = f"{url(server, repo)}/git-upload-pack"
+    with httpx.Client(timeout=30) as http:
+        plain = http.post(target, content=body, headers=headers)
+        packed = http.post(target, content=gzip.compress(body), headers={**headers, "content-encoding": "gzip"})
+    assert plain.status_code == packed.status_code == 200
+    assert plain.headers["content-type"] == "application/x-git-upload-pack-result"
+    assert b"refs/heads/main" in plain.content and packed.content == plain.content
