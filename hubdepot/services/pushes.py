@@ -9,7 +9,8 @@ A push runs git receive-pack with the repository lock held from before the first
 until git has updated the refs, so it is serialised with contents API commits, release tags and
 git data API writes. git checks each ref's old value itself (compare-and-swap) and rejects the
 whole push when the pre-receive hook refuses it (tags of immutable releases). The refs before and
-after are compared and the changes go to services.refs.record().
+after are compared and the changes go to services.refs.record(). A pusher that goes silent for
+git/transport.py IDLE_SECONDS is cut off, so no client holds the lock for long.
 """
 
 from __future__ import annotations
