@@ -67,6 +67,7 @@ fuzz: install-test
 # SIGKILL during uploads, commits and archives, 50 rounds (CI runs 8).
 faults: install-test
 	HUBDEPOT_FAULT_ROUNDS=$${ROUNDS:-50} $(BIN)/python -m pytest -q -s tests/functional/test_faults_sigkill.py
+	HUBDEPOT_GIT_FAULT_ROUNDS=$${ROUNDS:-50} $(BIN)/python -m pytest -q -s tests/functional/test_git_faults.py
 
 clean:
 	rm -rf $(VENV) tests/node/node_modules hubdepot-data

@@ -11,7 +11,6 @@ from hubdepot import errors
 from hubdepot.api._base import Req, endpoint, json_response, no_content, paged_response
 from hubdepot.api._fields import field
 from hubdepot.api.representations import git_data as rep
-from hubdepot.git.objects import TreeSpec
 from hubdepot.services import git_data as service
 
 DOCS = "https://docs.github.com/rest/git"
@@ -49,11 +48,11 @@ def create_blob(req: Req):
 def get_tree(req: Req):
     access = req.repo()
     recursive = req.query.get("recursive", "") not in ("", "0", "false")
-    tree = service.tree(access, req.params["tree_sha"], recursive)
+    tree = service.tree(req.hub, access, req.params["tree_sha"], recursive)
     return json_response(req, rep.git_tree(_urls(req), access.full_name, tree))
 
 
-def _spec(item) -> TreeSpec:
+def _spec(item) -> service.TreeSpec:
     if not isinstance(item, dict):
         raise errors.Unprocessable("Invalid request.\n\nFor 'items', is not an object.")
     path = field(item, "path", str, required=True)
@@ -63,7 +62,7 @@ def _spec(item) -> TreeSpec:
     content = field(item, "content", str)
     if sha is not None and content is not None:
         raise errors.Unprocessable("Invalid tree info: only one of sha or content may be given")
-    return TreeSpec(path, mode, kind, sha, content.encode("utf-8", "surrogatepass") if content is not None else None)
+    return service.TreeSpec(path, mode, kind, sha, content.encode("utf-8", "surrogatepass") if content is not None else None)
 
 
 @endpoint(f"{DOCS}/trees#create-a-tree", max_body=BLOB_BODY_MAX)

@@ -68,9 +68,11 @@ def try_repo_lock(git_dir: Path) -> Iterator[bool]:
 
 @contextlib.asynccontextmanager
 async def repo_lock_async(git_dir: Path) -> AsyncIterator[None]:
-    """repo_lock for a coroutine: waiting happens on a worker thread, never on the event loop."""
+    """repo_lock for a coroutine: waiting happens on a worker thread, never on the event loop. The
+    wait is shielded: a cancellation arriving meanwhile lands inside (and the lock is released)."""
     cm = repo_lock(git_dir)
-    await anyio.to_thread.run_sync(cm.__enter__)
+    with anyio.CancelScope(shield=True):
+        await anyio.to_thread.run_sync(cm.__enter__)
     try:
         yield
     finally:

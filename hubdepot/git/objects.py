@@ -112,8 +112,9 @@ def create_blob(git_dir: Path, data: bytes) -> str:
 
 
 # -- trees --------------------------------------------------------------------------------------
-def tree(git_dir: Path, sha: str, recursive: bool) -> Tree:
-    """A tree (a commit or tag sha names its tree, as on GitHub), recursive up to GitHub's limits."""
+def tree(git_dir: Path, sha: str, recursive: bool, entry_bytes: int = 250) -> Tree:
+    """A tree (a commit or tag sha names its tree, as on GitHub), recursive up to GitHub's limits:
+    TREE_ENTRIES entries, TREE_BYTES of answer at `entry_bytes` (+ the path) per entry."""
     with reading(git_dir) as repo:
         obj = _object(repo, sha)
         try:
@@ -123,11 +124,11 @@ def tree(git_dir: Path, sha: str, recursive: bool) -> Tree:
         if root is None:
             raise errors.NotFound()
         entries: list[TreeEntry] = []
-        truncated = _list(repo, root, "", recursive, entries, [0])
+        truncated = _list(repo, root, "", recursive, entries, [0], entry_bytes)
         return Tree(str(root.id), entries, truncated)
 
 
-def _list(repo, tree, prefix: str, recursive: bool, out: list, used: list[int]) -> bool:
+def _list(repo, tree, prefix: str, recursive: bool, out: list, used: list[int], entry_bytes: int) -> bool:
     """Append `tree`'s entries (depth first, a tree before its contents); True when cut short."""
     for obj in tree:
         if len(out) >= TREE_ENTRIES or used[0] >= TREE_BYTES:
@@ -136,9 +137,9 @@ def _list(repo, tree, prefix: str, recursive: bool, out: list, used: list[int]) 
         kind = _TYPES.get(obj.type, "blob")
         size = repo.odb.read_header(obj.id)[1] if kind == "blob" else None
         out.append(TreeEntry(path, f"{int(obj.filemode):06o}", kind, str(obj.id), size))
-        used[0] += len(path) + 180
+        used[0] += len(path.encode()) + entry_bytes
         if recursive and kind == "tree":
-            if _list(repo, repo[obj.id], path + "/", recursive, out, used):
+            if _list(repo, repo[obj.id], path + "/", recursive, out, used, entry_bytes):
                 return True
     return False
 
@@ -150,7 +151,7 @@ def create_tree(git_dir: Path, base_tree: str | None, specs: list[TreeSpec]) -> 
         if base_tree is not None:
             found = _object(repo, base_tree)
             if found is None or found.type not in (pygit2.enums.ObjectType.TREE, pygit2.enums.ObjectType.COMMIT):
-                raise errors.Unprocessable("Invalid tree info", errors=["base_tree is not a valid tree"])
+                raise errors.Unprocessable("Invalid tree info: base_tree is not a valid tree")
             base = found.peel(pygit2.Tree)
         changes = {tuple(spec.path.split("/")): _entry_of(repo, spec) for spec in specs}
         oid = _apply(repo, base, changes)

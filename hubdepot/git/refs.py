@@ -88,28 +88,27 @@ def _commit(obj) -> pygit2.Commit | None:
         return None
 
 
-def _peeled(repo: pygit2.Repository, ref: pygit2.Reference) -> str:
-    return str(ref.peel(pygit2.Commit).id)
+def _peeled(repo: pygit2.Repository, ref: pygit2.Reference) -> str | None:
+    commit = _commit(ref)
+    return str(commit.id) if commit is not None else None
 
 
 def branches(path: Path) -> list[Ref]:
+    """Branches that name a commit, by name."""
     with opened(path) as repo:
-        return sorted(
-            (Ref(name, _peeled(repo, repo.branches.local[name])) for name in repo.branches.local),
-            key=lambda ref: ref.name,
-        )
+        found = ((name, _peeled(repo, repo.branches.local[name])) for name in repo.branches.local)
+        return sorted((Ref(name, sha) for name, sha in found if sha), key=lambda ref: ref.name)
 
 
 def tags(path: Path) -> list[Ref]:
-    """Tags, newest name first as GitHub lists them (reverse lexical)."""
+    """Tags that name a commit (annotated ones peeled), newest name first as GitHub lists them."""
     out = []
     with opened(path) as repo:
         for name in repo.references:
             if name.startswith("refs/tags/"):
-                try:
-                    out.append(Ref(name.removeprefix("refs/tags/"), _peeled(repo, repo.references[name])))
-                except (pygit2.InvalidSpecError, ValueError):
-                    continue
+                sha = _peeled(repo, _reference(repo, name))
+                if sha:
+                    out.append(Ref(name.removeprefix("refs/tags/"), sha))
     return sorted(out, key=lambda ref: ref.name, reverse=True)
 
 

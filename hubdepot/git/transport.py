@@ -19,6 +19,7 @@ import anyio
 
 CHUNK = 256 * 1024
 PIPE_SIZE = 1024 * 1024
+IDLE_SECONDS = 120  # a request body that stops arriving for this long is abandoned
 _F_SETPIPE_SZ = 1031
 SERVICES = ("git-upload-pack", "git-receive-pack")
 _HOOKS = {
@@ -26,7 +27,7 @@ _HOOKS = {
 # hubdepot: refuse pushes that move or delete protected refs (tags of immutable releases).
 status=0
 while read old new ref; do
-  if [ -n "$HUBDEPOT_PROTECTED_REFS" ] && printf '%s\\n' "$HUBDEPOT_PROTECTED_REFS" | grep -qxF -- "$ref"; then
+  if [ -s "$HUBDEPOT_PROTECTED_REFS" ] && grep -qxF -- "$ref" "$HUBDEPOT_PROTECTED_REFS"; then
     echo "error: $ref belongs to an immutable release: it cannot be moved or deleted" >&2
     status=1
   fi
@@ -40,7 +41,7 @@ def _config(service: str, hooks_dir: Path | None) -> list[str]:
     common = ["-c", "core.bigFileThreshold=1m", "-c", "uploadpack.allowFilter=true",
               "-c", "uploadpack.allowAnySHA1InWant=true"]
     if service == "git-receive-pack":
-        common += ["-c", "receive.autogc=false",
+        common += ["-c", "receive.fsckObjects=true", "-c", "receive.autogc=false",
                    "-c", "receive.denyDeletes=false", "-c", "receive.denyNonFastForwards=false",
                    "-c", "receive.advertisePushOptions=false", "-c", "core.logAllRefUpdates=false"]
         if hooks_dir is not None:
@@ -115,9 +116,15 @@ def _widen(proc) -> None:
 
 
 async def _feed(proc, body: AsyncIterator[bytes]) -> None:
-    """Copy the request body to git's stdin; on any failure (client gone, bad gzip) just close it."""
+    """Copy the request body to git's stdin; on any failure (client gone, bad gzip, a client silent
+    for IDLE_SECONDS: it must not hold the repository lock forever) just close it."""
+    chunks = body.__aiter__()
     try:
-        async for chunk in body:
+        while True:
+            try:
+                chunk = await asyncio.wait_for(chunks.__anext__(), IDLE_SECONDS)
+            except StopAsyncIteration:
+                break
             proc.stdin.write(chunk)
             await proc.stdin.drain()
     except (ConnectionError, BrokenPipeError):

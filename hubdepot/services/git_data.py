@@ -30,6 +30,7 @@ from hubdepot.services import refs as ref_service
 from hubdepot.services.repos import RepoAccess, require
 
 BLOB_LIMIT = 100 * 1024 * 1024
+TreeSpec = objects.TreeSpec  # what POST git/trees entries become (the handler builds them)
 _REF = re.compile(r"^refs/(?:[^/\x00]+/)+[^/\x00]+$")
 
 
@@ -82,8 +83,10 @@ def create_blob(hub: Hub, actor: Actor | None, access: RepoAccess, content: str,
     return objects.create_blob(access.git_dir, data)
 
 
-def tree(access: RepoAccess, sha: str, recursive: bool) -> objects.Tree:
-    return objects.tree(access.git_dir, _sha_of(access, sha), recursive)
+def tree(hub: Hub, access: RepoAccess, sha: str, recursive: bool) -> objects.Tree:
+    """GitHub's 7 MB limit is on the answer: an entry costs its path, its url and ~120 bytes of JSON."""
+    per_entry = 120 + len(hub.urls.git_blob(access.full_name, objects.EMPTY_TREE))
+    return objects.tree(access.git_dir, _sha_of(access, sha), recursive, per_entry)
 
 
 def create_tree(hub: Hub, actor: Actor | None, access: RepoAccess, base_tree: str | None,
@@ -148,8 +151,7 @@ def create_ref(hub: Hub, actor: Actor | None, access: RepoAccess, name: str, sha
     if not isinstance(name, str) or not _REF.match(name) or not git_refs.valid_name(name):
         raise errors.Unprocessable("Reference name is not valid" if name.startswith("refs/")
                                    else "Reference name must start with 'refs/' and have at least two slashes.")
-    if objects.type_of(access.git_dir, sha) is None:
-        raise errors.Unprocessable("Object does not exist")
+    _check_target(access, name, sha)
     ref_service.check_protected(hub, access, name)
     update = _swap(access, name, sha, create=True)
     ref_service.record(hub, access, actor, [update])
@@ -159,12 +161,19 @@ def create_ref(hub: Hub, actor: Actor | None, access: RepoAccess, name: str, sha
 def update_ref(hub: Hub, actor: Actor | None, access: RepoAccess, name: str, sha: str, force: bool) -> RefView:
     require(access, actor, "push")
     full = "refs/" + name
-    if objects.type_of(access.git_dir, sha) is None:
-        raise errors.Unprocessable("Object does not exist")
+    _check_target(access, full, sha)
     ref_service.check_protected(hub, access, full)
     update = _swap(access, full, sha, force=force)
     ref_service.record(hub, access, actor, [update], forced=force and git_refs.forced(access.git_dir, [update]))
     return _view(access, full, sha)
+
+
+def _check_target(access: RepoAccess, full: str, sha: str) -> None:
+    kind = objects.type_of(access.git_dir, sha)
+    if kind is None:
+        raise errors.Unprocessable("Object does not exist")
+    if full.startswith("refs/heads/") and kind != "commit":
+        raise errors.Unprocessable("Object is not a commit")
 
 
 def delete_ref(hub: Hub, actor: Actor | None, access: RepoAccess, name: str) -> None:
@@ -230,14 +239,13 @@ def commits(hub: Hub, access: RepoAccess, *, sha: str | None, path: str | None, 
         raise errors.Conflict("Git Repository is empty.")
     head = trees.resolve(access.git_dir, sha or None, access.repo.default_branch).sha
     parts = "/".join(contents_service.split_path(path)) if path else None
-    wanted_author = author.lower() if author else None
+    wanted = _author_keys(hub, author) if author else None
     page, total = [], 0
     for info in objects.walk(access.git_dir, head):
         when = info.committer.time
         if (since and when < since.timestamp()) or (until and when > until.timestamp()):
             continue
-        if wanted_author and wanted_author not in (info.author.email.lower(), info.author.name.lower()) \
-                and not _login_matches(hub, info, wanted_author):
+        if wanted is not None and info.author.email.lower() not in wanted and info.author.name.lower() not in wanted:
             continue
         if parts and not objects.touches(access.git_dir, info.sha, parts):
             continue
@@ -247,9 +255,17 @@ def commits(hub: Hub, access: RepoAccess, *, sha: str | None, path: str | None, 
     return _views(hub, page), total
 
 
-def _login_matches(hub: Hub, info: CommitInfo, login: str) -> bool:
-    person = _people(hub, [info]).get(info.author.email.lower())
-    return person is not None and person.login.lower() == login
+def _author_keys(hub: Hub, author: str) -> set[str]:
+    """`author` (a login or an email) as the emails and names a commit's author may carry."""
+    keys = {author.lower()}
+    with hub.db.read() as conn:
+        account = conn.execute(sa.select(accounts).where(accounts.c.login_key == author.lower())).first()
+    if account is not None:
+        host = hub.urls.host().rsplit(":", 1)[0].strip("[]")
+        keys |= {f"{account.id}+{account.login}@users.noreply.{host}".lower()}
+        if account.email:
+            keys.add(account.email.lower())
+    return keys
 
 
 def commit(hub: Hub, access: RepoAccess, ref: str) -> CommitView:

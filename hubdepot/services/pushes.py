@@ -9,12 +9,17 @@ A push runs git receive-pack with the repository lock held from before the first
 until git has updated the refs, so it is serialised with contents API commits, release tags and
 git data API writes. git checks each ref's old value itself (compare-and-swap) and rejects the
 whole push when the pre-receive hook refuses it (tags of immutable releases). The refs before and
-after are compared and the changes go to services.refs.record().
+after are compared and the changes go to services.refs.record(). A pusher that goes silent for
+git/transport.py IDLE_SECONDS is cut off, so no client holds the lock for long.
 """
 
 from __future__ import annotations
 
+import logging
+import os
+import tempfile
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import anyio
 
@@ -27,6 +32,7 @@ from hubdepot.services import refs as ref_service
 from hubdepot.services import repos as repo_service
 from hubdepot.services.repos import RepoAccess
 
+log = logging.getLogger("hubdepot")
 SERVICES = transport.SERVICES
 UPLOAD, RECEIVE = SERVICES
 
@@ -73,13 +79,14 @@ async def _push(hub: Hub, actor: Actor | None, access: RepoAccess, body: AsyncIt
     try:
         async with repo_lock_async(access.git_dir):
             before = await anyio.to_thread.run_sync(git_refs.snapshot, access.git_dir)
-            guarded = await anyio.to_thread.run_sync(ref_service.protected, hub, access)
-            env = transport.environment(protocol, {"HUBDEPOT_PROTECTED_REFS": "\n".join(guarded)})
+            guarded = await anyio.to_thread.run_sync(_guarded, hub, access, hooks)
+            env = transport.environment(protocol, {"HUBDEPOT_PROTECTED_REFS": str(guarded)})
             try:
                 async for chunk in transport.run(argv, env, body):
                     yield chunk
             finally:
                 with anyio.CancelScope(shield=True):
+                    guarded.unlink(missing_ok=True)
                     after = await anyio.to_thread.run_sync(git_refs.snapshot, access.git_dir)
                     updates = git_refs.changes(before, after)
     finally:
@@ -88,5 +95,17 @@ async def _push(hub: Hub, actor: Actor | None, access: RepoAccess, body: AsyncIt
                 await anyio.to_thread.run_sync(_record, hub, access, actor, updates)
 
 
+def _guarded(hub: Hub, access: RepoAccess, hooks: Path) -> Path:
+    """The refs this push may not touch, one a line, in a file the pre-receive hook reads."""
+    fd, name = tempfile.mkstemp(prefix=f"protected-{access.id}-", dir=hooks)
+    with os.fdopen(fd, "w") as out:
+        out.writelines(f"{ref}\n" for ref in ref_service.protected(hub, access))
+    return Path(name)
+
+
 def _record(hub: Hub, access: RepoAccess, actor: Actor | None, updates: list) -> None:
-    ref_service.record(hub, access, actor, updates, forced=git_refs.forced(access.git_dir, updates))
+    """The refs have moved (git said so to the client): a failure to record is logged, not sent."""
+    try:
+        ref_service.record(hub, access, actor, updates, forced=git_refs.forced(access.git_dir, updates))
+    except Exception:
+        log.exception("push to %s: refs moved but not recorded: %s", access.full_name, updates)

@@ -120,6 +120,8 @@ def test_commits_list_single_compare_and_branch(server, user, repo, tmp_path):
     assert [c["sha"] for c in api.get(f"/repos/{repo}/commits", params={"path": "a.txt"}).json()] == [third, first]
     assert [c["sha"] for c in api.get(f"/repos/{repo}/commits", params={"author": "pusher@example.com"}).json()] \
         == [third]
+    by_login = api.get(f"/repos/{repo}/commits", params={"author": user.login}).json()
+    assert [c["sha"] for c in by_login][:2] == [second, first]
     paged = api.get(f"/repos/{repo}/commits", params={"per_page": 2, "page": 2})
     assert [c["sha"] for c in paged.json()][0] == first and 'rel="prev"' in paged.headers["link"]
     assert api.get(f"/repos/{repo}/commits", params={"since": "2999-01-01T00:00:00Z"}).json() == []
@@ -162,3 +164,27 @@ def test_permissions_on_the_data_api(server, user, repo, make_user, client_for):
     assert stranger.post(f"/repos/{repo}/git/blobs", json={"content": "x"}).status_code == 404
     assert stranger.patch(f"/repos/{repo}/git/refs/heads/main", json={"sha": head}).status_code == 404
     assert client_for().post(f"/repos/{repo}/git/refs", json={"ref": "refs/heads/z", "sha": head}).status_code == 401
+
+
+def test_recursive_tree_is_truncated_at_githubs_limits(server, user, tmp_path):
+    """60,000 paths pushed with git: the recursive listing stops at GitHub's 7 MB and says so."""
+    from tests.conftest import unique
+
+    name = unique("wide")
+    assert user.api.post("/user/repos", json={"name": name}).status_code == 201
+    repo = f"{user.login}/{name}"
+    git = Git(tmp_path)
+    source = tmp_path / "src.git"
+    git("init", "-q", "--bare", str(source))
+    stream = ["blob", "mark :1", "data 2", "x", "", "commit refs/heads/main",
+              "committer A <a@example.com> 1700000000 +0000", "data 4", "wide"]
+    stream += [f"M 644 :1 d{i % 100:02d}/f{i:05d}.txt" for i in range(60_000)]
+    git(f"--git-dir={source}", "fast-import", "--quiet", input="\n".join(stream) + "\n\n")
+    git(f"--git-dir={source}", "push", "-q", url(server, repo, user.token), "main")
+    top = user.api.get(f"/repos/{repo}/git/trees/main")
+    assert top.status_code == 200 and len(top.json()["tree"]) == 100 and top.json()["truncated"] is False
+    deep = httpx.get(f"{server.api}/repos/{repo}/git/trees/main", params={"recursive": "1"},
+                     headers={"Authorization": f"token {user.token}"}, timeout=120)
+    body = deep.json()
+    assert body["truncated"] is True and 25_000 < len(body["tree"]) < 60_100
+    assert 6 * 1024 * 1024 < len(deep.content) <= 7 * 1024 * 1024

@@ -343,6 +343,76 @@ def test_bad_input_moves_no_ref_and_leaves_nothing(server, hub, user, repo, git,
     assert branch_sha(user.api, repo, "main") == r.json()["commit"]["sha"]
     assert _leftovers(hub, user, repo) == []
     assert [p for p in fsck.check(hub) if repo in p] == []
+    tree = git.out("rev-parse", "HEAD^{tree}", cwd=work)  # a malformed commit: git's fsck refuses it
+    bad = (f"tree {tree}\nauthor Bad <bad@example.com> yesterday +0000\n"
+           "committer Bad <bad@example.com> 1700000000 +0000\n\nbad date\n")
+    bad_sha = git("hash-object", "-t", "commit", "-w", "--literally", "--stdin", cwd=work, input=bad).stdout.strip()
+    refused = git("push", "origin", f"{bad_sha}:refs/heads/bad", cwd=work, check=False)
+    assert refused.returncode != 0 and "fsck" in refused.stderr
+    assert "bad" not in {b["name"] for b in user.api.get(f"/repos/{repo}/branches").json()}
     git("pull", "-q", "--rebase", cwd=work)  # and a real push still works
     git("push", "-q", "origin", "main", cwd=work)
     assert branch_sha(user.api, repo, "main") == git.out("rev-parse", "HEAD", cwd=work)
+
+
+# -- one repository, two views, concurrently ----------------------------------------------------
+def test_pushes_and_contents_commits_race_without_losing_either(server, user, repo, git, tmp_path):
+    """Contents API commits and git pushes to the same branch at once: each side's acknowledged
+    commits are all in the branch's history (the lock and compare-and-swap at work)."""
+    import threading
+    import time
+
+    stop, acked, lock = threading.Event(), [], threading.Lock()
+
+    def api_writer():
+        n = 0
+        with httpx.Client(base_url=server.api, headers={"Authorization": f"token {user.token}"}, timeout=30) as c:
+            while not stop.is_set():
+                n += 1
+                r = c.put(f"/repos/{repo}/contents/api/{n}.txt", json={"message": f"api {n}", "content": b64(b"a")})
+                if r.status_code == 201:
+                    with lock:
+                        acked.append(r.json()["commit"]["sha"])
+                time.sleep(0.5)  # room for a push (fetch, rebase, push: ~0.5 s) to win now and then
+
+    work = tmp_path / "w"
+    git("clone", "-q", url(server, repo, user.token), str(work))
+    thread = threading.Thread(target=api_writer)
+    thread.start()
+    pushed = rejected = 0
+    deadline = time.monotonic() + 40
+    try:
+        while time.monotonic() < deadline and (pushed < 2 or len(acked) < pushed + 2):
+            sha = commit(git, work, f"git/{pushed}-{rejected}.txt", "g\n")
+            if git("push", "-q", "origin", "main", cwd=work, check=False).returncode == 0:
+                pushed += 1
+                with lock:
+                    acked.append(sha)
+            else:
+                rejected += 1
+                git("pull", "-q", "--rebase", "origin", "main", cwd=work)
+    finally:
+        stop.set()
+        thread.join(30)
+    git("fetch", "-q", "origin", cwd=work)
+    tip = git.out("rev-parse", "origin/main", cwd=work)
+    history = set(git.out("rev-list", tip, cwd=work).split())
+    assert pushed > 0 and len(acked) > pushed
+    assert [sha for sha in acked if sha not in history] == []
+
+
+def test_gzip_request_bodies_as_git_sends_them(server, user, repo):
+    """git gzips upload-pack requests over 1 KiB (Content-Encoding: gzip): the same answer either way."""
+    import gzip
+
+    body = _pkt("command=ls-refs\n") + _pkt("agent=git/test\n") + b"0001" + _pkt("peel\n") + b"".join(
+        _pkt(f"ref-prefix refs/heads/{'x' * 40}{i}\n") for i in range(40)) + _pkt("ref-prefix refs/heads/\n") + b"0000"
+    assert len(body) > 1024
+    headers = {"content-type": "application/x-git-upload-pack-request", "git-protocol": "version=2"}
+    target = f"{url(server, repo)}/git-upload-pack"
+    with httpx.Client(timeout=30) as http:
+        plain = http.post(target, content=body, headers=headers)
+        packed = http.post(target, content=gzip.compress(body), headers={**headers, "content-encoding": "gzip"})
+    assert plain.status_code == packed.status_code == 200
+    assert plain.headers["content-type"] == "application/x-git-upload-pack-result"
+    assert b"refs/heads/main" in plain.content and packed.content == plain.content
