@@ -36,6 +36,7 @@ accounts = sa.Table(
     sa.Column("site_admin", sa.Boolean, nullable=False, default=False),
     sa.Column("created_at", When, nullable=False),
     sa.Column("updated_at", When, nullable=False),
+    sa.Column("password_hash", sa.String(255)),  # argon2id, for the web sign-in form; NULL: no password
 )
 
 tokens = sa.Table(

@@ -75,7 +75,8 @@ class Edge:
             _check_path(scope)
             if surface == render.API:
                 scope["hubdepot.api_version"] = _version(headers)
-            actor = scope["hubdepot.actor"] = await self._actor(surface, headers.get("authorization"))
+            cookie = headers.get("cookie") if surface in (render.WEB, render.RAW) else None  # sign-in sessions
+            actor = scope["hubdepot.actor"] = await self._actor(surface, headers.get("authorization"), cookie)
             if surface == render.API:
                 extra += self._rate(scope, actor)
                 extra += _api_headers(scope, headers, actor)
@@ -83,11 +84,11 @@ class Edge:
             return await self._fail(scope, send, exc, extra)
         await self.app(scope, receive, self._sender(scope, send, extra))
 
-    async def _actor(self, surface: str, authorization: str | None) -> Actor | None:
+    async def _actor(self, surface: str, authorization: str | None, cookie: str | None = None) -> Actor | None:
         """The caller. A wrong token is a 401 on the API and for git; web pages treat it as no token
         (they answer 404 for whatever an anonymous caller cannot see)."""
         try:
-            return await self.login.actor(authorization)
+            return await self.login.actor(authorization, cookie)
         except errors.BadCredentials:
             if surface in (render.API, render.GIT):
                 raise

@@ -1,0 +1,87 @@
+"""Release pages: the list (10 a page), one release (its assets 100 a page), tags, legacy downloads."""
+
+from __future__ import annotations
+
+import hashlib
+
+from starlette.requests import Request
+
+from hubdepot.pages.render import html, page, page_number, redirect
+from hubdepot.services import pages as service
+from hubdepot.services import releases as reads
+from hubdepot.urls import qpath
+from hubdepot.web import markdown
+
+RELEASES_PER_PAGE = 10
+ASSETS_ON_LIST = 10
+ASSETS_PER_PAGE = 100
+DOWNLOADS_PER_PAGE = 50
+
+
+def notes(body: str | None) -> str:
+    """A release's notes as sanitised HTML (kept by the hash of the text)."""
+    if not body:
+        return ""
+    data = body.encode()
+    return markdown.render_cached("release.md", hashlib.sha256(data).hexdigest(), data)
+
+
+def _release(hub, access, view: reads.ReleaseView, latest_id: int | None, assets: list | None = None) -> dict:
+    """What a template needs to show one release."""
+    row, full_name = view.row, access.full_name
+    tag = view.url_tag
+    shown = view.assets if assets is None else assets
+    return {
+        "row": row, "tag": tag, "title": row.name or row.tag_name, "author": view.author,
+        "url": f"/{full_name}/releases/tag/{qpath(tag)}", "latest": row.id == latest_id,
+        "notes": notes(row.body), "asset_count": len(view.assets),
+        "assets": [{"row": a.row, "url": hub.urls.browser_download(full_name, tag, a.row.name)}
+                   for a in shown if a.row.state == "uploaded"],
+        "zip": None if row.draft else f"/{full_name}/archive/refs/tags/{qpath(row.tag_name)}.zip",
+        "tarball": None if row.draft else f"/{full_name}/archive/refs/tags/{qpath(row.tag_name)}.tar.gz",
+        "tree": None if row.draft else f"/{full_name}/tree/{qpath(row.tag_name)}",
+    }
+
+
+@page
+def listing(request: Request, hub, actor):
+    p, number = request.path_params, page_number(request)
+    access, views, total, latest_id = service.releases_page(hub, actor, p["owner"], p["repo"],
+                                                            (number - 1) * RELEASES_PER_PAGE, RELEASES_PER_PAGE)
+    items = [_release(hub, access, v, latest_id, v.assets[:ASSETS_ON_LIST]) for v in views]
+    return html(request, "releases.html", access=access, repo=access.repo, releases=items, page=number,
+                pages=max(1, -(-total // RELEASES_PER_PAGE)), total=total, tab="releases")
+
+
+@page
+def latest(request: Request, hub, actor):
+    p = request.path_params
+    access, target = service.latest_tag(hub, actor, p["owner"], p["repo"])
+    return redirect(f"/{access.full_name}/releases/tag/{qpath(target)}" if target else f"/{access.full_name}/releases")
+
+
+@page
+def tag(request: Request, hub, actor):
+    p, number = request.path_params, page_number(request)
+    access, view, latest_id = service.release(hub, actor, p["owner"], p["repo"], p["tag"])
+    start = (number - 1) * ASSETS_PER_PAGE
+    item = _release(hub, access, view, latest_id, view.assets[start: start + ASSETS_PER_PAGE])
+    return html(request, "release.html", access=access, repo=access.repo, release=item, page=number,
+                pages=max(1, -(-len(view.assets) // ASSETS_PER_PAGE)), tab="releases")
+
+
+@page
+def tags(request: Request, hub, actor):
+    p = request.path_params
+    access, found, released = service.tags(hub, actor, p["owner"], p["repo"])
+    return html(request, "tags.html", access=access, repo=access.repo, tags=found, released=released, tab="releases")
+
+
+@page
+def downloads(request: Request, hub, actor):
+    p, number = request.path_params, page_number(request)
+    access, rows, total = service.legacy_downloads(hub, actor, p["owner"], p["repo"],
+                                                   (number - 1) * DOWNLOADS_PER_PAGE, DOWNLOADS_PER_PAGE)
+    items = [{"row": r, "url": hub.urls.download_html(access.full_name, r.name)} for r in rows]
+    return html(request, "downloads.html", access=access, repo=access.repo, downloads=items, page=number,
+                pages=max(1, -(-total // DOWNLOADS_PER_PAGE)), total=total, tab="releases")

@@ -1,0 +1,141 @@
+"""Rendering a page: the Jinja2 environment, content-hashed static URLs, security and cache headers,
+gzip for browsers that accept it, and the CSRF token the page's forms carry."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import gzip
+import hashlib
+from importlib import resources
+from urllib.parse import quote
+
+import jinja2
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+
+from hubdepot.http.auth import actor_of
+from hubdepot.services import sessions
+
+CSP = ("default-src 'none'; style-src 'self'; img-src 'self' data:; script-src 'self'; form-action 'self'; "
+       "base-uri 'none'; frame-ancestors 'none'")
+PAGE_HEADERS = {
+    "content-security-policy": CSP,
+    "x-frame-options": "deny",
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "origin-when-cross-origin, strict-origin-when-cross-origin",
+    "cache-control": "max-age=0, private, must-revalidate",
+    "vary": "Cookie, Accept-Encoding",
+}
+GZIP_MIN = 1024
+STATIC_PREFIX = "/_static/"
+
+
+@functools.lru_cache(maxsize=1)
+def static_files() -> dict[str, tuple[str, bytes, bytes]]:
+    """name -> (hashed name, bytes, gzipped bytes) for every file in pages/static, read once."""
+    out = {}
+    for entry in resources.files("hubdepot.pages").joinpath("static").iterdir():
+        data = entry.read_bytes()
+        stem, _, ext = entry.name.rpartition(".")
+        hashed = f"{stem}.{hashlib.sha256(data).hexdigest()[:12]}.{ext}"
+        out[entry.name] = (hashed, data, gzip.compress(data, 9, mtime=0))
+    return out
+
+
+def static_url(name: str) -> str:
+    return STATIC_PREFIX + static_files()[name][0]
+
+
+def human_size(n: int | None) -> str:
+    n = n or 0
+    for unit in ("Bytes", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n} {unit}" if unit == "Bytes" else f"{n:.1f} {unit}".replace(".0 ", " ")
+        n /= 1024
+    return f"{n} TB"
+
+
+def when(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, int):
+        value = dt.datetime.fromtimestamp(value, dt.timezone.utc)
+    return value.strftime("%b %-d, %Y")
+
+
+def iso(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, int):
+        value = dt.datetime.fromtimestamp(value, dt.timezone.utc)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.timezone.utc)
+    return value.isoformat().replace("+00:00", "Z")
+
+
+def qpath(path: str) -> str:
+    return quote(path, safe="/")
+
+
+@functools.lru_cache(maxsize=1)
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(loader=jinja2.PackageLoader("hubdepot.pages", "templates"),
+                             autoescape=True, trim_blocks=True, lstrip_blocks=True, auto_reload=False)
+    env.globals.update(static=static_url)
+    env.filters.update(size=human_size, when=when, iso=iso, qpath=qpath, q=lambda s: quote(s, safe=""))
+    return env
+
+
+def csrf_anchor(request: Request, form: bool) -> tuple[str | None, bool]:
+    """This browser's CSRF anchor: its session cookie, else its _csrf cookie, else (on a page with a
+    form) a new one to set; (anchor, newly made)."""
+    anchor = request.cookies.get(sessions.SESSION_COOKIE) or request.cookies.get(sessions.CSRF_COOKIE)
+    if anchor or not form:
+        return anchor, False
+    return sessions.new_anchor(), True
+
+
+def secure(request: Request) -> bool:
+    return request.url.scheme == "https"
+
+
+def html(request: Request, template: str, status: int = 200, headers: dict | None = None, form: bool = False,
+         **context) -> Response:
+    """The page `template` rendered for this caller, with the headers every page carries. `form`: the
+    page has a form for anonymous callers too (sign-in), so it needs a CSRF token even without a session."""
+    hub = request.app.state.hub
+    anchor, fresh = csrf_anchor(request, form)
+    context.update(viewer=actor_of(request), csrf=sessions.csrf_token(hub, anchor) if anchor else "",
+                   session=bool(request.cookies.get(sessions.SESSION_COOKIE)), path=request.url.path)
+    body = environment().get_template(template).render(**context).encode()
+    out = dict(PAGE_HEADERS, **(headers or {}))
+    if len(body) >= GZIP_MIN and "gzip" in request.headers.get("accept-encoding", ""):
+        body = gzip.compress(body, 5)
+        out["content-encoding"] = "gzip"
+    response = Response(body, status_code=status, headers=out, media_type="text/html; charset=utf-8")
+    if fresh:
+        response.set_cookie(sessions.CSRF_COOKIE, anchor, httponly=True, samesite="lax", secure=secure(request),
+                            path="/")
+    return response
+
+
+def page(fn):
+    """A page handler: `fn(request, hub, actor)` runs in the thread pool (services and git are blocking)."""
+
+    async def endpoint(request: Request) -> Response:
+        return await run_in_threadpool(fn, request, request.app.state.hub, actor_of(request))
+
+    endpoint.__name__ = endpoint.__qualname__ = fn.__name__
+    endpoint.__doc__ = fn.__doc__
+    return endpoint
+
+
+def redirect(url: str, status: int = 302) -> Response:
+    return Response(status_code=status, headers=dict(PAGE_HEADERS, location=url))
+
+
+def page_number(request: Request) -> int:
+    raw = request.query_params.get("page", "1")
+    return max(1, min(int(raw), 100_000)) if raw.isdigit() and len(raw) < 7 else 1

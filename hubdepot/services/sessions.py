@@ -1,0 +1,160 @@
+"""Web sign-in: argon2id passwords, signed session cookies, CSRF tokens, and sign-in throttling.
+
+A session cookie is the account id and a fingerprint of its password hash, signed with the
+server's secret key (itsdangerous) and valid for SESSION_SECONDS: changing the password ends every
+session. CSRF tokens are an HMAC of a per-browser anchor (the session cookie when signed in, else a
+random `_csrf` cookie), so a form is only accepted from the browser it was served to.
+
+Throttling is per process: after LOGIN_FAILURES failed attempts for one login, or IP_FAILURES from
+one address, within THROTTLE_SECONDS, sign-in is refused until the window passes.
+"""
+
+from __future__ import annotations
+
+import collections
+import hashlib
+import hmac
+import secrets
+import threading
+import time
+
+from argon2 import PasswordHasher
+from argon2 import exceptions as argon2_errors
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+from hubdepot import errors
+from hubdepot.db.tables import accounts
+from hubdepot.services import Actor, Hub, now
+from hubdepot.services.accounts import by_id, by_login
+
+SESSION_COOKIE = "user_session"
+CSRF_COOKIE = "_csrf"
+SESSION_SECONDS = 14 * 24 * 3600
+MIN_PASSWORD = 8
+MAX_PASSWORD = 1024
+LOGIN_FAILURES = 10
+IP_FAILURES = 50
+THROTTLE_SECONDS = 15 * 60
+WEB_SCOPES = ("repo",)
+INCORRECT = "Incorrect username or password."
+
+_hasher = PasswordHasher()
+_DUMMY = _hasher.hash(secrets.token_hex(16))  # verified against when the login is unknown (same timing)
+
+
+# -- passwords ----------------------------------------------------------------------------------
+def check_password(password: str) -> None:
+    if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
+        raise errors.ValidationFailed.one("User", "password", "invalid",
+                                          f"password must be {MIN_PASSWORD} to {MAX_PASSWORD} characters")
+
+
+def set_password(hub: Hub, login: str, password: str) -> None:
+    check_password(password)
+    user = by_login(hub, login)
+    if user.type != "User":
+        raise errors.ValidationFailed.one("User", "login", "invalid", "only users have passwords")
+    with hub.db.write() as conn:
+        conn.execute(accounts.update().where(accounts.c.id == user.id)
+                     .values(password_hash=_hasher.hash(password), updated_at=now()))
+
+
+def _verify(stored: str | None, password: str) -> bool:
+    try:
+        return _hasher.verify(stored or _DUMMY, password) and stored is not None
+    except (argon2_errors.VerificationError, argon2_errors.InvalidHashError):
+        return False
+
+
+# -- throttling ---------------------------------------------------------------------------------
+class _Failures:
+    """Recent failed sign-ins per key ("login:x", "ip:y"), kept for THROTTLE_SECONDS."""
+
+    def __init__(self):
+        self._seen: dict[str, collections.deque] = {}
+        self._lock = threading.Lock()
+
+    def count(self, key: str) -> int:
+        with self._lock:
+            times = self._seen.get(key)
+            horizon = time.monotonic() - THROTTLE_SECONDS
+            while times and times[0] < horizon:
+                times.popleft()
+            return len(times) if times else 0
+
+    def add(self, key: str) -> None:
+        with self._lock:
+            if len(self._seen) > 100_000:
+                self._seen.clear()
+            self._seen.setdefault(key, collections.deque(maxlen=1000)).append(time.monotonic())
+
+    def forget(self, key: str) -> None:
+        with self._lock:
+            self._seen.pop(key, None)
+
+
+_failures = _Failures()
+
+
+def sign_in(hub: Hub, login: str, password: str, ip: str):
+    """The account `login` names when `password` is its password; Unauthenticated otherwise, and
+    RateLimited after too many failures for that login or from that address."""
+    keys = (f"login:{login.lower()}", f"ip:{ip}")
+    if _failures.count(keys[0]) >= LOGIN_FAILURES or _failures.count(keys[1]) >= IP_FAILURES:
+        raise errors.RateLimited("Too many sign-in attempts. Please wait a few minutes and try again.",
+                                 retry_after=THROTTLE_SECONDS)
+    try:
+        user = by_login(hub, login) if login and len(login) <= 39 else None
+    except errors.NotFound:
+        user = None
+    stored = user.password_hash if user is not None and user.type == "User" else None
+    if not _verify(stored, password[:MAX_PASSWORD]):
+        for key in keys:
+            _failures.add(key)
+        raise errors.Unauthenticated(INCORRECT)
+    _failures.forget(keys[0])
+    return user
+
+
+# -- session cookies ----------------------------------------------------------------------------
+def _serializer(hub: Hub) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(hub.signer.secret, salt="hubdepot.session")
+
+
+def _fingerprint(password_hash: str | None) -> str:
+    return hashlib.sha256((password_hash or "").encode()).hexdigest()[:16]
+
+
+def session_value(hub: Hub, account) -> str:
+    return _serializer(hub).dumps({"id": account.id, "p": _fingerprint(account.password_hash)})
+
+
+def session_actor(hub: Hub, value: str) -> Actor | None:
+    """The signed-in account a session cookie names, or None when it is forged, expired or stale."""
+    try:
+        data = _serializer(hub).loads(value, max_age=SESSION_SECONDS)
+    except BadSignature:
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("id"), int):
+        return None
+    with hub.db.read() as conn:
+        account = by_id(conn, data["id"])
+    if account is None or account.password_hash is None or data.get("p") != _fingerprint(account.password_hash):
+        return None
+    return Actor(account=account, scopes=WEB_SCOPES, token_id=0)
+
+
+# -- CSRF ---------------------------------------------------------------------------------------
+def new_anchor() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def csrf_token(hub: Hub, anchor: str) -> str:
+    return hmac.new(hub.signer.secret, f"csrf\n{anchor}".encode(), hashlib.sha256).hexdigest()
+
+
+def check_csrf(hub: Hub, anchor: str | None, token: str | None) -> None:
+    """A form is accepted only with the token made for this browser's anchor: 403 otherwise."""
+    if not anchor or not token or not hmac.compare_digest(csrf_token(hub, anchor), token):
+        raise errors.Forbidden("Your browser did something unexpected. Please reload the page and try again.")
+
