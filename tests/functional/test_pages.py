@@ -78,7 +78,7 @@ def test_pages_show_what_they_should(site, anon):
     release = anon.get(f"/{site.repo}/releases/tag/v1.0.0").text
     assert site.asset["digest"] in release and "tool-linux-amd64.tar.gz" in release
     assert f"/{site.repo}/archive/refs/tags/v1.0.0.zip" in release and ".tar.gz\">Source code" in release
-    assert "first <strong>stable</strong> release" in release and "onerror" not in release
+    assert "first <strong>stable</strong> release" in release and "onmouseover" not in release and "<b>hover</b>" in release
     tags = anon.get(f"/{site.repo}/tags").text
     assert "v1.0.0" in tags and "v0.9.0-rc.1" in tags
     assert "legacy.zip" in anon.get(f"/{site.repo}/downloads").text

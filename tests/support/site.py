@@ -113,7 +113,7 @@ def _fill(hub, api, login: str, token: str) -> Site:
         answers.append(api.get(f"/repos/{repo}/contents/{path}").json())
     pre = _release(api, repo, tag_name="v0.9.0-rc.1", name="Release candidate", prerelease=True, body="Try it")
     latest = _release(api, repo, tag_name="v1.0.0", name="Version 1.0.0",
-                      body="## Notes\n\n* first **stable** release\n\n<img src=x onerror=alert(1)>")
+                      body="## Notes\n\n* first **stable** release\n\n<b onmouseover=alert(1)>hover</b>")
     draft = _release(api, repo, tag_name="v2.0.0", name="Secret draft", draft=True)
     r = upload(api, latest, "tool-linux-amd64.tar.gz", b"binary bytes " * 100, "application/gzip")
     assert r.status_code == 201, r.text
