@@ -58,6 +58,14 @@ def log(git_dir: Path, sha: str, skip: int, limit: int) -> tuple[list[Commit], b
     return out, False
 
 
+def ref_counts(git_dir: Path) -> tuple[int, int]:
+    """(branches, tags), counted from the reference names alone."""
+    with reading(git_dir) as repo:
+        names = repo.raw_listall_references()
+    return (sum(1 for n in names if n.startswith(b"refs/heads/")),
+            sum(1 for n in names if n.startswith(b"refs/tags/")))
+
+
 _STATUS = {"A": "added", "D": "removed", "R": "renamed", "C": "added"}
 
 

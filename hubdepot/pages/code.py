@@ -5,11 +5,13 @@ repository, and the small decisions (text or binary, image or not)."""
 from __future__ import annotations
 
 import collections
+import functools
 import html
 import posixpath
 import re
 import threading
 
+from pygments.formatters import HtmlFormatter
 from pygments.lexers import get_lexer_for_filename
 from pygments.lexers.special import TextLexer
 from pygments.token import STANDARD_TYPES
@@ -33,12 +35,19 @@ def is_image(path: str) -> bool:
     return posixpath.splitext(path.lower())[1] in IMAGES
 
 
+@functools.lru_cache(maxsize=1)
+def _styled() -> frozenset[str]:
+    """The short classes the stylesheet colours (style "default"); other tokens need no span."""
+    return frozenset(HtmlFormatter(style="default").class2style) - {"o", "w"}  # (operators stay plain)
+
+
+@functools.lru_cache(maxsize=512)
 def _css_class(ttype) -> str:
     name = STANDARD_TYPES.get(ttype)
     while name is None:
         ttype = ttype.parent
         name = STANDARD_TYPES.get(ttype)
-    return name
+    return name if name in _styled() else ""
 
 
 def _lexer(name: str, text: str):
@@ -51,20 +60,34 @@ def _lexer(name: str, text: str):
 
 
 def highlight(name: str, data: bytes) -> list[str]:
-    """The file's lines as HTML (escaped, spans with Pygments' short classes), one string per line."""
+    """The file's lines as HTML, one string per line: escaped text, coloured tokens as <b class=k>
+    (Pygments' short classes; a short tag, since a 5,000-line file has tens of thousands of them)."""
     text = data.decode("utf-8", "replace")
     lines: list[list[str]] = [[]]
-    for ttype, value in _lexer(name, text).get_tokens(text):
-        cls = _css_class(ttype)
+    for cls, value in _merged(_lexer(name, text).get_tokens(text)):
         for i, piece in enumerate(value.split("\n")):
             if i:
                 lines.append([])
             if piece:
                 escaped = html.escape(piece, quote=False)
-                lines[-1].append(f'<span class="{cls}">{escaped}</span>' if cls else escaped)
+                lines[-1].append(f"<b class={cls}>{escaped}</b>" if cls and piece.strip() else escaped)
     if len(lines) > 1 and not lines[-1]:
         lines.pop()  # the final newline ends the last line, it does not start another
     return ["".join(parts) for parts in lines]
+
+
+def _merged(tokens):
+    """(class, text) with neighbours of the same class joined: fewer spans."""
+    current, parts = None, []
+    for ttype, value in tokens:
+        cls = _css_class(ttype)
+        if cls != current and parts:
+            yield current, "".join(parts)
+            parts = []
+        current = cls
+        parts.append(value)
+    if parts:
+        yield current, "".join(parts)
 
 
 class _Cache:
@@ -97,7 +120,7 @@ def _numbered(name: str, data: bytes) -> list[str]:
     """One chunk of markup for the whole file (in a list, as the cache counts sizes): each line a
     span with its anchor id (L1, L2, ...); the numbers themselves come from the stylesheet."""
     lines = highlight(name, data)
-    return ["".join(f'<span id="L{i}">{line}</span>' for i, line in enumerate(lines, 1)), str(len(lines))]
+    return ["".join(f"<span id=L{i}>{line}</span>" for i, line in enumerate(lines, 1)), str(len(lines))]
 
 
 def highlighted(sha: str, name: str, data: bytes) -> tuple[str, int]:

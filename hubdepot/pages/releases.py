@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import hashlib
 
+from markupsafe import Markup, escape
 from starlette.requests import Request
 
-from hubdepot.pages.render import html, page, page_number, redirect
+from hubdepot.pages.render import html, human_size, page, page_number, redirect
 from hubdepot.services import pages as service
 from hubdepot.services import releases as reads
 from hubdepot.urls import qpath
@@ -26,17 +27,34 @@ def notes(body: str | None) -> str:
     return markdown.render_cached("release.md", hashlib.sha256(data).hexdigest(), data)
 
 
-def _release(hub, access, view: reads.ReleaseView, latest_id: int | None, assets: list | None = None) -> dict:
-    """What a template needs to show one release."""
+def asset_rows(hub, full_name: str, tag: str, rows: list, full: bool) -> Markup:
+    """The <li> of each asset (built here rather than in the template: a page holds up to 100, and
+    this is ten times faster). `full` adds the sha256 digest and the download count."""
+    out = []
+    for a in rows:
+        url = escape(hub.urls.browser_download(full_name, tag, a.name))
+        label = f' <span class="muted">{escape(a.label)}</span>' if a.label else ""
+        digest = f'<code class="digest" title="SHA-256 digest">sha256:{a.digest}</code>' if full and a.digest else ""
+        count = a.download_count or 0
+        downloads = (f'<span class="downloads">{count:,} download{"" if count == 1 else "s"}</span>'
+                     if full else "")
+        out.append(f'<li><a class="asset-name" href="{url}">{escape(a.name)}</a>{label}{digest}'
+                   f'<span class="size">{human_size(a.size)}</span>{downloads}</li>')
+    return Markup("".join(out))
+
+
+def _release(hub, access, view: reads.ReleaseView, latest_id: int | None, assets: list, count: int,
+             full: bool) -> dict:
+    """What a template needs to show one release (`assets`: the ones shown, of `count`)."""
     row, full_name = view.row, access.full_name
     tag = view.url_tag
-    shown = view.assets if assets is None else assets
+    shown = assets
     return {
         "row": row, "tag": tag, "title": row.name or row.tag_name, "author": view.author,
         "url": f"/{full_name}/releases/tag/{qpath(tag)}", "latest": row.id == latest_id,
-        "notes": notes(row.body), "asset_count": len(view.assets),
-        "assets": [{"row": a.row, "url": hub.urls.browser_download(full_name, tag, a.row.name)}
-                   for a in shown if a.row.state == "uploaded"],
+        "notes": notes(row.body), "asset_count": count,
+        "asset_rows": asset_rows(hub, full_name, tag, [a.row for a in shown if a.row.state == "uploaded"],
+                                 full),
         "zip": None if row.draft else f"/{full_name}/archive/refs/tags/{qpath(row.tag_name)}.zip",
         "tarball": None if row.draft else f"/{full_name}/archive/refs/tags/{qpath(row.tag_name)}.tar.gz",
         "tree": None if row.draft else f"/{full_name}/tree/{qpath(row.tag_name)}",
@@ -48,7 +66,7 @@ def listing(request: Request, hub, actor):
     p, number = request.path_params, page_number(request)
     access, views, total, latest_id = service.releases_page(hub, actor, p["owner"], p["repo"],
                                                             (number - 1) * RELEASES_PER_PAGE, RELEASES_PER_PAGE)
-    items = [_release(hub, access, v, latest_id, v.assets[:ASSETS_ON_LIST]) for v in views]
+    items = [_release(hub, access, v, latest_id, v.assets[:ASSETS_ON_LIST], len(v.assets), False) for v in views]
     return html(request, "releases.html", access=access, repo=access.repo, releases=items, page=number,
                 pages=max(1, -(-total // RELEASES_PER_PAGE)), total=total, tab="releases")
 
@@ -63,11 +81,12 @@ def latest(request: Request, hub, actor):
 @page
 def tag(request: Request, hub, actor):
     p, number = request.path_params, page_number(request)
-    access, view, latest_id = service.release(hub, actor, p["owner"], p["repo"], p["tag"])
-    start = (number - 1) * ASSETS_PER_PAGE
-    item = _release(hub, access, view, latest_id, view.assets[start: start + ASSETS_PER_PAGE])
+    found = service.release(hub, actor, p["owner"], p["repo"], p["tag"], (number - 1) * ASSETS_PER_PAGE,
+                            ASSETS_PER_PAGE)
+    access = found.access
+    item = _release(hub, access, found.view, found.latest_id, found.view.assets, found.asset_count, True)
     return html(request, "release.html", access=access, repo=access.repo, release=item, page=number,
-                pages=max(1, -(-len(view.assets) // ASSETS_PER_PAGE)), tab="releases")
+                pages=max(1, -(-found.asset_count // ASSETS_PER_PAGE)), tab="releases")
 
 
 @page

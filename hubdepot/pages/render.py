@@ -29,6 +29,7 @@ PAGE_HEADERS = {
     "vary": "Cookie, Accept-Encoding",
 }
 GZIP_MIN = 1024
+GZIP_FAST = 128 * 1024  # larger pages (long files) get gzip's fastest level
 STATIC_PREFIX = "/_static/"
 
 
@@ -112,7 +113,7 @@ def html(request: Request, template: str, status: int = 200, headers: dict | Non
     body = environment().get_template(template).render(**context).encode()
     out = dict(PAGE_HEADERS, **(headers or {}))
     if len(body) >= GZIP_MIN and "gzip" in request.headers.get("accept-encoding", ""):
-        body = gzip.compress(body, 5)
+        body = gzip.compress(body, 5 if len(body) < GZIP_FAST else 1)
         out["content-encoding"] = "gzip"
     response = Response(body, status_code=status, headers=out, media_type="text/html; charset=utf-8")
     if fresh:

@@ -12,6 +12,7 @@ import dataclasses
 import sqlalchemy as sa
 
 from hubdepot import errors
+from hubdepot.db.tables import release_assets
 from hubdepot.db.tables import releases as releases_table
 from hubdepot.git import history, trees
 from hubdepot.git import refs as git_refs
@@ -19,7 +20,7 @@ from hubdepot.services import Actor, Hub
 from hubdepot.services import contents, downloads
 from hubdepot.services import releases as reads
 from hubdepot.services import repos as repo_service
-from hubdepot.services.accounts import by_login
+from hubdepot.services.accounts import by_id, by_login
 from hubdepot.services.repos import RepoAccess
 
 PAGE_LIMIT = 1024 * 1024  # files up to this size are shown inline; larger ones link to raw
@@ -46,7 +47,7 @@ class RepoHome:
     access: RepoAccess
     listing: trees.Found | None  # the default branch's root; None when the repository is empty
     readme: trees.Found | None
-    latest: reads.ReleaseView | None
+    latest: object | None  # the latest release's row
     releases: int
     branches: int
     tags: int
@@ -54,7 +55,7 @@ class RepoHome:
 
 def repo_home(hub: Hub, actor: Actor | None, owner_login: str, name: str) -> RepoHome:
     access = repo_service.find(hub, actor, owner_login, name)
-    branches, tags = git_refs.branches(access.git_dir), git_refs.tags(access.git_dir)
+    branches, tags = history.ref_counts(access.git_dir)
     listing = readme = None
     if branches:
         try:
@@ -64,12 +65,24 @@ def repo_home(hub: Hub, actor: Actor | None, owner_login: str, name: str) -> Rep
             pass  # the default branch is missing (HEAD elsewhere) or there is no README
         except errors.Forbidden:
             readme = None  # a README above 100 MB is not shown
-    _, total = reads.list_releases(hub, access, 0, 1)
-    try:
-        latest = reads.latest(hub, access)
-    except errors.NotFound:
-        latest = None
-    return RepoHome(access, listing, readme, latest, total, len(branches), len(tags))
+    total, latest = _release_summary(hub, access)
+    return RepoHome(access, listing, readme, latest, total, branches, tags)
+
+
+_COUNT_ALL = sa.select(sa.func.count()).select_from(releases_table) \
+    .where(releases_table.c.repository_id == sa.bindparam("repo_id"))
+_COUNT_PUBLISHED = _COUNT_ALL.where(releases_table.c.draft.is_(False))
+_RELEASE = sa.select(releases_table).where(releases_table.c.id == sa.bindparam("release_id"))
+
+
+def _release_summary(hub: Hub, access: RepoAccess):
+    """(how many releases the caller may see, the latest release's row or None), without assets."""
+    with hub.db.read() as conn:
+        count = _COUNT_ALL if access.can("push") else _COUNT_PUBLISHED
+        total = conn.execute(count, {"repo_id": access.id}).scalar()
+        found = reads.latest_id(conn, access.id) if total else None
+        row = conn.execute(_RELEASE, {"release_id": found}).first() if found else None
+    return total, row
 
 
 @dataclasses.dataclass(frozen=True)
@@ -118,10 +131,34 @@ def releases_page(hub: Hub, actor: Actor | None, owner_login: str, name: str, of
     return access, views, total, reads.current_latest_id(hub, access.id)
 
 
-def release(hub: Hub, actor: Actor | None, owner_login: str, name: str, url_tag: str):
-    """(access, view, latest id) for /releases/tag/<tag> (drafts by their untagged- name, with push)."""
+_ASSET_COUNT = sa.select(sa.func.count()).select_from(release_assets) \
+    .where(release_assets.c.release_id == sa.bindparam("release_id"))
+_ASSET_PAGE = sa.select(release_assets).where(release_assets.c.release_id == sa.bindparam("release_id")) \
+    .order_by(release_assets.c.id).offset(sa.bindparam("offset")).limit(sa.bindparam("limit"))
+
+
+@dataclasses.dataclass(frozen=True)
+class ReleasePage:
+    access: RepoAccess
+    view: reads.ReleaseView  # with one page of its assets
+    asset_count: int
+    latest_id: int | None
+
+
+def release(hub: Hub, actor: Actor | None, owner_login: str, name: str, url_tag: str, offset: int,
+            limit: int) -> ReleasePage:
+    """/releases/tag/<tag> (drafts by their untagged- name, with push) with one page of its assets."""
     access = repo_service.find(hub, actor, owner_login, name)
-    return access, reads.by_url_tag(hub, access, url_tag), reads.current_latest_id(hub, access.id)
+    with hub.db.read() as conn:
+        row = reads.published_by_tag(conn, access.id, url_tag)
+        if row is None:
+            row = reads.by_url_tag(hub, access, url_tag).row  # a draft, or NotFound
+        count = conn.execute(_ASSET_COUNT, {"release_id": row.id}).scalar()
+        assets = conn.execute(_ASSET_PAGE, {"release_id": row.id, "offset": offset, "limit": limit}).all()
+        author = by_id(conn, row.author_id)
+        latest = reads.latest_id(conn, access.id)
+    view = reads.ReleaseView(row, author, [reads.AssetView(a, None) for a in assets], access.full_name)
+    return ReleasePage(access, view, count, latest)
 
 
 def latest_tag(hub: Hub, actor: Actor | None, owner_login: str, name: str):

@@ -120,15 +120,20 @@ def any_by_tag(hub: Hub, access: RepoAccess, tag: str) -> ReleaseView | None:
         return views(conn, access, [row])[0] if row is not None else None
 
 
+_ELIGIBLE = sa.and_(releases.c.repository_id == sa.bindparam("repo_id"), releases.c.draft.is_(False),
+                    releases.c.prerelease.is_(False))
+_PINNED = sa.select(releases.c.id).where(_ELIGIBLE, releases.c.latest_pinned.is_(True)) \
+    .order_by(releases.c.published_at.desc(), releases.c.id.desc()).limit(1)
+_NEWEST = sa.select(releases.c.id).where(_ELIGIBLE, releases.c.latest_excluded.is_(False)) \
+    .order_by(releases.c.created_at.desc(), releases.c.id.desc()).limit(1)
+
+
 def latest_id(conn, repo_id: int) -> int | None:
-    eligible = sa.and_(releases.c.repository_id == repo_id, releases.c.draft.is_(False),
-                       releases.c.prerelease.is_(False))
-    pinned = conn.execute(sa.select(releases.c.id).where(eligible, releases.c.latest_pinned.is_(True))
-                          .order_by(releases.c.published_at.desc(), releases.c.id.desc()).limit(1)).scalar()
+    """(Statements built once: every repository page asks.)"""
+    pinned = conn.execute(_PINNED, {"repo_id": repo_id}).scalar()
     if pinned is not None:
         return pinned
-    return conn.execute(sa.select(releases.c.id).where(eligible, releases.c.latest_excluded.is_(False))
-                        .order_by(releases.c.created_at.desc(), releases.c.id.desc()).limit(1)).scalar()
+    return conn.execute(_NEWEST, {"repo_id": repo_id}).scalar()
 
 
 def latest(hub: Hub, access: RepoAccess) -> ReleaseView:
