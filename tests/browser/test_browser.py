@@ -73,11 +73,13 @@ def test_anonymous_visitors_do_not_see_private_things(server, site, browser_page
     page, console = browser_page
     assert page.goto(f"{server.url}/{site.private}").status == 404
     assert page.get_by_role("heading", name="404").is_visible()
+    assert page.evaluate("getComputedStyle(document.querySelector('main')).maxWidth") == "640px"  # styled under CSP
     page.goto(f"{server.url}/{site.login}")
     assert page.get_by_role("link", name=site.repo.split("/")[1]).is_visible()
     assert page.get_by_role("link", name=site.private.split("/")[1]).count() == 0
     page.goto(f"{server.url}/{site.repo}/releases")
     assert page.get_by_text("Secret draft").count() == 0
+    assert [e for e in console.errors if "Failed to load resource" not in e] == []  # (the 404 itself)
 
 
 class _Links(HTMLParser):
