@@ -70,14 +70,12 @@ _STATUS = {"A": "added", "D": "removed", "R": "renamed", "C": "added"}
 
 
 def show(git_dir: Path, sha: str) -> tuple[Commit, list[FileChange]]:
-    """One commit (a full or short sha) and what it changed against its first parent."""
+    """One commit (its full sha) and what it changed against its first parent."""
     with reading(git_dir) as repo:
         try:
-            obj = repo.revparse_single(sha).peel(pygit2.Commit) if len(sha) >= 4 else None
+            obj = repo[sha].peel(pygit2.Commit)
         except (KeyError, ValueError, pygit2.GitError, pygit2.InvalidSpecError):
-            obj = None
-        if obj is None:
-            raise errors.NotFound()
+            raise errors.NotFound() from None
         parent = obj.parents[0].tree if obj.parents else None
         diff = repo.diff(parent, obj.tree) if parent is not None else obj.tree.diff_to_tree(swap=True)
         diff.find_similar()

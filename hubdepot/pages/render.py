@@ -3,10 +3,12 @@ gzip for browsers that accept it, and the CSRF token the page's forms carry."""
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
 import functools
 import gzip
 import hashlib
+import threading
 from importlib import resources
 from urllib.parse import quote
 
@@ -30,6 +32,7 @@ PAGE_HEADERS = {
 }
 GZIP_MIN = 1024
 GZIP_FAST = 128 * 1024  # larger pages (long files) get gzip's fastest level
+PAGE_CACHE_BYTES = 64 * 1024 * 1024
 STATIC_PREFIX = "/_static/"
 
 
@@ -102,21 +105,67 @@ def secure(request: Request) -> bool:
     return request.url.scheme == "https"
 
 
-def html(request: Request, template: str, status: int = 200, headers: dict | None = None, form: bool = False,
-         **context) -> Response:
-    """The page `template` rendered for this caller, with the headers every page carries. `form`: the
-    page has a form for anonymous callers too (sign-in), so it needs a CSRF token even without a session."""
+class _Pages:
+    """Whole pages for anonymous visitors, (plain, gzipped) by a key that names everything they show
+    (e.g. a blob's sha): a long file's page is rendered and compressed once. Bounded by size."""
+
+    def __init__(self, limit: int):
+        self.items: collections.OrderedDict = collections.OrderedDict()
+        self.size, self.limit = 0, limit
+        self.lock = threading.Lock()
+
+    def get(self, key):
+        with self.lock:
+            found = self.items.get(key)
+            if found is not None:
+                self.items.move_to_end(key)
+            return found
+
+    def put(self, key, value) -> None:
+        with self.lock:
+            if key not in self.items:
+                self.items[key] = value
+                self.size += len(value[0]) + len(value[1])
+            while self.size > self.limit and self.items:
+                old = self.items.popitem(last=False)[1]
+                self.size -= len(old[0]) + len(old[1])
+
+
+_pages = _Pages(PAGE_CACHE_BYTES)
+
+
+def _render(request: Request, template: str, form: bool, context: dict) -> tuple[bytes, str | None]:
+    """(the page, a new CSRF anchor to set or None)."""
     hub = request.app.state.hub
     anchor, fresh = csrf_anchor(request, form)
     context.update(viewer=actor_of(request), csrf=sessions.csrf_token(hub, anchor) if anchor else "",
                    session=bool(request.cookies.get(sessions.SESSION_COOKIE)), path=request.url.path)
-    body = environment().get_template(template).render(**context).encode()
+    return environment().get_template(template).render(**context).encode(), anchor if fresh else None
+
+
+def html(request: Request, template: str, status: int = 200, headers: dict | None = None, form: bool = False,
+         cache_key: tuple | None = None, **context) -> Response:
+    """The page `template` rendered for this caller, with the headers every page carries. `form`: the
+    page has a form for anonymous callers too (sign-in), so it needs a CSRF token even without a session.
+    `cache_key`: what the page shows is fixed by this key (and the URL), so anonymous visitors may get
+    a copy rendered before."""
+    gzipped = "gzip" in request.headers.get("accept-encoding", "")
     out = dict(PAGE_HEADERS, **(headers or {}))
-    if len(body) >= GZIP_MIN and "gzip" in request.headers.get("accept-encoding", ""):
-        body = gzip.compress(body, 5 if len(body) < GZIP_FAST else 1)
+    anonymous = cache_key is not None and actor_of(request) is None and not form
+    key = (template, request.url.path, request.url.query, cache_key)
+    cached = _pages.get(key) if anonymous else None
+    if cached is None:
+        body, anchor = _render(request, template, form, context)
+        packed = gzip.compress(body, 5 if len(body) < GZIP_FAST else 1) if len(body) >= GZIP_MIN else b""
+        if anonymous:
+            _pages.put(key, (body, packed))
+    else:
+        (body, packed), anchor = cached, None
+    if packed and gzipped:
+        body = packed
         out["content-encoding"] = "gzip"
     response = Response(body, status_code=status, headers=out, media_type="text/html; charset=utf-8")
-    if fresh:
+    if anchor:
         response.set_cookie(sessions.CSRF_COOKIE, anchor, httponly=True, samesite="lax", secure=secure(request),
                             path="/")
     return response

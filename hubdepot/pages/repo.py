@@ -69,8 +69,10 @@ def blob(request: Request, hub, actor):
         return redirect(f"/{access.full_name}/tree/{qpath(found.ref)}/{qpath(found.path)}", 301)
     raw = f"/raw/{access.full_name}/{qpath(found.ref)}/{qpath(found.path)}"
     view = _view(access, found, request.query_params.get("plain") == "1")
-    return html(request, "blob.html", access=access, repo=access.repo, ref=found.ref, file_path=found.path,
-                crumbs=_crumbs(access.full_name, found.ref, found.path), node=node, raw=raw, tab="code",
+    key = (node.sha, access.full_name, access.owner.id, access.repo.private, found.ref, found.path)
+    return html(request, "blob.html", cache_key=key, access=access, repo=access.repo, ref=found.ref,
+                file_path=found.path, crumbs=_crumbs(access.full_name, found.ref, found.path), node=node, raw=raw,
+                tab="code",
                 plain_url="?plain=1" if view["kind"] == "markdown" else None, **view,
                 size=node.size if data is None else len(data))
 

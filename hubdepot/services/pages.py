@@ -198,5 +198,6 @@ def commits(hub: Hub, actor: Actor | None, owner_login: str, name: str, ref: str
 def commit(hub: Hub, actor: Actor | None, owner_login: str, name: str, sha: str):
     """(access, commit, changed files) for /commit/<sha>."""
     access = repo_service.find(hub, actor, owner_login, name)
-    found, files = history.show(access.git_dir, sha)
+    resolved = trees.resolve(access.git_dir, sha, access.repo.default_branch)  # a sha, branch or tag only
+    found, files = history.show(access.git_dir, resolved.sha)
     return access, found, files

@@ -73,6 +73,9 @@ def test_pages_show_what_they_should(site, anon):
     assert f'href="/raw/{site.repo}/main/src/app.py"' in blob
     image = anon.get(f"/{site.repo}/blob/main/docs/logo.png").text
     assert f'<img src="/raw/{site.repo}/main/docs/logo.png"' in image
+    assert "Binary file not shown" in anon.get(f"/{site.repo}/blob/main/data/blob.bin").text
+    big = anon.get(f"/{site.repo}/blob/main/data/big.txt")
+    assert "too big to show" in big.text and len(big.content) < 20_000
     releases = anon.get(f"/{site.repo}/releases").text
     assert "Pre-release" in releases and "Latest" in releases and "Secret draft" not in releases
     release = anon.get(f"/{site.repo}/releases/tag/v1.0.0").text

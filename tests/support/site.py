@@ -108,6 +108,8 @@ def _fill(hub, api, login: str, token: str) -> Site:
     answers.append(_put(api, repo, "docs/logo.png", png(), "An image"))
     answers.append(_put(api, repo, "docs/guide.md", b"# Guide\n\nSee the [README](../README.md).\n", "Guide"))
     answers.append(_put(api, repo, "page.html", b"<script>document.title='pwned'</script>", "HTML"))
+    answers.append(_put(api, repo, "data/blob.bin", bytes(range(256)) * 4, "Binary"))
+    answers.append(_put(api, repo, "data/big.txt", b"0123456789abcde\n" * 70_000, "Large"))
     _branch(hub, api, repo, "feature/slash")
     for path in ("", "README.md", "src", "src/app.py", "docs"):
         answers.append(api.get(f"/repos/{repo}/contents/{path}").json())
