@@ -9,6 +9,7 @@ import functools
 import gzip
 import hashlib
 import threading
+import time
 from importlib import resources
 from urllib.parse import quote
 
@@ -107,7 +108,8 @@ def secure(request: Request) -> bool:
 
 class _Pages:
     """Whole pages for anonymous visitors, (plain, gzipped) by a key that names everything they show
-    (e.g. a blob's sha): a long file's page is rendered and compressed once. Bounded by size."""
+    (e.g. a blob's sha), each for a given time: a long file's page is rendered and compressed once, a
+    busy release page once every few seconds. Bounded by size."""
 
     def __init__(self, limit: int):
         self.items: collections.OrderedDict = collections.OrderedDict()
@@ -117,15 +119,18 @@ class _Pages:
     def get(self, key):
         with self.lock:
             found = self.items.get(key)
-            if found is not None:
-                self.items.move_to_end(key)
-            return found
+            if found is None or found[2] < time.monotonic():
+                return None
+            self.items.move_to_end(key)
+            return found[:2]
 
-    def put(self, key, value) -> None:
+    def put(self, key, value, seconds: float) -> None:
         with self.lock:
-            if key not in self.items:
-                self.items[key] = value
-                self.size += len(value[0]) + len(value[1])
+            old = self.items.pop(key, None)
+            if old is not None:
+                self.size -= len(old[0]) + len(old[1])
+            self.items[key] = (*value, time.monotonic() + seconds)
+            self.size += len(value[0]) + len(value[1])
             while self.size > self.limit and self.items:
                 old = self.items.popitem(last=False)[1]
                 self.size -= len(old[0]) + len(old[1])
@@ -143,27 +148,42 @@ def _render(request: Request, template: str, form: bool, context: dict) -> tuple
     return environment().get_template(template).render(**context).encode(), anchor if fresh else None
 
 
+def _respond(request: Request, body: bytes, packed: bytes, out: dict):
+    if packed and "gzip" in request.headers.get("accept-encoding", ""):
+        out["content-encoding"] = "gzip"
+        return packed
+    return body
+
+
+def cached(request: Request, template: str, cache_key: tuple = ()) -> Response | None:
+    """A copy of this page rendered before for anonymous visitors (see html's `cache_key`), if any."""
+    if actor_of(request) is not None:
+        return None
+    found = _pages.get((template, request.url.path, request.url.query, cache_key))
+    if found is None:
+        return None
+    out = dict(PAGE_HEADERS)
+    return Response(_respond(request, *found, out), headers=out, media_type="text/html; charset=utf-8")
+
+
 def html(request: Request, template: str, status: int = 200, headers: dict | None = None, form: bool = False,
-         cache_key: tuple | None = None, **context) -> Response:
+         cache_key: tuple | None = None, cache_seconds: float = 3600, **context) -> Response:
     """The page `template` rendered for this caller, with the headers every page carries. `form`: the
     page has a form for anonymous callers too (sign-in), so it needs a CSRF token even without a session.
-    `cache_key`: what the page shows is fixed by this key (and the URL), so anonymous visitors may get
-    a copy rendered before."""
-    gzipped = "gzip" in request.headers.get("accept-encoding", "")
+    `cache_key`: what the page shows is fixed by this key (and the URL) for `cache_seconds`, so anonymous
+    visitors may get a copy rendered before (see `cached`)."""
     out = dict(PAGE_HEADERS, **(headers or {}))
     anonymous = cache_key is not None and actor_of(request) is None and not form
     key = (template, request.url.path, request.url.query, cache_key)
-    cached = _pages.get(key) if anonymous else None
-    if cached is None:
+    found = _pages.get(key) if anonymous else None
+    if found is None:
         body, anchor = _render(request, template, form, context)
         packed = gzip.compress(body, 5 if len(body) < GZIP_FAST else 1) if len(body) >= GZIP_MIN else b""
         if anonymous:
-            _pages.put(key, (body, packed))
+            _pages.put(key, (body, packed), cache_seconds)
     else:
-        (body, packed), anchor = cached, None
-    if packed and gzipped:
-        body = packed
-        out["content-encoding"] = "gzip"
+        (body, packed), anchor = found, None
+    body = _respond(request, body, packed, out)
     response = Response(body, status_code=status, headers=out, media_type="text/html; charset=utf-8")
     if anchor:
         response.set_cookie(sessions.CSRF_COOKIE, anchor, httponly=True, samesite="lax", secure=secure(request),
