@@ -7,7 +7,7 @@ import hashlib
 from markupsafe import Markup, escape
 from starlette.requests import Request
 
-from hubdepot.pages.render import cached, html, human_size, page, page_number, redirect
+from hubdepot.pages.render import ANONYMOUS_SECONDS, html, human_size, page, page_number, redirect
 from hubdepot.services import pages as service
 from hubdepot.services import releases as reads
 from hubdepot.urls import qpath
@@ -17,7 +17,6 @@ RELEASES_PER_PAGE = 10
 ASSETS_ON_LIST = 10
 ASSETS_PER_PAGE = 100
 DOWNLOADS_PER_PAGE = 50
-ANONYMOUS_SECONDS = 5  # a release page shown to anonymous visitors may be this old (as a token lookup is)
 
 
 def notes(body: str | None) -> str:
@@ -79,18 +78,14 @@ def latest(request: Request, hub, actor):
     return redirect(f"/{access.full_name}/releases/tag/{qpath(target)}" if target else f"/{access.full_name}/releases")
 
 
-@page
+@page(cache_seconds=ANONYMOUS_SECONDS)
 def tag(request: Request, hub, actor):
-    early = cached(request, "release.html")
-    if early is not None:
-        return early
     p, number = request.path_params, page_number(request)
     found = service.release(hub, actor, p["owner"], p["repo"], p["tag"], (number - 1) * ASSETS_PER_PAGE,
                             ASSETS_PER_PAGE)
     access = found.access
     item = _release(hub, access, found.view, found.latest_id, found.view.assets, found.asset_count, True)
-    return html(request, "release.html", cache_key=(), cache_seconds=ANONYMOUS_SECONDS, access=access,
-                repo=access.repo, release=item, page=number,
+    return html(request, "release.html", access=access, repo=access.repo, release=item, page=number,
                 pages=max(1, -(-found.asset_count // ASSETS_PER_PAGE)), tab="releases")
 
 

@@ -34,6 +34,7 @@ PAGE_HEADERS = {
 GZIP_MIN = 1024
 GZIP_FAST = 128 * 1024  # larger pages (long files) get gzip's fastest level
 PAGE_CACHE_BYTES = 64 * 1024 * 1024
+ANONYMOUS_SECONDS = 5.0  # how old a page kept for anonymous visitors may be
 STATIC_PREFIX = "/_static/"
 
 
@@ -107,9 +108,7 @@ def secure(request: Request) -> bool:
 
 
 class _Pages:
-    """Whole pages for anonymous visitors, (plain, gzipped) by a key that names everything they show
-    (e.g. a blob's sha), each for a given time: a long file's page is rendered and compressed once, a
-    busy release page once every few seconds. Bounded by size."""
+    """Whole pages for anonymous visitors, (plain, gzipped) by URL, each for a few seconds; bounded by size."""
 
     def __init__(self, limit: int):
         self.items: collections.OrderedDict = collections.OrderedDict()
@@ -148,41 +147,28 @@ def _render(request: Request, template: str, form: bool, context: dict) -> tuple
     return environment().get_template(template).render(**context).encode(), anchor if fresh else None
 
 
-def _respond(request: Request, body: bytes, packed: bytes, out: dict):
+def _respond(request: Request, body: bytes, packed: bytes, out: dict) -> bytes:
     if packed and "gzip" in request.headers.get("accept-encoding", ""):
         out["content-encoding"] = "gzip"
         return packed
     return body
 
 
-def cached(request: Request, template: str, cache_key: tuple = ()) -> Response | None:
-    """A copy of this page rendered before for anonymous visitors (see html's `cache_key`), if any."""
-    if actor_of(request) is not None:
-        return None
-    found = _pages.get((template, request.url.path, request.url.query, cache_key))
-    if found is None:
-        return None
-    out = dict(PAGE_HEADERS)
-    return Response(_respond(request, *found, out), headers=out, media_type="text/html; charset=utf-8")
+def _cache_key(request: Request) -> tuple:
+    return request.url.path, request.url.query
 
 
 def html(request: Request, template: str, status: int = 200, headers: dict | None = None, form: bool = False,
-         cache_key: tuple | None = None, cache_seconds: float = 3600, **context) -> Response:
+         **context) -> Response:
     """The page `template` rendered for this caller, with the headers every page carries. `form`: the
     page has a form for anonymous callers too (sign-in), so it needs a CSRF token even without a session.
-    `cache_key`: what the page shows is fixed by this key (and the URL) for `cache_seconds`, so anonymous
-    visitors may get a copy rendered before (see `cached`)."""
+    Pages of handlers marked `page(cache_seconds=N)` are kept for anonymous visitors (see `page`)."""
     out = dict(PAGE_HEADERS, **(headers or {}))
-    anonymous = cache_key is not None and actor_of(request) is None and not form
-    key = (template, request.url.path, request.url.query, cache_key)
-    found = _pages.get(key) if anonymous else None
-    if found is None:
-        body, anchor = _render(request, template, form, context)
-        packed = gzip.compress(body, 5 if len(body) < GZIP_FAST else 1) if len(body) >= GZIP_MIN else b""
-        if anonymous:
-            _pages.put(key, (body, packed), cache_seconds)
-    else:
-        (body, packed), anchor = found, None
+    body, anchor = _render(request, template, form, context)
+    packed = gzip.compress(body, 5 if len(body) < GZIP_FAST else 1) if len(body) >= GZIP_MIN else b""
+    seconds = request.scope.get("hubdepot.page_seconds")
+    if seconds and status == 200 and not form and anchor is None and actor_of(request) is None:
+        _pages.put(_cache_key(request), (body, packed), seconds)
     body = _respond(request, body, packed, out)
     response = Response(body, status_code=status, headers=out, media_type="text/html; charset=utf-8")
     if anchor:
@@ -191,10 +177,21 @@ def html(request: Request, template: str, status: int = 200, headers: dict | Non
     return response
 
 
-def page(fn):
-    """A page handler: `fn(request, hub, actor)` runs in the thread pool (services and git are blocking)."""
+def page(fn=None, *, cache_seconds: float = 0):
+    """A page handler: `fn(request, hub, actor)` runs in the thread pool (services and git are blocking).
+    With `cache_seconds`, anonymous visitors get the page as it was rendered for an anonymous visitor
+    at most that long ago (the same URL; looked up before any service call): busy public pages are
+    rendered and compressed once every few seconds, as a token lookup is cached (http/auth)."""
+    if fn is None:
+        return lambda f: page(f, cache_seconds=cache_seconds)
 
     async def endpoint(request: Request) -> Response:
+        if cache_seconds and actor_of(request) is None:
+            found = _pages.get(_cache_key(request))
+            if found is not None:
+                out = dict(PAGE_HEADERS)
+                return Response(_respond(request, *found, out), headers=out, media_type="text/html; charset=utf-8")
+            request.scope["hubdepot.page_seconds"] = cache_seconds
         return await run_in_threadpool(fn, request, request.app.state.hub, actor_of(request))
 
     endpoint.__name__ = endpoint.__qualname__ = fn.__name__

@@ -6,7 +6,7 @@ from starlette.requests import Request
 
 from hubdepot import errors
 from hubdepot.pages import code
-from hubdepot.pages.render import html, page, page_number, redirect
+from hubdepot.pages.render import ANONYMOUS_SECONDS, html, page, page_number, redirect
 from hubdepot.services import pages as service
 from hubdepot.urls import qpath
 
@@ -31,7 +31,7 @@ def _crumbs(full_name: str, ref: str, path: str) -> list[tuple[str, str]]:
     return [(part, f"{base}/{qpath('/'.join(parts[: i + 1]))}") for i, part in enumerate(parts)]
 
 
-@page
+@page(cache_seconds=ANONYMOUS_SECONDS)
 def home(request: Request, hub, actor):
     p = request.path_params
     if p["repo"].lower().endswith(".git") and len(p["repo"]) > 4:
@@ -50,7 +50,7 @@ def _browse(request: Request, hub, actor):
     return service.browse(hub, actor, p["owner"], p["repo"], p["rest"])
 
 
-@page
+@page(cache_seconds=ANONYMOUS_SECONDS)
 def tree(request: Request, hub, actor):
     found = _browse(request, hub, actor)
     access, node = found.access, found.found.node
@@ -61,7 +61,7 @@ def tree(request: Request, hub, actor):
                 readme=_readme_html(access, found.ref, found.readme), tab="code")
 
 
-@page
+@page(cache_seconds=ANONYMOUS_SECONDS)
 def blob(request: Request, hub, actor):
     found = _browse(request, hub, actor)
     access, node, data = found.access, found.found.node, found.found.data
@@ -69,10 +69,8 @@ def blob(request: Request, hub, actor):
         return redirect(f"/{access.full_name}/tree/{qpath(found.ref)}/{qpath(found.path)}", 301)
     raw = f"/raw/{access.full_name}/{qpath(found.ref)}/{qpath(found.path)}"
     view = _view(access, found, request.query_params.get("plain") == "1")
-    key = (node.sha, access.full_name, access.owner.id, access.repo.private, found.ref, found.path)
-    return html(request, "blob.html", cache_key=key, access=access, repo=access.repo, ref=found.ref,
-                file_path=found.path, crumbs=_crumbs(access.full_name, found.ref, found.path), node=node, raw=raw,
-                tab="code",
+    return html(request, "blob.html", access=access, repo=access.repo, ref=found.ref, file_path=found.path,
+                crumbs=_crumbs(access.full_name, found.ref, found.path), node=node, raw=raw, tab="code",
                 plain_url="?plain=1" if view["kind"] == "markdown" else None, **view,
                 size=node.size if data is None else len(data))
 

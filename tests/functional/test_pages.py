@@ -232,3 +232,22 @@ def test_unknown_pages_are_html_404s(anon, site):
                  f"/{site.repo}/commit/0123456789abcdef", "/nobody/nothing"):
         r = anon.get(path)
         assert r.status_code == 404 and r.headers["content-type"].startswith("text/html"), path
+
+
+def test_anonymous_pages_are_at_most_a_few_seconds_old(server, site, anon, signed_in):
+    import base64
+    import time
+
+    from hubdepot.pages.render import ANONYMOUS_SECONDS
+
+    path = f"/{site.repo}/blob/main/docs/guide.md"
+    assert "Guide" in anon.get(path).text
+    api = httpx.Client(base_url=server.api, headers={"Authorization": f"token {site.token}"}, timeout=60)
+    sha = api.get(f"/repos/{site.repo}/contents/docs/guide.md").json()["sha"]
+    r = api.put(f"/repos/{site.repo}/contents/docs/guide.md", json={
+        "message": "edit", "sha": sha, "content": base64.b64encode(b"# Handbook\n").decode()})
+    assert r.status_code == 200, r.text
+    api.close()
+    assert "Handbook" in signed_in.get(path).text  # signed-in visitors always get a fresh page
+    time.sleep(ANONYMOUS_SECONDS + 0.5)
+    assert "Handbook" in anon.get(path).text
