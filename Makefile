@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml constraints.txt
 # the reverse-proxy test), wrk (load), curl (the seed's upload example), git, chromium (the browser
 # tests drive /usr/bin/chromium with Playwright).
 SYS_PACKAGES := gh nginx-light wrk curl git chromium
-$(SYS_STAMP):
+$(SYS_STAMP): Makefile
 	@if ! command -v gh >/dev/null || ! command -v wrk >/dev/null || ! command -v curl >/dev/null \
 	    || ! test -x /usr/bin/chromium \
 	    || ! { command -v nginx >/dev/null || test -x /usr/sbin/nginx; }; then \

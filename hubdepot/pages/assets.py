@@ -38,7 +38,8 @@ async def static(request: Request) -> Response:
 
 @functools.lru_cache(maxsize=4096)
 def identicon(seed: str) -> bytes:
-    """A 5x5 mirrored pattern in one colour on a light ground, from the sha256 of `seed` (GitHub's look)."""
+    """A 5x5 mirrored pattern in one colour on a light ground, from the sha256 of `seed` (GitHub's look);
+    the margin keeps the pattern whole inside the circle pages crop avatars to."""
     digest = hashlib.sha256(seed.encode()).digest()
     hue = int.from_bytes(digest[:2], "big") % 360
     colour = f"hsl({hue},55%,45%)"
@@ -47,7 +48,7 @@ def identicon(seed: str) -> bytes:
         for col in range(3):
             if digest[2 + row * 3 + col] % 2:
                 for x in {col, 4 - col}:
-                    cells.append(f'<rect x="{35 + x * 70}" y="{35 + row * 70}" width="70" height="70"/>')
+                    cells.append(f'<rect x="{70 + x * 56}" y="{70 + row * 56}" width="56" height="56"/>')
     return ('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 420 420" width="420" height="420">'
             f'<rect width="420" height="420" fill="#f0f0f0"/><g fill="{colour}">{"".join(cells)}</g></svg>').encode()
 

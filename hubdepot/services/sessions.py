@@ -38,7 +38,11 @@ THROTTLE_SECONDS = 15 * 60
 WEB_SCOPES = ("repo",)
 INCORRECT = "Incorrect username or password."
 
-_hasher = PasswordHasher()
+# OWASP's argon2id settings (19 MiB, 2 passes): a hash takes tens of milliseconds, and at most
+# HASHING_AT_ONCE run together, so a burst of sign-ins cannot take all the memory or threads.
+_hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
+HASHING_AT_ONCE = 4
+_hashing = threading.BoundedSemaphore(HASHING_AT_ONCE)
 _DUMMY = _hasher.hash(secrets.token_hex(16))  # verified against when the login is unknown (same timing)
 
 
@@ -54,14 +58,16 @@ def set_password(hub: Hub, login: str, password: str) -> None:
     user = by_login(hub, login)
     if user.type != "User":
         raise errors.ValidationFailed.one("User", "login", "invalid", "only users have passwords")
+    with _hashing:
+        hashed = _hasher.hash(password)
     with hub.db.write() as conn:
-        conn.execute(accounts.update().where(accounts.c.id == user.id)
-                     .values(password_hash=_hasher.hash(password), updated_at=now()))
+        conn.execute(accounts.update().where(accounts.c.id == user.id).values(password_hash=hashed, updated_at=now()))
 
 
 def _verify(stored: str | None, password: str) -> bool:
     try:
-        return _hasher.verify(stored or _DUMMY, password) and stored is not None
+        with _hashing:
+            return _hasher.verify(stored or _DUMMY, password) and stored is not None
     except (argon2_errors.VerificationError, argon2_errors.InvalidHashError):
         return False
 

@@ -240,14 +240,20 @@ def test_anonymous_pages_are_at_most_a_few_seconds_old(server, site, anon, signe
 
     from hubdepot.pages.render import ANONYMOUS_SECONDS
 
-    path = f"/{site.repo}/blob/main/docs/guide.md"
-    assert "Guide" in anon.get(path).text
+    from tests.conftest import unique
+
+    name = unique("notes") + ".md"
+    path = f"/{site.repo}/blob/main/docs/{name}"
     api = httpx.Client(base_url=server.api, headers={"Authorization": f"token {site.token}"}, timeout=60)
-    sha = api.get(f"/repos/{site.repo}/contents/docs/guide.md").json()["sha"]
-    r = api.put(f"/repos/{site.repo}/contents/docs/guide.md", json={
-        "message": "edit", "sha": sha, "content": base64.b64encode(b"# Handbook\n").decode()})
+    r = api.put(f"/repos/{site.repo}/contents/docs/{name}", json={
+        "message": "add", "content": base64.b64encode(b"# Guide\n").decode()})
+    assert r.status_code == 201, r.text
+    assert "Guide" in anon.get(path).text
+    r = api.put(f"/repos/{site.repo}/contents/docs/{name}", json={
+        "message": "edit", "sha": r.json()["content"]["sha"], "content": base64.b64encode(b"# Handbook\n").decode()})
     assert r.status_code == 200, r.text
     api.close()
+    assert "Guide" in anon.get(path).text  # (kept for anonymous visitors, for a few seconds)
     assert "Handbook" in signed_in.get(path).text  # signed-in visitors always get a fresh page
     time.sleep(ANONYMOUS_SECONDS + 0.5)
     assert "Handbook" in anon.get(path).text

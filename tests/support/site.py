@@ -82,7 +82,17 @@ def _release(api, repo: str, **body) -> dict:
     return r.json()
 
 
+_built: dict[str, Site] = {}
+
+
 def build(hub, server) -> Site:
+    """The site on this server, made once per test process (the page and browser tests share it)."""
+    if server.url not in _built:
+        _built[server.url] = _build(hub, server)
+    return _built[server.url]
+
+
+def _build(hub, server) -> Site:
     from hubdepot.services import accounts, sessions
     from tests.support.server import CheckedClient
 
