@@ -96,7 +96,8 @@ _PAGE = """<!DOCTYPE html>
 """
 # The page's one inline style is allowed by its hash: no 'unsafe-inline', as on every other page.
 _STYLE_HASH = base64.b64encode(hashlib.sha256(_STYLE.encode()).digest()).decode()
-_WEB_CSP = f"default-src 'none'; style-src 'sha256-{_STYLE_HASH}'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+_WEB_CSP = (f"default-src 'none'; style-src 'sha256-{_STYLE_HASH}'; base-uri 'none'; form-action 'self'; "
+            "frame-ancestors 'none'")
 
 
 def page_error(exc: errors.HubdepotError):

@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from hubdepot import errors
-from hubdepot.pages.render import html, page, redirect
+from hubdepot.pages.render import ANONYMOUS_SECONDS, html, page, redirect
 from hubdepot.services import pages as service
 from hubdepot.services import sessions
 
@@ -20,7 +20,7 @@ def home(request: Request, hub, actor):
     return html(request, "home.html", repos=service.home(hub, actor))
 
 
-@page
+@page(cache_seconds=ANONYMOUS_SECONDS)
 def owner(request: Request, hub, actor):
     found = service.owner(hub, actor, request.path_params["owner"])
     return html(request, "owner.html", account=found.account, repos=found.repos)

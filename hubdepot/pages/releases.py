@@ -52,7 +52,7 @@ def _release(hub, access, view: reads.ReleaseView, latest_id: int | None, assets
     return {
         "row": row, "tag": tag, "title": row.name or row.tag_name, "author": view.author,
         "url": f"/{full_name}/releases/tag/{qpath(tag)}", "latest": row.id == latest_id,
-        "notes": notes(row.body), "asset_count": count,
+        "notes": notes(row.body), "asset_count": count, "shown": len(assets),
         "asset_rows": asset_rows(hub, full_name, tag, [a.row for a in shown if a.row.state == "uploaded"],
                                  full),
         "zip": None if row.draft else f"/{full_name}/archive/refs/tags/{qpath(row.tag_name)}.zip",
@@ -61,12 +61,12 @@ def _release(hub, access, view: reads.ReleaseView, latest_id: int | None, assets
     }
 
 
-@page
+@page(cache_seconds=ANONYMOUS_SECONDS)
 def listing(request: Request, hub, actor):
     p, number = request.path_params, page_number(request)
-    access, views, total, latest_id = service.releases_page(hub, actor, p["owner"], p["repo"],
-                                                            (number - 1) * RELEASES_PER_PAGE, RELEASES_PER_PAGE)
-    items = [_release(hub, access, v, latest_id, v.assets[:ASSETS_ON_LIST], len(v.assets), False) for v in views]
+    access, views, total, counts, latest_id = service.releases_page(
+        hub, actor, p["owner"], p["repo"], (number - 1) * RELEASES_PER_PAGE, RELEASES_PER_PAGE, ASSETS_ON_LIST)
+    items = [_release(hub, access, v, latest_id, v.assets, counts.get(v.row.id, 0), False) for v in views]
     return html(request, "releases.html", access=access, repo=access.repo, releases=items, page=number,
                 pages=max(1, -(-total // RELEASES_PER_PAGE)), total=total, tab="releases")
 
@@ -89,14 +89,14 @@ def tag(request: Request, hub, actor):
                 pages=max(1, -(-found.asset_count // ASSETS_PER_PAGE)), tab="releases")
 
 
-@page
+@page(cache_seconds=ANONYMOUS_SECONDS)
 def tags(request: Request, hub, actor):
     p = request.path_params
     access, found, released = service.tags(hub, actor, p["owner"], p["repo"])
     return html(request, "tags.html", access=access, repo=access.repo, tags=found, released=released, tab="releases")
 
 
-@page
+@page(cache_seconds=ANONYMOUS_SECONDS)
 def downloads(request: Request, hub, actor):
     p, number = request.path_params, page_number(request)
     access, rows, total = service.legacy_downloads(hub, actor, p["owner"], p["repo"],

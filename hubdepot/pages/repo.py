@@ -102,14 +102,14 @@ def raw_redirect(request: Request, hub, actor):
     return redirect(f"/raw/{p['owner']}/{p['repo']}/{qpath(p['rest'])}")
 
 
-@page
+@page(cache_seconds=ANONYMOUS_SECONDS)
 def branches(request: Request, hub, actor):
     p = request.path_params
     access, found = service.branches(hub, actor, p["owner"], p["repo"])
     return html(request, "branches.html", access=access, repo=access.repo, branches=found, tab="code")
 
 
-@page
+@page(cache_seconds=ANONYMOUS_SECONDS)
 def commits(request: Request, hub, actor):
     p = request.path_params
     number = page_number(request)

@@ -124,11 +124,11 @@ def branches(hub: Hub, actor: Actor | None, owner_login: str, name: str):
     return access, git_refs.branches(access.git_dir)
 
 
-def releases_page(hub: Hub, actor: Actor | None, owner_login: str, name: str, offset: int, limit: int):
-    """(access, views, total, latest id) for /releases."""
+def releases_page(hub: Hub, actor: Actor | None, owner_login: str, name: str, offset: int, limit: int,
+                  assets_each: int):
+    """(access, views with their first `assets_each` assets, total, {release id: asset count}, latest id)."""
     access = repo_service.find(hub, actor, owner_login, name)
-    views, total = reads.list_releases(hub, access, offset, limit)
-    return access, views, total, reads.current_latest_id(hub, access.id)
+    return (access, *reads.list_summaries(hub, access, offset, limit, assets_each))
 
 
 _ASSET_COUNT = sa.select(sa.func.count()).select_from(release_assets) \

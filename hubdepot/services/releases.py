@@ -55,12 +55,18 @@ def _accounts(conn, ids: set[int]) -> dict[int, object]:
     return {row.id: row for row in conn.execute(sa.select(accounts).where(accounts.c.id.in_(ids)))}
 
 
-def views(conn, access: RepoAccess, rows) -> list[ReleaseView]:
-    """Rows of `releases` with their author, assets and uploaders (three queries in all)."""
+def views(conn, access: RepoAccess, rows, assets_each: int | None = None) -> list[ReleaseView]:
+    """Rows of `releases` with their author, assets (the first `assets_each` of each, when given) and
+    uploaders (three queries in all)."""
     ids = [row.id for row in rows]
     assets: dict[int, list] = {i: [] for i in ids}
     if ids:
         query = sa.select(release_assets).where(release_assets.c.release_id.in_(ids)).order_by(release_assets.c.id)
+        if assets_each is not None:
+            rank = sa.func.row_number().over(partition_by=release_assets.c.release_id, order_by=release_assets.c.id)
+            ranked = sa.select(release_assets, rank.label("rank")) \
+                .where(release_assets.c.release_id.in_(ids)).subquery()
+            query = sa.select(ranked).where(ranked.c.rank <= assets_each).order_by(ranked.c.id)
         for asset in conn.execute(query):
             assets[asset.release_id].append(asset)
     uploaders = {a.uploader_id for a in itertools.chain.from_iterable(assets.values()) if a.uploader_id}
@@ -80,6 +86,18 @@ def list_releases(hub: Hub, access: RepoAccess, offset: int, limit: int) -> tupl
         rows = conn.execute(sa.select(releases).where(_visible(access)).order_by(*_order())
                             .offset(offset).limit(limit)).all()
         return views(conn, access, rows), total
+
+
+def list_summaries(hub: Hub, access: RepoAccess, offset: int, limit: int, assets_each: int):
+    """list_releases for the web page: (views with at most `assets_each` assets each, total,
+    {release id: its asset count}, the latest release's id)."""
+    with hub.db.read() as conn:
+        total = conn.execute(sa.select(sa.func.count()).select_from(releases).where(_visible(access))).scalar()
+        rows = conn.execute(sa.select(releases).where(_visible(access)).order_by(*_order())
+                            .offset(offset).limit(limit)).all()
+        counts = dict(conn.execute(sa.select(release_assets.c.release_id, sa.func.count()).where(
+            release_assets.c.release_id.in_([r.id for r in rows])).group_by(release_assets.c.release_id)).all())
+        return views(conn, access, rows, assets_each), total, counts, latest_id(conn, access.id)
 
 
 def row_by_id(conn, access: RepoAccess, release_id: int):

@@ -81,7 +81,8 @@ def test_pages_show_what_they_should(site, anon):
     release = anon.get(f"/{site.repo}/releases/tag/v1.0.0").text
     assert site.asset["digest"] in release and "tool-linux-amd64.tar.gz" in release
     assert f"/{site.repo}/archive/refs/tags/v1.0.0.zip" in release and ".tar.gz\">Source code" in release
-    assert "first <strong>stable</strong> release" in release and "onmouseover" not in release and "<b>hover</b>" in release
+    assert "first <strong>stable</strong> release" in release
+    assert "onmouseover" not in release and "<b>hover</b>" in release
     tags = anon.get(f"/{site.repo}/tags").text
     assert "v1.0.0" in tags and "v0.9.0-rc.1" in tags
     assert "legacy.zip" in anon.get(f"/{site.repo}/downloads").text
@@ -194,7 +195,8 @@ def test_sign_in_is_throttled_per_login(server, make_user, hub):
     with httpx.Client(base_url=server.url, timeout=60) as client:
         token = re.search(r'authenticity_token" value="([^"]+)"', client.get("/login").text).group(1)
         for _ in range(sessions.LOGIN_FAILURES):
-            bad = client.post("/session", data={"login": login, "password": "wrong-password", "authenticity_token": token})
+            bad = client.post("/session", data={"login": login, "password": "wrong-password",
+                                                "authenticity_token": token})
             assert bad.status_code == 401
         r = client.post("/session", data={"login": login, "password": PASSWORD, "authenticity_token": token})
         assert r.status_code == 429 and "Too many sign-in attempts" in r.text and "retry-after" in r.headers
