@@ -259,3 +259,17 @@ def test_anonymous_pages_are_at_most_a_few_seconds_old(server, site, anon, signe
     assert "Handbook" in signed_in.get(path).text  # signed-in visitors always get a fresh page
     time.sleep(ANONYMOUS_SECONDS + 0.5)
     assert "Handbook" in anon.get(path).text
+
+
+def test_release_list_shows_the_first_assets_and_links_to_all(server, site, signed_in):
+    from tests.support.releases import upload
+
+    api = httpx.Client(base_url=server.api, headers={"Authorization": f"token {site.token}"}, timeout=60)
+    release = api.post(f"/repos/{site.repo}/releases", json={"tag_name": "many-assets", "draft": True}).json()
+    for i in range(12):
+        assert upload(api, release, f"part-{i:02}.bin", b"x").status_code == 201
+    api.close()
+    listing = signed_in.get(f"/{site.repo}/releases").text
+    assert "part-09.bin" in listing and "part-10.bin" not in listing and "Show all 12 assets" in listing
+    page = signed_in.get(release["html_url"][len(server.url):]).text
+    assert "part-11.bin" in page and "sha256:" in page
