@@ -83,7 +83,8 @@ def raw_error(exc: errors.HubdepotError):
     return status, text.encode(), {"content-type": "text/plain; charset=utf-8", **_headers(exc)}
 
 
-_STYLE = ("body{font:16px/1.5 system-ui,sans-serif;margin:0;color:#1f2328;background:#fff}"
+_STYLE = ("body{font:16px/1.5 -apple-system,BlinkMacSystemFont,'Segoe UI','Noto Sans',Helvetica,Arial,sans-serif;"
+          "margin:0;color:#1f2328;background:#fff}"
           "header{padding:12px 24px;background:#f6f8fa;border-bottom:1px solid #d1d9e0;font-weight:600}"
           "header a{color:#1f2328;text-decoration:none}"
           "main{max-width:40rem;margin:4rem auto;padding:0 1rem}h1{font-size:2rem;margin:0 0 .5rem}a{color:#0969da}")
