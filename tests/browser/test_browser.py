@@ -111,7 +111,7 @@ def _crawl(request, server, site, starts: list[str], limit: int = 400) -> dict[s
         for link in parser.found:
             target = urldefrag(urljoin(url, link))[0]
             parts = urlsplit(target)
-            if target.startswith(server.url) and "/archive/" not in parts.path and target not in seen:
+            if target.startswith(server.url) and target not in seen:
                 queue.append((target, depth + 1 if parts.path.startswith(f"/{site.repo}") else 2))
     return seen
 
@@ -127,6 +127,8 @@ def test_crawler_finds_no_broken_link(server, site, browser_page):
     broken = {url: status for url, status in seen.items() if status >= 400}
     assert not broken, broken
     assert len(seen) > 40 and any("/blob/" in u for u in seen) and any("/_static/" in u for u in seen)
+    assert any(u.endswith(".tar.gz") and "/archive/refs/tags/" in u for u in seen)  # source code links
+    assert any("/releases/download/" in u for u in seen) and any("/avatars/u/" in u for u in seen)
     assert console.errors == []
 
 
