@@ -14,11 +14,13 @@ from importlib import resources
 from urllib.parse import quote
 
 import jinja2
+from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
 from hubdepot.http.auth import actor_of
+from hubdepot.pages import packing
 from hubdepot.services import sessions
 
 CSP = ("default-src 'none'; style-src 'self'; img-src 'self' data:; script-src 'self'; form-action 'self'; "
@@ -159,13 +161,19 @@ def _cache_key(request: Request) -> tuple:
 
 
 def html(request: Request, template: str, status: int = 200, headers: dict | None = None, form: bool = False,
-         **context) -> Response:
+         chunk: packing.Chunk | None = None, **context) -> Response:
     """The page `template` rendered for this caller, with the headers every page carries. `form`: the
     page has a form for anonymous callers too (sign-in), so it needs a CSRF token even without a session.
+    `chunk`: a large part prepared once (packing), placed where the template writes {{ chunk }}.
     Pages of handlers marked `page(cache_seconds=N)` are kept for anonymous visitors (see `page`)."""
     out = dict(PAGE_HEADERS, **(headers or {}))
+    if chunk is not None:
+        context["chunk"] = Markup(packing.SENTINEL)
     body, anchor = _render(request, template, form, context)
-    packed = gzip.compress(body, 5 if len(body) < GZIP_FAST else 1) if len(body) >= GZIP_MIN else b""
+    if chunk is not None:
+        body, packed = packing.spliced(body, chunk)
+    else:
+        packed = gzip.compress(body, 5 if len(body) < GZIP_FAST else 1) if len(body) >= GZIP_MIN else b""
     seconds = request.scope.get("hubdepot.page_seconds")
     if seconds and status == 200 and not form and anchor is None and actor_of(request) is None:
         _pages.put(_cache_key(request), (body, packed), seconds)

@@ -273,3 +273,16 @@ def test_release_list_shows_the_first_assets_and_links_to_all(server, site, sign
     assert "part-09.bin" in listing and "part-10.bin" not in listing and "Show all 12 assets" in listing
     page = signed_in.get(release["html_url"][len(server.url):]).text
     assert "part-11.bin" in page and "sha256:" in page
+
+
+def test_gzipped_pages_decode_to_the_plain_page(site, signed_in, anon):
+    import gzip as gz
+
+    for client in (signed_in, anon):
+        for path in (f"/{site.repo}/blob/main/src/app.py", f"/{site.repo}/blob/main/data/big.txt", f"/{site.repo}"):
+            plain = client.get(path, headers={"accept-encoding": "identity"})
+            assert "content-encoding" not in plain.headers
+            with client.stream("GET", path, headers={"accept-encoding": "gzip"}) as packed:
+                assert packed.headers["content-encoding"] == "gzip"
+                raw = b"".join(packed.iter_raw())
+            assert gz.decompress(raw) == plain.content, path
