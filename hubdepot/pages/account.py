@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from hubdepot import errors
-from hubdepot.pages.render import ANONYMOUS_SECONDS, html, page, redirect
+from hubdepot.pages.render import ANONYMOUS_SECONDS, html, page, redirect, secure
 from hubdepot.services import pages as service
 from hubdepot.services import sessions
 
@@ -41,10 +41,6 @@ def login_form(request: Request, hub, actor):
     return html(request, "login.html", form=True, return_to=back, login_name="", error=None)
 
 
-def _secure(request: Request, hub) -> bool:
-    return request.url.scheme == "https" or hub.urls.public.startswith("https://")
-
-
 async def session(request: Request) -> Response:
     """POST /session: check the CSRF token, the throttle and the password; set the session cookie."""
     hub = request.app.state.hub
@@ -62,7 +58,7 @@ async def session(request: Request) -> Response:
         return await run_in_threadpool(_failed, request, login, back, exc, 429)
     response = redirect(back)
     response.set_cookie(sessions.SESSION_COOKIE, sessions.session_value(hub, account), max_age=sessions.SESSION_SECONDS,
-                        httponly=True, samesite="lax", secure=_secure(request, hub), path="/")
+                        httponly=True, samesite="lax", secure=secure(request), path="/")
     return response
 
 
@@ -79,5 +75,5 @@ async def logout(request: Request) -> Response:
     sessions.check_csrf(hub, request.cookies.get(sessions.SESSION_COOKIE), str(form.get("authenticity_token") or ""))
     response = redirect("/")
     response.delete_cookie(sessions.SESSION_COOKIE, path="/", httponly=True, samesite="lax",
-                           secure=_secure(request, hub))
+                           secure=secure(request))
     return response

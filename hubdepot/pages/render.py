@@ -106,7 +106,8 @@ def csrf_anchor(request: Request, form: bool) -> tuple[str | None, bool]:
 
 
 def secure(request: Request) -> bool:
-    return request.url.scheme == "https"
+    """Cookies are Secure under TLS: served over https, or behind a proxy whose public URL is https."""
+    return request.url.scheme == "https" or request.app.state.hub.urls.public.startswith("https://")
 
 
 class _Pages:

@@ -286,3 +286,28 @@ def test_gzipped_pages_decode_to_the_plain_page(site, signed_in, anon):
                 assert packed.headers["content-encoding"] == "gzip"
                 raw = b"".join(packed.iter_raw())
             assert gz.decompress(raw) == plain.content, path
+
+
+from tests.support.tls import tls_certs, tls_server  # noqa: E402,F401 (fixtures)
+
+
+def test_session_cookie_is_secure_under_tls(tls_server, tls_certs):  # noqa: F811
+    import ssl
+
+    from hubdepot.app import create_hub
+    from hubdepot.config import Settings
+    from hubdepot.services import accounts, sessions
+
+    hub = create_hub(Settings.load(data_dir=tls_server.data_dir, public_url=tls_server.url))
+    accounts.create_account(hub, "tlsuser", "User")
+    sessions.set_password(hub, "tlsuser", PASSWORD)
+    hub.db.dispose()
+    verify = ssl.create_default_context(cafile=str(tls_certs.ca))
+    with httpx.Client(base_url=tls_server.url, verify=verify, timeout=60) as client:
+        form = client.get("/login")
+        assert "Secure" in form.headers["set-cookie"]  # the CSRF cookie
+        token = re.search(r'authenticity_token" value="([^"]+)"', form.text).group(1)
+        r = client.post("/session", data={"login": "tlsuser", "password": PASSWORD, "authenticity_token": token})
+        cookie = next(h for h in r.headers.get_list("set-cookie") if h.startswith("user_session="))
+        assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=lax" in cookie
+        assert client.get("/").text.count("Sign out") == 1
