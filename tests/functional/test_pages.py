@@ -311,3 +311,19 @@ def test_session_cookie_is_secure_under_tls(tls_server, tls_certs):  # noqa: F81
         cookie = next(h for h in r.headers.get_list("set-cookie") if h.startswith("user_session="))
         assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=lax" in cookie
         assert client.get("/").text.count("Sign out") == 1
+
+
+def test_sign_in_is_throttled_per_address(hub, make_user):
+    """In this process (the throttle is per process): many failures from one address, over many logins,
+    refuse that address even the right password; another address still signs in."""
+    from hubdepot import errors
+    from hubdepot.services import sessions
+
+    login, _ = make_user()
+    sessions.set_password(hub, login, PASSWORD)
+    for i in range(sessions.IP_FAILURES):
+        with pytest.raises(errors.Unauthenticated):
+            sessions.sign_in(hub, f"nobody-{i}", "wrong-password", "203.0.113.9")
+    with pytest.raises(errors.RateLimited):
+        sessions.sign_in(hub, login, PASSWORD, "203.0.113.9")
+    assert sessions.sign_in(hub, login, PASSWORD, "203.0.113.10").login == login
