@@ -135,6 +135,12 @@ downloads = sa.Table(
     sa.UniqueConstraint("repository_id", "name"),
 )
 
+revoked_sessions = sa.Table(
+    "revoked_sessions", metadata,
+    sa.Column("digest", sa.String(64), primary_key=True),  # sha256 of a signed-out session's nonce
+    sa.Column("expires_at", When, nullable=False, index=True),  # when the cookie would have expired anyway
+)
+
 rate_limits = sa.Table(
     "rate_limits", metadata,
     sa.Column("key", sa.String(128), primary_key=True),  # "token:<id>" or "ip:<addr>"

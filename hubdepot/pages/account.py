@@ -72,7 +72,9 @@ async def logout(request: Request) -> Response:
     """POST /logout: end the session (the form's CSRF token is bound to it)."""
     hub = request.app.state.hub
     form = await request.form(max_files=0, max_fields=FORM_MAX_FIELDS)
-    sessions.check_csrf(hub, request.cookies.get(sessions.SESSION_COOKIE), str(form.get("authenticity_token") or ""))
+    value = request.cookies.get(sessions.SESSION_COOKIE)
+    sessions.check_csrf(hub, value, str(form.get("authenticity_token") or ""))
+    await run_in_threadpool(sessions.sign_out, hub, value)
     response = redirect("/")
     response.delete_cookie(sessions.SESSION_COOKIE, path="/", httponly=True, samesite="lax",
                            secure=secure(request))

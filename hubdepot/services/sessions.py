@@ -1,8 +1,8 @@
 """Web sign-in: argon2id passwords, signed session cookies, CSRF tokens, and sign-in throttling.
 
-A session cookie is the account id and a fingerprint of its password hash, signed with the
-server's secret key (itsdangerous) and valid for SESSION_SECONDS: changing the password ends every
-session. CSRF tokens are an HMAC of a per-browser anchor (the session cookie when signed in, else a
+A session cookie is the account id, a fingerprint of its password hash and a nonce, signed with
+the server's secret key (itsdangerous) and valid for SESSION_SECONDS: changing the password ends
+every session, signing out revokes that one (its nonce's digest is kept until it would expire). CSRF tokens are an HMAC of a per-browser anchor (the session cookie when signed in, else a
 random `_csrf` cookie), so a form is only accepted from the browser it was served to.
 
 Throttling is per process: after LOGIN_FAILURES failed attempts for one login, or IP_FAILURES from
@@ -12,18 +12,20 @@ one address, within THROTTLE_SECONDS, sign-in is refused until the window passes
 from __future__ import annotations
 
 import collections
+import datetime as dt
 import hashlib
 import hmac
 import secrets
 import threading
 import time
 
+import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2 import exceptions as argon2_errors
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from hubdepot import errors
-from hubdepot.db.tables import accounts
+from hubdepot.db.tables import accounts, revoked_sessions
 from hubdepot.services import Actor, Hub, now
 from hubdepot.services.accounts import by_id, by_login
 
@@ -132,22 +134,54 @@ def _fingerprint(password_hash: str | None) -> str:
 
 
 def session_value(hub: Hub, account) -> str:
-    return _serializer(hub).dumps({"id": account.id, "p": _fingerprint(account.password_hash)})
+    """A new session: the account, its password's fingerprint, and a nonce that signing out revokes."""
+    return _serializer(hub).dumps({"id": account.id, "p": _fingerprint(account.password_hash),
+                                   "n": secrets.token_urlsafe(16)})
 
 
-def session_actor(hub: Hub, value: str) -> Actor | None:
-    """The signed-in account a session cookie names, or None when it is forged, expired or stale."""
+def _session_data(hub: Hub, value: str) -> dict | None:
     try:
         data = _serializer(hub).loads(value, max_age=SESSION_SECONDS)
     except BadSignature:
         return None
-    if not isinstance(data, dict) or not isinstance(data.get("id"), int):
+    if not isinstance(data, dict) or not isinstance(data.get("id"), int) or not isinstance(data.get("n"), str):
+        return None
+    return data
+
+
+def _nonce_digest(data: dict) -> str:
+    return hashlib.sha256(data["n"].encode()).hexdigest()
+
+
+def session_actor(hub: Hub, value: str) -> Actor | None:
+    """The signed-in account a session cookie names, or None when it is forged, expired, signed out,
+    or older than the account's password."""
+    data = _session_data(hub, value)
+    if data is None:
         return None
     with hub.db.read() as conn:
         account = by_id(conn, data["id"])
+        revoked = conn.execute(sa.select(revoked_sessions.c.digest).where(
+            revoked_sessions.c.digest == _nonce_digest(data))).first()
     if account is None or account.password_hash is None or data.get("p") != _fingerprint(account.password_hash):
         return None
-    return Actor(account=account, scopes=WEB_SCOPES, token_id=0)
+    return None if revoked is not None else Actor(account=account, scopes=WEB_SCOPES, token_id=0)
+
+
+def sign_out(hub: Hub, value: str | None) -> None:
+    """Revoke a session for good (every process stops accepting it within the login cache's seconds);
+    revocations past their cookie's lifetime are dropped on the way."""
+    data = _session_data(hub, value) if value else None
+    if data is None:
+        return
+    stamp = now()
+    with hub.db.write() as conn:
+        conn.execute(revoked_sessions.delete().where(revoked_sessions.c.expires_at < stamp))
+        exists = conn.execute(sa.select(revoked_sessions.c.digest).where(
+            revoked_sessions.c.digest == _nonce_digest(data))).first()
+        if exists is None:
+            conn.execute(revoked_sessions.insert().values(
+                digest=_nonce_digest(data), expires_at=stamp + dt.timedelta(seconds=SESSION_SECONDS)))
 
 
 # -- CSRF ---------------------------------------------------------------------------------------

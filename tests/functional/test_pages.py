@@ -175,8 +175,19 @@ def test_sign_in_form_cookie_and_sign_out(server, site):
         assert page.status_code == 200
         logout = re.search(r'action="/logout".*?name="authenticity_token" value="([^"]+)"', page.text, re.S).group(1)
         assert client.post("/logout", data={}).status_code == 403
+        stolen = client.cookies["user_session"]
+        with httpx.Client(base_url=server.url, timeout=60, cookies={"user_session": stolen}) as copy:
+            assert copy.get(f"/{site.private}").status_code == 200  # a copy of the cookie works until...
         assert client.post("/logout", data={"authenticity_token": logout}).status_code == 302
         assert client.get(f"/{site.private}").status_code == 404
+    # the signed-out cookie is refused for good (once the login cache's few seconds have passed)
+    import time
+
+    from hubdepot.http.auth import CACHE_SECONDS
+
+    time.sleep(CACHE_SECONDS + 0.2)
+    with httpx.Client(base_url=server.url, timeout=60, cookies={"user_session": stolen}) as replay:
+        assert replay.get(f"/{site.private}").status_code == 404
 
 
 def test_return_to_stays_on_this_site(server, site):
