@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 NODE_STAMP := tests/node/node_modules/.installed
 SYS_STAMP := $(VENV)/.system-packages
 
-.PHONY: install install-test serve test test-fast lint bench bench-full profile fuzz faults clean
+.PHONY: install install-test serve test test-fast lint bench bench-full profile fuzz faults screenshots clean
 
 install: $(STAMP)
 
@@ -17,10 +17,12 @@ $(STAMP): pyproject.toml constraints.txt
 	touch $@
 
 # Debian packages the tests and benchmarks drive: gh (client tests), nginx (bench reference and
-# the reverse-proxy test), wrk (load), curl (the seed's upload example), git.
-SYS_PACKAGES := gh nginx-light wrk curl git
-$(SYS_STAMP):
+# the reverse-proxy test), wrk (load), curl (the seed's upload example), git, chromium (the browser
+# tests drive /usr/bin/chromium with Playwright).
+SYS_PACKAGES := gh nginx-light wrk curl git chromium
+$(SYS_STAMP): Makefile
 	@if ! command -v gh >/dev/null || ! command -v wrk >/dev/null || ! command -v curl >/dev/null \
+	    || ! test -x /usr/bin/chromium \
 	    || ! { command -v nginx >/dev/null || test -x /usr/sbin/nginx; }; then \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYS_PACKAGES); \
 	  else echo "need root to install: sudo apt-get install $(SYS_PACKAGES)"; exit 1; fi; fi
@@ -68,6 +70,10 @@ fuzz: install-test
 faults: install-test
 	HUBDEPOT_FAULT_ROUNDS=$${ROUNDS:-50} $(BIN)/python -m pytest -q -s tests/functional/test_faults_sigkill.py
 	HUBDEPOT_GIT_FAULT_ROUNDS=$${ROUNDS:-50} $(BIN)/python -m pytest -q -s tests/functional/test_git_faults.py
+
+# PNGs of the main pages (desktop and phone) in screenshots/, for a reviewer to look at.
+screenshots: install-test
+	HUBDEPOT_SCREENSHOTS=$(CURDIR)/screenshots $(BIN)/python -m pytest -q tests/browser/test_browser.py -k screenshots -p no:xdist
 
 clean:
 	rm -rf $(VENV) tests/node/node_modules hubdepot-data

@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from hubdepot import api, errors, web
+from hubdepot import api, errors, pages, web
 from hubdepot.config import Settings
 from hubdepot.db.generation import Generation
 from hubdepot.db.session import Database
@@ -65,7 +65,7 @@ def create_app(settings: Settings | None = None, hub: Hub | None = None) -> Star
     register_url_convertor("int", _Id())  # before the routes compile their patterns
     hub = hub or create_hub(settings or Settings.load())
     app = Starlette(
-        routes=api.routes() + [Route(path, h, methods=list(m)) for m, path, h in web.ROUTES],
+        routes=api.routes() + [Route(path, h, methods=list(m)) for m, path, h in web.ROUTES + pages.ROUTES],
         exception_handlers={Exception: _error, HTTPException: _error, errors.HubdepotError: _error},
     )
     app.state.hub = hub

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from hubdepot.cli.common import data_options, friendly, hub_from
-from hubdepot.services import SYSTEM, Actor, accounts
+from hubdepot.services import SYSTEM, Actor, accounts, sessions
 from hubdepot.services import repos as repo_service
 
 
@@ -14,17 +14,53 @@ def user() -> None:
     """Manage users."""
 
 
+def password_options(fn):
+    fn = click.option("--password-file", type=click.File("r"), default=None,
+                      help="Read the web sign-in password from this file (first line)")(fn)
+    fn = click.option("--password-stdin", is_flag=True, help="Read the web sign-in password from standard input")(fn)
+    return fn
+
+
+def _password(password_stdin: bool, password_file) -> str | None:
+    """The password from stdin or a file (its first line, without the line break); None when neither."""
+    if password_stdin and password_file:
+        raise click.UsageError("--password-stdin and --password-file are exclusive")
+    source = click.get_text_stream("stdin") if password_stdin else password_file
+    if source is None:
+        return None
+    return source.readline().rstrip("\r\n")
+
+
 @user.command("create")
 @click.argument("login")
 @click.option("--admin", is_flag=True, help="Site administrator")
 @click.option("--email", default=None)
 @click.option("--name", default=None)
+@password_options
 @data_options
 @friendly
-def user_create(login, admin, email, name, data_dir, database_url):
+def user_create(login, admin, email, name, password_stdin, password_file, data_dir, database_url):
+    password = _password(password_stdin, password_file)
+    if password is not None:
+        sessions.check_password(password)
     hub = hub_from(data_dir, database_url)
     row = accounts.create_account(hub, login, "User", name=name, email=email, site_admin=admin)
+    if password is not None:
+        sessions.set_password(hub, row.login, password)
     click.echo(row.login)
+
+
+@user.command("passwd")
+@click.argument("login")
+@password_options
+@data_options
+@friendly
+def user_passwd(login, password_stdin, password_file, data_dir, database_url):
+    """Set LOGIN's password for the web sign-in form."""
+    password = _password(password_stdin, password_file)
+    if password is None:
+        raise click.UsageError("give the password with --password-stdin or --password-file")
+    sessions.set_password(hub_from(data_dir, database_url), login, password)
 
 
 @click.group()

@@ -36,6 +36,7 @@ accounts = sa.Table(
     sa.Column("site_admin", sa.Boolean, nullable=False, default=False),
     sa.Column("created_at", When, nullable=False),
     sa.Column("updated_at", When, nullable=False),
+    sa.Column("password_hash", sa.String(255)),  # argon2id, for the web sign-in form; NULL: no password
 )
 
 tokens = sa.Table(
@@ -132,4 +133,10 @@ downloads = sa.Table(
     sa.Column("created_at", When, nullable=False),
     sa.Column("updated_at", When, nullable=False),
     sa.UniqueConstraint("repository_id", "name"),
+)
+
+revoked_sessions = sa.Table(
+    "revoked_sessions", metadata,
+    sa.Column("digest", sa.String(64), primary_key=True),  # sha256 of a signed-out session's nonce
+    sa.Column("expires_at", When, nullable=False, index=True),  # when the cookie would have expired anyway
 )

@@ -2,7 +2,8 @@
 
 Credentials come from `Authorization: token X`, `Bearer X`, or Basic with the token as the password
 (any username, e.g. x-access-token) or as the username with an empty password, as GitHub accepts
-both. Lookups are cached per process for a few seconds, so a revoked token stops working within
+both; on web pages, also from the signed session cookie the sign-in form sets (services/sessions).
+Lookups are cached per process for a few seconds, so a revoked token stops working within
 CACHE_SECONDS.
 """
 
@@ -16,7 +17,7 @@ import time
 from starlette.concurrency import run_in_threadpool
 
 from hubdepot import errors
-from hubdepot.services import Actor, Hub, accounts
+from hubdepot.services import Actor, Hub, accounts, sessions
 
 CACHE_SECONDS = 5.0
 _CACHE_MAX = 10_000
@@ -60,11 +61,12 @@ class Login:
                 self._items.clear()
             self._items[token] = (actor, time.monotonic() + CACHE_SECONDS)
 
-    async def actor(self, authorization: str | None) -> Actor | None:
-        """The caller an Authorization header names; None when anonymous; BadCredentials when wrong."""
+    async def actor(self, authorization: str | None, cookie: str | None = None) -> Actor | None:
+        """The caller an Authorization header names (else, when given, the session in a Cookie header);
+        None when anonymous; BadCredentials when the header is wrong (a bad session is anonymous)."""
         token = credentials(authorization)
         if token is None:
-            return None
+            return await self._session(session_cookie(cookie)) if cookie else None
         if not token:
             raise errors.BadCredentials()
         actor = self._cached(token)
@@ -72,6 +74,26 @@ class Login:
             actor = await run_in_threadpool(accounts.authenticate, self.hub, token)
             self._remember(token, actor)
         return actor
+
+    async def _session(self, value: str | None) -> Actor | None:
+        if not value:
+            return None
+        key = "session:" + value
+        actor = self._cached(key)
+        if actor is None:
+            actor = await run_in_threadpool(sessions.session_actor, self.hub, value)
+            if actor is not None:
+                self._remember(key, actor)
+        return actor
+
+
+def session_cookie(header: str | None) -> str | None:
+    """The session cookie's value in a Cookie header, if any."""
+    for part in (header or "").split(";"):
+        name, _, value = part.strip().partition("=")
+        if name == sessions.SESSION_COOKIE and value:
+            return value.strip('"')
+    return None
 
 
 def actor_of(request) -> Actor | None:

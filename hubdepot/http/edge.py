@@ -48,7 +48,7 @@ def request_id() -> str:
     return f"{h[:4]}:{h[4:8]}:{h[8:14]}:{h[14:20]}:{h[20:]}"
 
 
-_WANTED = frozenset((b"authorization", b"accept", b"x-github-api-version", b"if-none-match"))
+_WANTED = frozenset((b"authorization", b"accept", b"x-github-api-version", b"if-none-match", b"cookie"))
 
 
 def _request_headers(scope) -> dict[str, str]:
@@ -90,7 +90,8 @@ class Edge:
             _check_path(scope)
             if surface == render.API:
                 scope["hubdepot.api_version"] = _version(headers)
-            actor = scope["hubdepot.actor"] = await self._actor(surface, headers.get("authorization"))
+            cookie = headers.get("cookie") if surface in (render.WEB, render.RAW) else None  # sign-in sessions
+            actor = scope["hubdepot.actor"] = await self._actor(surface, headers.get("authorization"), cookie)
             if surface == render.API:
                 extra += self._rate(scope, actor)
                 if self.cache is not None and scope["method"] in ("GET", "HEAD"):
@@ -105,11 +106,11 @@ class Edge:
             return await self._fail(scope, send, exc, extra)
         await self.app(scope, receive, self._sender(scope, send, extra))
 
-    async def _actor(self, surface: str, authorization: str | None) -> Actor | None:
+    async def _actor(self, surface: str, authorization: str | None, cookie: str | None = None) -> Actor | None:
         """The caller. A wrong token is a 401 on the API and for git; web pages treat it as no token
         (they answer 404 for whatever an anonymous caller cannot see)."""
         try:
-            return await self.login.actor(authorization)
+            return await self.login.actor(authorization, cookie)
         except errors.BadCredentials:
             if surface in (render.API, render.GIT):
                 raise

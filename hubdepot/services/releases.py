@@ -56,12 +56,18 @@ def _accounts(conn, ids: set[int]) -> dict[int, object]:
     return {row.id: row for row in conn.execute(sa.select(accounts).where(accounts.c.id.in_(ids)))}
 
 
-def views(conn, access: RepoAccess, rows) -> list[ReleaseView]:
-    """Rows of `releases` with their author, assets and uploaders (three queries in all)."""
+def views(conn, access: RepoAccess, rows, assets_each: int | None = None) -> list[ReleaseView]:
+    """Rows of `releases` with their author, assets (the first `assets_each` of each, when given) and
+    uploaders (three queries in all)."""
     ids = [row.id for row in rows]
     assets: dict[int, list] = {i: [] for i in ids}
     if ids:
         query = sa.select(release_assets).where(release_assets.c.release_id.in_(ids)).order_by(release_assets.c.id)
+        if assets_each is not None:
+            rank = sa.func.row_number().over(partition_by=release_assets.c.release_id, order_by=release_assets.c.id)
+            ranked = sa.select(release_assets, rank.label("rank")) \
+                .where(release_assets.c.release_id.in_(ids)).subquery()
+            query = sa.select(ranked).where(ranked.c.rank <= assets_each).order_by(ranked.c.id)
         for asset in conn.execute(query):
             assets[asset.release_id].append(asset)
     uploaders = {a.uploader_id for a in itertools.chain.from_iterable(assets.values()) if a.uploader_id}
@@ -81,6 +87,18 @@ def list_releases(hub: Hub, access: RepoAccess, offset: int, limit: int) -> tupl
         rows = conn.execute(sa.select(releases).where(_visible(access)).order_by(*_order())
                             .offset(offset).limit(limit)).all()
         return views(conn, access, rows), total
+
+
+def list_summaries(hub: Hub, access: RepoAccess, offset: int, limit: int, assets_each: int):
+    """list_releases for the web page: (views with at most `assets_each` assets each, total,
+    {release id: its asset count}, the latest release's id)."""
+    with hub.db.read() as conn:
+        total = conn.execute(sa.select(sa.func.count()).select_from(releases).where(_visible(access))).scalar()
+        rows = conn.execute(sa.select(releases).where(_visible(access)).order_by(*_order())
+                            .offset(offset).limit(limit)).all()
+        counts = dict(conn.execute(sa.select(release_assets.c.release_id, sa.func.count()).where(
+            release_assets.c.release_id.in_([r.id for r in rows])).group_by(release_assets.c.release_id)).all())
+        return views(conn, access, rows, assets_each), total, counts, latest_id(conn, access.id)
 
 
 def row_by_id(conn, access: RepoAccess, release_id: int):
@@ -121,15 +139,20 @@ def any_by_tag(hub: Hub, access: RepoAccess, tag: str) -> ReleaseView | None:
         return views(conn, access, [row])[0] if row is not None else None
 
 
+_ELIGIBLE = sa.and_(releases.c.repository_id == sa.bindparam("repo_id"), releases.c.draft.is_(False),
+                    releases.c.prerelease.is_(False))
+_PINNED = sa.select(releases.c.id).where(_ELIGIBLE, releases.c.latest_pinned.is_(True)) \
+    .order_by(releases.c.published_at.desc(), releases.c.id.desc()).limit(1)
+_NEWEST = sa.select(releases.c.id).where(_ELIGIBLE, releases.c.latest_excluded.is_(False)) \
+    .order_by(releases.c.created_at.desc(), releases.c.id.desc()).limit(1)
+
+
 def latest_id(conn, repo_id: int) -> int | None:
-    eligible = sa.and_(releases.c.repository_id == repo_id, releases.c.draft.is_(False),
-                       releases.c.prerelease.is_(False))
-    pinned = conn.execute(sa.select(releases.c.id).where(eligible, releases.c.latest_pinned.is_(True))
-                          .order_by(releases.c.published_at.desc(), releases.c.id.desc()).limit(1)).scalar()
+    """(Statements built once: every repository page asks.)"""
+    pinned = conn.execute(_PINNED, {"repo_id": repo_id}).scalar()
     if pinned is not None:
         return pinned
-    return conn.execute(sa.select(releases.c.id).where(eligible, releases.c.latest_excluded.is_(False))
-                        .order_by(releases.c.created_at.desc(), releases.c.id.desc()).limit(1)).scalar()
+    return conn.execute(_NEWEST, {"repo_id": repo_id}).scalar()
 
 
 def latest(hub: Hub, access: RepoAccess) -> ReleaseView:

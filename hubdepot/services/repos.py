@@ -260,3 +260,14 @@ def list_for_actor(hub: Hub, actor: Actor) -> list[RepoAccess]:
     with hub.db.read() as conn:
         rows = conn.execute(_AFFILIATED, {"actor_id": actor.id}).all()
     return [access for access in (_access(hub, actor, row) for row in rows) if access is not None]
+
+
+_OWNED = _LOOKUP.where(repositories.c.owner_id == sa.bindparam("owner_id")) \
+    .order_by(repositories.c.updated_at.desc(), repositories.c.id.desc())
+
+
+def list_for_owner(hub: Hub, actor: Actor | None, owner_id: int) -> list[RepoAccess]:
+    """An account's repositories the caller may see, most recently updated first (its web profile)."""
+    with hub.db.read() as conn:
+        rows = conn.execute(_OWNED, {"actor_id": actor.id if actor else -1, "owner_id": owner_id}).all()
+    return [access for access in (_access(hub, actor, row) for row in rows) if access is not None]

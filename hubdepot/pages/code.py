@@ -1,0 +1,151 @@
+"""Files as page content: source lines highlighted by Pygments (kept by blob sha, since a blob never
+changes), markdown rendered and sanitised by web/markdown with its relative links pointed at this
+repository, and the small decisions (text or binary, image or not)."""
+
+from __future__ import annotations
+
+import collections
+import functools
+import html
+import posixpath
+import re
+import threading
+
+from pygments.formatters import HtmlFormatter
+from pygments.lexers import get_lexer_for_filename
+from pygments.lexers.special import TextLexer
+from pygments.token import STANDARD_TYPES
+from pygments.util import ClassNotFound
+
+from hubdepot.urls import qpath
+from hubdepot.web import markdown
+
+HIGHLIGHT_LIMIT = 512 * 1024  # larger text files are shown without colours
+CACHE_BYTES = 32 * 1024 * 1024
+IMAGES = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".bmp", ".ico"}
+_LINK = re.compile(r'(href|src)="([^"]*)"')
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+
+
+def is_binary(data: bytes) -> bool:
+    return b"\x00" in data[:8000]
+
+
+def is_image(path: str) -> bool:
+    return posixpath.splitext(path.lower())[1] in IMAGES
+
+
+@functools.lru_cache(maxsize=1)
+def _styled() -> frozenset[str]:
+    """The short classes the stylesheet colours (style "default"); other tokens need no span."""
+    return frozenset(HtmlFormatter(style="default").class2style) - {"o", "w"}  # (operators stay plain)
+
+
+@functools.lru_cache(maxsize=512)
+def _css_class(ttype) -> str:
+    name = STANDARD_TYPES.get(ttype)
+    while name is None:
+        ttype = ttype.parent
+        name = STANDARD_TYPES.get(ttype)
+    return name if name in _styled() else ""
+
+
+def _lexer(name: str, text: str):
+    if len(text) > HIGHLIGHT_LIMIT:
+        return TextLexer()
+    try:
+        return get_lexer_for_filename(name, stripnl=False, ensurenl=False)
+    except ClassNotFound:
+        return TextLexer(stripnl=False, ensurenl=False)
+
+
+def highlight(name: str, data: bytes) -> list[str]:
+    """The file's lines as HTML, one string per line: escaped text, coloured tokens as <b class=k>
+    (Pygments' short classes; a short tag, since a 5,000-line file has tens of thousands of them)."""
+    text = data.decode("utf-8", "replace")
+    lines: list[list[str]] = [[]]
+    for cls, value in _merged(_lexer(name, text).get_tokens(text)):
+        for i, piece in enumerate(value.split("\n")):
+            if i:
+                lines.append([])
+            if piece:
+                escaped = html.escape(piece, quote=False)
+                lines[-1].append(f"<b class={cls}>{escaped}</b>" if cls and piece.strip() else escaped)
+    if len(lines) > 1 and not lines[-1]:
+        lines.pop()  # the final newline ends the last line, it does not start another
+    return ["".join(parts) for parts in lines]
+
+
+def _merged(tokens):
+    """(class, text) with neighbours of the same class joined: fewer spans."""
+    current, parts = None, []
+    for ttype, value in tokens:
+        cls = _css_class(ttype)
+        if cls != current and parts:
+            yield current, "".join(parts)
+            parts = []
+        current = cls
+        parts.append(value)
+    if parts:
+        yield current, "".join(parts)
+
+
+class _Cache:
+    """Highlighted lines by (blob sha, name), bounded by their total size."""
+
+    def __init__(self, limit: int):
+        self.items: collections.OrderedDict[tuple, list[str]] = collections.OrderedDict()
+        self.size, self.limit = 0, limit
+        self.lock = threading.Lock()
+
+    def get(self, key, make):
+        with self.lock:
+            if key in self.items:
+                self.items.move_to_end(key)
+                return self.items[key]
+        value = make()
+        with self.lock:
+            if key not in self.items:
+                self.items[key] = value
+                self.size += sum(map(len, value))
+            while self.size > self.limit and self.items:
+                self.size -= sum(map(len, self.items.popitem(last=False)[1]))
+        return value
+
+
+_lines = _Cache(CACHE_BYTES)
+
+
+def _numbered(name: str, data: bytes) -> list[str]:
+    """One chunk of markup for the whole file (in a list, as the cache counts sizes): each line a
+    span with its anchor id (L1, L2, ...); the numbers themselves come from the stylesheet."""
+    lines = highlight(name, data)
+    return ["".join(f"<span id=L{i}>{line}</span>" for i, line in enumerate(lines, 1)), str(len(lines))]
+
+
+def highlighted(sha: str, name: str, data: bytes) -> tuple[str, int]:
+    """(markup, line count) of a text file, kept by blob sha."""
+    markup, count = _lines.get((sha, name), lambda: _numbered(name, data))
+    return markup, int(count)
+
+
+def rendered_markdown(full_name: str, ref: str, path: str, sha: str, data: bytes, readme: bool = False) -> str:
+    """Sanitised HTML of a markdown file, relative links made to point into the repository at `ref`."""
+    page = markdown.render_cached(path, sha, data, readme)
+    folder = posixpath.dirname(path)
+    return _LINK.sub(lambda m: _relink(m, full_name, ref, folder), page)
+
+
+def _relink(match: re.Match, full_name: str, ref: str, folder: str) -> str:
+    attr, value = match.group(1), html.unescape(match.group(2))
+    if not value or value.startswith(("#", "/", "?")) or _SCHEME.match(value):
+        return match.group(0)
+    target, _, fragment = value.partition("#")
+    joined = posixpath.normpath(posixpath.join(folder, target)).lstrip("/")
+    if joined.startswith(".."):
+        return match.group(0)
+    if attr == "src":
+        url = f"/raw/{full_name}/{qpath(ref)}/{qpath(joined)}"
+    else:
+        url = f"/{full_name}/blob/{qpath(ref)}/{qpath(joined)}" + (f"#{fragment}" if fragment else "")
+    return f'{attr}="{html.escape(url)}"'

@@ -1,0 +1,129 @@
+"""Repository pages: home (README, files, latest release), tree, blob, branches, commits, commit."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+
+from hubdepot import errors
+from hubdepot.pages import code, packing
+from hubdepot.pages.render import ANONYMOUS_SECONDS, html, page, page_number, redirect
+from hubdepot.services import pages as service
+from hubdepot.urls import qpath
+
+COMMITS_PER_PAGE = 35
+
+
+def _entries(found) -> list:
+    """A directory's entries as GitHub lists them: folders first, then files, by name."""
+    return sorted(found.entries, key=lambda n: (n.kind not in ("dir", "submodule"), n.name.lower()))
+
+
+def _readme_html(access, ref: str, readme) -> str | None:
+    if readme is None or readme.data is None or code.is_binary(readme.data):
+        return None
+    return code.rendered_markdown(access.full_name, ref, readme.node.path, readme.node.sha, readme.data, True)
+
+
+def _crumbs(full_name: str, ref: str, path: str) -> list[tuple[str, str]]:
+    """(name, tree URL) for each folder above and including the last part of `path`."""
+    parts = path.split("/") if path else []
+    base = f"/{full_name}/tree/{qpath(ref)}"
+    return [(part, f"{base}/{qpath('/'.join(parts[: i + 1]))}") for i, part in enumerate(parts)]
+
+
+@page(cache_seconds=ANONYMOUS_SECONDS)
+def home(request: Request, hub, actor):
+    p = request.path_params
+    if p["repo"].lower().endswith(".git") and len(p["repo"]) > 4:
+        return redirect(f"/{p['owner']}/{p['repo'][:-4]}", 301)
+    found = service.repo_home(hub, actor, p["owner"], p["repo"])
+    access = found.access
+    ref = access.repo.default_branch
+    return html(request, "repo.html", access=access, repo=access.repo, home=found, ref=ref,
+                entries=_entries(found.listing) if found.listing else [],
+                readme=_readme_html(access, ref, found.readme), clone_url=hub.urls.clone(access.full_name),
+                tab="code")
+
+
+def _browse(request: Request, hub, actor):
+    p = request.path_params
+    return service.browse(hub, actor, p["owner"], p["repo"], p["rest"])
+
+
+@page(cache_seconds=ANONYMOUS_SECONDS)
+def tree(request: Request, hub, actor):
+    found = _browse(request, hub, actor)
+    access, node = found.access, found.found.node
+    if node.kind != "dir":
+        return redirect(f"/{access.full_name}/blob/{qpath(found.ref)}/{qpath(found.path)}", 301)
+    return html(request, "tree.html", access=access, repo=access.repo, ref=found.ref, dir_path=found.path,
+                crumbs=_crumbs(access.full_name, found.ref, found.path), entries=_entries(found.found),
+                readme=_readme_html(access, found.ref, found.readme), tab="code")
+
+
+@page(cache_seconds=ANONYMOUS_SECONDS)
+def blob(request: Request, hub, actor):
+    found = _browse(request, hub, actor)
+    access, node, data = found.access, found.found.node, found.found.data
+    if node.kind == "dir":
+        return redirect(f"/{access.full_name}/tree/{qpath(found.ref)}/{qpath(found.path)}", 301)
+    raw = f"/raw/{access.full_name}/{qpath(found.ref)}/{qpath(found.path)}"
+    view = _view(access, found, request.query_params.get("plain") == "1")
+    return html(request, "blob.html", access=access, repo=access.repo, ref=found.ref, file_path=found.path,
+                crumbs=_crumbs(access.full_name, found.ref, found.path), node=node, raw=raw, tab="code",
+                plain_url="?plain=1" if view["kind"] == "markdown" else None, **view,
+                size=node.size if data is None else len(data))
+
+
+def _view(access, found, plain: bool) -> dict:
+    """How the file shows: image, binary, too large, symlink, rendered markdown, or highlighted lines."""
+    node, data = found.found.node, found.found.data
+    if node.kind == "submodule":
+        return {"kind": "submodule"}
+    if node.kind == "symlink":
+        return {"kind": "symlink", "target": node.target}
+    if code.is_image(node.path):
+        return {"kind": "image"}
+    if data is None:
+        return {"kind": "large"}
+    if code.is_binary(data):
+        return {"kind": "binary"}
+    if code.markdown.is_markdown(node.path) and not plain:
+        return {"kind": "markdown",
+                "markdown": code.rendered_markdown(access.full_name, found.ref, node.path, node.sha, data)}
+    markup, count = code.highlighted(node.sha, node.name, data)
+    return {"kind": "code", "chunk": packing.chunk((node.sha, node.name), markup), "line_count": count}
+
+
+@page
+def raw_redirect(request: Request, hub, actor):
+    """GitHub's /o/r/raw/<ref>/<path> links: the raw host's URL."""
+    p = request.path_params
+    return redirect(f"/raw/{p['owner']}/{p['repo']}/{qpath(p['rest'])}")
+
+
+@page(cache_seconds=ANONYMOUS_SECONDS)
+def branches(request: Request, hub, actor):
+    p = request.path_params
+    access, found = service.branches(hub, actor, p["owner"], p["repo"])
+    return html(request, "branches.html", access=access, repo=access.repo, branches=found, tab="code")
+
+
+@page(cache_seconds=ANONYMOUS_SECONDS)
+def commits(request: Request, hub, actor):
+    p = request.path_params
+    number = page_number(request)
+    access, resolved, found, more = service.commits(hub, actor, p["owner"], p["repo"], p.get("ref", ""),
+                                                    (number - 1) * COMMITS_PER_PAGE, COMMITS_PER_PAGE)
+    return html(request, "commits.html", access=access, repo=access.repo, ref=resolved.name, commits=found,
+                page=number, more=more, tab="code")
+
+
+@page
+def commit(request: Request, hub, actor):
+    p = request.path_params
+    if len(p["sha"]) > 40:
+        raise errors.NotFound()
+    access, found, files = service.commit(hub, actor, p["owner"], p["repo"], p["sha"])
+    return html(request, "commit.html", access=access, repo=access.repo, commit=found, files=files,
+                additions=sum(f.additions for f in files), deletions=sum(f.deletions for f in files), tab="code")
