@@ -29,12 +29,19 @@ class Database:
 
     @contextlib.contextmanager
     def write(self) -> Iterator[sa.Connection]:
-        """A write transaction; on SQLite it takes the write lock up front (BEGIN IMMEDIATE)."""
+        """A write transaction; on SQLite it takes the write lock up front (BEGIN IMMEDIATE).
+        Callables a writer appends to conn.info["after_commit"] run once it has committed."""
         with self._translate(), self.engine.connect() as conn:
             if self.is_sqlite:
                 conn.info["begin_mode"] = "IMMEDIATE"
-            with conn.begin():
-                yield conn
+            try:
+                with conn.begin():
+                    yield conn
+                callbacks = conn.info.get("after_commit", ())
+            finally:
+                conn.info.pop("after_commit", None)
+            for callback in callbacks:
+                callback()
 
     @contextlib.contextmanager
     def _translate(self) -> Iterator[None]:
