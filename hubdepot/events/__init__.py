@@ -20,7 +20,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable
 
-from hubdepot.events import outbox, payloads
+from hubdepot.events import outbox
 from hubdepot.git import log as git_log
 from hubdepot.git.log import ZERO
 
@@ -38,6 +38,14 @@ class RefUpdate:
     forced: bool | None = None
 
 
+def _payloads():
+    """events.payloads, imported on first use: it imports hubdepot.api's representations, whose
+    package imports the handlers, which import the services that import this module."""
+    from hubdepot.events import payloads
+
+    return payloads
+
+
 def _org_id(owner) -> int | None:
     return owner.id if owner.type == "Organization" else None
 
@@ -53,10 +61,10 @@ def ref_changes(conn, hub, access, actor, updates: Iterable[RefUpdate]) -> int:
     for update in updates:
         if update.before == ZERO:
             written += outbox.put(conn, hooks, "create", None, access.id,
-                                  lambda u=update: payloads.create_event(urls, u.ref, repo, owner, sender))
+                                  lambda u=update: _payloads().create_event(urls, u.ref, repo, owner, sender))
         elif update.after == ZERO:
             written += outbox.put(conn, hooks, "delete", None, access.id,
-                                  lambda u=update: payloads.delete_event(urls, u.ref, repo, owner, sender))
+                                  lambda u=update: _payloads().delete_event(urls, u.ref, repo, owner, sender))
         written += outbox.put(conn, hooks, "push", None, access.id, lambda u=update: push_payload(hub, access, actor, u))
     return written
 
@@ -69,7 +77,7 @@ def push_payload(hub, access, actor, update: RefUpdate) -> dict:
     logins = {f"{sender.id}+{sender.login}@users.noreply.{hub.urls.host().rsplit(':', 1)[0].strip('[]')}": sender.login}
     if sender.email:
         logins[sender.email] = sender.login
-    return payloads.push_event(hub.urls, update.ref, update.before, update.after, pushed, access.repo, access.owner,
+    return _payloads().push_event(hub.urls, update.ref, update.before, update.after, pushed, access.repo, access.owner,
                                sender, logins)
 
 
@@ -79,7 +87,7 @@ def release_changed(conn, hub, access, actor, actions: Iterable[str], view, chan
     hooks = outbox.targets(conn, access.id, _org_id(access.owner))
     written = 0
     for action in actions:
-        written += outbox.put(conn, hooks, "release", action, access.id, lambda a=action: payloads.release_event(
+        written += outbox.put(conn, hooks, "release", action, access.id, lambda a=action: _payloads().release_event(
             hub.urls, a, view, access.repo, access.owner, actor.account, changes if a == "edited" else None))
     return written
 
@@ -88,7 +96,7 @@ def repository_changed(conn, hub, repo, owner, actor, action: str, changes: dict
     """repository events (created, deleted, edited, renamed, publicized, privatized); `repo` is the
     repositories row as it now is (as it was, for deleted)."""
     hooks = outbox.targets(conn, repo.id, _org_id(owner))
-    return outbox.put(conn, hooks, "repository", action, repo.id, lambda: payloads.repository_event(
+    return outbox.put(conn, hooks, "repository", action, repo.id, lambda: _payloads().repository_event(
         hub.urls, action, repo, owner, actor.account, changes))
 
 
@@ -102,4 +110,4 @@ def ping(conn, hub, actor, owner, access, hook_row) -> int:
         body = hook_rep.org_hook(f"{hub.urls.api}/orgs/{owner.login}/hooks", hook_row)
     repo = access.repo if access is not None else None
     return outbox.put(conn, [hook_row], "ping", None, access.id if access is not None else None,
-                      lambda: payloads.ping_event(hub.urls, body, hook_row.id, repo, owner, actor.account), always=True)
+                      lambda: _payloads().ping_event(hub.urls, body, hook_row.id, repo, owner, actor.account), always=True)

@@ -41,6 +41,7 @@ class Change:
     committer: git.Identity
     expected: str | None  # the blob sha the caller says it replaces / deletes
     data: bytes | None = None  # None: delete
+    blob: str | None = None  # data's blob, when stored beforehand (store_blob)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -51,10 +52,18 @@ class Written:
     created: bool  # the path did not exist before
 
 
+def store_blob(git_dir: Path, data: bytes) -> str:
+    """Write a blob ahead of the commit (content-addressed: harmless if nothing ever uses it)."""
+    with opened(git_dir) as repo:
+        return str(repo.create_blob(data))
+
+
 def write(git_dir: Path, change: Change, default_branch: str) -> Written:
     """Apply `change` as one commit on its branch; GitHub's 404/409/422 on the way."""
     with opened(git_dir) as repo:
-        blob = repo.create_blob(change.data) if change.data is not None else None
+        blob = None
+        if change.data is not None:
+            blob = pygit2.Oid(hex=change.blob) if change.blob else repo.create_blob(change.data)
         with repo_lock(git_dir):
             ref = f"refs/heads/{change.branch}"
             parent = _tip(repo, ref, change.branch, default_branch)

@@ -13,7 +13,7 @@ import mimetypes
 import re
 import zoneinfo
 
-from hubdepot import errors, git
+from hubdepot import errors, events, git
 from hubdepot.git import commits as git_commits
 from hubdepot.git import trees
 from hubdepot.services import SYSTEM, Actor, Hub
@@ -171,9 +171,14 @@ def _write(hub, actor, access, parts, message, data, sha, branch, author, commit
     me = default_identity(hub, actor, timezone)
     committer_id = identity(committer, "committer", me, timezone)
     author_id = identity(author, "author", committer_id if committer else me, timezone)
-    change = git_commits.Change(branch, "/".join(parts), message, author_id, committer_id, sha, data)
-    written = git_commits.write(access.git_dir, change, access.repo.default_branch)
-    repo_service.touch(hub, access.id)
+    blob = git_commits.store_blob(access.git_dir, data) if data is not None else None
+    change = git_commits.Change(branch, "/".join(parts), message, author_id, committer_id, sha, data, blob)
+    with hub.db.write() as conn:  # the push event commits with the ref move (see hubdepot.events)
+        repo_service.touched(conn, access.id)
+        written = git_commits.write(access.git_dir, change, access.repo.default_branch)
+        before = written.commit.parents[0] if written.commit.parents else events.ZERO
+        events.ref_changes(conn, hub, access, actor,
+                           [events.RefUpdate(f"refs/heads/{branch}", before, written.commit.sha, False)])
     return written, branch
 
 

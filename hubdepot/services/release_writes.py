@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from hubdepot import errors
+from hubdepot import errors, events
 from hubdepot.db.tables import releases, repositories
 from hubdepot.git import log as git_log
 from hubdepot.git import tags as git_tags
@@ -50,8 +50,9 @@ def _check_target(access: RepoAccess, tag: str, target: str) -> None:
         raise errors.ValidationFailed.one("Release", "target_commitish", "invalid")
 
 
-def _publish_tag(access: RepoAccess, tag: str, target: str) -> None:
-    """Make sure the git tag exists: use it when it does, else create it at `target`."""
+def _publish_tag(conn, hub: Hub, actor: Actor, access: RepoAccess, tag: str, target: str) -> None:
+    """Make sure the git tag exists: use it when it does, else create it at `target` (and write the
+    tag's create and push events in the caller's transaction)."""
     if not git_tags.valid_tag_name(tag):
         raise _invalid_tag()
     if git_tags.tag_commit(access.git_dir, tag):
@@ -59,7 +60,8 @@ def _publish_tag(access: RepoAccess, tag: str, target: str) -> None:
     sha = git_tags.resolve_target(access.git_dir, target)
     if sha is None:
         raise errors.ValidationFailed.one("Release", "target_commitish", "invalid")
-    git_tags.ensure_tag(access.git_dir, tag, sha)
+    if git_tags.create_tag(access.git_dir, tag, sha):
+        events.ref_changes(conn, hub, access, actor, [events.RefUpdate(f"refs/tags/{tag}", events.ZERO, sha, False)])
 
 
 def _apply_latest(conn, repo_id: int, release_id: int, mode: str, eligible: bool) -> None:
@@ -106,10 +108,13 @@ def create(hub: Hub, actor: Actor | None, access: RepoAccess, spec: dict) -> rea
                       published_at=None if draft else stamp)
         release_id = conn.execute(releases.insert().values(**values)).inserted_primary_key[0]
         if not draft:
-            _publish_tag(access, tag, target)
+            _publish_tag(conn, hub, actor, access, tag, target)
         eligible = not draft and not values["prerelease"]
         _apply_latest(conn, access.id, release_id, spec.get("make_latest") or "true", eligible)
-        return reads.views(conn, access, [reads.row_by_id(conn, access, release_id)])[0]
+        view = reads.views(conn, access, [reads.row_by_id(conn, access, release_id)])[0]
+        published = [] if draft else ["published", "prereleased" if values["prerelease"] else "released"]
+        events.release_changed(conn, hub, access, actor, ["created", *published], view)
+        return view
 
 
 def _check_immutable(row, changes: dict) -> None:
@@ -121,7 +126,7 @@ def _check_immutable(row, changes: dict) -> None:
                 "Release", key, "custom", "Cannot modify an immutable release. Only the title and notes can be changed.")
 
 
-def _update_values(access: RepoAccess, row, changes: dict, immutable_repo: bool, conn) -> dict:
+def _update_values(hub: Hub, actor: Actor, access: RepoAccess, row, changes: dict, immutable_repo: bool, conn) -> dict:
     values = {k: changes[k] for k in ("name", "body", "prerelease", "target_commitish", "tag_name") if k in changes}
     tag = changes.get("tag_name", row.tag_name)
     if "tag_name" in changes and not git_tags.valid_tag_name(tag):
@@ -130,7 +135,7 @@ def _update_values(access: RepoAccess, row, changes: dict, immutable_repo: bool,
     publishing = bool(row.draft) and not draft
     if not draft and (publishing or tag != row.tag_name):
         _check_tag_free(conn, access.id, tag, row.id)
-        _publish_tag(access, tag, changes.get("target_commitish", row.target_commitish))
+        _publish_tag(conn, hub, actor, access, tag, changes.get("target_commitish", row.target_commitish))
     elif draft and "target_commitish" in changes:
         _check_target(access, tag, changes["target_commitish"])
     values["draft"] = draft
@@ -152,7 +157,7 @@ def update(hub: Hub, actor: Actor | None, access: RepoAccess, release_id: int, c
         row = reads.row_by_id(conn, access, release_id)
         if row.immutable and not row.draft:
             _check_immutable(row, changes)
-        values = _update_values(access, row, changes, immutable_repo, conn)
+        values = _update_values(hub, actor, access, row, changes, immutable_repo, conn)
         conn.execute(releases.update().where(releases.c.id == row.id).values(**values))
         eligible = not values["draft"] and not values.get("prerelease", row.prerelease)
         if "make_latest" in changes:
@@ -160,7 +165,27 @@ def update(hub: Hub, actor: Actor | None, access: RepoAccess, release_id: int, c
         elif row.draft and not values["draft"]:
             mode = "true" if row.latest_pinned else "false" if row.latest_excluded else "legacy"
             _apply_latest(conn, access.id, row.id, mode, eligible)
-        return reads.views(conn, access, [reads.row_by_id(conn, access, release_id)])[0]
+        view = reads.views(conn, access, [reads.row_by_id(conn, access, release_id)])[0]
+        actions, edits = _update_actions(row, view.row)
+        events.release_changed(conn, hub, access, actor, actions, view, edits)
+        return view
+
+
+def _update_actions(old, new) -> tuple[list[str], dict]:
+    """The release events of an update (GitHub's): edited (with the name/body it had), then
+    published + released/prereleased, unpublished, or released/prereleased for a flag flip."""
+    edits = {key: {"from": getattr(old, key) or ""} for key in ("name", "body")
+             if getattr(old, key) != getattr(new, key)}
+    fields = ("name", "body", "tag_name", "target_commitish")
+    actions = ["edited"] if any(getattr(old, k) != getattr(new, k) for k in fields) else []
+    kind = "prereleased" if new.prerelease else "released"
+    if old.draft and not new.draft:
+        actions += ["published", kind]
+    elif new.draft and not old.draft:
+        actions.append("unpublished")
+    elif not new.draft and bool(old.prerelease) != bool(new.prerelease):
+        actions.append(kind)
+    return actions, edits
 
 
 def delete(hub: Hub, actor: Actor | None, access: RepoAccess, release_id: int) -> None:
@@ -169,7 +194,9 @@ def delete(hub: Hub, actor: Actor | None, access: RepoAccess, release_id: int) -
     with hub.db.write() as conn:
         _lock_repo(conn, access.id)
         row = reads.row_by_id(conn, access, release_id)
+        view = reads.views(conn, access, [row])[0]
         conn.execute(releases.delete().where(releases.c.id == row.id))
+        events.release_changed(conn, hub, access, actor, ["deleted"], view)
 
 
 def _previous_tag(conn, access: RepoAccess, tag: str) -> str | None:
