@@ -63,7 +63,9 @@ def test_hook_crud_and_secret_never_shown(user, repo, receiver):
     assert hook["events"] == ["push", "release"] and hook["active"] is True and hook["type"] == "Repository"
     assert hook["last_response"] == {"code": None, "status": "unused", "message": None}
     url = f"/repos/{repo}/hooks/{hook['id']}"
+    settled(user.api, url + "/deliveries", 1)  # the ping
     assert user.api.get(f"/repos/{repo}/hooks").json() == [user.api.get(url).json()]
+    assert user.api.get(url).json()["last_response"] == {"code": 200, "status": "active", "message": "OK"}
     r = user.api.patch(url, json={"add_events": ["create"], "remove_events": ["push"], "active": False})
     assert r.status_code == 200 and r.json()["events"] == ["release", "create"] and r.json()["active"] is False
     r = user.api.patch(url + "/config", json={"content_type": "form", "secret": ""})
