@@ -142,6 +142,8 @@ class Settings:
         if min(int(self.webhook_timeout), int(self.webhook_lease_seconds), int(self.webhook_poll_ms),
                int(self.webhook_concurrency), int(self.webhook_retention_hours), int(self.webhook_backoff_ms)) < 1:
             raise SettingsError("webhook timeout, lease, poll, concurrency and retention must be positive")
+        if int(self.webhook_lease_seconds) <= int(self.webhook_timeout):
+            raise SettingsError("webhook_lease_seconds must be longer than webhook_timeout")
         if int(self.workers) < 1:
             raise SettingsError("workers must be at least 1")
 

@@ -61,8 +61,10 @@ class Delivery:
 class PyReceiver:
     """Records every POST; answers `status` (200 by default); checks X-Hub-Signature(-256) with `secret`."""
 
-    def __init__(self, secret: str | None = None, port: int | None = None, status: int = 200, delay: float = 0):
-        self.secret, self.status, self.delay = secret, status, delay
+    def __init__(self, secret: str | None = None, port: int | None = None, status: int = 200, delay: float = 0,
+                 answer: bytes = b"thanks", headers: dict | None = None):
+        self.secret, self.status, self.delay, self.answer = secret, status, delay, answer
+        self.headers = headers or {}
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}/hook"
         self.received: list[Delivery] = []
@@ -81,8 +83,11 @@ class PyReceiver:
                 receiver._record(Delivery(headers, body, receiver._verify(headers, body)))
                 self.send_response(receiver.status)
                 self.send_header("content-type", "text/plain")
+                self.send_header("content-length", str(len(receiver.answer)))
+                for key, value in receiver.headers.items():
+                    self.send_header(key, value)
                 self.end_headers()
-                self.wfile.write(b"thanks" * 20000)
+                self.wfile.write(receiver.answer)
 
             def log_message(self, *args):
                 pass
