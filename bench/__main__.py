@@ -6,7 +6,7 @@ import argparse
 import importlib
 import sys
 
-SCENARIOS = ["repos", "contents", "releases", "load"]
+SCENARIOS = ["repos", "contents", "releases", "webhooks", "load"]
 
 
 def main() -> None:

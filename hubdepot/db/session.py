@@ -30,17 +30,22 @@ class Database:
     @contextlib.contextmanager
     def write(self) -> Iterator[sa.Connection]:
         """A write transaction; on SQLite it takes the write lock up front (BEGIN IMMEDIATE).
-        Callables a writer appends to conn.info["after_commit"] run once it has committed."""
+
+        conn.info["tx"] is a scratch dict of this transaction alone: callables a writer appends to
+        its "before_commit" list run with the connection as the transaction's last statements, those
+        in "after_commit" once it has committed (a rollback runs neither)."""
         with self._translate(), self.engine.connect() as conn:
             if self.is_sqlite:
                 conn.info["begin_mode"] = "IMMEDIATE"
+            tx = conn.info["tx"] = {}
             try:
                 with conn.begin():
                     yield conn
-                callbacks = conn.info.get("after_commit", ())
+                    for callback in tx.get("before_commit", ()):
+                        callback(conn)
             finally:
-                conn.info.pop("after_commit", None)
-            for callback in callbacks:
+                conn.info.pop("tx", None)  # info outlives the checkout: never leak into the next one
+            for callback in tx.get("after_commit", ()):
                 callback()
 
     @contextlib.contextmanager

@@ -85,11 +85,19 @@ def release_changed(conn, hub, access, actor, actions: Iterable[str], view, chan
     """release events, one per action (created, published, released, prereleased, edited, unpublished,
     deleted); `view` is the services.releases.ReleaseView as it now is (as it was, for deleted)."""
     hooks = outbox.targets(conn, access.id, _org_id(access.owner))
-    written = 0
-    for action in actions:
-        written += outbox.put(conn, hooks, "release", action, access.id, lambda a=action: _payloads().release_event(
-            hub.urls, a, view, access.repo, access.owner, actor.account, changes if a == "edited" else None))
-    return written
+    if not hooks:
+        return 0
+    shared: dict = {}  # the release and repository objects, built once for every action
+
+    def build(action: str) -> dict:
+        if not shared:
+            shared.update(_payloads().release_event(hub.urls, "", view, access.repo, access.owner, actor.account))
+        body = {**shared, "action": action}
+        if action == "edited":
+            body["changes"] = changes or {}
+        return body
+
+    return sum(outbox.put(conn, hooks, "release", action, access.id, lambda a=action: build(a)) for action in actions)
 
 
 def repository_changed(conn, hub, repo, owner, actor, action: str, changes: dict | None = None) -> int:

@@ -6,6 +6,7 @@ no event; a committed one is delivered at least once.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import uuid
 from collections.abc import Callable
@@ -31,39 +32,62 @@ def _wake_all() -> None:
         waker()
 
 
+@dataclasses.dataclass(frozen=True)
+class Target:
+    id: int
+    events: frozenset[str]
+
+
 def wants(hook, event: str) -> bool:
-    names = json.loads(hook.events)
+    names = hook.events if isinstance(hook, Target) else json.loads(hook.events)
     return "*" in names or event in names
+
+
+_TARGETS = sa.select(hooks.c.id, hooks.c.events).where(
+    sa.or_(hooks.c.repository_id == sa.bindparam("repo_id"), hooks.c.org_id == sa.bindparam("org_id")),
+    hooks.c.active.is_(True)).order_by(hooks.c.id)
+_EVENTS = webhook_events.insert().returning(webhook_events.c.id, sort_by_parameter_order=True)
+_DELIVERIES = webhook_deliveries.insert()
 
 
 def targets(conn, repo_id: int | None, org_id: int | None) -> list:
     """The active hooks an event of this repository (and/or organisation) goes to. Private
     repositories' events go to that repository's hooks and its organisation's, as every event here."""
-    clauses = []
-    if repo_id is not None:
-        clauses.append(hooks.c.repository_id == repo_id)
-    if org_id is not None:
-        clauses.append(hooks.c.org_id == org_id)
-    if not clauses:
+    if repo_id is None and org_id is None:
         return []
-    query = sa.select(hooks.c.id, hooks.c.events).where(sa.or_(*clauses), hooks.c.active.is_(True)).order_by(hooks.c.id)
-    return list(conn.execute(query))
+    rows = conn.execute(_TARGETS, {"repo_id": -1 if repo_id is None else repo_id,
+                                   "org_id": -1 if org_id is None else org_id})
+    return [Target(row.id, frozenset(json.loads(row.events))) for row in rows]
 
 
 def put(conn, hook_rows: list, event: str, action: str | None, repo_id: int | None,
         build: Callable[[], dict], always: bool = False) -> int:
     """Write `event` for those of `hook_rows` that want it (all of them: `always`); the payload is
-    built only then. Returns the number of deliveries written."""
-    chosen = [h for h in hook_rows if always or wants(h, event)]
+    built only then. The rows are buffered and inserted together (two statements) as the
+    transaction's last work, in the order put() was called. Returns the number of deliveries."""
+    chosen = [h.id for h in hook_rows if always or wants(h, event)]
     if not chosen:
         return 0
-    stamp, guid = now(), str(uuid.uuid4())
-    event_id = conn.execute(webhook_events.insert().values(
-        guid=guid, event=event, action=action, repository_id=repo_id, payload=orjson.dumps(build()).decode(),
-        created_at=stamp)).inserted_primary_key[0]
-    conn.execute(webhook_deliveries.insert(), [_pending(event_id, h.id, guid, stamp) for h in chosen])
-    _after_commit(conn)
+    stamp = now()
+    row = dict(guid=str(uuid.uuid4()), event=event, action=action, repository_id=repo_id,
+               payload=orjson.dumps(build()).decode(), created_at=stamp)
+    tx = conn.info["tx"]  # the write transaction's scratch (hubdepot.db.session.Database.write)
+    pending = tx.get("outbox")
+    if pending is None:
+        pending = tx["outbox"] = []
+        tx.setdefault("before_commit", []).append(_flush)
+        tx.setdefault("after_commit", []).append(_wake_all)
+    pending.append((row, chosen))
     return len(chosen)
+
+
+def _flush(conn) -> None:
+    pending = conn.info["tx"].pop("outbox", [])
+    if not pending:
+        return
+    ids = conn.execute(_EVENTS, [row for row, _ in pending]).scalars().all()
+    conn.execute(_DELIVERIES, [_pending(event_id, hook_id, row["guid"], row["created_at"])
+                               for event_id, (row, chosen) in zip(ids, pending) for hook_id in chosen])
 
 
 def _pending(event_id: int, hook_id: int, guid: str, stamp, redelivery: bool = False) -> dict:
@@ -75,11 +99,5 @@ def redeliver(conn, event_id: int, hook_id: int, guid: str) -> int:
     """A new pending delivery of an event already sent (same GUID, redelivery=true)."""
     row = _pending(event_id, hook_id, guid, now(), redelivery=True)
     delivery_id = conn.execute(webhook_deliveries.insert().values(**row)).inserted_primary_key[0]
-    _after_commit(conn)
+    conn.info["tx"].setdefault("after_commit", []).append(_wake_all)
     return delivery_id
-
-
-def _after_commit(conn) -> None:
-    callbacks = conn.info.setdefault("after_commit", [])
-    if _wake_all not in callbacks:
-        callbacks.append(_wake_all)

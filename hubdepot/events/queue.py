@@ -85,25 +85,32 @@ def _next_try(hub: Hub, delivery: Due, outcome: Outcome) -> dt.datetime | None:
     return at
 
 
-def record(hub: Hub, hook_id: int, owner: str, delivery: Due, outcome: Outcome) -> bool:
-    """Store the outcome (pending again with a later next_at, or done) and renew the hook's lease.
-    False when this process no longer holds the lease (it expired and another took over)."""
+def record(hub: Hub, hook_id: int, owner: str, results: list[tuple[Due, Outcome]]) -> bool:
+    """Store outcomes (pending again with a later next_at, or done) in one transaction, and renew the
+    hook's lease. False when this process no longer holds the lease (another took over)."""
     stamp = _now()
+    rows = [_outcome_values(hub, delivery, outcome, stamp) for delivery, outcome in results]
+    d = webhook_deliveries
+    update = d.update().where(d.c.id == sa.bindparam("_id")).values(
+        attempts=d.c.attempts + 1, **{k: sa.bindparam(k) for k in rows[0] if k != "_id"})
+    last = results[-1][1]
+    until = stamp + dt.timedelta(seconds=hub.settings.webhook_lease_seconds)
+    with hub.db.write() as conn:
+        conn.execute(update, rows)
+        held = conn.execute(hooks.update().where(hooks.c.id == hook_id, hooks.c.lease_owner == owner).values(
+            lease_until=until, last_code=last.status_code or None, last_status="active" if last.ok else "failed",
+            last_message=last.status[:255])).rowcount
+    return bool(held)
+
+
+def _outcome_values(hub: Hub, delivery: Due, outcome: Outcome, stamp: dt.datetime) -> dict:
     retry_at = _next_try(hub, delivery, outcome)
-    values = dict(
-        attempts=webhook_deliveries.c.attempts + 1, delivered_at=stamp, duration=outcome.duration,
-        status=outcome.status[:255], status_code=outcome.status_code,
-        request_headers=orjson.dumps(outcome.request_headers).decode(),
+    return dict(
+        _id=delivery.id, delivered_at=stamp, duration=outcome.duration, status=outcome.status[:255],
+        status_code=outcome.status_code, request_headers=orjson.dumps(outcome.request_headers).decode(),
         response_headers=orjson.dumps(outcome.response_headers).decode() if outcome.response_headers is not None
         else None,
         response_body=outcome.response_body, state="pending" if retry_at else "done", next_at=retry_at or stamp)
-    until = stamp + dt.timedelta(seconds=hub.settings.webhook_lease_seconds)
-    with hub.db.write() as conn:
-        conn.execute(webhook_deliveries.update().where(webhook_deliveries.c.id == delivery.id).values(**values))
-        held = conn.execute(hooks.update().where(hooks.c.id == hook_id, hooks.c.lease_owner == owner).values(
-            lease_until=until, last_code=outcome.status_code or None, last_status="active" if outcome.ok else "failed",
-            last_message=outcome.status[:255])).rowcount
-    return bool(held)
 
 
 def release(hub: Hub, hook_id: int, owner: str) -> None:

@@ -86,18 +86,25 @@ class Deliverer:
         return len(ids)
 
     async def _drain(self, hook_id: int) -> None:
-        """Deliver the hook's due deliveries in order until none is left or the lease is lost."""
+        """Deliver the hook's due deliveries in order until none is left or the lease is lost. Outcomes
+        are recorded a batch at a time (and at least every third of a lease, which renews it): a
+        process that dies before recording one leaves it pending, to be sent again."""
         try:
             held = True
             while held:
                 target, batch = await asyncio.to_thread(queue.due, self.hub, hook_id)
                 if not batch:
                     break
+                results, flushed = [], time.monotonic()
                 for delivery in batch:
-                    outcome = await self._send(target, delivery)
-                    held = await asyncio.to_thread(queue.record, self.hub, hook_id, self.owner, delivery, outcome)
-                    if not held:
-                        break
+                    results.append((delivery, await self._send(target, delivery)))
+                    if time.monotonic() - flushed > self.settings.webhook_lease_seconds / 3:
+                        held = await asyncio.to_thread(queue.record, self.hub, hook_id, self.owner, results)
+                        results, flushed = [], time.monotonic()
+                        if not held:
+                            break
+                if results:
+                    held = await asyncio.to_thread(queue.record, self.hub, hook_id, self.owner, results)
         except asyncio.CancelledError:
             raise
         except Exception:
