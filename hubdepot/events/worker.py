@@ -3,12 +3,15 @@
 It leases hooks with due deliveries (events/queue.py), drains each leased hook in its own asyncio
 task (so a slow or dead receiver holds up only its own hook), and sleeps until the poll interval
 passes or a local transaction that wrote deliveries commits. Database work runs in threads; the
-HTTP posts are asynchronous (httpx), never on a request's path.
+HTTP posts run in the task's own thread pool (one thread per hook in flight), never on a request's
+path.
 """
 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import functools
 import logging
 import os
 import socket
@@ -33,7 +36,8 @@ class Deliverer:
         self._wake = asyncio.Event()
         self._task: asyncio.Task | None = None
         self._unregister = None
-        self._clients: dict[bool, httpx.AsyncClient] = {}
+        self._clients: dict[bool, httpx.Client] = {}
+        self._senders: concurrent.futures.ThreadPoolExecutor | None = None
 
     # -- lifecycle -------------------------------------------------------------------------------
     def start(self) -> None:
@@ -41,8 +45,10 @@ class Deliverer:
         self._unregister = outbox.on_commit_wake(lambda: loop.call_soon_threadsafe(self._wake.set))
         limits = httpx.Limits(max_connections=self.settings.webhook_concurrency * 2, max_keepalive_connections=32)
         for verify in (True, False):
-            self._clients[verify] = httpx.AsyncClient(follow_redirects=False, verify=verify, limits=limits,
-                                                      timeout=self.settings.webhook_timeout, trust_env=False)
+            self._clients[verify] = httpx.Client(follow_redirects=False, verify=verify, limits=limits,
+                                                 timeout=self.settings.webhook_timeout, trust_env=False)
+        self._senders = concurrent.futures.ThreadPoolExecutor(self.settings.webhook_concurrency,
+                                                              thread_name_prefix="hubdepot-webhook")
         self._task = asyncio.create_task(self._run(), name="hubdepot-webhooks")
 
     async def stop(self) -> None:
@@ -53,7 +59,9 @@ class Deliverer:
                 task.cancel()
         await asyncio.gather(*(t for t in [self._task, *self.active.values()] if t), return_exceptions=True)
         for client in self._clients.values():
-            await client.aclose()
+            client.close()
+        if self._senders is not None:
+            self._senders.shutdown(wait=False, cancel_futures=True)
 
     # -- the loop --------------------------------------------------------------------------------
     async def _run(self) -> None:
@@ -119,7 +127,8 @@ class Deliverer:
 
     async def _send(self, target: sender.Target, delivery: queue.Due) -> sender.Outcome:
         client = self._clients[not target.insecure_ssl]
-        return await sender.send(client, target, delivery.event, delivery.guid, delivery.payload,
+        call = functools.partial(sender.send, client, target, delivery.event, delivery.guid, delivery.payload,
                                  timeout=self.settings.webhook_timeout,
                                  max_bytes=self.settings.webhook_payload_max_bytes,
                                  forbid_private=self.settings.webhook_forbid_private)
+        return await asyncio.get_running_loop().run_in_executor(self._senders, call)
