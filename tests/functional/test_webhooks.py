@@ -313,3 +313,61 @@ def test_private_repository_events_stay_in_the_repository(user, receiver):
     got = receiver.wait_for(lambda got: len(got) == 2)
     assert got[1].payload["repository"]["name"] == names[1]
     assert json.dumps(got[1].payload).count(names[0]) == 0
+
+
+def test_ref_changes_is_the_entry_point_for_git_pushes(hub, user, repo, receiver):
+    """What the git push path calls: branch created, force-moved back, deleted (refs moved by real git)."""
+    import subprocess
+
+    from hubdepot import events
+    from hubdepot.services import SYSTEM, Actor, accounts
+    from hubdepot.services import repos as repo_service
+
+    _hook(user.api, repo, receiver.url, events=["push", "create", "delete"])
+    receiver.wait_for(lambda got: len(got) == 1)
+    tip = _put(user.api, repo, "b.txt", "b")["commit"]["sha"]
+    access = repo_service.find(hub, SYSTEM, *repo.split("/"))
+    actor = Actor(accounts.by_login(hub, user.login), ("repo",), 0)
+    parent = subprocess.run(["git", "-C", str(access.git_dir), "rev-parse", f"{tip}^"], capture_output=True,
+                            text=True, check=True).stdout.strip()
+    steps = [("refs/heads/feature", events.ZERO, tip), ("refs/heads/feature", tip, parent),
+             ("refs/heads/feature", parent, events.ZERO)]
+    for ref, before, after in steps:
+        if after == events.ZERO:
+            subprocess.run(["git", "-C", str(access.git_dir), "update-ref", "-d", ref], check=True)
+        else:
+            subprocess.run(["git", "-C", str(access.git_dir), "update-ref", ref, after], check=True)
+        with hub.db.write() as conn:
+            assert events.ref_changes(conn, hub, access, actor, [events.RefUpdate(ref, before, after)]) >= 1
+    got = receiver.wait_for(lambda got: len(got) == 7)
+    _checked(got)
+    assert [d.event for d in got[2:]] == ["create", "push", "push", "delete", "push"]
+    created, forced, deleted = got[3].payload, got[4].payload, got[6].payload
+    assert created["created"] and created["commits"] == [] and created["head_commit"]["id"] == tip
+    assert created["compare"].endswith("/compare/feature")
+    assert forced["forced"] and forced["before"] == tip and forced["after"] == parent
+    assert deleted["deleted"] and deleted["head_commit"] is None and deleted["after"] == events.ZERO
+    assert got[5].payload == {**got[5].payload, "ref": "feature", "ref_type": "branch", "pusher_type": "user"}
+
+
+def test_old_history_is_pruned(hub, user, repo, receiver):
+    import datetime as dt
+
+    import sqlalchemy as sa
+
+    from hubdepot.db.tables import webhook_deliveries, webhook_events
+    from hubdepot.events import queue
+
+    hook = _hook(user.api, repo, receiver.url)
+    base = f"/repos/{repo}/hooks/{hook['id']}/deliveries"
+    ping = settled(user.api, base, 1)[0]
+    old = dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=hub.settings.webhook_retention_hours + 1)
+    with hub.db.write() as conn:
+        event_id = conn.execute(sa.select(webhook_deliveries.c.event_id).where(
+            webhook_deliveries.c.id == ping["id"])).scalar()
+        conn.execute(webhook_deliveries.update().where(webhook_deliveries.c.id == ping["id"]).values(created_at=old))
+        conn.execute(webhook_events.update().where(webhook_events.c.id == event_id).values(created_at=old))
+    assert queue.prune(hub) >= 1
+    assert user.api.get(base).json() == []
+    with hub.db.read() as conn:
+        assert conn.execute(sa.select(webhook_events.c.id).where(webhook_events.c.id == event_id)).first() is None
