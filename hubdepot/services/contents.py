@@ -15,6 +15,7 @@ import zoneinfo
 
 from hubdepot import errors, events, git
 from hubdepot.git import commits as git_commits
+from hubdepot.git.lock import repo_lock
 from hubdepot.git import trees
 from hubdepot.services import SYSTEM, Actor, Hub
 from hubdepot.services import repos as repo_service
@@ -173,7 +174,9 @@ def _write(hub, actor, access, parts, message, data, sha, branch, author, commit
     author_id = identity(author, "author", committer_id if committer else me, timezone)
     blob = git_commits.store_blob(access.git_dir, data) if data is not None else None
     change = git_commits.Change(branch, "/".join(parts), message, author_id, committer_id, sha, data, blob)
-    with hub.db.write() as conn:  # the push event commits with the ref move (see hubdepot.events)
+    # the repository lock, then the transaction (the order every writer takes them); the push event
+    # commits with the ref move (see hubdepot.events)
+    with repo_lock(access.git_dir), hub.db.write() as conn:
         repo_service.touched(conn, access.id)
         written = git_commits.write(access.git_dir, change, access.repo.default_branch)
         before = written.commit.parents[0] if written.commit.parents else events.ZERO

@@ -81,12 +81,14 @@ def _config_values(config: dict, current=None) -> dict:
         values["url"] = url
     if "content_type" in config:
         kind = config["content_type"]
-        kind = {"application/json": "json", "application/x-www-form-urlencoded": "form"}.get(kind, kind)
+        kind = {"application/json": "json", "application/x-www-form-urlencoded": "form"}.get(kind, kind) \
+            if isinstance(kind, str) else None
         if kind not in ("json", "form"):
             raise _invalid("Config is invalid: content_type must be json or form")
         values["content_type"] = kind
     if "insecure_ssl" in config:
-        flag = str(config["insecure_ssl"])
+        flag = config["insecure_ssl"]  # "0" | "1", or a number (the schema allows both)
+        flag = {0: "0", 1: "1"}.get(flag) if isinstance(flag, (int, float)) and not isinstance(flag, bool) else flag
         if flag not in ("0", "1"):
             raise _invalid("Config is invalid: insecure_ssl must be 0 or 1")
         values["insecure_ssl"] = flag

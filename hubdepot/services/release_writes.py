@@ -1,8 +1,10 @@
 """Releases, write side: create, update (publish, rename the tag), delete, the latest pointer,
 generated notes and the repository's immutable-releases setting.
 
-Every write takes the repository row's lock first (FOR UPDATE on PostgreSQL; SQLite's write
-transactions are serial already), so "one published release per tag" holds under races.
+Creates and updates hold the repository's lock (git.lock, it may make a tag) around their
+transaction, and every write takes the repository row's lock first (FOR UPDATE on PostgreSQL;
+SQLite's write transactions are serial already), so "one published release per tag" holds under
+races. Events (hubdepot.events) are written in the same transaction.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import sqlalchemy as sa
 from hubdepot import errors, events
 from hubdepot.db.tables import releases, repositories
 from hubdepot.git import log as git_log
+from hubdepot.git.lock import repo_lock
 from hubdepot.git import tags as git_tags
 from hubdepot.services import Actor, Hub, now
 from hubdepot.services import releases as reads
@@ -97,7 +100,7 @@ def create(hub: Hub, actor: Actor | None, access: RepoAccess, spec: dict) -> rea
     target = spec.get("target_commitish") or access.repo.default_branch
     if draft:
         _check_target(access, tag, target)
-    with hub.db.write() as conn:
+    with repo_lock(access.git_dir), hub.db.write() as conn:
         immutable = _lock_repo(conn, access.id)
         if not draft:
             _check_tag_free(conn, access.id, tag, None)
@@ -152,7 +155,7 @@ def update(hub: Hub, actor: Actor | None, access: RepoAccess, release_id: int, c
     require(access, actor, "push")
     if changes.get("target_commitish") == "":
         raise errors.ValidationFailed.one("Release", "target_commitish", "custom", "Invalid target_commitish parameter")
-    with hub.db.write() as conn:
+    with repo_lock(access.git_dir), hub.db.write() as conn:
         immutable_repo = _lock_repo(conn, access.id)
         row = reads.row_by_id(conn, access, release_id)
         if row.immutable and not row.draft:
