@@ -10,9 +10,20 @@ hub.db.write()), so that the event commits with the change or not at all:
 * release_changed(conn, hub, access, actor, actions, view, changes=None) -- release events.
 * repository_changed(conn, hub, repo, owner, actor, action, changes=None) -- repository events.
 
-For git: call ref_changes right after the refs moved, while the repository lock is still held and
-in the transaction that records the push (e.g. the one that sets pushed_at), so events of one
-repository are numbered, and so delivered, in commit order.
+For git push (services/refs.py record(...)): take the locks in the order every writer takes them --
+the repository lock (hubdepot.git.lock.repo_lock, re-entrant) first, then hub.db.write() -- and,
+while both are held, after the refs moved:
+
+    with repo_lock(access.git_dir):
+        ...receive-pack moves the refs...
+        with hub.db.write() as conn:
+            repos.touched(conn, access.id)                       # pushed_at
+            events.ref_changes(conn, hub, access, actor,
+                               [RefUpdate(ref, old_sha, new_sha) for each updated ref])
+
+so the events commit with the push's record, and events of one repository are numbered, and so
+delivered, in commit order. RefUpdate.forced may be left None: it is worked out from history.
+Opening the transaction before taking the repository lock would deadlock against this order.
 """
 
 from __future__ import annotations
