@@ -45,6 +45,9 @@ def claim(hub: Hub, owner: str, limit: int) -> list[int]:
         webhook_deliveries.c.state == "pending", webhook_deliveries.c.next_at <= stamp).distinct()
     free = sa.or_(hooks.c.lease_until.is_(None), hooks.c.lease_until < stamp)
     query = sa.select(hooks.c.id).where(hooks.c.id.in_(due_hooks), free).order_by(hooks.c.id).limit(limit)
+    with hub.db.read() as conn:  # an idle poll takes no write lock
+        if conn.execute(query).first() is None:
+            return []
     with hub.db.write() as conn:
         ids = list(conn.execute(query.with_for_update(skip_locked=True)).scalars())
         if ids:
