@@ -75,6 +75,10 @@ def _create(c: httpx.Client, repo: str, tag: str) -> float:
     return time.perf_counter() - start
 
 
+def _p50(xs: list[float]) -> float:
+    return statistics.median(xs) * 1000
+
+
 def _latency_rows(c: httpx.Client, rounds: int) -> list[str]:
     """Release create p50 in a repository with 10 hooks vs one with none: with the deliveries drained
     between two creates (the request's own added cost: building payloads, writing the outbox rows),
@@ -91,16 +95,16 @@ def _latency_rows(c: httpx.Client, rounds: int) -> list[str]:
         for i in range(10 * rounds):  # interleaved, so both see the same machine
             plain.append(_create(c, "admin/plain", f"p{i}"))
             hooked.append(_create(c, "admin/hooked", f"h{i}"))
-            rec.wait_for(lambda got: len(got) >= 10 + per_release * (i + 1), timeout=60)
+            want = 10 + per_release * (i + 1)
+            rec.wait_for(lambda got, want=want: len(got) >= want, timeout=60)
         done = len(rec.received)
         for i in range(10 * rounds):
             plain_busy.append(_create(c, "admin/plain", f"pb{i}"))
             hooked_busy.append(_create(c, "admin/hooked", f"hb{i}"))
         rec.wait_for(lambda got: len(got) >= done + per_release * 10 * rounds, timeout=120)
-    p50 = lambda xs: statistics.median(xs) * 1000  # noqa: E731
-    return [row("release create p50, 10 hooks vs none", p50(hooked), p50(plain), "ms", "< 1.10x",
+    return [row("release create p50, 10 hooks vs none", _p50(hooked), _p50(plain), "ms", "< 1.10x",
                 f"({per_release} deliveries each, drained between creates)"),
-            row("  same, back to back while delivering", p50(hooked_busy), p50(plain_busy), "ms", "report",
+            row("  same, back to back while delivering", _p50(hooked_busy), _p50(plain_busy), "ms", "report",
                 "(the serve process also sends 50 deliveries per release)")]
 
 

@@ -35,7 +35,7 @@ from hubdepot.events import outbox
 from hubdepot.git import log as git_log
 from hubdepot.git.log import ZERO
 
-__all__ = ["RefUpdate", "ZERO", "ping", "push_payload", "ref_changes", "release_changed", "repository_changed"]
+__all__ = ["ZERO", "RefUpdate", "ping", "push_payload", "ref_changes", "release_changed", "repository_changed"]
 
 
 @dataclasses.dataclass(frozen=True)

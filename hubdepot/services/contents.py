@@ -15,8 +15,8 @@ import zoneinfo
 
 from hubdepot import errors, events, git
 from hubdepot.git import commits as git_commits
-from hubdepot.git.lock import repo_lock
 from hubdepot.git import trees
+from hubdepot.git.lock import repo_lock
 from hubdepot.services import SYSTEM, Actor, Hub
 from hubdepot.services import repos as repo_service
 from hubdepot.services.repos import RepoAccess

@@ -14,8 +14,8 @@ import sqlalchemy as sa
 from hubdepot import errors, events
 from hubdepot.db.tables import releases, repositories
 from hubdepot.git import log as git_log
-from hubdepot.git.lock import repo_lock
 from hubdepot.git import tags as git_tags
+from hubdepot.git.lock import repo_lock
 from hubdepot.services import Actor, Hub, now
 from hubdepot.services import releases as reads
 from hubdepot.services.repos import RepoAccess, require

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from urllib.parse import urlsplit
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 

@@ -71,7 +71,7 @@ class PyReceiver:
         self._lock = threading.Condition()
         self._server = None
 
-    def start(self) -> "PyReceiver":
+    def start(self) -> PyReceiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -154,7 +154,7 @@ class NodeReceiver:
         self.lines: list[dict] = []
         self._process = None
 
-    def start(self) -> "NodeReceiver":
+    def start(self) -> NodeReceiver:
         self._process = subprocess.Popen(["node", str(NODE_DIR / "webhooks.mjs"), str(self.port), self.secret],
                                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=NODE_DIR, text=True)
         ready = self._process.stdout.readline()
