@@ -25,6 +25,7 @@ from hubdepot.services import Hub
 
 log = logging.getLogger("hubdepot.events")
 PRUNE_EVERY = 300.0  # seconds
+WAKE_DELAY = 0.05  # seconds
 
 
 class Deliverer:
@@ -42,7 +43,10 @@ class Deliverer:
     # -- lifecycle -------------------------------------------------------------------------------
     def start(self) -> None:
         loop = asyncio.get_running_loop()
-        self._unregister = outbox.on_commit_wake(lambda: loop.call_soon_threadsafe(self._wake.set))
+        # a commit that wrote deliveries wakes the task a moment later, once the request that made
+        # them has answered (so its own response does not wait behind the deliveries' start)
+        self._unregister = outbox.on_commit_wake(
+            lambda: loop.call_soon_threadsafe(loop.call_later, WAKE_DELAY, self._wake.set))
         limits = httpx.Limits(max_connections=self.settings.webhook_concurrency * 2, max_keepalive_connections=32)
         for verify in (True, False):
             self._clients[verify] = httpx.Client(follow_redirects=False, verify=verify, limits=limits,
