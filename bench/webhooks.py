@@ -171,5 +171,5 @@ def run(seconds: int = 8, workers: int = 1) -> list[str]:
         lines.append(row("deliveries/s, 1 hook vs direct httpx", one, _direct_per_second(1, count), "ev/s", "report"))
         lines.append(row("deliveries/s, 10 hooks vs 10 direct clients", ten, _direct_per_second(10, count // 2),
                          "ev/s", "report"))
-        lines += _latency_rows(c, 3 if seconds < 30 else 10)
+        lines += _latency_rows(c, 6 if seconds < 30 else 20)
     return lines
