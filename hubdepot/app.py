@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 
@@ -61,12 +62,33 @@ class _Id(IntegerConvertor):
     regex = "[0-9]{1,18}"
 
 
-def create_app(settings: Settings | None = None, hub: Hub | None = None) -> Starlette:
+def _lifespan(hub: Hub, deliver: bool):
+    """While the app serves: the webhook delivery task of this process (hubdepot/events/worker.py)."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app):
+        deliverer = None
+        if deliver:
+            from hubdepot.events.worker import Deliverer
+
+            deliverer = Deliverer(hub)
+            deliverer.start()
+        try:
+            yield
+        finally:
+            if deliverer is not None:
+                await deliverer.stop()
+
+    return lifespan
+
+
+def create_app(settings: Settings | None = None, hub: Hub | None = None, deliver: bool = True) -> Starlette:
     register_url_convertor("int", _Id())  # before the routes compile their patterns
     hub = hub or create_hub(settings or Settings.load())
     app = Starlette(
         routes=api.routes() + [Route(path, h, methods=list(m)) for m, path, h in web.ROUTES + pages.ROUTES],
         exception_handlers={Exception: _error, HTTPException: _error, errors.HubdepotError: _error},
+        lifespan=_lifespan(hub, deliver),
     )
     app.state.hub = hub
     app.add_middleware(Edge, hub=hub)

@@ -63,6 +63,16 @@ class Settings:
     read_cache: bool = True  # the edge's cache of GET answers (http/cache.py); exact for processes sharing data_dir
     secret_key: str = ""  # signs short-lived URLs; generated into data_dir when empty
     log_level: str = "info"
+    # webhooks (hubdepot/events): the delivery task of every serve process
+    webhook_timeout: int = 10  # seconds per delivery, as GitHub
+    webhook_payload_max_bytes: int = 25 * 1024**2  # bigger payloads are not delivered (GitHub's cap)
+    webhook_retention_hours: int = 72  # delivery history kept, then pruned
+    webhook_retry_hours: int = 8  # a failing delivery is retried, with backoff, for this long
+    webhook_backoff_ms: int = 10000  # the first retry's delay; each next one doubles (capped at 2 h)
+    webhook_lease_seconds: int = 30  # a process's claim on a hook; a dead process's expires
+    webhook_poll_ms: int = 1000  # how often an idle process looks for due deliveries
+    webhook_concurrency: int = 16  # hooks delivered at once by one process
+    webhook_forbid_private: bool = False  # refuse loopback/private/link-local targets (GHES allows them)
 
     # -- derived ---------------------------------------------------------
     @property
@@ -130,6 +140,11 @@ class Settings:
             raise SettingsError("s3_download must be auto, proxy or redirect")
         if self.public_url and not self.public_url.startswith(("http://", "https://")):
             raise SettingsError(f"public URL must start with http:// or https://: {self.public_url}")
+        if min(int(self.webhook_timeout), int(self.webhook_lease_seconds), int(self.webhook_poll_ms),
+               int(self.webhook_concurrency), int(self.webhook_retention_hours), int(self.webhook_backoff_ms)) < 1:
+            raise SettingsError("webhook timeout, lease, poll, concurrency and retention must be positive")
+        if int(self.webhook_lease_seconds) <= int(self.webhook_timeout):
+            raise SettingsError("webhook_lease_seconds must be longer than webhook_timeout")
         if int(self.workers) < 1:
             raise SettingsError("workers must be at least 1")
         if self.log_level not in ("critical", "error", "warning", "info", "debug"):

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
-from hubdepot.api import (archives, assets, contents, downloads, git_data, graphql, openapi, rate_limit, releases,
-                          repos, uploads, users)
+from hubdepot.api import (archives, assets, contents, downloads, git_data, graphql, hooks, openapi, rate_limit,
+                          releases, repos, uploads, users)
 
 REPO_PREFIX = "/repos/{owner}/{repo}"
 
@@ -32,6 +32,7 @@ V3: list[tuple[tuple[str, ...], str, object]] = [
     *releases.ROUTES,
     *assets.ROUTES,
     *downloads.ROUTES,
+    *hooks.ROUTES,
     *openapi.ROUTES,
     *rate_limit.ROUTES,
 ]

@@ -31,17 +31,29 @@ class Database:
 
     @contextlib.contextmanager
     def write(self) -> Iterator[sa.Connection]:
-        """A write transaction; on SQLite it takes the write lock up front (BEGIN IMMEDIATE). Once it
-        has ended (committed or not), the generation moves, so no cached answer outlives it."""
+        """A write transaction; on SQLite it takes the write lock up front (BEGIN IMMEDIATE).
+
+        conn.info["tx"] is a scratch dict of this transaction alone: callables a writer appends to
+        its "before_commit" list run with the connection as the transaction's last statements, those
+        in "after_commit" once it has committed (a rollback runs neither). Once the transaction has
+        ended (committed or not), the generation moves, so no cached answer outlives it."""
         try:
             with self._translate(), self.engine.connect() as conn:
                 if self.is_sqlite:
                     conn.info["begin_mode"] = "IMMEDIATE"
-                with conn.begin():
-                    yield conn
+                tx = conn.info["tx"] = {}
+                try:
+                    with conn.begin():
+                        yield conn
+                        for callback in tx.get("before_commit", ()):
+                            callback(conn)
+                finally:
+                    conn.info.pop("tx", None)  # info outlives the checkout: never leak into the next one
         finally:
             if self.generation is not None:
                 self.generation.bump()
+        for callback in tx.get("after_commit", ()):
+            callback()
 
     @contextlib.contextmanager
     def _translate(self) -> Iterator[None]:

@@ -140,3 +140,55 @@ revoked_sessions = sa.Table(
     sa.Column("digest", sa.String(64), primary_key=True),  # sha256 of a signed-out session's nonce
     sa.Column("expires_at", When, nullable=False, index=True),  # when the cookie would have expired anyway
 )
+
+# -- webhooks: hooks, the outbox of events, and each hook's deliveries (hubdepot/events) -----------
+hooks = sa.Table(
+    "hooks", metadata, _id(),
+    _fk("repository_id", "repositories.id", index=True),  # a repository's hook, or
+    _fk("org_id", "accounts.id", index=True),  # an organisation's
+    sa.Column("active", sa.Boolean, nullable=False, default=True),
+    sa.Column("events", sa.String(2000), nullable=False),  # JSON list of event names ("*" = all)
+    sa.Column("url", sa.String(2000), nullable=False),
+    sa.Column("content_type", sa.String(8), nullable=False, default="form"),  # json | form
+    sa.Column("secret", sa.String(255)),
+    sa.Column("insecure_ssl", sa.String(1), nullable=False, default="0"),
+    sa.Column("last_code", sa.Integer),
+    sa.Column("last_status", sa.String(16), nullable=False, default="unused"),
+    sa.Column("last_message", sa.String(255)),
+    sa.Column("lease_owner", sa.String(64)),  # the serve process delivering this hook's due deliveries,
+    sa.Column("lease_until", When),  # until then (a dead process's lease expires; another takes over)
+    sa.Column("created_at", When, nullable=False),
+    sa.Column("updated_at", When, nullable=False),
+)
+
+webhook_events = sa.Table(
+    "webhook_events", metadata, _id(),
+    sa.Column("guid", sa.String(36), nullable=False),
+    sa.Column("event", sa.String(64), nullable=False),
+    sa.Column("action", sa.String(64)),
+    sa.Column("repository_id", Id),  # no foreign key: a repository's `deleted` event outlives it
+    sa.Column("payload", sa.Text, nullable=False),  # the JSON body, as sent
+    sa.Column("created_at", When, nullable=False),
+)
+
+webhook_deliveries = sa.Table(
+    "webhook_deliveries", metadata, _id(),
+    _fk("event_id", "webhook_events.id", nullable=False, index=True),
+    _fk("hook_id", "hooks.id", nullable=False),
+    sa.Column("guid", sa.String(36), nullable=False),  # X-GitHub-Delivery: the event's, kept by redeliveries
+    sa.Column("redelivery", sa.Boolean, nullable=False, default=False),
+    sa.Column("state", sa.String(8), nullable=False),  # pending | done
+    sa.Column("attempts", sa.Integer, nullable=False, default=0),
+    sa.Column("next_at", When, nullable=False),  # due time while pending
+    sa.Column("delivered_at", When),
+    sa.Column("duration", sa.Float),
+    sa.Column("status", sa.String(255), nullable=False, default="Pending"),
+    sa.Column("status_code", sa.Integer, nullable=False, default=0),
+    sa.Column("request_headers", sa.Text),
+    sa.Column("response_headers", sa.Text),
+    sa.Column("response_body", sa.Text),
+    sa.Column("created_at", When, nullable=False),
+    sa.Index("ix_webhook_deliveries_due", "state", "next_at"),
+    sa.Index("ix_webhook_deliveries_listing", "hook_id", "id"),
+)
+

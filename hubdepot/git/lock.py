@@ -18,6 +18,7 @@ import anyio
 
 _thread_locks: dict[str, threading.Lock] = {}
 _guard = threading.Lock()
+_depth = threading.local()  # path -> how many times this thread holds it
 
 
 def _thread_lock(key: str) -> threading.Lock:
@@ -27,14 +28,29 @@ def _thread_lock(key: str) -> threading.Lock:
 
 @contextlib.contextmanager
 def repo_lock(git_dir: Path) -> Iterator[None]:
-    """Serialise writers of one repository: threads of this process, then other processes."""
+    """Serialise writers of one repository: threads of this process, then other processes.
+
+    Re-entrant within a thread, so a use case can hold it around its whole database transaction
+    (lock first, then the transaction: the one order every writer follows, so none deadlocks). The
+    thread lock is a plain Lock, so repo_lock_async may take it on one thread and free it on another;
+    the depth count belongs to the thread that took it."""
     path = str(git_dir) + ".lock"
+    held = _depth.__dict__  # this thread's: kept by reference for the release, wherever it runs
+    if held.get(path):
+        held[path] += 1
+        try:
+            yield
+        finally:
+            held[path] -= 1
+        return
     with _thread_lock(path):
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
+            held[path] = 1
             yield
         finally:
+            held.pop(path, None)
             fcntl.flock(fd, fcntl.LOCK_UN)
             os.close(fd)
 

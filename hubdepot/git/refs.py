@@ -208,20 +208,6 @@ def _age(path: Path, now: float) -> float:
         return -1.0
 
 
-def forced(git_dir: Path, updates: list[RefUpdate]) -> bool:
-    """True when an update moved a branch to a commit that does not descend from the old one."""
-    with opened(git_dir) as repo:
-        for u in updates:
-            if u.created or u.deleted or not u.ref.startswith("refs/heads/"):
-                continue
-            try:
-                if not repo.descendant_of(pygit2.Oid(hex=u.after), pygit2.Oid(hex=u.before)):
-                    return True
-            except (KeyError, ValueError, pygit2.GitError):
-                return True
-    return False
-
-
 def valid_name(name: str) -> bool:
     try:
         return pygit2.reference_is_valid_name(name)

@@ -64,6 +64,15 @@ def ensure_tag(git_dir: Path, tag: str, sha: str) -> RefUpdate | None:
         return git_refs.update(repo, git_dir, f"refs/tags/{tag}", ZERO, sha)
 
 
+def create_tag(git_dir: Path, tag: str, sha: str) -> bool:
+    """Create the lightweight tag `tag` at `sha` unless it exists; whether this call made it."""
+    with repo_lock(git_dir), opened(git_dir) as repo:
+        if repo.references.get(f"refs/tags/{tag}") is not None:
+            return False
+        repo.references.create(f"refs/tags/{tag}", pygit2.Oid(hex=sha))
+        return True
+
+
 def find_ref(git_dir: Path, name: str) -> FoundRef | None:
     """A ref by qualified name (refs/heads/x, refs/tags/x) or by short name (branch first, then tag)."""
     with opened(git_dir) as repo:

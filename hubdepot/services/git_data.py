@@ -164,7 +164,7 @@ def update_ref(hub: Hub, actor: Actor | None, access: RepoAccess, name: str, sha
     _check_target(access, full, sha)
     ref_service.check_protected(hub, access, full)
     update = _swap(access, full, sha, force=force)
-    ref_service.record(hub, access, actor, [update], forced=force and git_refs.forced(access.git_dir, [update]))
+    ref_service.record(hub, access, actor, [update])
     return _view(access, full, sha)
 
 

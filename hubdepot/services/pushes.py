@@ -106,6 +106,6 @@ def _guarded(hub: Hub, access: RepoAccess, hooks: Path) -> Path:
 def _record(hub: Hub, access: RepoAccess, actor: Actor | None, updates: list) -> None:
     """The refs have moved (git said so to the client): a failure to record is logged, not sent."""
     try:
-        ref_service.record(hub, access, actor, updates, forced=git_refs.forced(access.git_dir, updates))
+        ref_service.record(hub, access, actor, updates)
     except Exception:
         log.exception("push to %s: refs moved but not recorded: %s", access.full_name, updates)

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from hubdepot import errors
+from hubdepot import errors, events
 from hubdepot.db.tables import releases, repositories
 from hubdepot.git import refs as git_refs
 from hubdepot.git import repos as git_repos
@@ -32,8 +32,7 @@ from hubdepot.services.repos import RepoAccess
 __all__ = ["RefUpdate", "ZERO", "record", "protected", "check_protected"]
 
 
-def record(hub: Hub, access: RepoAccess, actor: Actor | None, updates: list[RefUpdate], *,
-           forced: bool = False) -> None:
+def record(hub: Hub, access: RepoAccess, actor: Actor | None, updates: list[RefUpdate]) -> None:
     """Record ref changes that already happened (each one compare-and-swapped under the lock)."""
     if not updates:
         return
@@ -50,7 +49,7 @@ def record(hub: Hub, access: RepoAccess, actor: Actor | None, updates: list[RefU
             conn.execute(releases.update().where(
                 releases.c.repository_id == access.id, releases.c.tag_name.in_(deleted_tags),
                 releases.c.draft.is_(False)).values(draft=True, immutable=False, updated_at=stamp))
-        _emit(conn, access, actor, updates, forced)
+        _emit(conn, hub, access, actor, updates)
 
 
 def _new_default(access: RepoAccess, updates: list[RefUpdate]) -> str | None:
@@ -66,11 +65,12 @@ def _new_default(access: RepoAccess, updates: list[RefUpdate]) -> str | None:
     return next((name for name in created if name in names), None)
 
 
-def _emit(conn, access: RepoAccess, actor: Actor | None, updates: list[RefUpdate], forced: bool) -> None:
-    """Webhooks: the push (one per ref, with before/after/forced), create and delete events are
-    written here, into the outbox, in the same transaction as pushed_at (conn). `actor` is the
-    pusher (every ref change needs push access, so never anonymous)."""
-    return None
+def _emit(conn, hub: Hub, access: RepoAccess, actor: Actor | None, updates: list[RefUpdate]) -> None:
+    """Webhooks: the push (one per ref, with before/after; forced worked out from history), create and
+    delete events are written here, into the outbox, in the same transaction as pushed_at (conn).
+    `actor` is the pusher (every ref change needs push access, so never anonymous)."""
+    if actor is not None:
+        events.ref_changes(conn, hub, access, actor, [events.RefUpdate(u.ref, u.before, u.after) for u in updates])
 
 
 def protected(hub: Hub, access: RepoAccess) -> list[str]:

@@ -1,15 +1,17 @@
 """Releases, write side: create, update (publish, rename the tag), delete, the latest pointer,
 generated notes and the repository's immutable-releases setting.
 
-Every write takes the repository row's lock first (FOR UPDATE on PostgreSQL; SQLite's write
-transactions are serial already), so "one published release per tag" holds under races.
+Creates and updates hold the repository's lock (git.lock, it may make a tag) around their
+transaction, and every write takes the repository row's lock first (FOR UPDATE on PostgreSQL;
+SQLite's write transactions are serial already), so "one published release per tag" holds under
+races. Events (hubdepot.events) are written in the same transaction.
 """
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 
-from hubdepot import errors
+from hubdepot import errors, events
 from hubdepot.db.tables import releases, repositories
 from hubdepot.git import log as git_log
 from hubdepot.git import tags as git_tags
@@ -116,6 +118,8 @@ def create(hub: Hub, actor: Actor | None, access: RepoAccess, spec: dict) -> rea
         eligible = not draft and not values["prerelease"]
         _apply_latest(conn, access.id, release_id, spec.get("make_latest") or "true", eligible)
         view = reads.views(conn, access, [reads.row_by_id(conn, access, release_id)])[0]
+        published = [] if draft else ["published", "prereleased" if values["prerelease"] else "released"]
+        events.release_changed(conn, hub, access, actor, ["created", *published], view)
     ref_service.record(hub, access, actor, made)
     return view
 
@@ -173,8 +177,27 @@ def update(hub: Hub, actor: Actor | None, access: RepoAccess, release_id: int, c
             mode = "true" if row.latest_pinned else "false" if row.latest_excluded else "legacy"
             _apply_latest(conn, access.id, row.id, mode, eligible)
         view = reads.views(conn, access, [reads.row_by_id(conn, access, release_id)])[0]
+        actions, edits = _update_actions(row, view.row)
+        events.release_changed(conn, hub, access, actor, actions, view, edits)
     ref_service.record(hub, access, actor, made)
     return view
+
+
+def _update_actions(old, new) -> tuple[list[str], dict]:
+    """The release events of an update (GitHub's): edited (with the name/body it had), then
+    published + released/prereleased, unpublished, or released/prereleased for a flag flip."""
+    edits = {key: {"from": getattr(old, key) or ""} for key in ("name", "body")
+             if getattr(old, key) != getattr(new, key)}
+    fields = ("name", "body", "tag_name", "target_commitish")
+    actions = ["edited"] if any(getattr(old, k) != getattr(new, k) for k in fields) else []
+    kind = "prereleased" if new.prerelease else "released"
+    if old.draft and not new.draft:
+        actions += ["published", kind]
+    elif new.draft and not old.draft:
+        actions.append("unpublished")
+    elif not new.draft and bool(old.prerelease) != bool(new.prerelease):
+        actions.append(kind)
+    return actions, edits
 
 
 def delete(hub: Hub, actor: Actor | None, access: RepoAccess, release_id: int) -> None:
@@ -183,7 +206,9 @@ def delete(hub: Hub, actor: Actor | None, access: RepoAccess, release_id: int) -
     with hub.db.write() as conn:
         _lock_repo(conn, access.id)
         row = reads.row_by_id(conn, access, release_id)
+        view = reads.views(conn, access, [row])[0]
         conn.execute(releases.delete().where(releases.c.id == row.id))
+        events.release_changed(conn, hub, access, actor, ["deleted"], view)
 
 
 def _previous_tag(conn, access: RepoAccess, tag: str) -> str | None:

@@ -5,12 +5,12 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 import re
-from urllib.parse import urlsplit
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 
-from hubdepot import errors, git
+from hubdepot import errors, events, git
 from hubdepot.db.tables import accounts, collaborators, memberships, repositories
 from hubdepot.git import refs as git_refs
 from hubdepot.git import repos as git_repos
@@ -137,6 +137,8 @@ def create(hub: Hub, actor: Actor, owner_login: str | None, name: str, *, descri
             repo_id = conn.execute(repositories.insert().values(**values)).inserted_primary_key[0]
             path = git_repos.create(hub.settings.repos_dir, repo_id, default_branch)
             first = _initial_commit(path, name, description, default_branch, actor) if auto_init else None
+            row = conn.execute(sa.select(repositories).where(repositories.c.id == repo_id)).first()
+            events.repository_changed(conn, hub, row, owner, actor, "created")
     except Exception as exc:
         if hub.db.is_unique_violation(exc):
             raise errors.ValidationFailed.one(
@@ -208,6 +210,9 @@ def update(hub: Hub, actor: Actor | None, access: RepoAccess, changes: dict) -> 
     try:
         with hub.db.write() as conn:
             conn.execute(repositories.update().where(repositories.c.id == access.id).values(**values))
+            row = conn.execute(sa.select(repositories).where(repositories.c.id == access.id)).first()
+            for action, change in _repository_actions(access.repo, row):
+                events.repository_changed(conn, hub, row, access.owner, actor, action, change)
     except Exception as exc:
         if hub.db.is_unique_violation(exc):
             raise errors.ValidationFailed.one(
@@ -216,9 +221,24 @@ def update(hub: Hub, actor: Actor | None, access: RepoAccess, changes: dict) -> 
     return find_by_id(hub, actor, access.id)
 
 
+def _repository_actions(old, new) -> list[tuple[str, dict | None]]:
+    """GitHub's repository events for an update: renamed, edited, privatized/publicized."""
+    out: list[tuple[str, dict | None]] = []
+    if old.name != new.name:
+        out.append(("renamed", {"repository": {"name": {"from": old.name}}}))
+    edited = {k: {"from": getattr(old, k)} for k in ("description", "homepage", "default_branch")
+              if getattr(old, k) != getattr(new, k)}
+    if edited:
+        out.append(("edited", edited))
+    if bool(old.private) != bool(new.private):
+        out.append(("privatized" if new.private else "publicized", None))
+    return out
+
+
 def delete(hub: Hub, actor: Actor | None, access: RepoAccess) -> None:
     require(access, actor, "admin")
     with hub.db.write() as conn:
+        events.repository_changed(conn, hub, access.repo, access.owner, actor, "deleted")
         conn.execute(repositories.delete().where(repositories.c.id == access.id))
     git_repos.remove(hub.settings.repos_dir, access.id)
 

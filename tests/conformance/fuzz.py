@@ -86,14 +86,30 @@ def _summary(text: str) -> dict:
 
 # Our endpoints outside the subset that GitHub's full description covers (repositories, users).
 FULL_PATHS = (r"^/(user|user/repos|users/\{username\}|repos/\{owner\}/\{repo\}"
-              r"(/branches|/tags|/collaborators/\{username\})?)$")
+              r"(/branches|/tags|/collaborators/\{username\}|/hooks(/.*)?)?)$")
+
+
+def _hook(api: str, token: str) -> dict:
+    """A webhook of the seeded repository (to a closed port) with one delivery, for the hooks paths."""
+    import time
+
+    with httpx.Client(base_url=api + "/repos/admin/fuzz", headers={"Authorization": f"token {token}"}) as c:
+        hooks = c.get("/hooks").json()
+        hook = hooks[0] if hooks else c.post("/hooks", json={"config": {"url": "http://127.0.0.1:9/fuzz"}}).json()
+        for _ in range(50):
+            deliveries = c.get(f"/hooks/{hook['id']}/deliveries").json()
+            if deliveries:
+                return {"hook_id": hook["id"], "delivery_id": deliveries[-1]["id"]}
+            time.sleep(0.1)
+    return {"hook_id": hook["id"]}
 
 
 def run_full(api: str, token: str, workdir: Path, max_examples: int = 20, seed_value: int = 1) -> tuple[int, str, dict]:
     """The same with GitHub's full description (npm @octokit/openapi), limited to FULL_PATHS. Reads and
     creates first; then PATCH alone (it may rename the seeded repository); DELETE of it is left out."""
     seed(api, token)
-    cfg = config({"owner": "admin", "repo": "fuzz", "username": "admin"}, workdir / "schemathesis-full.toml")
+    cfg = config({"owner": "admin", "repo": "fuzz", "username": "admin", **_hook(api, token)},
+                 workdir / "schemathesis-full.toml")
     base = [sys.executable, "-m", "schemathesis.cli", "--config-file", str(cfg), "run", str(schema.FULL),
             "--url", api, "-H", f"Authorization: token {token}", "--checks",
             "not_a_server_error,response_schema_conformance", "--max-examples", str(max_examples),

@@ -1,0 +1,87 @@
+"""hook, org-hook, webhook-config, hook-delivery-item, hook-delivery."""
+
+from __future__ import annotations
+
+import json
+
+from hubdepot.api.representations import iso
+
+SECRET_MASK = "********"
+
+
+def webhook_config(row) -> dict:
+    body = {"content_type": row.content_type, "insecure_ssl": row.insecure_ssl, "url": row.url}
+    if row.secret:
+        body["secret"] = SECRET_MASK
+    return body
+
+
+def _last_response(row) -> dict:
+    return {"code": row.last_code, "status": row.last_status, "message": row.last_message}
+
+
+def hook(base_url: str, row) -> dict:
+    """A repository's hook; `base_url` is its hooks collection (…/repos/o/r/hooks)."""
+    url = f"{base_url}/{row.id}"
+    return {
+        "type": "Repository",
+        "id": row.id,
+        "name": "web",
+        "active": bool(row.active),
+        "events": json.loads(row.events),
+        "config": webhook_config(row),
+        "updated_at": iso(row.updated_at),
+        "created_at": iso(row.created_at),
+        "url": url,
+        "test_url": f"{url}/test",
+        "ping_url": f"{url}/pings",
+        "deliveries_url": f"{url}/deliveries",
+        "last_response": _last_response(row),
+    }
+
+
+def org_hook(base_url: str, row) -> dict:
+    """An organisation's hook; `base_url` is …/orgs/o/hooks."""
+    url = f"{base_url}/{row.id}"
+    return {
+        "id": row.id,
+        "url": url,
+        "ping_url": f"{url}/pings",
+        "deliveries_url": f"{url}/deliveries",
+        "name": "web",
+        "events": json.loads(row.events),
+        "active": bool(row.active),
+        "config": webhook_config(row),
+        "updated_at": iso(row.updated_at),
+        "created_at": iso(row.created_at),
+        "type": "Organization",
+    }
+
+
+def hook_delivery_item(row) -> dict:
+    """A row of webhook_deliveries joined with its event (event, action, repository_id)."""
+    return {
+        "id": row.id,
+        "guid": row.guid,
+        "delivered_at": iso(row.delivered_at or row.created_at),
+        "redelivery": bool(row.redelivery),
+        "duration": float(row.duration or 0),
+        "status": row.status,
+        "status_code": row.status_code,
+        "event": row.event,
+        "action": row.action,
+        "installation_id": None,
+        "repository_id": row.repository_id,
+        "throttled_at": None,
+    }
+
+
+def hook_delivery(row, url: str) -> dict:
+    """One delivery in full: what was sent (headers, payload) and what came back."""
+    return hook_delivery_item(row) | {
+        "url": url,
+        "request": {"headers": json.loads(row.request_headers) if row.request_headers else None,
+                    "payload": json.loads(row.payload)},
+        "response": {"headers": json.loads(row.response_headers) if row.response_headers else None,
+                     "payload": row.response_body},
+    }

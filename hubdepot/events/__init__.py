@@ -1,0 +1,122 @@
+"""Webhooks: events written into an outbox in the transaction of the change, delivered by a task in
+every serve process (worker.py), signed and retried (sender.py), payloads in GitHub's shapes
+(payloads.py, which reuses hubdepot/api/representations).
+
+The entry points services call, each inside their open write transaction (`conn` from
+hub.db.write()), so that the event commits with the change or not at all:
+
+* ref_changes(conn, hub, access, actor, updates) -- THE one entry point for ref moves, whatever
+  moved them (contents API commits, release tags, git push): push, and create/delete, events.
+* release_changed(conn, hub, access, actor, actions, view, changes=None) -- release events.
+* repository_changed(conn, hub, repo, owner, actor, action, changes=None) -- repository events.
+
+ref_changes is called by one function only, services/refs.py record(), which every ref change goes
+through (contents API commits, release tags, git pushes, the git data API): after the refs moved
+(compare-and-swapped under the repository lock), record() moves pushed_at and writes these events in
+one transaction. RefUpdate.forced may be left None: it is worked out from history.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+
+from hubdepot.events import outbox
+from hubdepot.git import log as git_log
+from hubdepot.git.log import ZERO
+
+__all__ = ["ZERO", "RefUpdate", "ping", "push_payload", "ref_changes", "release_changed", "repository_changed"]
+
+
+@dataclasses.dataclass(frozen=True)
+class RefUpdate:
+    """One ref move: ZERO as `before` for a creation, as `after` for a deletion. `forced` None: worked
+    out from history (after does not descend from before)."""
+
+    ref: str  # refs/heads/main, refs/tags/v1
+    before: str
+    after: str
+    forced: bool | None = None
+
+
+def _payloads():
+    """events.payloads, imported on first use: it imports hubdepot.api's representations, whose
+    package imports the handlers, which import the services that import this module."""
+    from hubdepot.events import payloads
+
+    return payloads
+
+
+def _org_id(owner) -> int | None:
+    return owner.id if owner.type == "Organization" else None
+
+
+def ref_changes(conn, hub, access, actor, updates: Iterable[RefUpdate]) -> int:
+    """push events for every update, plus create (new ref) or delete (removed ref). `access` is the
+    services.repos.RepoAccess of the repository; `actor` the pusher. Returns deliveries written."""
+    hooks = outbox.targets(conn, access.id, _org_id(access.owner))
+    if not hooks:
+        return 0
+    repo, owner, sender, urls = access.repo, access.owner, actor.account, hub.urls
+    written = 0
+    for update in updates:
+        if update.before == ZERO:
+            written += outbox.put(conn, hooks, "create", None, access.id,
+                                  lambda u=update: _payloads().create_event(urls, u.ref, repo, owner, sender))
+        elif update.after == ZERO:
+            written += outbox.put(conn, hooks, "delete", None, access.id,
+                                  lambda u=update: _payloads().delete_event(urls, u.ref, repo, owner, sender))
+        written += outbox.put(conn, hooks, "push", None, access.id, lambda u=update: push_payload(hub, access, actor, u))
+    return written
+
+
+def push_payload(hub, access, actor, update: RefUpdate) -> dict:
+    pushed = git_log.pushed(access.git_dir, update.ref, update.before, update.after)
+    if update.forced is not None:
+        pushed = dataclasses.replace(pushed, forced=update.forced)
+    sender = actor.account
+    logins = {f"{sender.id}+{sender.login}@users.noreply.{hub.urls.host().rsplit(':', 1)[0].strip('[]')}": sender.login}
+    if sender.email:
+        logins[sender.email] = sender.login
+    return _payloads().push_event(hub.urls, update.ref, update.before, update.after, pushed, access.repo, access.owner,
+                               sender, logins)
+
+
+def release_changed(conn, hub, access, actor, actions: Iterable[str], view, changes: dict | None = None) -> int:
+    """release events, one per action (created, published, released, prereleased, edited, unpublished,
+    deleted); `view` is the services.releases.ReleaseView as it now is (as it was, for deleted)."""
+    hooks = outbox.targets(conn, access.id, _org_id(access.owner))
+    if not hooks:
+        return 0
+    shared: dict = {}  # the release and repository objects, built once for every action
+
+    def build(action: str) -> dict:
+        if not shared:
+            shared.update(_payloads().release_event(hub.urls, "", view, access.repo, access.owner, actor.account))
+        body = {**shared, "action": action}
+        if action == "edited":
+            body["changes"] = changes or {}
+        return body
+
+    return sum(outbox.put(conn, hooks, "release", action, access.id, lambda a=action: build(a)) for action in actions)
+
+
+def repository_changed(conn, hub, repo, owner, actor, action: str, changes: dict | None = None) -> int:
+    """repository events (created, deleted, edited, renamed, publicized, privatized); `repo` is the
+    repositories row as it now is (as it was, for deleted)."""
+    hooks = outbox.targets(conn, repo.id, _org_id(owner))
+    return outbox.put(conn, hooks, "repository", action, repo.id, lambda: _payloads().repository_event(
+        hub.urls, action, repo, owner, actor.account, changes))
+
+
+def ping(conn, hub, actor, owner, access, hook_row) -> int:
+    """A ping to this one hook (on creation, and POST …/pings); `access` None for an organisation's hook."""
+    from hubdepot.api.representations import hooks as hook_rep
+
+    if access is not None:
+        body = hook_rep.hook(hub.urls.repo(access.full_name) + "/hooks", hook_row)
+    else:
+        body = hook_rep.org_hook(f"{hub.urls.api}/orgs/{owner.login}/hooks", hook_row)
+    repo = access.repo if access is not None else None
+    return outbox.put(conn, [hook_row], "ping", None, access.id if access is not None else None,
+                      lambda: _payloads().ping_event(hub.urls, body, hook_row.id, repo, owner, actor.account), always=True)

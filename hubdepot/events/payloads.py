@@ -1,0 +1,154 @@
+"""Webhook payloads in GitHub's shapes (checked in tests against @octokit/webhooks-schemas).
+
+Pure functions. They reuse the REST API's representations (hubdepot/api/representations) and
+trim them to what webhook payloads carry: webhook objects are the API's without a few newer
+fields (user_view_type, a release's immutable/updated_at, an asset's digest).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from hubdepot.api.representations import releases as release_rep
+from hubdepot.api.representations import repos as repo_rep
+from hubdepot.api.representations.users import simple_user
+from hubdepot.git import Identity
+from hubdepot.git.log import ZERO, Pushed, PushedCommit
+from hubdepot.urls import Urls, node_id, q
+
+ZEN = "Design for failure."
+
+
+def user(urls: Urls, account) -> dict:
+    body = simple_user(urls, account)
+    body.pop("user_view_type", None)
+    return body
+
+
+def organization(urls: Urls, org) -> dict:
+    api = f"{urls.api}/orgs/{q(org.login)}"
+    return {
+        "login": org.login, "id": org.id, "node_id": node_id("Organization", org.id), "url": api,
+        "repos_url": f"{api}/repos", "events_url": f"{api}/events", "hooks_url": f"{api}/hooks",
+        "issues_url": f"{api}/issues", "members_url": f"{api}/members{{/member}}",
+        "public_members_url": f"{api}/public_members{{/member}}", "avatar_url": urls.avatar(org.id),
+        "description": None,
+    }
+
+
+def repository(urls: Urls, repo, owner, push: bool = False) -> dict:
+    """The repository object; a push event's has epoch-second created_at/pushed_at, stargazers and master_branch."""
+    body = repo_rep.repository(urls, repo, owner)
+    body["owner"] = user(urls, owner)
+    body["custom_properties"] = {}
+    if push:
+        body["created_at"] = _epoch(repo.created_at)
+        body["pushed_at"] = _epoch(repo.pushed_at or repo.created_at)
+        body["stargazers"] = 0
+        body["master_branch"] = repo.default_branch
+        if owner.type == "Organization":
+            body["organization"] = owner.login
+    return body
+
+
+def _epoch(value: dt.datetime) -> int:
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.timezone.utc)
+    return int(value.timestamp())
+
+
+def envelope(urls: Urls, repo, owner, sender, push: bool = False) -> dict:
+    """repository, sender and (for an organisation's repository) organization."""
+    body = {"repository": repository(urls, repo, owner, push), "sender": user(urls, sender)}
+    if owner.type == "Organization":
+        body["organization"] = organization(urls, owner)
+    return body
+
+
+def release(urls: Urls, view) -> dict:
+    body = release_rep.release(urls, view)
+    for key in ("immutable", "updated_at"):
+        body.pop(key, None)
+    body["author"] = user(urls, view.author)
+    for asset in body["assets"]:
+        asset.pop("digest", None)
+        if asset.get("uploader") is not None:
+            asset["uploader"].pop("user_view_type", None)
+        else:
+            asset.pop("uploader", None)
+    return body
+
+
+def release_event(urls: Urls, action: str, view, repo, owner, sender, changes: dict | None = None) -> dict:
+    body = {"action": action, "release": release(urls, view)}
+    if changes is not None:
+        body["changes"] = changes
+    return body | envelope(urls, repo, owner, sender)
+
+
+def repository_event(urls: Urls, action: str, repo, owner, sender, changes: dict | None = None) -> dict:
+    body = {"action": action}
+    if changes is not None:
+        body["changes"] = changes
+    return body | envelope(urls, repo, owner, sender)
+
+
+def _short(ref: str) -> tuple[str, str]:
+    """refs/heads/x -> (x, branch); refs/tags/x -> (x, tag)."""
+    if ref.startswith("refs/tags/"):
+        return ref.removeprefix("refs/tags/"), "tag"
+    return ref.removeprefix("refs/heads/"), "branch"
+
+
+def create_event(urls: Urls, ref: str, repo, owner, sender) -> dict:
+    name, kind = _short(ref)
+    return {"ref": name, "ref_type": kind, "master_branch": repo.default_branch, "description": repo.description,
+            "pusher_type": "user"} | envelope(urls, repo, owner, sender)
+
+
+def delete_event(urls: Urls, ref: str, repo, owner, sender) -> dict:
+    name, kind = _short(ref)
+    return {"ref": name, "ref_type": kind, "pusher_type": "user"} | envelope(urls, repo, owner, sender)
+
+
+def _person(who: Identity, login: str | None = None) -> dict:
+    when = dt.datetime.fromtimestamp(who.time, dt.timezone(dt.timedelta(minutes=who.offset)))
+    body = {"name": who.name, "email": who.email, "date": when.isoformat()}
+    if login:
+        body["username"] = login
+    return body
+
+
+def commit(urls: Urls, full_name: str, c: PushedCommit, logins: dict[str, str]) -> dict:
+    author, committer = _person(c.author, logins.get(c.author.email)), _person(c.committer, logins.get(c.committer.email))
+    return {
+        "id": c.sha, "tree_id": c.tree, "distinct": True, "message": c.message,
+        "timestamp": author["date"], "url": urls.commit_html(full_name, c.sha),
+        "author": author, "committer": committer,
+        "added": list(c.added), "removed": list(c.removed), "modified": list(c.modified),
+    }
+
+
+def push_event(urls: Urls, ref: str, before: str, after: str, pushed: Pushed, repo, owner, sender,
+               logins: dict[str, str]) -> dict:
+    """`logins`: email -> login of the accounts we know, for commits' author.username."""
+    full_name = f"{owner.login}/{repo.name}"
+    created, deleted = before == ZERO, after == ZERO
+    html = urls.repo_html(full_name)
+    compare = f"{html}/compare/{q(_short(ref)[0])}" if created else f"{html}/compare/{before[:12]}...{after[:12]}"
+    return {
+        "ref": ref, "before": before, "after": after, "created": created, "deleted": deleted,
+        "forced": pushed.forced, "base_ref": None, "compare": compare,
+        "commits": [commit(urls, full_name, c, logins) for c in pushed.commits],
+        "head_commit": commit(urls, full_name, pushed.head, logins) if pushed.head else None,
+        "pusher": {"name": sender.login, "email": sender.email},
+    } | envelope(urls, repo, owner, sender, push=True)
+
+
+def ping_event(urls: Urls, hook_body: dict, hook_id: int, repo, owner, sender) -> dict:
+    body = {"zen": ZEN, "hook_id": hook_id, "hook": hook_body}
+    if repo is not None:
+        return body | envelope(urls, repo, owner, sender)
+    body["sender"] = user(urls, sender)
+    body["organization"] = organization(urls, owner)
+    return body
