@@ -32,10 +32,20 @@ from hubdepot.services.repos import RepoAccess
 __all__ = ["RefUpdate", "ZERO", "record", "protected", "check_protected"]
 
 
-def record(hub: Hub, access: RepoAccess, actor: Actor | None, updates: list[RefUpdate]) -> None:
-    """Record ref changes that already happened (each one compare-and-swapped under the lock)."""
+def record(hub: Hub, access: RepoAccess, actor: Actor | None, updates: list[RefUpdate], conn=None) -> None:
+    """Record ref changes that already happened (each one compare-and-swapped under the lock), in a
+    transaction of its own or in the caller's (`conn`: a release's tag, recorded before the release's
+    own events so that receivers hear of the tag first)."""
     if not updates:
         return
+    if conn is None:
+        with hub.db.write() as conn:
+            _record(conn, hub, access, actor, updates)
+    else:
+        _record(conn, hub, access, actor, updates)
+
+
+def _record(conn, hub: Hub, access: RepoAccess, actor: Actor | None, updates: list[RefUpdate]) -> None:
     stamp = now()
     values = {"updated_at": stamp, "pushed_at": stamp}
     branch = _new_default(access, updates)
@@ -43,13 +53,12 @@ def record(hub: Hub, access: RepoAccess, actor: Actor | None, updates: list[RefU
         git_repos.set_head(access.git_dir, branch)
         values["default_branch"] = branch
     deleted_tags = [u.ref.removeprefix("refs/tags/") for u in updates if u.deleted and u.ref.startswith("refs/tags/")]
-    with hub.db.write() as conn:
-        conn.execute(repositories.update().where(repositories.c.id == access.id).values(**values))
-        if deleted_tags:
-            conn.execute(releases.update().where(
-                releases.c.repository_id == access.id, releases.c.tag_name.in_(deleted_tags),
-                releases.c.draft.is_(False)).values(draft=True, immutable=False, updated_at=stamp))
-        _emit(conn, hub, access, actor, updates)
+    conn.execute(repositories.update().where(repositories.c.id == access.id).values(**values))
+    if deleted_tags:
+        conn.execute(releases.update().where(
+            releases.c.repository_id == access.id, releases.c.tag_name.in_(deleted_tags),
+            releases.c.draft.is_(False)).values(draft=True, immutable=False, updated_at=stamp))
+    _emit(conn, hub, access, actor, updates)
 
 
 def _new_default(access: RepoAccess, updates: list[RefUpdate]) -> str | None:

@@ -115,12 +115,12 @@ def create(hub: Hub, actor: Actor | None, access: RepoAccess, spec: dict) -> rea
                       published_at=None if draft else stamp)
         release_id = conn.execute(releases.insert().values(**values)).inserted_primary_key[0]
         made = _publish_tag(access, tag, target) if not draft else []
+        ref_service.record(hub, access, actor, made, conn)
         eligible = not draft and not values["prerelease"]
         _apply_latest(conn, access.id, release_id, spec.get("make_latest") or "true", eligible)
         view = reads.views(conn, access, [reads.row_by_id(conn, access, release_id)])[0]
         published = [] if draft else ["published", "prereleased" if values["prerelease"] else "released"]
         events.release_changed(conn, hub, access, actor, ["created", *published], view)
-    ref_service.record(hub, access, actor, made)
     return view
 
 
@@ -169,6 +169,7 @@ def update(hub: Hub, actor: Actor | None, access: RepoAccess, release_id: int, c
             _check_immutable(row, changes)
         made: list[RefUpdate] = []
         values = _update_values(access, row, changes, immutable_repo, conn, made)
+        ref_service.record(hub, access, actor, made, conn)
         conn.execute(releases.update().where(releases.c.id == row.id).values(**values))
         eligible = not values["draft"] and not values.get("prerelease", row.prerelease)
         if "make_latest" in changes:
@@ -179,7 +180,6 @@ def update(hub: Hub, actor: Actor | None, access: RepoAccess, release_id: int, c
         view = reads.views(conn, access, [reads.row_by_id(conn, access, release_id)])[0]
         actions, edits = _update_actions(row, view.row)
         events.release_changed(conn, hub, access, actor, actions, view, edits)
-    ref_service.record(hub, access, actor, made)
     return view
 
 

@@ -148,8 +148,9 @@ def create(hub: Hub, actor: Actor, owner_login: str | None, name: str, *, descri
     if first is not None:
         from hubdepot.services import refs as ref_service  # (refs needs RepoAccess from here)
 
-        ref_service.record(hub, access, actor, [ref_service.RefUpdate(f"refs/heads/{default_branch}",
-                                                                      ref_service.ZERO, first)])
+        # no pusher: the repository's own first commit is announced by repository.created, not a push
+        ref_service.record(hub, access, None, [ref_service.RefUpdate(f"refs/heads/{default_branch}",
+                                                                     ref_service.ZERO, first)])
     return access
 
 
