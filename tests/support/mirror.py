@@ -1,0 +1,117 @@
+"""For the `hubdepot mirror` tests: a second hubdepot seeded as a source, the mirror command run as a
+user would, release JSON compared apart from host and ids, and a faulty proxy in front of a source."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import threading
+import time
+from urllib.parse import urlsplit
+
+import httpx
+
+from tests.support.releases import upload
+
+MB = 1024 * 1024
+
+
+def blob(seed: str, size: int) -> bytes:
+    """Deterministic, incompressible-enough bytes."""
+    block = hashlib.sha256(seed.encode()).digest() * 2048  # 64 KiB
+    out = bytearray()
+    i = 0
+    while len(out) < size:
+        out += hashlib.sha256(f"{seed}{i}".encode()).digest() + block[: 64 * 1024 - 32]
+        i += 1
+    return bytes(out[:size])
+
+
+def seed(api: httpx.Client, owner: str, name: str, *, big: int = 3 * MB, tags: int = 25, private=False) -> dict:
+    """A repository at the source with branches, many tags, releases (latest pinned elsewhere than the
+    newest, a prerelease, a draft) and assets of several MB. Returns {asset name: bytes}."""
+    r = api.post(f"/orgs/{owner}/repos", json={"name": name, "auto_init": True, "private": private,
+                                               "description": "mirrored thing", "homepage": "https://example.com/x"})
+    assert r.status_code == 201, r.text
+    full = f"{owner}/{name}"
+    main = api.get(f"/repos/{full}/git/ref/heads/main").json()["object"]["sha"]
+    for i in range(tags):
+        assert api.post(f"/repos/{full}/git/refs", json={"ref": f"refs/tags/t{i:03d}", "sha": main}).status_code == 201
+    assert api.post(f"/repos/{full}/git/refs", json={"ref": "refs/heads/dev", "sha": main}).status_code == 201
+    files = {}
+
+    def release(tag, assets, **spec):
+        rel = api.post(f"/repos/{full}/releases", json={"tag_name": tag, "name": f"Release {tag}",
+                                                          "body": f"Notes for **{tag}**", **spec})
+        assert rel.status_code == 201, rel.text
+        for asset_name, data, extra in assets:
+            up = upload(api, rel.json(), asset_name, data, **extra)
+            assert up.status_code == 201, up.text
+            files[asset_name] = data
+        return rel.json()
+
+    release("v1.0", [("tool-1.0.tar.gz", blob("a", big), {"label": "Source tarball"}),
+                     ("small.txt", b"hello\n", {})], make_latest="false")
+    time.sleep(1.1)  # distinct created_at seconds: the listing order is by date
+    release("v1.1-rc1", [("tool-1.1rc1.bin", blob("b", big // 2 + 7), {})], prerelease=True)
+    time.sleep(1.1)
+    release("v1.1", [("tool-1.1.bin", blob("c", big + 11), {}), ("checksums.txt", b"x" * 100, {})])
+    time.sleep(1.1)
+    release("v2.0-draft", [("draft.bin", blob("d", 1000), {})], draft=True)
+    return files
+
+
+def run_mirror(server, *args, token: str | None = None, timeout: float = 120, check: bool = True):
+    env = dict(server.env)
+    env.pop("HUBDEPOT_MIRROR_TOKEN", None)
+    if token:
+        env["HUBDEPOT_MIRROR_TOKEN"] = token
+    result = subprocess.run([sys.executable, "-m", "hubdepot", "mirror", *args, "--data-dir", str(server.data_dir)],
+                            env=env, capture_output=True, text=True, timeout=timeout)
+    if check:
+        assert result.returncode == 0, result.stderr[-3000:]
+    return result
+
+
+def summary(result) -> dict:
+    body = json.loads(result.stdout)
+    assert not body["errors"], body["errors"]
+    (one,) = body["repositories"]
+    return one
+
+
+_IDS = re.compile(r"/(releases|assets|u)/\d+")
+_UNTAGGED = re.compile(r"untagged-[0-9a-f]{20}")
+_DROP = {"id", "node_id", "download_count", "avatar_url"}
+
+
+def comparable(value, origin: str):
+    """A release body with the host, ids and download counts taken out."""
+    if isinstance(value, dict):
+        return {k: comparable(v, origin) for k, v in value.items() if k not in _DROP}
+    if isinstance(value, list):
+        return [comparable(v, origin) for v in value]
+    if isinstance(value, str):
+        return _UNTAGGED.sub("untagged-X", _IDS.sub(r"/\1/N", value.replace(origin, "ORIGIN")))
+    return value
+
+
+def all_releases(api: httpx.Client, full: str) -> list[dict]:
+    r = api.get(f"/repos/{full}/releases", params={"per_page": 100})
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def download_counts(api: httpx.Client, full: str) -> dict[str, int]:
+    return {a["name"]: a["download_count"] for rel in all_releases(api, full) for a in rel["assets"]}
+
+
+def ls_remote(url: str) -> dict[str, str]:
+    out = subprocess.run(["git", "ls-remote", url], capture_output=True, text=True, timeout=60, check=True,
+                         env={**os.environ, "GIT_TERMINAL_PROMPT": "0"}).stdout
+    return {ref: sha for sha, ref in (line.split("\t") for line in out.splitlines()) if ref != "HEAD"}
