@@ -75,7 +75,7 @@ def mirror(hub: Hub, source_url: str, token: str | None, options: Options, repor
 
 
 def _mirror(hub, target: Target, source: Source, token, options: Options, report, summary: Summary) -> None:
-    meta, meta_etag = source.get_json(target.api_repo, what=f"repository {target.owner}/{target.name}", retries=3)
+    meta = _metadata(hub, target, source, options)
     owner, name = (options.as_name or f"{meta['owner']['login']}/{meta['name']}").split("/", 1)
     access = mirrors.ensure_repository(hub, owner, meta["owner"].get("type", "User"), name, meta,
                                        target.web_url, target.api_repo, options.stored())
@@ -87,9 +87,24 @@ def _mirror(hub, target: Target, source: Source, token, options: Options, report
     if not options.releases_only:
         summary.refs_updated = mirrors.fetch_refs(hub, access, meta.get("clone_url") or target.web_url + ".git", token)
     access = mirrors.update_metadata(hub, access, meta)
-    etags = {"options": options.stored(), target.api_repo: [meta_etag, None]}
+    etags = {"options": options.stored(), target.api_repo: [meta.pop("etag"), meta]}
     Releases(hub, access, source, state, options, report, summary, etags).run()
     mirrors.save_etags(hub, access, etags)
+
+
+_META = ("name", "description", "homepage", "private", "default_branch", "clone_url")
+
+
+def _metadata(hub, target: Target, source: Source, options: Options) -> dict:
+    """The source repository's fields we copy, asked with the ETag of the previous run."""
+    old = mirrors.stored_etag(hub, target.web_url, target.api_repo)
+    what = f"repository {target.owner}/{target.name}"
+    body, etag = source.get_json(target.api_repo, old[0] if old else None, what=what, retries=3)
+    if body is None:
+        return {**old[1], "etag": etag}
+    meta = {key: body.get(key) for key in _META}
+    meta["owner"] = {"login": body["owner"]["login"], "type": body["owner"].get("type", "User")}
+    return {**meta, "etag": etag}
 
 
 class Releases:
@@ -181,6 +196,7 @@ class Releases:
         else:
             status = "created" if link is None or link[1] == "" else "updated"
             local_id = copies.put_release(self.hub, self.access, copy, local_id, print_, hidden=status == "created")
+            self.state.links[(RELEASE, release["id"])] = (local_id, print_)
         self._plan_assets(release, local_id, jobs)
         return release, local_id, status
 

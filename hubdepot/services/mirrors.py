@@ -134,6 +134,13 @@ def state(hub: Hub, access: RepoAccess) -> MirrorState:
     return MirrorState(json.loads(etags or "{}"), links)
 
 
+def stored_etag(hub: Hub, source_url: str, url: str) -> list | None:
+    """[etag, data] kept for `url` by the last complete run of the mirror of `source_url`, if any."""
+    with hub.db.read() as conn:
+        etags = conn.execute(sa.select(mirrors.c.etags).where(mirrors.c.source_url == source_url)).scalar()
+    return json.loads(etags).get(url) if etags else None
+
+
 def save_etags(hub: Hub, access: RepoAccess, etags: dict) -> None:
     """Remember the source's ETags once everything they vouch for is copied (a run cut short saves none)."""
     with hub.db.write() as conn:
