@@ -10,6 +10,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import json
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -19,6 +20,7 @@ from hubdepot.services import Hub
 from hubdepot.services import mirror_releases as copies
 from hubdepot.services import mirrors
 from hubdepot.services.mirror_releases import ASSET, RELEASE, AssetCopy, ReleaseCopy
+from hubdepot.storage import key_for
 
 
 @dataclasses.dataclass
@@ -43,6 +45,7 @@ class Summary:
     releases_deleted: int = 0
     releases_unchanged: int = 0
     assets_downloaded: int = 0
+    assets_reused: int = 0  # bytes already stored here (a run cut short, the same file in another release)
     assets_updated: int = 0
     assets_deleted: int = 0
     assets_unchanged: int = 0
@@ -114,6 +117,8 @@ class Releases:
         self.hub, self.access, self.source, self.state = hub, access, source, state
         self.options, self.report, self.summary, self.etags = options, report, summary, etags
         self.people: dict[str, int] = {}
+        self.queues: dict[int, list[Job]] = {}  # per local release: its downloads, in the source's order
+        self._order_lock = threading.Lock()
 
     def run(self) -> None:
         listed, seen = self._list()
@@ -250,18 +255,22 @@ class Releases:
                 copies.update_asset(self.hub, self.access, mine, copy, print_)
                 self.summary.assets_updated += 1
             else:
-                jobs.append((asset, copy, local_id, print_, mine))
+                job = Job(asset, copy, local_id, print_, mine)
+                jobs.append(job)
+                self.queues.setdefault(local_id, []).append(job)
         gone = [asset_id for asset_id in local if asset_id not in keep]
         copies.delete_assets(self.hub, self.access, gone)
         self.summary.assets_deleted += len(gone)
 
     def _download(self, jobs: list) -> None:
+        """Every queued asset, `concurrency` at once; each release's rows go in in the source's order
+        (a prefix at a time), so listings match the source's."""
         if not jobs:
             return
-        self.report.assets(len(jobs), sum(job[0].get("size") or 0 for job in jobs))
+        self.report.assets(len(jobs), sum(job.asset.get("size") or 0 for job in jobs))
         pool = ThreadPoolExecutor(max_workers=max(1, self.options.concurrency))
         try:
-            for future in [pool.submit(self._fetch_asset, *job) for job in jobs]:
+            for future in [pool.submit(self._fetch_asset, job) for job in jobs]:
                 future.result()
         except BaseException:
             self.source.stopped = True  # the other downloads stop at their next chunk
@@ -269,8 +278,25 @@ class Releases:
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
 
-    def _fetch_asset(self, asset: dict, copy: AssetCopy, release_id: int, print_: str, replaces: int | None) -> None:
-        size = int(asset.get("size") or 0)
+    def _fetch_asset(self, job: Job) -> None:
+        asset, size = job.asset, int(job.asset.get("size") or 0)
+        expected = (asset.get("digest") or "").removeprefix("sha256:")
+        if expected and self.hub.storage.size(key_for(expected)) == size:
+            job.blob = (key_for(expected), expected, size)  # stored already (an earlier run, another release)
+            self.summary.assets_reused += 1
+        else:
+            job.blob = self._stream(asset, size, expected)
+            self.summary.assets_downloaded += 1
+            self.summary.bytes += size
+        self.report.asset_done(asset["name"], size)
+        with self._order_lock:
+            queue = self.queues[job.release_id]
+            while queue and queue[0].blob is not None:
+                done = queue.pop(0)
+                copies.add_asset(self.hub, self.access, done.release_id, done.copy, done.blob, done.print_,
+                                 done.replaces)
+
+    def _stream(self, asset: dict, size: int, expected: str) -> tuple[str, str, int]:
         self.report.asset_started(asset["name"], size)
         writer = self.source.download(asset["url"], self.hub.storage, size, self.report.advance)
         if writer.size != size:
@@ -280,13 +306,21 @@ class Releases:
             key, digest = writer.commit()
         except errors.StorageFull:
             raise MirrorError("disk full: no room for the assets here") from None
-        expected = (asset.get("digest") or "").removeprefix("sha256:")
         if expected and expected != digest:
             raise MirrorError(f"asset {asset['name']}: digest sha256:{digest} differs from the source's {asset['digest']}")
-        copies.add_asset(self.hub, self.access, release_id, copy, (key, digest, size), print_, replaces)
-        self.summary.assets_downloaded += 1
-        self.summary.bytes += size
-        self.report.asset_done(asset["name"], size)
+        return key, digest, size
+
+
+@dataclasses.dataclass
+class Job:
+    """One asset to bring in: its source JSON, the row to write, and (once stored) its blob."""
+
+    asset: dict
+    copy: AssetCopy
+    release_id: int
+    print_: str
+    replaces: int | None
+    blob: tuple[str, str, int] | None = None
 
 
 def _same_bytes(asset: dict, local: tuple[str, int]) -> bool:
