@@ -101,7 +101,7 @@ def _change_the_source(api, full: str, files: dict) -> None:
     files["hello.txt"] = files.pop("small.txt")
     sums = next(a for a in by_tag["v1.1"]["assets"] if a["name"] == "checksums.txt")
     assert api.delete(sums["url"]).status_code == 204
-    files["new.bin"] = b"new asset " * 5000
+    files["new.bin"] = full.encode() * 5000
     assert upload(api, by_tag["v1.1"], "new.bin", files["new.bin"]).status_code == 201
     assert api.delete(by_tag["v1.1-rc1"]["url"]).status_code == 204
     put = api.put(f"/repos/{full}/contents/NEWS.md", json={"message": "news", "content": base64.b64encode(b"x").decode()})
