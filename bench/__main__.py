@@ -6,7 +6,7 @@ import argparse
 import importlib
 import sys
 
-SCENARIOS = ["repos", "contents", "releases", "git", "load"]
+SCENARIOS = ["repos", "contents", "releases", "git", "mirror", "load"]
 
 
 def main() -> None:
