@@ -57,12 +57,9 @@ def seed(api: httpx.Client, owner: str, name: str, *, big: int = 3 * MB, tags: i
 
     release("v1.0", [("tool-1.0.tar.gz", blob(owner + "a", big), {"label": "Source tarball"}),
                      ("small.txt", f"hello from {owner}\n".encode(), {})])
-    time.sleep(1.1)  # distinct created_at seconds: the listing order is by date
     release("v1.1-rc1", [("tool-1.1rc1.bin", blob(owner + "b", big // 2 + 7), {})], prerelease=True)
-    time.sleep(1.1)
     release("v1.1", [("tool-1.1.bin", blob(owner + "c", big + 11), {}), ("checksums.txt", owner.encode() * 10, {})],
             make_latest="false")
-    time.sleep(1.1)
     release("v2.0-draft", [("draft.bin", blob(owner + "d", 1000), {})], draft=True)
     return files
 
