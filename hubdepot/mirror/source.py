@@ -246,7 +246,7 @@ class Source:
             n = response.readinto(buffer)
             if not n:
                 return
-            writer.write(bytes(view[:n]))
+            writer.write(view[:n])  # every backend copies what it keeps (file, buffer, part)
             progress(n)
 
     def _after_cut(self, exc: Exception, url: str, offset: int, failures: int) -> int:
