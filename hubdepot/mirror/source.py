@@ -19,7 +19,7 @@ import httpx
 
 from hubdepot import errors
 
-CHUNK = 1024 * 1024
+CHUNK = 256 * 1024  # fits the CPU cache from recv to hash to write (1 MiB measured 1.5-3x slower)
 _LINK_NEXT = re.compile(r'<([^>]+)>;\s*rel="next"')
 _CONTENT_RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+|\*)")
 GITHUB_HOSTS = ("github.com", "www.github.com")
@@ -205,7 +205,7 @@ class Source:
         return response.json(), response.headers.get("etag"), self.next_page(response.headers)
 
     # -- asset bytes ---------------------------------------------------------------------------
-    # http.client, not httpx, carries the bytes: readinto() a 1 MiB buffer is several times faster.
+    # http.client, not httpx, carries the bytes: readinto() a 256 KiB buffer is several times faster.
 
     def download(self, url: str, storage, expected_size: int, progress: Callable[[int], None]):
         """Stream an asset's bytes into a storage writer; a cut connection resumes with a Range

@@ -283,13 +283,14 @@ class Releases:
         expected = (asset.get("digest") or "").removeprefix("sha256:")
         if expected and self.hub.storage.size(key_for(expected)) == size:
             job.blob = (key_for(expected), expected, size)  # stored already (an earlier run, another release)
-            self.summary.assets_reused += 1
+            counts = {"assets_reused": 1}
         else:
             job.blob = self._stream(asset, size, expected)
-            self.summary.assets_downloaded += 1
-            self.summary.bytes += size
+            counts = {"assets_downloaded": 1, "bytes": size}
         self.report.asset_done(asset["name"], size)
         with self._order_lock:
+            for name, n in counts.items():
+                setattr(self.summary, name, getattr(self.summary, name) + n)
             queue = self.queues[job.release_id]
             while queue and queue[0].blob is not None:
                 done = queue.pop(0)
