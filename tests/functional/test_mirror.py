@@ -8,6 +8,7 @@ import base64
 import hashlib
 import subprocess
 import sys
+import time
 
 import httpx
 import pytest
@@ -151,3 +152,21 @@ def test_private_sources_all_and_one_line_errors(source, source_api, server, adm
     everything = run_mirror(server, "--all", "--json", token=source.token)
     assert "errors" in everything.stdout
     assert admin.get(f"/repos/{org}-copy/secret").json()["description"] == "changed"
+
+
+def test_since_and_releases_only(source, source_api, server, admin):
+    org = _org(source)
+    full = f"{org}/picky"
+    assert source_api.post(f"/orgs/{org}/repos", json={"name": "picky", "auto_init": True}).status_code == 201
+    for tag in ("v1", "v2"):
+        rel = source_api.post(f"/repos/{full}/releases", json={"tag_name": tag}).json()
+        assert upload(source_api, rel, f"{tag}.bin", tag.encode() * 1000).status_code == 201
+        time.sleep(1.1)  # created_at has a one-second grain
+    copy = f"{org}-picky/copy"
+    done = summary(run_mirror(server, f"{source.url}/{full}", "--since", "v2", "--releases-only", "--as", copy,
+                              "--json", token=source.token))
+    assert (done["releases_created"], done["assets_downloaded"], done["refs_updated"]) == (1, 1, 0)
+    assert [r["tag_name"] for r in all_releases(admin, copy)] == ["v2"]
+    assert ls_remote(f"{server.url}/{copy}.git") == {}  # --releases-only: no git data
+    unknown = run_mirror(server, f"{source.url}/{full}", "--since", "v9", "--as", copy, token=source.token, check=False)
+    assert unknown.returncode == 1 and "--since v9" in unknown.stderr

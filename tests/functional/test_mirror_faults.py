@@ -95,3 +95,26 @@ def test_sigkill_mid_download_then_resume(proxied, server, admin, client_for):
         assert after[name] == 1  # complete before the kill: not downloaded again
     assert len(all_releases(anonymous, full)) == 3
     _check_bytes(admin, full, files)
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    mount = tmp_path / "small"
+    mount.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=6m", "tmpfs", str(mount)], capture_output=True).returncode:
+        pytest.skip("cannot mount a tmpfs here (needs root)")
+    yield mount
+    subprocess.run(["umount", "-l", str(mount)], capture_output=True)
+
+
+def test_full_disk_is_one_line_and_no_server_is_needed(proxied, tmp_path, small_disk):
+    srv, proxy = proxied
+    _api, full, _files = _seeded(srv, 5 * MB)
+    env = {**os.environ, "HUBDEPOT_MIRROR_TOKEN": srv.token, "HUBDEPOT_STORAGE": f"file://{small_disk}/blobs"}
+    env.pop("HUBDEPOT_DATABASE_URL", None)
+    result = subprocess.run([sys.executable, "-m", "hubdepot", "mirror", f"{proxy.url}/{full}", "--data-dir",
+                             str(tmp_path / "alone")], env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines()[-1].endswith("disk full: no room left for the mirror's data")
+    leftovers = list((small_disk / "blobs" / "tmp").iterdir()) if (small_disk / "blobs" / "tmp").exists() else []
+    assert leftovers == []
