@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from hubdepot.cli import admin, serve
+from hubdepot.cli import admin, mirror, serve
 
 
 @click.group()
@@ -12,6 +12,7 @@ def main() -> None:
     """hubdepot: a self-hosted GitHub-compatible server for repository files and releases."""
 
 
-for command in (serve.serve, admin.user, admin.org, admin.token, admin.repo, admin.db, admin.storage, admin.fsck):
+for command in (serve.serve, admin.user, admin.org, admin.token, admin.repo, admin.db, admin.storage, admin.fsck,
+                mirror.mirror):
     main.add_command(command)
 

@@ -70,6 +70,7 @@ repositories = sa.Table(
     sa.Column("created_at", When, nullable=False),
     sa.Column("updated_at", When, nullable=False),
     sa.Column("pushed_at", When),
+    sa.Column("mirror_url", sa.String(1000)),  # set on repositories copied by `hubdepot mirror`
     sa.UniqueConstraint("owner_id", "name_key"),
 )
 
@@ -192,3 +193,22 @@ webhook_deliveries = sa.Table(
     sa.Index("ix_webhook_deliveries_listing", "hook_id", "id"),
 )
 
+# `hubdepot mirror`: where a mirrored repository comes from, and what it has copied so far.
+mirrors = sa.Table(
+    "mirrors", metadata,
+    _fk("repository_id", "repositories.id", primary_key=True),
+    sa.Column("source_url", sa.String(1000), nullable=False),  # the repository's web URL at the source
+    sa.Column("api_url", sa.String(1000), nullable=False),  # its API URL (.../repos/o/r)
+    sa.Column("options", sa.Text, nullable=False),  # JSON: releases_only, since, include_drafts
+    sa.Column("etags", sa.Text, nullable=False),  # JSON: {url: [etag, [source ids on that page]]}
+    sa.Column("synced_at", When),
+)
+
+mirror_links = sa.Table(
+    "mirror_links", metadata,
+    _fk("repository_id", "repositories.id", primary_key=True),
+    sa.Column("kind", sa.String(8), primary_key=True),  # release | asset
+    sa.Column("source_id", sa.BigInteger, primary_key=True),
+    sa.Column("local_id", sa.BigInteger, nullable=False),
+    sa.Column("fingerprint", sa.String(64), nullable=False),  # sha256 of the fields copied ("" = unfinished)
+)

@@ -51,6 +51,8 @@ def authorize(hub: Hub, actor: Actor | None, owner: str, name: str, service: str
         if actor is None:
             raise errors.Unauthenticated("Authentication failed")
         raise errors.Forbidden(f"Permission to {access.full_name} denied to {actor.login}.")
+    if service == RECEIVE:
+        repo_service.check_writable(access)
     return access
 
 

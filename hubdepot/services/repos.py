@@ -111,8 +111,11 @@ def find_by_id(hub: Hub, actor: Actor | None, repo_id: int) -> RepoAccess:
 
 
 def require(access: RepoAccess, actor: Actor | None, level: str) -> None:
-    """Raise GitHub's answer when the caller lacks `level` on a repository it can see."""
+    """Raise GitHub's answer when the caller lacks `level` on a repository it can see; a mirror
+    refuses every "push"-level write (its contents come from `hubdepot mirror` only)."""
     if access.can(level):
+        if level == "push":
+            check_writable(access)
         return
     if actor is None:
         raise errors.Unauthenticated()
@@ -121,9 +124,17 @@ def require(access: RepoAccess, actor: Actor | None, level: str) -> None:
     raise errors.NotFound()  # classic tokens without push access get 404 on writes
 
 
+def check_writable(access: RepoAccess) -> None:
+    """Mirrored repositories are read-only to everyone but the mirror (services/mirrors.py)."""
+    source = getattr(access.repo, "mirror_url", None)
+    if source:
+        raise errors.Forbidden(f"{access.full_name} is a mirror of {source}: it is read-only here "
+                               "(changes come from `hubdepot mirror`).")
+
+
 def create(hub: Hub, actor: Actor, owner_login: str | None, name: str, *, description=None,
            homepage=None, private=False, default_branch="main", auto_init=False) -> RepoAccess:
-    _check_name(name)
+    check_name(name)
     _check_branch_name(default_branch, "default_branch")
     _check_homepage(homepage)
     owner = actor.account if owner_login is None else _org_for_create(hub, actor, owner_login)
@@ -171,7 +182,7 @@ def _org_for_create(hub: Hub, actor: Actor, org_login: str):
     return org
 
 
-def _check_name(name) -> None:
+def check_name(name) -> None:
     if not isinstance(name, str) or not _NAME.match(name) or name in (".", "..") or name.lower().endswith(".git"):
         raise errors.ValidationFailed.one("Repository", "name", "custom", "name is invalid")
 
@@ -196,7 +207,7 @@ def update(hub: Hub, actor: Actor | None, access: RepoAccess, changes: dict) -> 
     values = {k: changes[k] for k in ("description", "homepage", "private") if k in changes}
     _check_homepage(values.get("homepage"))
     if "name" in changes and changes["name"] != access.repo.name:
-        _check_name(changes["name"])
+        check_name(changes["name"])
         values.update(name=changes["name"], name_key=changes["name"].lower())
     if "default_branch" in changes:
         branch = changes["default_branch"]

@@ -75,7 +75,7 @@ def repository(urls: Urls, repo, owner, permission: str | None = None) -> dict:
             "ssh_url": f"git@{urls.host()}:{full_name}.git",
             "clone_url": urls.clone(full_name),
             "svn_url": urls.repo_html(full_name),
-            "mirror_url": None,
+            "mirror_url": getattr(repo, "mirror_url", None),
             "homepage": repo.homepage,
             "language": None,
             "forks_count": 0,

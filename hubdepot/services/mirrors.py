@@ -1,0 +1,158 @@
+"""`hubdepot mirror`, write side for repositories: the local copy of a source repository (owner and
+repository made when missing, marked as a mirror), its metadata, its refs, and the sync state
+(ETags of the source's pages, links from source ids to local rows).
+
+The mirror writes as the system (no permission check: the administrator runs it); everyone else
+meets a mirrored repository read-only (services.repos.check_writable). Release and asset rows are
+in services/mirror_releases.py.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import sqlalchemy as sa
+
+from hubdepot import errors
+from hubdepot.db.tables import accounts, mirror_links, mirrors, repositories
+from hubdepot.git import fetch as git_fetch
+from hubdepot.git import refs as git_refs
+from hubdepot.git import repos as git_repos
+from hubdepot.services import SYSTEM, Hub, now
+from hubdepot.services import accounts as account_service
+from hubdepot.services import refs as ref_service
+from hubdepot.services import repos as repo_service
+from hubdepot.services.repos import RepoAccess
+
+
+@dataclasses.dataclass
+class MirrorState:
+    """What the previous runs left: ETags per source URL and links per (kind, source id)."""
+
+    etags: dict[str, list]
+    links: dict[tuple[str, int], tuple[int, str]]  # (kind, source id) -> (local id, fingerprint)
+
+
+@dataclasses.dataclass(frozen=True)
+class Mirrored:
+    full_name: str
+    source_url: str
+    options: dict
+
+
+def ensure_account(hub: Hub, login: str, type_: str = "User"):
+    """The local account `login`, created (as a User or an Organization) when missing."""
+    try:
+        return account_service.by_login(hub, login)
+    except errors.NotFound:
+        pass
+    try:
+        return account_service.create_account(hub, login, "Organization" if type_ == "Organization" else "User")
+    except errors.ValidationFailed:
+        return account_service.by_login(hub, login)  # made meanwhile by another run
+
+
+def ensure_repository(hub: Hub, owner_login: str, owner_type: str, name: str, meta: dict, source_url: str,
+                      api_url: str, options: dict) -> RepoAccess:
+    """The local copy `owner/name`, made when missing; an existing repository that is not a mirror
+    of the same source is refused."""
+    try:
+        access = repo_service.find(hub, SYSTEM, owner_login, name)
+    except errors.NotFound:
+        access = _create(hub, ensure_account(hub, owner_login, owner_type), name, meta)
+    current = access.repo.mirror_url
+    if current is None and not _is_blank(access):
+        raise errors.Conflict(f"{access.full_name} already exists and is not a mirror: choose another name with --as")
+    if current is not None and current.rstrip("/") != source_url.rstrip("/"):
+        raise errors.Conflict(f"{access.full_name} is a mirror of {current}, not of {source_url}")
+    with hub.db.write() as conn:
+        conn.execute(repositories.update().where(repositories.c.id == access.id).values(mirror_url=source_url))
+        found = conn.execute(sa.select(mirrors.c.repository_id).where(mirrors.c.repository_id == access.id)).first()
+        values = dict(source_url=source_url, api_url=api_url, options=json.dumps(options, sort_keys=True))
+        if found is None:
+            conn.execute(mirrors.insert().values(repository_id=access.id, etags="{}", **values))
+        else:
+            conn.execute(mirrors.update().where(mirrors.c.repository_id == access.id).values(**values))
+    return repo_service.find_by_id(hub, SYSTEM, access.id)
+
+
+def _is_blank(access: RepoAccess) -> bool:
+    """No ref at all: a repository made for the copy (or never written), which the mirror may take."""
+    return not git_refs.snapshot(access.git_dir)
+
+
+def _create(hub: Hub, owner, name: str, meta: dict) -> RepoAccess:
+    repo_service.check_name(name)
+    stamp = now()
+    branch = meta.get("default_branch") or "main"
+    values = dict(owner_id=owner.id, name=name, name_key=name.lower(), description=meta.get("description"),
+                  homepage=meta.get("homepage") or None, private=bool(meta.get("private")), default_branch=branch,
+                  immutable_releases=False, created_at=stamp, updated_at=stamp, pushed_at=None)
+    try:
+        with hub.db.write() as conn:
+            repo_id = conn.execute(repositories.insert().values(**values)).inserted_primary_key[0]
+            git_repos.create(hub.settings.repos_dir, repo_id, branch)
+    except Exception as exc:
+        if hub.db.is_unique_violation(exc):
+            return repo_service.find(hub, SYSTEM, owner.login, name)
+        raise
+    return repo_service.find_by_id(hub, SYSTEM, repo_id)
+
+
+def update_metadata(hub: Hub, access: RepoAccess, meta: dict) -> RepoAccess:
+    """description, homepage, visibility and (once the branch exists here) the default branch."""
+    values = {"description": meta.get("description"), "homepage": meta.get("homepage") or None,
+              "private": bool(meta.get("private"))}
+    branch = meta.get("default_branch")
+    if branch and branch != access.repo.default_branch:
+        names = {ref.name for ref in git_refs.branches(access.git_dir)}
+        if branch in names or not names:
+            git_repos.set_head(access.git_dir, branch)
+            values["default_branch"] = branch
+    current = {k: getattr(access.repo, k) for k in values}
+    if current != values:
+        with hub.db.write() as conn:
+            conn.execute(repositories.update().where(repositories.c.id == access.id)
+                         .values(updated_at=now(), **values))
+    return repo_service.find_by_id(hub, SYSTEM, access.id)
+
+
+def fetch_refs(hub: Hub, access: RepoAccess, clone_url: str, token: str | None) -> int:
+    """Every branch and tag of the source, pruned; the changes recorded like a push. Returns how
+    many refs moved."""
+    updates, forced = git_fetch.fetch(access.git_dir, clone_url, token)
+    ref_service.record(hub, access, SYSTEM, updates, forced=forced)
+    return len(updates)
+
+
+def state(hub: Hub, access: RepoAccess) -> MirrorState:
+    with hub.db.read() as conn:
+        etags = conn.execute(sa.select(mirrors.c.etags).where(mirrors.c.repository_id == access.id)).scalar()
+        rows = conn.execute(sa.select(mirror_links).where(mirror_links.c.repository_id == access.id)).all()
+    links = {(row.kind, int(row.source_id)): (int(row.local_id), row.fingerprint) for row in rows}
+    return MirrorState(json.loads(etags or "{}"), links)
+
+
+def stored_etag(hub: Hub, source_url: str, url: str) -> list | None:
+    """[etag, data] kept for `url` by the last complete run of the mirror of `source_url`, if any."""
+    with hub.db.read() as conn:
+        etags = conn.execute(sa.select(mirrors.c.etags).where(mirrors.c.source_url == source_url)).scalar()
+    return json.loads(etags).get(url) if etags else None
+
+
+def save_etags(hub: Hub, access: RepoAccess, etags: dict) -> None:
+    """Remember the source's ETags once everything they vouch for is copied (a run cut short saves none)."""
+    with hub.db.write() as conn:
+        conn.execute(mirrors.update().where(mirrors.c.repository_id == access.id)
+                     .values(etags=json.dumps(etags, sort_keys=True), synced_at=now()))
+
+
+def mirrored(hub: Hub) -> list[Mirrored]:
+    """Every mirrored repository, for `hubdepot mirror --all`."""
+    with hub.db.read() as conn:
+        rows = conn.execute(sa.select(accounts.c.login, repositories.c.name, mirrors.c.source_url, mirrors.c.options)
+                            .join(repositories, repositories.c.id == mirrors.c.repository_id)
+                            .join(accounts, accounts.c.id == repositories.c.owner_id)
+                            .order_by(repositories.c.id)).all()
+    return [Mirrored(f"{row.login}/{row.name}", row.source_url, json.loads(row.options)) for row in rows]
