@@ -31,9 +31,9 @@ def _environment(token: str | None) -> dict[str, str]:
     return env
 
 
-def fetch(git_dir: Path, url: str, token: str | None, timeout: float = 3600) -> tuple[list[RefUpdate], bool]:
-    """Make the repository's branches and tags those of `url` (pruning the ones gone there).
-    Returns (the ref changes, whether a branch moved without descending from its old commit)."""
+def fetch(git_dir: Path, url: str, token: str | None, timeout: float = 3600) -> list[RefUpdate]:
+    """Make the repository's branches and tags those of `url` (pruning the ones gone there); the ref
+    changes."""
     argv = ["git", "--git-dir", str(git_dir), "-c", "fetch.writeFetchHEAD=false", "-c", "gc.auto=0",
             "fetch", "--quiet", "--prune", "--no-tags", url, *REFSPECS]
     with repo_lock(git_dir):
@@ -47,4 +47,4 @@ def fetch(git_dir: Path, url: str, token: str | None, timeout: float = 3600) -> 
     if done.returncode != 0:
         last = (done.stderr.strip().splitlines() or ["git fetch failed"])[-1]
         raise errors.Unavailable(f"git fetch from {url} failed: {last}")
-    return updates, git_refs.forced(git_dir, updates) if updates else False
+    return updates

@@ -121,8 +121,8 @@ def update_metadata(hub: Hub, access: RepoAccess, meta: dict) -> RepoAccess:
 def fetch_refs(hub: Hub, access: RepoAccess, clone_url: str, token: str | None) -> int:
     """Every branch and tag of the source, pruned; the changes recorded like a push. Returns how
     many refs moved."""
-    updates, forced = git_fetch.fetch(access.git_dir, clone_url, token)
-    ref_service.record(hub, access, SYSTEM, updates, forced=forced)
+    updates = git_fetch.fetch(access.git_dir, clone_url, token)
+    ref_service.record(hub, access, SYSTEM, updates)
     return len(updates)
 
 
