@@ -43,9 +43,17 @@ def _by_id(path: str) -> str | None:
     return None
 
 
+def _post_as_patch(table) -> list:
+    """GitHub's v3 rule: POST is accepted wherever PATCH is (python-semantic-release updates releases
+    with POST), unless the path has a POST of its own."""
+    posted = {path for methods, path, _ in table if "POST" in methods}
+    return [(methods + ("POST",) if "PATCH" in methods and path not in posted else methods, path, handler)
+            for methods, path, handler in table]
+
+
 def routes() -> list[Route]:
     out: list[Route] = []
-    for methods, path, handler in V3:
+    for methods, path, handler in _post_as_patch(V3):
         out.append(Route("/api/v3" + path, handler, methods=list(methods)))
         alias = _by_id(path)
         if alias:
