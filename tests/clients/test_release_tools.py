@@ -18,7 +18,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.conftest import unique
 from tests.functional.test_git_http import Git, commit, url
+from tests.support.tls import tls_certs, tls_server  # noqa: F401 (fixtures)
 
 TOOLS = Path(__file__).resolve().parents[1] / "release_tools"
 NODE_BIN = TOOLS / "node_modules" / ".bin"
@@ -79,15 +81,12 @@ def remote_refs(git: Git, remote: str) -> dict[str, str]:
 
 
 # -- semantic-release ------------------------------------------------------------------------------
-def test_semantic_release_publishes_a_release_with_an_asset(node_tools, server, user, repo, tmp_path):
-    git = Git(tmp_path)
-    work = tmp_path / "work"
-    head = conventional_history(git, server, repo, user.token, work)
-    plain = url(server, repo)
-    git("remote", "set-url", "origin", plain, cwd=work)  # the tool puts the token in itself
-    tool = os.urandom(50_000)
-    (work / "dist").mkdir()
-    (work / "dist" / "tool.bin").write_bytes(tool)
+def semantic_release(node_tools: Path, server, git: Git, work: Path, token: str, asset: bytes) -> str:
+    """`semantic-release --no-ci` in `work` with the GitHub plugin on the server and dist/tool.bin as
+    the asset; its output. The optional steps that need issues and pull requests are off (see the report)."""
+    plain = git.out("remote", "get-url", "origin", cwd=work)
+    (work / "dist").mkdir(exist_ok=True)
+    (work / "dist" / "tool.bin").write_bytes(asset)
     github = {"githubApiUrl": server.api, "assets": [{"path": "dist/tool.bin", "label": "The tool"}],
               "successCommentCondition": False, "failCommentCondition": False, "releasedLabels": False,
               "labels": False}
@@ -95,9 +94,18 @@ def test_semantic_release_publishes_a_release_with_an_asset(node_tools, server, 
               "plugins": ["@semantic-release/commit-analyzer", "@semantic-release/release-notes-generator",
                           ["@semantic-release/github", github]]}
     (work / ".releaserc.json").write_text(json.dumps(config))
-    env = tool_env(git, GH_TOKEN=user.token, PATH=f"{node_tools}:{os.environ['PATH']}")
-    done = run([node_tools / "semantic-release", "--no-ci"], work, env)
-    assert "Published release 1.0.0" in done.stdout, done.stdout
+    env = tool_env(git, GH_TOKEN=token, PATH=f"{node_tools}:{os.environ['PATH']}")
+    return run([node_tools / "semantic-release", "--no-ci"], work, env).stdout
+
+
+def test_semantic_release_publishes_releases_with_an_asset(node_tools, server, user, repo, tmp_path):
+    git = Git(tmp_path)
+    work = tmp_path / "work"
+    head = conventional_history(git, server, repo, user.token, work)
+    git("remote", "set-url", "origin", url(server, repo), cwd=work)  # the tool puts the token in itself
+    tool = os.urandom(50_000)
+    out = semantic_release(node_tools, server, git, work, user.token, tool)
+    assert "Published release 1.0.0" in out, out
 
     release = release_of(user.api, repo, "v1.0.0")
     assert (release["name"], release["draft"], release["prerelease"]) == ("v1.0.0", False, False)
@@ -107,12 +115,26 @@ def test_semantic_release_publishes_a_release_with_an_asset(node_tools, server, 
     assert (asset["name"], asset["label"], asset["size"]) == ("tool.bin", "The tool", len(tool))
     assert asset_bytes(user.api, asset) == tool
     assert user.api.get(f"/repos/{repo}/releases/latest").json()["id"] == release["id"]
-
     refs = remote_refs(git, url(server, repo))
     assert refs["refs/tags/v1.0.0"] == head  # a lightweight tag on the released commit
-    assert "refs/notes/semantic-release-v1.0.0" in refs
+    assert "refs/notes/semantic-release-v1.0.0" in refs  # the release's channels, as a git note
     tags = {t["name"]: t["commit"]["sha"] for t in user.api.get(f"/repos/{repo}/tags").json()}
     assert tags == {"v1.0.0": head}
+
+    # The next release from a shallow clone, as CI makes it: the tool unshallows, fetches the tags
+    # and the notes, and finds 1.0.0 as the last release.
+    ci = tmp_path / "ci"
+    git("clone", "-q", "--depth", "1", url(server, repo), str(ci))
+    fix = commit(git, ci, "src/app.py", "print('hello, kind world')\n", "fix: greet politely")
+    git("push", "-q", url(server, repo, user.token), "main", cwd=ci)
+    out = semantic_release(node_tools, server, git, ci, user.token, b"second tool")
+    assert "Found git tag v1.0.0" in out and "Published release 1.0.1" in out, out
+    second = release_of(user.api, repo, "v1.0.1")
+    assert "greet politely" in second["body"] and "say hello" not in second["body"]
+    assert asset_bytes(user.api, second["assets"][0]) == b"second tool"
+    assert user.api.get(f"/repos/{repo}/releases/latest").json()["id"] == second["id"]
+    refs = remote_refs(git, url(server, repo))
+    assert refs["refs/tags/v1.0.1"] == fix and "refs/notes/semantic-release-v1.0.1" in refs
 
 
 # -- python-semantic-release ---------------------------------------------------------------------------
@@ -125,6 +147,9 @@ version = "0.0.0"
 version_toml = ["pyproject.toml:project.version"]
 tag_format = "v{{version}}"
 build_command = "rm -rf dist && mkdir dist && cp ../payload.bin dist/demo-$NEW_VERSION.tar.gz"
+
+[tool.semantic_release.changelog.default_templates]
+mask_initial_release = false
 
 [tool.semantic_release.branches.main]
 match = "main"
@@ -153,29 +178,69 @@ def test_python_semantic_release_version_publish_and_changelog(server, user, rep
     (tmp_path / "payload.bin").write_bytes(payload)
     psr = Path(os.environ.get("VIRTUAL_ENV", Path(__file__).resolve().parents[2] / ".venv")) / "bin" / "semantic-release"
     env = tool_env(git, GH_TOKEN=user.token)
-    run([psr, "-v", "version"], work, env)
-    first = release_of(user.api, repo, "v1.0.0")
-    assert (first["name"], first["draft"], first["prerelease"]) == ("v1.0.0", False, False)
-    assert "Initial Release" in first["body"]  # (PSR's notes for a first release)
-
-    commit(git, work, "src/app.py", "print('hello, kind world')\n", "fix: greet politely")
-    run([psr, "-v", "version"], work, env)  # fetches main to check it is unchanged, pushes 1.0.1
+    run([psr, "-v", "version"], work, env)  # changelog commit, tag, fetch to check main is unchanged, push
     head = git.out("rev-parse", "HEAD", cwd=work)
-    assert git.out("log", "-1", "--format=%s", cwd=work).startswith("1.0.1")  # the release commit
+    assert git.out("log", "-1", "--format=%s", cwd=work).startswith("1.0.0")  # the release commit
     refs = remote_refs(git, url(server, repo))
-    assert refs["refs/heads/main"] == head and refs["refs/tags/v1.0.1^{}"] == head  # an annotated tag
-    release = release_of(user.api, repo, "v1.0.1")
-    assert (release["name"], release["draft"], release["prerelease"]) == ("v1.0.1", False, False)
-    assert "greet politely" in release["body"].lower() and "say hello" not in release["body"].lower()
+    assert refs["refs/heads/main"] == head and refs["refs/tags/v1.0.0^{}"] == head  # an annotated tag
+    release = release_of(user.api, repo, "v1.0.0")
+    assert (release["name"], release["draft"], release["prerelease"]) == ("v1.0.0", False, False)
+    assert "say hello" in release["body"].lower() and "greet the world" in release["body"].lower()
 
-    run([psr, "-v", "publish", "--tag", "v1.0.1"], work, env)
-    [asset] = release_of(user.api, repo, "v1.0.1")["assets"]
-    assert (asset["name"], asset["size"]) == ("demo-1.0.1.tar.gz", len(payload))
+    run([psr, "-v", "publish", "--tag", "v1.0.0"], work, env)
+    [asset] = release_of(user.api, repo, "v1.0.0")["assets"]
+    assert (asset["name"], asset["size"]) == ("demo-1.0.0.tar.gz", len(payload))
     assert asset_bytes(user.api, asset) == payload
     tags = {t["name"]: t["commit"]["sha"] for t in user.api.get(f"/repos/{repo}/tags").json()}
-    assert tags["v1.0.1"] == head and set(tags) == {"v1.0.0", "v1.0.1"}
+    assert tags == {"v1.0.0": head}
 
     user.api.patch(f"/repos/{repo}/releases/{release['id']}", json={"body": "edited by hand"}).raise_for_status()
-    run([psr, "-v", "changelog", "--post-to-release-tag", "v1.0.1"], work, env)  # POST /releases/{id} as PATCH
-    again = release_of(user.api, repo, "v1.0.1")
-    assert again["id"] == release["id"] and "greet politely" in again["body"].lower()
+    run([psr, "-v", "changelog", "--post-to-release-tag", "v1.0.0"], work, env)  # POST /releases/{id} as PATCH
+    again = release_of(user.api, repo, "v1.0.0")
+    assert again["id"] == release["id"] and "greet the world" in again["body"].lower()
+
+
+# -- release-it ------------------------------------------------------------------------------------------
+def test_release_it_publishes_a_release_with_an_asset(node_tools, tls_server, tls_certs, tmp_path):  # noqa: F811
+    """release-it talks https only (to `github.host`, which must carry the port), and leaves git's
+    credentials to git: here the Authorization header actions/checkout configures."""
+    import base64
+    import ssl
+
+    git = Git(tmp_path)
+    api = httpx.Client(base_url=tls_server.api, verify=ssl.create_default_context(cafile=str(tls_certs.ca)),
+                       timeout=30, headers={"authorization": f"token {tls_server.token}"})
+    name = unique("ri")
+    api.post("/user/repos", json={"name": name, "auto_init": True}).raise_for_status()
+    repo = f"admin/{name}"
+    basic = base64.b64encode(f"x-access-token:{tls_server.token}".encode()).decode()
+    env = tool_env(git, GITHUB_TOKEN=tls_server.token, PATH=f"{node_tools}:{os.environ['PATH']}",
+                   GIT_SSL_CAINFO=str(tls_certs.ca), NODE_EXTRA_CA_CERTS=str(tls_certs.ca))
+    git.env = env
+    work = tmp_path / "work"
+    git("-c", f"http.extraheader=AUTHORIZATION: basic {basic}", "clone", "-q", url(tls_server, repo), str(work))
+    git("config", "http.extraheader", f"AUTHORIZATION: basic {basic}", cwd=work)
+    head = commit(git, work, "src/app.py", "print('hello')\n", "feat: say hello")
+    git("push", "-q", "origin", "main", cwd=work)
+    tool = os.urandom(30_000)
+    (tmp_path / "dist").mkdir()
+    (tmp_path / "dist" / "ri-tool.bin").write_bytes(tool)
+    host = tls_server.url.removeprefix("https://")
+    config = {"npm": False,
+              "git": {"tagName": "v${version}", "commit": False, "requireCommits": False},
+              "github": {"release": True, "host": host, "releaseName": "Release ${version}",
+                         "releaseNotes": "echo 'Notes for ${version}'", "assets": [str(tmp_path / "dist" / "ri-tool.bin")]}}
+    (tmp_path / "release-it.json").write_text(json.dumps(config))
+    done = run([node_tools / "release-it", "1.2.0", "--ci", "--config", tmp_path / "release-it.json"], work, env)
+
+    release = release_of(api, repo, "v1.2.0")
+    assert (release["name"], release["draft"], release["prerelease"]) == ("Release 1.2.0", False, False), done.stdout
+    assert release["body"].strip() == "Notes for 1.2.0"
+    [asset] = release["assets"]
+    assert (asset["name"], asset["size"]) == ("ri-tool.bin", len(tool))
+    raw = api.get(asset["url"], headers={"accept": "application/octet-stream"}, follow_redirects=True)
+    assert raw.content == tool
+    refs = remote_refs(git, url(tls_server, repo))
+    assert refs["refs/tags/v1.2.0^{}"] == head  # annotated, pushed with --follow-tags
+    assert [t["name"] for t in api.get(f"/repos/{repo}/tags").json()] == ["v1.2.0"]
+    api.close()
