@@ -81,15 +81,17 @@ def remote_refs(git: Git, remote: str) -> dict[str, str]:
 
 
 # -- semantic-release ------------------------------------------------------------------------------
-def semantic_release(node_tools: Path, server, git: Git, work: Path, token: str, asset: bytes) -> str:
+def semantic_release(node_tools: Path, server, git: Git, work: Path, token: str, asset: bytes, *,
+                     comments: bool) -> str:
     """`semantic-release --no-ci` in `work` with the GitHub plugin on the server and dist/tool.bin as
-    the asset; its output. The optional steps that need issues and pull requests are off (see the report)."""
+    the asset; its output. Without `comments`, the steps about issues and pull requests are off;
+    with them, the plugin asks GraphQL for the pull requests of each commit and for its own issues."""
     plain = git.out("remote", "get-url", "origin", cwd=work)
     (work / "dist").mkdir(exist_ok=True)
     (work / "dist" / "tool.bin").write_bytes(asset)
-    github = {"githubApiUrl": server.api, "assets": [{"path": "dist/tool.bin", "label": "The tool"}],
-              "successCommentCondition": False, "failCommentCondition": False, "releasedLabels": False,
-              "labels": False}
+    github = {"githubApiUrl": server.api, "assets": [{"path": "dist/tool.bin", "label": "The tool"}]}
+    if not comments:
+        github.update(successCommentCondition=False, failCommentCondition=False, releasedLabels=False, labels=False)
     config = {"branches": ["main"], "repositoryUrl": plain, "tagFormat": "v${version}",
               "plugins": ["@semantic-release/commit-analyzer", "@semantic-release/release-notes-generator",
                           ["@semantic-release/github", github]]}
@@ -104,7 +106,7 @@ def test_semantic_release_publishes_releases_with_an_asset(node_tools, server, u
     head = conventional_history(git, server, repo, user.token, work)
     git("remote", "set-url", "origin", url(server, repo), cwd=work)  # the tool puts the token in itself
     tool = os.urandom(50_000)
-    out = semantic_release(node_tools, server, git, work, user.token, tool)
+    out = semantic_release(node_tools, server, git, work, user.token, tool, comments=False)
     assert "Published release 1.0.0" in out, out
 
     release = release_of(user.api, repo, "v1.0.0")
@@ -122,13 +124,15 @@ def test_semantic_release_publishes_releases_with_an_asset(node_tools, server, u
     assert tags == {"v1.0.0": head}
 
     # The next release from a shallow clone, as CI makes it: the tool unshallows, fetches the tags
-    # and the notes, and finds 1.0.0 as the last release.
+    # and the notes, and finds 1.0.0 as the last release. The plugin's defaults this time: after
+    # publishing, it looks for pull requests and issues to comment on (GraphQL) and finds none.
     ci = tmp_path / "ci"
     git("clone", "-q", "--depth", "1", url(server, repo), str(ci))
     fix = commit(git, ci, "src/app.py", "print('hello, kind world')\n", "fix: greet politely")
     git("push", "-q", url(server, repo, user.token), "main", cwd=ci)
-    out = semantic_release(node_tools, server, git, ci, user.token, b"second tool")
+    out = semantic_release(node_tools, server, git, ci, user.token, b"second tool", comments=True)
     assert "Found git tag v1.0.0" in out and "Published release 1.0.1" in out, out
+    assert "Skip commenting" not in out and "Completed step \"success\" of plugin \"@semantic-release/github\"" in out
     second = release_of(user.api, repo, "v1.0.1")
     assert "greet politely" in second["body"] and "say hello" not in second["body"]
     assert asset_bytes(user.api, second["assets"][0]) == b"second tool"
