@@ -1,6 +1,7 @@
 """A subset of GitHub's GraphQL schema, executed by graphql-core: viewer, and repository with its
 releases, release(tagName:), latestRelease, ref(qualifiedName:) and defaultBranchRef — what the gh
-CLI's release and auth commands ask for. Objects are dicts whose lazy fields are callables
+CLI's release and auth commands ask for — plus object(oid:), issues and issueOrPullRequest, which
+semantic-release's GitHub plugin asks for after a release (no issues or pull requests here). Objects are dicts whose lazy fields are callables
 (graphql-core's default resolver calls them with the field's arguments)."""
 
 from __future__ import annotations
