@@ -1,8 +1,9 @@
 """A subset of GitHub's GraphQL schema, executed by graphql-core: viewer, and repository with its
 releases, release(tagName:), latestRelease, ref(qualifiedName:) and defaultBranchRef — what the gh
 CLI's release and auth commands ask for — plus object(oid:), issues and issueOrPullRequest, which
-semantic-release's GitHub plugin asks for after a release (no issues or pull requests here). Objects are dicts whose lazy fields are callables
-(graphql-core's default resolver calls them with the field's arguments)."""
+semantic-release's GitHub plugin asks for after a release (no issues or pull requests here).
+Objects are dicts whose lazy fields are callables (graphql-core's default resolver calls them with
+the field's arguments)."""
 
 from __future__ import annotations
 
@@ -126,8 +127,9 @@ _GIT_TYPES = {"commit": "Commit", "tree": "Tree", "blob": "Blob", "tag": "Tag"}
 def _git_object(access, oid: str | None, expression: str | None) -> dict | None:
     """Repository.object: by oid, or by a revision expression naming a commit; null when there is none."""
     sha = oid if oid is not None else git_tags.resolve_target(access.git_dir, expression) if expression else None
-    kind = _GIT_TYPES.get(objects.type_of(access.git_dir, sha)) if sha else None
-    if kind is None:
+    found = objects.type_of(access.git_dir, sha) if sha else None
+    kind = _GIT_TYPES.get(found) if found else None
+    if sha is None or kind is None:
         return None
     if kind == "Commit":
         return _commit(sha)

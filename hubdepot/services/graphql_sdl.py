@@ -137,7 +137,9 @@ enum PullRequestState { OPEN CLOSED MERGED }
 enum MilestoneState { OPEN CLOSED }
 enum LockReason { OFF_TOPIC RESOLVED SPAM TOO_HEATED }
 enum MergeableState { CONFLICTING MERGEABLE UNKNOWN }
-enum CommentAuthorAssociation { COLLABORATOR CONTRIBUTOR FIRST_TIMER FIRST_TIME_CONTRIBUTOR MANNEQUIN MEMBER NONE OWNER }
+enum CommentAuthorAssociation {
+  COLLABORATOR CONTRIBUTOR FIRST_TIMER FIRST_TIME_CONTRIBUTOR MANNEQUIN MEMBER NONE OWNER
+}
 enum IssueOrderField { COMMENTS CREATED_AT UPDATED_AT }
 input IssueOrder { field: IssueOrderField! direction: OrderDirection! }
 input IssueFilters {

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import httpx
@@ -180,7 +181,7 @@ def test_python_semantic_release_version_publish_and_changelog(server, user, rep
     git("commit", "-q", "-m", "build: package the project", cwd=work)
     payload = os.urandom(40_000)
     (tmp_path / "payload.bin").write_bytes(payload)
-    psr = Path(os.environ.get("VIRTUAL_ENV", Path(__file__).resolve().parents[2] / ".venv")) / "bin" / "semantic-release"
+    psr = Path(sys.executable).parent / "semantic-release"  # (installed with the test extras)
     env = tool_env(git, GH_TOKEN=user.token)
     run([psr, "-v", "version"], work, env)  # changelog commit, tag, fetch to check main is unchanged, push
     head = git.out("rev-parse", "HEAD", cwd=work)
@@ -233,7 +234,8 @@ def test_release_it_publishes_a_release_with_an_asset(node_tools, tls_server, tl
     config = {"npm": False,
               "git": {"tagName": "v${version}", "commit": False, "requireCommits": False},
               "github": {"release": True, "host": host, "releaseName": "Release ${version}",
-                         "releaseNotes": "echo 'Notes for ${version}'", "assets": [str(tmp_path / "dist" / "ri-tool.bin")]}}
+                         "releaseNotes": "echo 'Notes for ${version}'",
+                         "assets": [str(tmp_path / "dist" / "ri-tool.bin")]}}
     (tmp_path / "release-it.json").write_text(json.dumps(config))
     done = run([node_tools / "release-it", "1.2.0", "--ci", "--config", tmp_path / "release-it.json"], work, env)
 

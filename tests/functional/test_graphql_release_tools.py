@@ -23,11 +23,14 @@ def associated_prs(shas: list[str]) -> str:  # (lib/success.js buildAssociatedPR
     objects = "".join(f"""commit{sha[:12]}: object(oid: "{sha}") {{ ...on Commit {{ oid
       associatedPullRequests(first: 100) {{ pageInfo {{ endCursor hasNextPage }} nodes {{ {PR_FIELDS} }} }} }} }}"""
                       for sha in shas)
-    return f"query getAssociatedPRs($owner: String!, $repo: String!) {{ repository(owner: $owner, name: $repo) {{ {objects} }} }}"
+    return f"""query getAssociatedPRs($owner: String!, $repo: String!) {{
+      repository(owner: $owner, name: $repo) {{ {objects} }} }}"""
 
 
 SR_ISSUES = """query getSRIssues($owner: String!, $repo: String!, $filter: IssueFilters) {
-  repository(owner: $owner, name: $repo) { issues(first: 100, states: OPEN, filterBy: $filter) { nodes { number title body } } }
+  repository(owner: $owner, name: $repo) {
+    issues(first: 100, states: OPEN, filterBy: $filter) { nodes { number title body } }
+  }
 }"""
 RELATED = f"""query getRelatedIssues($owner: String!, $repo: String!) {{ repository(owner: $owner, name: $repo) {{
   issue12: issueOrPullRequest(number: 12) {{ ... on Issue {{ {BASE_FIELDS} }} ... on PullRequest {{ {PR_FIELDS} }} }}
@@ -53,8 +56,9 @@ def test_commits_have_no_associated_pull_requests(gql, user, repo):
     unknown = "0123456789abcdef0123456789abcdef01234567"
     got = gql(associated_prs([head["sha"], unknown]), owner=owner, repo=name)
     empty = {"pageInfo": {"endCursor": None, "hasNextPage": False}, "nodes": []}
-    assert got == {"data": {"repository": {f"commit{head['sha'][:12]}": {"oid": head["sha"], "associatedPullRequests": empty},
-                                           f"commit{unknown[:12]}": None}}}
+    assert got == {"data": {"repository": {
+        f"commit{head['sha'][:12]}": {"oid": head["sha"], "associatedPullRequests": empty},
+        f"commit{unknown[:12]}": None}}}
     tree = head["commit"]["tree"]["sha"]
     kinds = gql(f"""{{ repository(owner: "{owner}", name: "{name}") {{
         tree: object(oid: "{tree}") {{ __typename id oid abbreviatedOid }}
@@ -76,6 +80,7 @@ def test_no_open_issues_and_numbered_issues_are_not_found(gql, repo):
     related = gql(RELATED, owner=owner, repo=name)
     assert related["data"] == {"repository": {"issue12": None}}
     assert [(e["type"], e["path"], e["message"]) for e in related["errors"]] == [
-        ("NOT_FOUND", ["repository", "issue12"], "Could not resolve to an issue or pull request with the number of 12.")]
+        ("NOT_FOUND", ["repository", "issue12"],
+         "Could not resolve to an issue or pull request with the number of 12.")]
     clash = gql("{ viewer { login: name login } }")  # other conflicts stay errors
     assert "data" not in clash and "'name' and 'login' are different fields" in clash["errors"][0]["message"]
