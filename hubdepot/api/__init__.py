@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
-from hubdepot.api import (archives, assets, contents, downloads, git_data, graphql, openapi, rate_limit, releases,
-                          repos, uploads, users)
+from hubdepot.api import (archives, assets, contents, downloads, git_data, graphql, installations, openapi, rate_limit,
+                          releases, repos, uploads, users)
 
 REPO_PREFIX = "/repos/{owner}/{repo}"
 
@@ -34,6 +34,7 @@ V3: list[tuple[tuple[str, ...], str, object]] = [
     *downloads.ROUTES,
     *openapi.ROUTES,
     *rate_limit.ROUTES,
+    *installations.ROUTES,
 ]
 
 

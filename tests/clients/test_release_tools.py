@@ -20,7 +20,7 @@ import httpx
 import pytest
 
 from tests.conftest import unique
-from tests.functional.test_git_http import Git, commit, url
+from tests.functional.test_git_http import Git, _grant, commit, url
 from tests.support.tls import tls_certs, tls_server  # noqa: F401 (fixtures)
 
 TOOLS = Path(__file__).resolve().parents[1] / "release_tools"
@@ -140,6 +140,33 @@ def test_semantic_release_publishes_releases_with_an_asset(node_tools, server, u
     assert user.api.get(f"/repos/{repo}/releases/latest").json()["id"] == second["id"]
     refs = remote_refs(git, url(server, repo))
     assert refs["refs/tags/v1.0.1"] == fix and "refs/notes/semantic-release-v1.0.1" in refs
+
+
+def test_semantic_release_stops_when_the_token_may_not_push(node_tools, server, hub, user, repo, make_user, tmp_path):
+    """A collaborator with read access: the tool's `git push --dry-run` meets 403 on the receive-pack
+    advertisement, so it stops before anything is published; its fail step sees `permissions.push`
+    false and HEAD /installation/repositories 403 (a 404 there is retried for 14 s)."""
+    reader, reader_token = make_user()
+    _grant(hub, repo, reader, "pull")
+    git = Git(tmp_path)
+    work = tmp_path / "work"
+    conventional_history(git, server, repo, user.token, work)
+    git("remote", "set-url", "origin", url(server, repo), cwd=work)
+    plain = git.out("remote", "get-url", "origin", cwd=work)
+    github = {"githubApiUrl": server.api, "failCommentCondition": False}
+    config = {"branches": ["main"], "repositoryUrl": plain, "plugins": [
+        "@semantic-release/commit-analyzer", "@semantic-release/release-notes-generator",
+        ["@semantic-release/github", github]]}
+    (work / ".releaserc.json").write_text(json.dumps(config))
+    env = tool_env(git, GH_TOKEN=reader_token, PATH=f"{node_tools}:{os.environ['PATH']}")
+    done = subprocess.run([str(node_tools / "semantic-release"), "--no-ci"], cwd=work, env=env, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode != 0
+    assert "EGITNOPERMISSION" in done.stdout + done.stderr, done.stdout + done.stderr
+    assert "EGHNOPERMISSION" in done.stdout + done.stderr  # (its fail step checks the API: push is false)
+    assert f"Permission to {repo} denied to {reader}." in done.stdout + done.stderr
+    assert user.api.get(f"/repos/{repo}/releases").json() == []
+    assert not any(ref.startswith("refs/tags/") for ref in remote_refs(git, url(server, repo)))
 
 
 # -- python-semantic-release ---------------------------------------------------------------------------

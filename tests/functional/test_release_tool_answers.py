@@ -1,7 +1,8 @@
-"""GraphQL queries semantic-release's GitHub plugin sends after a release (its success and fail steps,
-on by default): commits by oid with their associated pull requests, semantic-release's own open
-issues, and issues named in commit messages. hubdepot has no issues or pull requests, so the lists
-are empty and a numbered issue is NOT_FOUND, in GitHub's shapes."""
+"""What semantic-release's GitHub plugin asks besides releases. GraphQL after a release (its success
+and fail steps, on by default): commits by oid with their associated pull requests, its own open
+issues, and issues named in commit messages; hubdepot has no issues or pull requests, so the lists
+are empty and a numbered issue is NOT_FOUND, in GitHub's shapes. And HEAD /installation/repositories
+when the token may not push: GitHub's 403 for any token that is not an app installation's."""
 
 from __future__ import annotations
 
@@ -84,3 +85,14 @@ def test_no_open_issues_and_numbered_issues_are_not_found(gql, repo):
          "Could not resolve to an issue or pull request with the number of 12.")]
     clash = gql("{ viewer { login: name login } }")  # other conflicts stay errors
     assert "data" not in clash and "'name' and 'login' are different fields" in clash["errors"][0]["message"]
+
+
+def test_installation_repositories_need_an_installation_token(user, client_for):
+    for method in ("GET", "HEAD"):
+        r = user.api.request(method, "/installation/repositories", params={"per_page": 1})
+        assert r.status_code == 403
+    body = user.api.get("/installation/repositories").json()
+    assert body["message"] == ("You must authenticate with an installation access token in order to list "
+                               "repositories for an installation.")
+    assert body["documentation_url"].endswith("#list-repositories-accessible-to-the-app-installation")
+    assert client_for(None).get("/installation/repositories").status_code == 401
