@@ -199,6 +199,9 @@ token = {{ env = "GH_TOKEN" }}
 
 
 def test_python_semantic_release_version_publish_and_changelog(server, user, repo, tmp_path):
+    psr = Path(sys.executable).parent / "semantic-release"  # (installed with the test extras)
+    if not psr.exists():
+        pytest.skip("python-semantic-release is not installed (make install-test)")
     git = Git(tmp_path)
     work = tmp_path / "work"
     conventional_history(git, server, repo, user.token, work)
@@ -208,9 +211,6 @@ def test_python_semantic_release_version_publish_and_changelog(server, user, rep
     git("commit", "-q", "-m", "build: package the project", cwd=work)
     payload = os.urandom(40_000)
     (tmp_path / "payload.bin").write_bytes(payload)
-    psr = Path(sys.executable).parent / "semantic-release"  # (installed with the test extras)
-    if not psr.exists():
-        pytest.skip("python-semantic-release is not installed (make install-test)")
     env = tool_env(git, GH_TOKEN=user.token)
     run([psr, "-v", "version"], work, env)  # changelog commit, tag, fetch to check main is unchanged, push
     head = git.out("rev-parse", "HEAD", cwd=work)
