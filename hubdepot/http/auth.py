@@ -1,10 +1,10 @@
 """Who is asking: one login for every surface.
 
 Credentials come from `Authorization: token X`, `Bearer X`, or Basic with the token as the password
-(any username, e.g. x-access-token) or as the username with an empty password, as GitHub accepts
-both; on web pages, also from the signed session cookie the sign-in form sets (services/sessions).
-Lookups are cached per process for a few seconds, so a revoked token stops working within
-CACHE_SECONDS.
+(any username, e.g. x-access-token) or as the username with an empty password or `x-oauth-basic`, as
+GitHub accepts all three; on web pages, also from the signed session cookie the sign-in form sets
+(services/sessions). Lookups are cached per process for a few seconds, so a revoked token stops
+working within CACHE_SECONDS.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from hubdepot import errors
 from hubdepot.services import Actor, Hub, accounts, sessions
 
 CACHE_SECONDS = 5.0
+_OAUTH_BASIC = "x-oauth-basic"  # GitHub's documented password for a token sent as the username
 _CACHE_MAX = 10_000
 
 
@@ -37,7 +38,7 @@ def credentials(header: str | None) -> str | None:
         except (binascii.Error, UnicodeDecodeError):
             return ""
         username, _, password = decoded.partition(":")
-        return password or username
+        return username if password in ("", _OAUTH_BASIC) else password
     return ""
 
 

@@ -1,7 +1,9 @@
 """A subset of GitHub's GraphQL schema, executed by graphql-core: viewer, and repository with its
 releases, release(tagName:), latestRelease, ref(qualifiedName:) and defaultBranchRef — what the gh
-CLI's release and auth commands ask for. Objects are dicts whose lazy fields are callables
-(graphql-core's default resolver calls them with the field's arguments)."""
+CLI's release and auth commands ask for — plus object(oid:), issues and issueOrPullRequest, which
+semantic-release's GitHub plugin asks for after a release (no issues or pull requests here).
+Objects are dicts whose lazy fields are callables (graphql-core's default resolver calls them with
+the field's arguments)."""
 
 from __future__ import annotations
 
@@ -10,10 +12,12 @@ import datetime as dt
 import functools
 
 import sqlalchemy as sa
-from graphql import GraphQLError, build_schema, graphql_sync
+from graphql import GraphQLError, build_schema, graphql_sync, specified_rules
+from graphql.validation import OverlappingFieldsCanBeMergedRule
 
 from hubdepot import errors
 from hubdepot.db.tables import accounts, memberships
+from hubdepot.git import objects
 from hubdepot.git import tags as git_tags
 from hubdepot.services import Actor, Hub
 from hubdepot.services import releases as reads
@@ -27,6 +31,19 @@ _PERMISSIONS = {"admin": "ADMIN", "push": "WRITE", "pull": "READ"}
 @functools.lru_cache(maxsize=1)
 def schema():
     return build_schema(SDL)
+
+
+class _FieldsWillMerge(OverlappingFieldsCanBeMergedRule):
+    """graphql-core's rule less one check GitHub does not make: the same field of two object types
+    of a union may have different leaf types (Issue.state is an IssueState, PullRequest.state a
+    PullRequestState), as semantic-release's getRelatedIssues query selects."""
+
+    def report_error(self, error: GraphQLError) -> None:
+        if "they return conflicting types" not in error.message:
+            super().report_error(error)
+
+
+_RULES = [_FieldsWillMerge if rule is OverlappingFieldsCanBeMergedRule else rule for rule in specified_rules]
 
 
 def _iso(value) -> str | None:
@@ -93,7 +110,35 @@ def _organizations(hub: Hub, account, first, after) -> dict:
 
 
 def _commit(sha: str) -> dict:
-    return {"__typename": "Commit", "id": node_id("Commit", sha), "oid": sha, "abbreviatedOid": sha[:7]}
+    return {"__typename": "Commit", "id": node_id("Commit", sha), "oid": sha, "abbreviatedOid": sha[:7],
+            "associatedPullRequests": lambda info, first=None, after=None, last=None, before=None:
+                _none("associatedPullRequests", first, last, after, before)}
+
+
+def _none(connection: str, first, last, after, before) -> dict:
+    """An empty connection (issues, pull requests: hubdepot has none), with GitHub's argument checks."""
+    offset = _window(connection, first, last, after, before)[0]
+    return _connection([], max(offset, 0), 0)
+
+
+_GIT_TYPES = {"commit": "Commit", "tree": "Tree", "blob": "Blob", "tag": "Tag"}
+
+
+def _git_object(access, oid: str | None, expression: str | None) -> dict | None:
+    """Repository.object: by oid, or by a revision expression naming a commit; null when there is none."""
+    sha = oid if oid is not None else git_tags.resolve_target(access.git_dir, expression) if expression else None
+    found = objects.type_of(access.git_dir, sha) if sha else None
+    kind = _GIT_TYPES.get(found) if found else None
+    if sha is None or kind is None:
+        return None
+    if kind == "Commit":
+        return _commit(sha)
+    return {"__typename": kind, "id": node_id(kind, sha), "oid": sha, "abbreviatedOid": sha[:7]}
+
+
+def _issue_or_pull_request(info, number):
+    raise GraphQLError(f"Could not resolve to an issue or pull request with the number of {number}.",
+                       extensions={"type": "NOT_FOUND"})
 
 
 def _ref(access, found: git_tags.FoundRef | None) -> dict | None:
@@ -174,6 +219,10 @@ def _repository(hub: Hub, access) -> dict:
         "release": release, "latestRelease": latest_release,
         "releases": lambda info, first=None, after=None, last=None, before=None, orderBy=None:
             _releases(hub, access, first, after, last, before, orderBy),
+        "object": lambda info, oid=None, expression=None: _git_object(access, oid, expression),
+        "issueOrPullRequest": _issue_or_pull_request,
+        "issues": lambda info, first=None, after=None, last=None, before=None, **filters:
+            _none("issues", first, last, after, before),
     }
 
 
@@ -202,7 +251,7 @@ def _error(error: GraphQLError) -> dict:
 def execute(hub: Hub, actor: Actor, query: str, variables: dict | None, operation: str | None) -> dict:
     """A GraphQL response body: {"data": ...} and/or {"errors": [...]}, as GitHub sends them."""
     result = graphql_sync(schema(), query, root_value=_root(hub, actor), variable_values=variables,
-                          operation_name=operation)
+                          operation_name=operation, rules=_RULES)
     body: dict = {}
     if result.data is not None or not result.errors:
         body["data"] = result.data

@@ -11,6 +11,8 @@ interface RepositoryOwner { id: ID! login: String! url: URI! avatarUrl(size: Int
 
 interface GitObject { id: ID! oid: GitObjectID! abbreviatedOid: String! }
 
+interface Actor { login: String! url: URI! avatarUrl(size: Int): URI! }
+
 type Query {
   viewer: User!
   repository(owner: String!, name: String!, followRenames: Boolean = true): Repository
@@ -18,7 +20,7 @@ type Query {
 
 type PageInfo { hasNextPage: Boolean! hasPreviousPage: Boolean! startCursor: String endCursor: String }
 
-type User implements Node & RepositoryOwner {
+type User implements Node & RepositoryOwner & Actor {
   id: ID!
   databaseId: Int
   login: String!
@@ -29,7 +31,7 @@ type User implements Node & RepositoryOwner {
   organizations(first: Int, after: String): OrganizationConnection!
 }
 
-type Organization implements Node & RepositoryOwner {
+type Organization implements Node & RepositoryOwner & Actor {
   id: ID!
   databaseId: Int
   login: String!
@@ -70,11 +72,23 @@ type Repository implements Node {
   release(tagName: String!): Release
   latestRelease: Release
   releases(first: Int, after: String, last: Int, before: String, orderBy: ReleaseOrder): ReleaseConnection!
+  object(oid: GitObjectID, expression: String): GitObject
+  issueOrPullRequest(number: Int!): IssueOrPullRequest
+  issues(first: Int, after: String, last: Int, before: String, states: [IssueState!], labels: [String!],
+         filterBy: IssueFilters, orderBy: IssueOrder): IssueConnection!
 }
 
 type Ref implements Node { id: ID! name: String! prefix: String! target: GitObject }
 
-type Commit implements Node & GitObject { id: ID! oid: GitObjectID! abbreviatedOid: String! }
+type Commit implements Node & GitObject {
+  id: ID!
+  oid: GitObjectID!
+  abbreviatedOid: String!
+  associatedPullRequests(first: Int, after: String, last: Int, before: String): PullRequestConnection
+}
+type Tree implements Node & GitObject { id: ID! oid: GitObjectID! abbreviatedOid: String! }
+type Blob implements Node & GitObject { id: ID! oid: GitObjectID! abbreviatedOid: String! }
+type Tag implements Node & GitObject { id: ID! oid: GitObjectID! abbreviatedOid: String! }
 
 type Release implements Node {
   id: ID!
@@ -115,4 +129,54 @@ type ReleaseAsset implements Node {
 
 type ReleaseAssetEdge { node: ReleaseAsset cursor: String! }
 type ReleaseAssetConnection { nodes: [ReleaseAsset] edges: [ReleaseAssetEdge] pageInfo: PageInfo! totalCount: Int! }
+
+# Issues and pull requests: hubdepot has neither (repositories answer has_issues: false), so every
+# list is empty; the types exist so that the queries release tools send validate, as on GitHub.
+enum IssueState { OPEN CLOSED }
+enum PullRequestState { OPEN CLOSED MERGED }
+enum MilestoneState { OPEN CLOSED }
+enum LockReason { OFF_TOPIC RESOLVED SPAM TOO_HEATED }
+enum MergeableState { CONFLICTING MERGEABLE UNKNOWN }
+enum CommentAuthorAssociation {
+  COLLABORATOR CONTRIBUTOR FIRST_TIMER FIRST_TIME_CONTRIBUTOR MANNEQUIN MEMBER NONE OWNER
+}
+enum IssueOrderField { COMMENTS CREATED_AT UPDATED_AT }
+input IssueOrder { field: IssueOrderField! direction: OrderDirection! }
+input IssueFilters {
+  assignee: String createdBy: String labels: [String!] mentioned: String milestone: String
+  milestoneNumber: String since: DateTime states: [IssueState!] viewerSubscribed: Boolean = false
+}
+
+type Label implements Node { id: ID! name: String! color: String! description: String isDefault: Boolean! url: URI! }
+type LabelConnection { nodes: [Label] pageInfo: PageInfo! totalCount: Int! }
+type Milestone implements Node {
+  id: ID! number: Int! title: String! description: String state: MilestoneState! url: URI! creator: Actor
+  createdAt: DateTime! closedAt: DateTime updatedAt: DateTime!
+}
+type IssueCommentConnection { totalCount: Int! }
+type PullRequestCommitConnection { totalCount: Int! }
+
+type Issue implements Node {
+  id: ID! number: Int! title: String! body: String! url: URI! state: IssueState! author: Actor
+  authorAssociation: CommentAuthorAssociation! createdAt: DateTime! updatedAt: DateTime! closedAt: DateTime
+  comments(first: Int, after: String, last: Int, before: String): IssueCommentConnection!
+  labels(first: Int, after: String, last: Int, before: String): LabelConnection
+  milestone: Milestone locked: Boolean! activeLockReason: LockReason
+}
+type IssueEdge { node: Issue cursor: String! }
+type IssueConnection { nodes: [Issue] edges: [IssueEdge] pageInfo: PageInfo! totalCount: Int! }
+
+type PullRequest implements Node {
+  id: ID! number: Int! title: String! body: String! url: URI! state: PullRequestState! author: Actor
+  authorAssociation: CommentAuthorAssociation! createdAt: DateTime! updatedAt: DateTime! closedAt: DateTime
+  comments(first: Int, after: String, last: Int, before: String): IssueCommentConnection!
+  labels(first: Int, after: String, last: Int, before: String): LabelConnection
+  milestone: Milestone locked: Boolean! activeLockReason: LockReason
+  mergeable: MergeableState! changedFiles: Int! mergedAt: DateTime isDraft: Boolean! mergedBy: Actor
+  commits(first: Int, after: String, last: Int, before: String): PullRequestCommitConnection!
+}
+type PullRequestEdge { node: PullRequest cursor: String! }
+type PullRequestConnection { nodes: [PullRequest] edges: [PullRequestEdge] pageInfo: PageInfo! totalCount: Int! }
+
+union IssueOrPullRequest = Issue | PullRequest
 '''
