@@ -56,8 +56,11 @@ def _tarball(api: str, token: str, git_dir: str) -> tuple[float, float, int]:
             size += len(chunk)
     ours = time.perf_counter() - start
     start = time.perf_counter()
-    subprocess.run(["git", "--git-dir", git_dir, "archive", "--format=tar.gz", "--prefix=x/", "main"],
-                   stdout=subprocess.DEVNULL, check=True)
+    subprocess.run(
+        ["git", "--git-dir", git_dir, "archive", "--format=tar.gz", "--prefix=x/", "main"],
+        stdout=subprocess.DEVNULL,
+        check=True,
+    )
     return ours, time.perf_counter() - start, size
 
 
@@ -113,7 +116,14 @@ def run(seconds: int, workers: int) -> list[str]:
         target.write_bytes(body)
         ref = wrk(origin + "/api/v3/repos/admin/c/contents/docs/ten.txt", seconds=seconds, headers=auth)
     return [
-        row("GET contents (10 KB file) requests/s @64", ours.rps, ref.rps, "req/s", ">= 0.25x nginx", f"errors={ours.errors}"),
+        row(
+            "GET contents (10 KB file) requests/s @64",
+            ours.rps,
+            ref.rps,
+            "req/s",
+            ">= 0.25x nginx",
+            f"errors={ours.errors}",
+        ),
         f"{'GET contents p99 @64':<44} hubdepot {ours.p99_ms:>10.1f} ms     reference {ref.p99_ms:>10.1f} ms     (goal p99 < 20 ms; p50 {ours.p50_ms:.1f} ms)",
         f"{'PUT contents, 5,000-file repo, sequential':<44} hubdepot {commits:>10.1f} commits/s (goal >= 100 commits/s)",
         f"{'tarball, 5,060 files / 24 MB':<44} hubdepot {tar_ours:>10.3f} s      git archive {tar_git:>7.3f} s      "

@@ -44,8 +44,14 @@ def _query(request: Request) -> tuple[str, str | None]:
 async def upload(request: Request) -> Response:
     request.scope["hubdepot.docs"] = None  # the upload host answers errors with the generic docs URL
     hub = request.app.state.hub
-    req = Req(request, hub, request.scope.get("hubdepot.actor"), dict(request.path_params), b"",
-              negotiate(request.headers.get("accept")))
+    req = Req(
+        request,
+        hub,
+        request.scope.get("hubdepot.actor"),
+        dict(request.path_params),
+        b"",
+        negotiate(request.headers.get("accept")),
+    )
     name, label = _query(request)
     length = _declared_length(request, hub.settings.upload_max_bytes)
     access = await run_in_threadpool(req.repo)
@@ -54,11 +60,11 @@ async def upload(request: Request) -> Response:
     writer = await run_in_threadpool(hub.storage.writer)
     blob = await streams.into_writer(request, writer, length)
     content_type = request.headers.get("content-type") or "application/octet-stream"
-    url_tag, view = await run_in_threadpool(asset_service.record_upload, hub, req.actor, access, release_id,
-                                            name, label, content_type, blob)
+    url_tag, view = await run_in_threadpool(
+        asset_service.record_upload, hub, req.actor, access, release_id, name, label, content_type, blob
+    )
     body = release_asset(hub.urls, access.full_name, url_tag, view.row, view.uploader)
-    return Response(orjson.dumps(body), status_code=201, media_type=JSON_TYPE,
-                    headers={"cache-control": "no-cache"})
+    return Response(orjson.dumps(body), status_code=201, media_type=JSON_TYPE, headers={"cache-control": "no-cache"})
 
 
 ROUTES = [

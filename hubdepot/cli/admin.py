@@ -15,8 +15,12 @@ def user() -> None:
 
 
 def password_options(fn):
-    fn = click.option("--password-file", type=click.File("r"), default=None,
-                      help="Read the web sign-in password from this file (first line)")(fn)
+    fn = click.option(
+        "--password-file",
+        type=click.File("r"),
+        default=None,
+        help="Read the web sign-in password from this file (first line)",
+    )(fn)
     fn = click.option("--password-stdin", is_flag=True, help="Read the web sign-in password from standard input")(fn)
     return fn
 
@@ -131,9 +135,16 @@ def repo_create(full_name, private, description, default_branch, auto_init, data
     owner = accounts.by_login(hub, owner_login)
     is_org = owner.type == "Organization"
     actor = SYSTEM if is_org else Actor(account=owner, scopes=accounts.DEFAULT_SCOPES, token_id=0)
-    access = repo_service.create(hub, actor, owner_login if is_org else None, name,
-                                 description=description, private=private, default_branch=default_branch,
-                                 auto_init=auto_init)
+    access = repo_service.create(
+        hub,
+        actor,
+        owner_login if is_org else None,
+        name,
+        description=description,
+        private=private,
+        default_branch=default_branch,
+        auto_init=auto_init,
+    )
     click.echo(access.full_name)
 
 
@@ -228,5 +239,3 @@ def fsck(deep, repair, data_dir, database_url):
         click.echo(line)
     if problems:
         raise SystemExit(1)
-
-

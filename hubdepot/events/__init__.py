@@ -61,12 +61,26 @@ def ref_changes(conn, hub, access, actor, updates: Iterable[RefUpdate]) -> int:
     written = 0
     for update in updates:
         if update.before == ZERO:
-            written += outbox.put(conn, hooks, "create", None, access.id,
-                                  lambda u=update: _payloads().create_event(urls, u.ref, repo, owner, sender))
+            written += outbox.put(
+                conn,
+                hooks,
+                "create",
+                None,
+                access.id,
+                lambda u=update: _payloads().create_event(urls, u.ref, repo, owner, sender),
+            )
         elif update.after == ZERO:
-            written += outbox.put(conn, hooks, "delete", None, access.id,
-                                  lambda u=update: _payloads().delete_event(urls, u.ref, repo, owner, sender))
-        written += outbox.put(conn, hooks, "push", None, access.id, lambda u=update: push_payload(hub, access, actor, u))
+            written += outbox.put(
+                conn,
+                hooks,
+                "delete",
+                None,
+                access.id,
+                lambda u=update: _payloads().delete_event(urls, u.ref, repo, owner, sender),
+            )
+        written += outbox.put(
+            conn, hooks, "push", None, access.id, lambda u=update: push_payload(hub, access, actor, u)
+        )
     return written
 
 
@@ -78,8 +92,9 @@ def push_payload(hub, access, actor, update: RefUpdate) -> dict:
     logins = {f"{sender.id}+{sender.login}@users.noreply.{hub.urls.host().rsplit(':', 1)[0].strip('[]')}": sender.login}
     if sender.email:
         logins[sender.email] = sender.login
-    return _payloads().push_event(hub.urls, update.ref, update.before, update.after, pushed, access.repo, access.owner,
-                               sender, logins)
+    return _payloads().push_event(
+        hub.urls, update.ref, update.before, update.after, pushed, access.repo, access.owner, sender, logins
+    )
 
 
 def release_changed(conn, hub, access, actor, actions: Iterable[str], view, changes: dict | None = None) -> int:
@@ -105,8 +120,14 @@ def repository_changed(conn, hub, repo, owner, actor, action: str, changes: dict
     """repository events (created, deleted, edited, renamed, publicized, privatized); `repo` is the
     repositories row as it now is (as it was, for deleted)."""
     hooks = outbox.targets(conn, repo.id, _org_id(owner))
-    return outbox.put(conn, hooks, "repository", action, repo.id, lambda: _payloads().repository_event(
-        hub.urls, action, repo, owner, actor.account, changes))
+    return outbox.put(
+        conn,
+        hooks,
+        "repository",
+        action,
+        repo.id,
+        lambda: _payloads().repository_event(hub.urls, action, repo, owner, actor.account, changes),
+    )
 
 
 def ping(conn, hub, actor, owner, access, hook_row) -> int:
@@ -118,5 +139,12 @@ def ping(conn, hub, actor, owner, access, hook_row) -> int:
     else:
         body = hook_rep.org_hook(f"{hub.urls.api}/orgs/{owner.login}/hooks", hook_row)
     repo = access.repo if access is not None else None
-    return outbox.put(conn, [hook_row], "ping", None, access.id if access is not None else None,
-                      lambda: _payloads().ping_event(hub.urls, body, hook_row.id, repo, owner, actor.account), always=True)
+    return outbox.put(
+        conn,
+        [hook_row],
+        "ping",
+        None,
+        access.id if access is not None else None,
+        lambda: _payloads().ping_event(hub.urls, body, hook_row.id, repo, owner, actor.account),
+        always=True,
+    )

@@ -54,7 +54,7 @@ def _change(patch) -> FileChange:
     if not delta.is_binary:
         full = patch.text or ""
         at = full.find("\n@@")
-        text = full[at + 1:].rstrip("\n") if at >= 0 else ""
+        text = full[at + 1 :].rstrip("\n") if at >= 0 else ""
     sha = None if status == "removed" else str(delta.new_file.id)
     previous = delta.old_file.path if status in ("renamed", "copied") else None
     return FileChange(delta.new_file.path, status, additions, deletions, sha, text, previous)

@@ -40,8 +40,13 @@ def _identity(sig: pygit2.Signature) -> git.Identity:
 
 
 def _commit(obj: pygit2.Commit) -> Commit:
-    return Commit(str(obj.id), tuple(str(p) for p in obj.parent_ids), _identity(obj.author),
-                  _identity(obj.committer), obj.message or "")
+    return Commit(
+        str(obj.id),
+        tuple(str(p) for p in obj.parent_ids),
+        _identity(obj.author),
+        _identity(obj.committer),
+        obj.message or "",
+    )
 
 
 def log(git_dir: Path, sha: str, skip: int, limit: int) -> tuple[list[Commit], bool]:
@@ -62,8 +67,7 @@ def ref_counts(git_dir: Path) -> tuple[int, int]:
     """(branches, tags), counted from the reference names alone."""
     with reading(git_dir) as repo:
         names = repo.raw_listall_references()
-    return (sum(1 for n in names if n.startswith(b"refs/heads/")),
-            sum(1 for n in names if n.startswith(b"refs/tags/")))
+    return (sum(1 for n in names if n.startswith(b"refs/heads/")), sum(1 for n in names if n.startswith(b"refs/tags/")))
 
 
 _STATUS = {"A": "added", "D": "removed", "R": "renamed", "C": "added"}
@@ -87,6 +91,7 @@ def show(git_dir: Path, sha: str) -> tuple[Commit, list[FileChange]]:
             if text is not None:
                 budget -= len(text)
                 text = text if budget >= 0 else None
-            files.append(FileChange(_STATUS.get(delta.status_char(), "modified"), delta.new_file.path, adds, dels,
-                                    text))
+            files.append(
+                FileChange(_STATUS.get(delta.status_char(), "modified"), delta.new_file.path, adds, dels, text)
+            )
         return _commit(obj), files

@@ -113,8 +113,16 @@ def _pushed_commit(repo, commit) -> PushedCommit:
             removed.append(delta.old_file.path)
         else:
             modified.append(delta.new_file.path)
-    return PushedCommit(str(commit.id), str(commit.tree_id), commit.message, _who(commit.author),
-                        _who(commit.committer), tuple(added), tuple(removed), tuple(modified))
+    return PushedCommit(
+        str(commit.id),
+        str(commit.tree_id),
+        commit.message,
+        _who(commit.author),
+        _who(commit.committer),
+        tuple(added),
+        tuple(removed),
+        tuple(modified),
+    )
 
 
 def _who(sig) -> Identity:

@@ -38,12 +38,29 @@ exit $status
 
 
 def _config(service: str, hooks_dir: Path | None) -> list[str]:
-    common = ["-c", "core.bigFileThreshold=1m", "-c", "uploadpack.allowFilter=true",
-              "-c", "uploadpack.allowAnySHA1InWant=true"]
+    common = [
+        "-c",
+        "core.bigFileThreshold=1m",
+        "-c",
+        "uploadpack.allowFilter=true",
+        "-c",
+        "uploadpack.allowAnySHA1InWant=true",
+    ]
     if service == "git-receive-pack":
-        common += ["-c", "receive.fsckObjects=true", "-c", "receive.autogc=false",
-                   "-c", "receive.denyDeletes=false", "-c", "receive.denyNonFastForwards=false",
-                   "-c", "receive.advertisePushOptions=false", "-c", "core.logAllRefUpdates=false"]
+        common += [
+            "-c",
+            "receive.fsckObjects=true",
+            "-c",
+            "receive.autogc=false",
+            "-c",
+            "receive.denyDeletes=false",
+            "-c",
+            "receive.denyNonFastForwards=false",
+            "-c",
+            "receive.advertisePushOptions=false",
+            "-c",
+            "core.logAllRefUpdates=false",
+        ]
         if hooks_dir is not None:
             common += ["-c", f"core.hooksPath={hooks_dir}"]
     return common
@@ -83,8 +100,12 @@ async def run(argv: list[str], env: dict[str, str], body: AsyncIterator[bytes] |
     """Run `argv`, feeding it `body` while yielding its stdout. Ends when git exits; the exit status
     is not an error here (git has already told the client in the protocol what went wrong)."""
     proc = await asyncio.create_subprocess_exec(
-        *argv, stdin=asyncio.subprocess.PIPE if body is not None else asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL, env=env)
+        *argv,
+        stdin=asyncio.subprocess.PIPE if body is not None else asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.DEVNULL,
+        env=env,
+    )
     _widen(proc)
     feeder = asyncio.ensure_future(_feed(proc, body)) if body is not None else None
     try:

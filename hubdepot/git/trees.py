@@ -83,8 +83,9 @@ def resolve(git_dir: Path, ref: str | None, default_branch: str) -> Resolved:
         return resolve_ref(repo, ref, default_branch)
 
 
-def lookup(git_dir: Path, ref: str | None, default_branch: str, parts: list[str], inline_limit: int,
-           listing: bool = True) -> Found:
+def lookup(
+    git_dir: Path, ref: str | None, default_branch: str, parts: list[str], inline_limit: int, listing: bool = True
+) -> Found:
     """What lives at `parts` in the commit `ref` names; symlinks to files in the repo are followed."""
     with reading(git_dir) as repo:
         commit, obj = _commit(repo, ref, default_branch)
@@ -110,7 +111,7 @@ def readme_rank(name: str) -> tuple | None:
     low = name.lower()
     if low != "readme" and not low.startswith("readme."):
         return None
-    ext = low[len("readme"):].lstrip(".")
+    ext = low[len("readme") :].lstrip(".")
     markdown = ("md", "markdown", "mdown", "mkdn", "mkd")
     markup = ("rst", "adoc", "asciidoc", "asc", "org", "textile", "rdoc", "creole", "wiki", "mediawiki", "pod")
     if ext in markdown:
@@ -130,8 +131,11 @@ def _readme_in(repo, tree, parts: list[str]) -> Node | None:
     candidates = []
     for obj in repo[folder.sha]:
         rank = readme_rank(obj.name)
-        if rank is not None and obj.filemode in (pygit2.enums.FileMode.BLOB, pygit2.enums.FileMode.BLOB_EXECUTABLE,
-                                                 pygit2.enums.FileMode.LINK):
+        if rank is not None and obj.filemode in (
+            pygit2.enums.FileMode.BLOB,
+            pygit2.enums.FileMode.BLOB_EXECUTABLE,
+            pygit2.enums.FileMode.LINK,
+        ):
             candidates.append((rank, obj))
     for _, obj in sorted(candidates, key=lambda item: item[0]):
         node = _follow(repo, tree, _node(repo, obj, "/".join([*parts, obj.name])))

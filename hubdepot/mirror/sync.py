@@ -80,8 +80,9 @@ def mirror(hub: Hub, source_url: str, token: str | None, options: Options, repor
 def _mirror(hub, target: Target, source: Source, token, options: Options, report, summary: Summary) -> None:
     meta = _metadata(hub, target, source, options)
     owner, name = (options.as_name or f"{meta['owner']['login']}/{meta['name']}").split("/", 1)
-    access = mirrors.ensure_repository(hub, owner, meta["owner"].get("type", "User"), name, meta,
-                                       target.web_url, target.api_repo, options.stored())
+    access = mirrors.ensure_repository(
+        hub, owner, meta["owner"].get("type", "User"), name, meta, target.web_url, target.api_repo, options.stored()
+    )
     summary.full_name = access.full_name
     report.repository(access.full_name, target.web_url)
     state = mirrors.state(hub, access)
@@ -152,8 +153,10 @@ class Releases:
             else:
                 listed += items
                 seen.update(item["id"] for item in items)
-            self.etags[url] = [etag, {"ids": [i["id"] for i in items] if items is not None else old[1]["ids"],
-                                      "next": next_url}]
+            self.etags[url] = [
+                etag,
+                {"ids": [i["id"] for i in items] if items is not None else old[1]["ids"], "next": next_url},
+            ]
             url = next_url
         return listed, seen
 
@@ -184,11 +187,19 @@ class Releases:
 
     def _copy(self, r: dict) -> ReleaseCopy:
         return ReleaseCopy(
-            source_id=r["id"], tag_name=r["tag_name"], target_commitish=r.get("target_commitish") or "",
-            name=r.get("name"), body=r.get("body"), draft=bool(r.get("draft")), prerelease=bool(r.get("prerelease")),
-            immutable=bool(r.get("immutable")), created_at=parse_time(r["created_at"]),
+            source_id=r["id"],
+            tag_name=r["tag_name"],
+            target_commitish=r.get("target_commitish") or "",
+            name=r.get("name"),
+            body=r.get("body"),
+            draft=bool(r.get("draft")),
+            prerelease=bool(r.get("prerelease")),
+            immutable=bool(r.get("immutable")),
+            created_at=parse_time(r["created_at"]),
             updated_at=parse_time(r.get("updated_at") or r["created_at"]),
-            published_at=parse_time(r.get("published_at")), author_id=self._person(r.get("author")))
+            published_at=parse_time(r.get("published_at")),
+            author_id=self._person(r.get("author")),
+        )
 
     def _plan(self, release: dict, jobs: list) -> tuple[dict, int, str]:
         """Bring the release row in line (a new one stays hidden); queue its assets' downloads."""
@@ -215,8 +226,9 @@ class Releases:
     def _latest(self) -> None:
         url = f"{self.access_api()}/releases/latest"
         old = self.state.etags.get(url)
-        response = self.source.send(url, {"Accept": "application/vnd.github+json",
-                                          **({"If-None-Match": old[0]} if old and old[0] else {})})
+        response = self.source.send(
+            url, {"Accept": "application/vnd.github+json", **({"If-None-Match": old[0]} if old and old[0] else {})}
+        )
         if response.status_code == 304:
             self.source.not_modified += 1
             self.etags[url] = old
@@ -233,10 +245,15 @@ class Releases:
     # -- assets ----------------------------------------------------------------------------
 
     def _asset_copy(self, a: dict) -> AssetCopy:
-        return AssetCopy(source_id=a["id"], name=a["name"], label=a.get("label") or None,
-                         content_type=a.get("content_type") or "application/octet-stream",
-                         created_at=parse_time(a["created_at"]), updated_at=parse_time(a.get("updated_at") or a["created_at"]),
-                         uploader_id=self._person(a.get("uploader")))
+        return AssetCopy(
+            source_id=a["id"],
+            name=a["name"],
+            label=a.get("label") or None,
+            content_type=a.get("content_type") or "application/octet-stream",
+            created_at=parse_time(a["created_at"]),
+            updated_at=parse_time(a.get("updated_at") or a["created_at"]),
+            uploader_id=self._person(a.get("uploader")),
+        )
 
     def _plan_assets(self, release: dict, local_id: int, jobs: list) -> None:
         local = copies.local_assets(self.hub, local_id)
@@ -294,8 +311,9 @@ class Releases:
             queue = self.queues[job.release_id]
             while queue and queue[0].blob is not None:
                 done = queue.pop(0)
-                copies.add_asset(self.hub, self.access, done.release_id, done.copy, done.blob, done.print_,
-                                 done.replaces)
+                copies.add_asset(
+                    self.hub, self.access, done.release_id, done.copy, done.blob, done.print_, done.replaces
+                )
 
     def _stream(self, asset: dict, size: int, expected: str) -> tuple[str, str, int]:
         self.report.asset_started(asset["name"], size)
@@ -308,7 +326,9 @@ class Releases:
         except errors.StorageFull:
             raise MirrorError("disk full: no room for the assets here") from None
         if expected and expected != digest:
-            raise MirrorError(f"asset {asset['name']}: digest sha256:{digest} differs from the source's {asset['digest']}")
+            raise MirrorError(
+                f"asset {asset['name']}: digest sha256:{digest} differs from the source's {asset['digest']}"
+            )
         return key, digest, size
 
 

@@ -18,7 +18,8 @@ from hubdepot.services.accounts import by_login, org_role
 from hubdepot.services.repos import RepoAccess, require
 
 # GitHub's webhook event names (what `events` may list, besides "*")
-EVENT_NAMES = frozenset("""
+EVENT_NAMES = frozenset(
+    """
 branch_protection_configuration branch_protection_rule check_run check_suite code_scanning_alert commit_comment
 create custom_property custom_property_values delete dependabot_alert deploy_key deployment deployment_protection_rule
 deployment_review deployment_status discussion discussion_comment fork github_app_authorization gollum installation
@@ -29,7 +30,8 @@ pull_request_review_comment pull_request_review_thread push registry_package rel
 repository_advisory repository_dispatch repository_import repository_ruleset repository_vulnerability_alert
 secret_scanning_alert secret_scanning_alert_location security_advisory security_and_analysis sponsorship star status
 team team_add watch workflow_dispatch workflow_job workflow_run
-""".split())
+""".split()
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -81,8 +83,11 @@ def _config_values(config: dict, current=None) -> dict:
         values["url"] = url
     if "content_type" in config:
         kind = config["content_type"]
-        kind = {"application/json": "json", "application/x-www-form-urlencoded": "form"}.get(kind, kind) \
-            if isinstance(kind, str) else None
+        kind = (
+            {"application/json": "json", "application/x-www-form-urlencoded": "form"}.get(kind, kind)
+            if isinstance(kind, str)
+            else None
+        )
         if kind not in ("json", "form"):
             raise _invalid("Config is invalid: content_type must be json or form")
         values["content_type"] = kind
@@ -135,9 +140,15 @@ def create_hook(hub: Hub, actor: Actor, scope: Scope, spec: dict) -> object:
         raise _invalid("Name must be web", "name")
     values = {"content_type": "form", "insecure_ssl": "0", "secret": None} | _config_values(spec.get("config") or {})
     stamp = now()
-    values.update(events=json.dumps(_events(spec.get("events", ["push"]))), active=spec.get("active", True),
-                  last_status="unused", created_at=stamp, updated_at=stamp,
-                  repository_id=scope.repo.id if scope.repo else None, org_id=None if scope.repo else scope.owner.id)
+    values.update(
+        events=json.dumps(_events(spec.get("events", ["push"]))),
+        active=spec.get("active", True),
+        last_status="unused",
+        created_at=stamp,
+        updated_at=stamp,
+        repository_id=scope.repo.id if scope.repo else None,
+        org_id=None if scope.repo else scope.owner.id,
+    )
     with hub.db.write() as conn:
         clash = conn.execute(sa.select(hooks.c.id).where(scope.where, hooks.c.url == values["url"])).first()
         if clash is not None:
@@ -196,10 +207,20 @@ def test_push(hub: Hub, actor: Actor, scope: Scope, hook_id: int) -> None:
 
 
 # -- deliveries ----------------------------------------------------------------------------------
-_ITEM = (webhook_deliveries.c.id, webhook_deliveries.c.guid, webhook_deliveries.c.delivered_at,
-         webhook_deliveries.c.created_at, webhook_deliveries.c.redelivery, webhook_deliveries.c.duration,
-         webhook_deliveries.c.status, webhook_deliveries.c.status_code, webhook_deliveries.c.event_id,
-         webhook_events.c.event, webhook_events.c.action, webhook_events.c.repository_id)
+_ITEM = (
+    webhook_deliveries.c.id,
+    webhook_deliveries.c.guid,
+    webhook_deliveries.c.delivered_at,
+    webhook_deliveries.c.created_at,
+    webhook_deliveries.c.redelivery,
+    webhook_deliveries.c.duration,
+    webhook_deliveries.c.status,
+    webhook_deliveries.c.status_code,
+    webhook_deliveries.c.event_id,
+    webhook_events.c.event,
+    webhook_events.c.action,
+    webhook_events.c.repository_id,
+)
 
 
 def deliveries(hub: Hub, scope: Scope, hook_id: int, before: int | None, limit: int) -> tuple[list, bool]:
@@ -216,9 +237,14 @@ def deliveries(hub: Hub, scope: Scope, hook_id: int, before: int | None, limit: 
 
 def delivery(hub: Hub, scope: Scope, hook_id: int, delivery_id: int):
     d = webhook_deliveries
-    query = sa.select(*_ITEM, d.c.request_headers, d.c.response_headers, d.c.response_body, webhook_events.c.payload,
-                      hooks.c.url).join(webhook_events, webhook_events.c.id == d.c.event_id) \
-        .join(hooks, hooks.c.id == d.c.hook_id).where(d.c.hook_id == hook_id, d.c.id == delivery_id)
+    query = (
+        sa.select(
+            *_ITEM, d.c.request_headers, d.c.response_headers, d.c.response_body, webhook_events.c.payload, hooks.c.url
+        )
+        .join(webhook_events, webhook_events.c.id == d.c.event_id)
+        .join(hooks, hooks.c.id == d.c.hook_id)
+        .where(d.c.hook_id == hook_id, d.c.id == delivery_id)
+    )
     with hub.db.read() as conn:
         _row(conn, scope, hook_id)
         row = conn.execute(query).first()
@@ -230,8 +256,11 @@ def delivery(hub: Hub, scope: Scope, hook_id: int, delivery_id: int):
 def redeliver(hub: Hub, scope: Scope, hook_id: int, delivery_id: int) -> None:
     with hub.db.write() as conn:
         _row(conn, scope, hook_id)
-        row = conn.execute(sa.select(webhook_deliveries.c.event_id, webhook_deliveries.c.guid).where(
-            webhook_deliveries.c.hook_id == hook_id, webhook_deliveries.c.id == delivery_id)).first()
+        row = conn.execute(
+            sa.select(webhook_deliveries.c.event_id, webhook_deliveries.c.guid).where(
+                webhook_deliveries.c.hook_id == hook_id, webhook_deliveries.c.id == delivery_id
+            )
+        ).first()
         if row is None:
             raise errors.NotFound()
         outbox.redeliver(conn, row.event_id, hook_id, row.guid)

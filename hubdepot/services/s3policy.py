@@ -49,6 +49,7 @@ class Credentials:
 
 def credentials(server_secret: bytes) -> Credentials:
     """This server's own access key pair for its embedded S3 endpoint, derived from its secret key."""
+
     def derive(label: bytes) -> bytes:
         return hmac.new(server_secret, b"s3post:" + label, hashlib.sha256).digest()
 
@@ -103,10 +104,16 @@ def check_signature(fields: dict[str, str], creds: Credentials) -> None:
     else:
         raise denied("Access Denied")
     if policy is None:
-        raise argument("Bucket POST must contain a field named 'policy'.  If it is specified, please check the order of the fields.")
+        raise argument(
+            "Bucket POST must contain a field named 'policy'.  If it is specified, please check the order of the fields."
+        )
     if not hmac.compare_digest(expected.encode(), given.encode()):
-        raise PostRejected(403, "SignatureDoesNotMatch", "The request signature we calculated does not match the "
-                                                         "signature you provided. Check your key and signing method.")
+        raise PostRejected(
+            403,
+            "SignatureDoesNotMatch",
+            "The request signature we calculated does not match the "
+            "signature you provided. Check your key and signing method.",
+        )
 
 
 def _sigv4_scope(fields: dict[str, str]) -> tuple[str, str, str]:
@@ -120,7 +127,9 @@ def _sigv4_scope(fields: dict[str, str]) -> tuple[str, str, str]:
 
 def _require_key(key_id: str, creds: Credentials) -> None:
     if not hmac.compare_digest(key_id.encode(), creds.access_key_id.encode()):
-        raise PostRejected(403, "InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records.")
+        raise PostRejected(
+            403, "InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records."
+        )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -155,10 +164,15 @@ def check_policy(document: dict, fields: dict[str, str], bucket: str, now: dt.da
 
 def _condition(condition) -> tuple[str, str, str]:
     if isinstance(condition, dict) and len(condition) == 1:
-        (name, expected), = condition.items()
+        ((name, expected),) = condition.items()
         return name.lower(), "eq", str(expected)
-    if (isinstance(condition, list) and len(condition) == 3 and condition[0] in ("eq", "starts-with")
-            and isinstance(condition[1], str) and condition[1].startswith("$")):
+    if (
+        isinstance(condition, list)
+        and len(condition) == 3
+        and condition[0] in ("eq", "starts-with")
+        and isinstance(condition[1], str)
+        and condition[1].startswith("$")
+    ):
         return condition[1][1:].lower(), condition[0], str(condition[2])
     raise invalid(f"Invalid Policy: Invalid Condition: {orjson.dumps(condition).decode()}")
 

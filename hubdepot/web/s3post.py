@@ -41,11 +41,18 @@ class Form:
     def __init__(self, hub, boundary: bytes):
         self.hub = hub
         self.fields: dict[str, str] = {}
-        self.parser = MultipartParser(boundary, {
-            "on_part_begin": self._part_begin, "on_header_field": self._header_field,
-            "on_header_value": self._header_value, "on_header_end": self._header_end,
-            "on_headers_finished": self._headers_finished, "on_part_data": self._part_data,
-            "on_part_end": self._part_end})
+        self.parser = MultipartParser(
+            boundary,
+            {
+                "on_part_begin": self._part_begin,
+                "on_header_field": self._header_field,
+                "on_header_value": self._header_value,
+                "on_header_end": self._header_end,
+                "on_headers_finished": self._headers_finished,
+                "on_part_data": self._part_data,
+                "on_part_end": self._part_end,
+            },
+        )
         self.target = self.writer = None
         self.file_state = "absent"  # absent | streaming | complete
         self._fields_bytes = 0
@@ -88,8 +95,11 @@ class Form:
         elif self.file_state == "absent":
             self._fields_bytes += end - start
             if self._fields_bytes > MAX_FIELDS_BYTES:
-                raise _reject(400, "MaxPostPreDataLengthExceeded",
-                              "Your POST request fields preceding the upload file were too large.")
+                raise _reject(
+                    400,
+                    "MaxPostPreDataLengthExceeded",
+                    "Your POST request fields preceding the upload file were too large.",
+                )
             self._value += data[start:end]
 
     def _part_end(self) -> None:
@@ -109,16 +119,19 @@ async def _receive(request: Request, form: Form) -> None:
             if chunk:
                 await run_in_threadpool(form.feed, chunk)
     except ClientDisconnect:
-        raise _reject(400, "IncompleteBody", "You did not provide the number of bytes specified by the "
-                                             "Content-Length HTTP header") from None
+        raise _reject(
+            400, "IncompleteBody", "You did not provide the number of bytes specified by the Content-Length HTTP header"
+        ) from None
     except ValueError as exc:  # python-multipart's parse errors
-        raise _reject(400, "MalformedPOSTRequest",
-                      "The body of your POST request is not well-formed multipart/form-data.") from exc
+        raise _reject(
+            400, "MalformedPOSTRequest", "The body of your POST request is not well-formed multipart/form-data."
+        ) from exc
     if form.file_state == "absent":
         raise _reject(400, "InvalidArgument", "POST requires exactly one file upload per request.")
     if form.file_state != "complete":
-        raise _reject(400, "MalformedPOSTRequest",
-                      "The body of your POST request is not well-formed multipart/form-data.")
+        raise _reject(
+            400, "MalformedPOSTRequest", "The body of your POST request is not well-formed multipart/form-data."
+        )
     if form.writer.size < form.target.allowed.min_size:
         raise _reject(400, "EntityTooSmall", "Your proposed upload is smaller than the minimum allowed size")
 
@@ -140,9 +153,11 @@ def _answer(form: Form, digest: str) -> Response:
     headers = {"location": target.html_url, "etag": etag}
     status = fields.get("success_action_status")
     if status == "201":
-        body = ('<?xml version="1.0" encoding="UTF-8"?>\n'
-                f"<PostResponse><Location>{escape(target.html_url)}</Location><Bucket>{escape(target.bucket)}</Bucket>"
-                f"<Key>{escape(target.key)}</Key><ETag>{escape(etag)}</ETag></PostResponse>")
+        body = (
+            '<?xml version="1.0" encoding="UTF-8"?>\n'
+            f"<PostResponse><Location>{escape(target.html_url)}</Location><Bucket>{escape(target.bucket)}</Bucket>"
+            f"<Key>{escape(target.key)}</Key><ETag>{escape(etag)}</ETag></PostResponse>"
+        )
         return Response(body, status_code=201, headers=headers, media_type=XML)
     return Response(status_code=200 if status == "200" else 204, headers=headers)
 
@@ -161,8 +176,11 @@ async def post(request: Request) -> Response:
         return xml_error(exc.status, exc.code, exc.message)
     except errors.HubdepotError as exc:
         form.abort()
-        return xml_error(503 if exc.status == 503 else 500, "ServiceUnavailable" if exc.status == 503 else
-                         "InternalError", exc.message)
+        return xml_error(
+            503 if exc.status == 503 else 500,
+            "ServiceUnavailable" if exc.status == 503 else "InternalError",
+            exc.message,
+        )
     except BaseException:
         form.abort()
         raise
