@@ -38,7 +38,7 @@ def _assets(srv, release_id: int, count: int) -> None:
     from hubdepot.db.tables import release_assets
 
     hub = create_hub(Settings.load(data_dir=srv.data_dir, public_url=srv.url))
-    stamp = dt.datetime.now(dt.timezone.utc)
+    stamp = dt.datetime.now(dt.UTC)
     rows = [
         dict(
             release_id=release_id,

@@ -82,7 +82,7 @@ def _release_page(srv, count: int) -> float:
     auth = {"Authorization": f"token {srv.token}"}
     repo = httpx.post(srv.api + "/user/repos", json={"name": f"many{count}", "auto_init": True}, headers=auth).json()
     hub = create_hub(Settings.load(data_dir=srv.data_dir, public_url=srv.url))
-    stamp = dt.datetime.now(dt.timezone.utc)
+    stamp = dt.datetime.now(dt.UTC)
     rows = [
         dict(
             repository_id=repo["id"],

@@ -109,7 +109,7 @@ class Settings:
 
     # -- construction ----------------------------------------------------
     @classmethod
-    def load(cls, env: dict[str, str] | None = None, **overrides) -> "Settings":
+    def load(cls, env: dict[str, str] | None = None, **overrides) -> Settings:
         """Read HUBDEPOT_* from env (os.environ by default); overrides win when not None."""
         env = dict(os.environ if env is None else env)
         values: dict = {}

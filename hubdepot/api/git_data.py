@@ -214,7 +214,7 @@ def _date(req: Req, name: str) -> dt.datetime | None:
         when = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         raise errors.Unprocessable(f"Invalid request.\n\n{name} is not a valid ISO 8601 timestamp.") from None
-    return when if when.tzinfo else when.replace(tzinfo=dt.timezone.utc)
+    return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
 
 
 @endpoint(f"{COMMITS_DOCS}#list-commits")

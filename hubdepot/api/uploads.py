@@ -13,8 +13,8 @@ from hubdepot import errors
 from hubdepot.api._base import JSON_TYPE, Req
 from hubdepot.api._media import negotiate
 from hubdepot.api.representations.releases import release_asset
-from hubdepot.services import assets as asset_service
 from hubdepot.http import streams
+from hubdepot.services import assets as asset_service
 
 
 def _size_error() -> errors.ValidationFailed:

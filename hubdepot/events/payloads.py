@@ -60,7 +60,7 @@ def repository(urls: Urls, repo, owner, push: bool = False) -> dict:
 
 def _epoch(value: dt.datetime) -> int:
     if value.tzinfo is None:
-        value = value.replace(tzinfo=dt.timezone.utc)
+        value = value.replace(tzinfo=dt.UTC)
     return int(value.timestamp())
 
 

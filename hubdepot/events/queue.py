@@ -25,7 +25,7 @@ MAX_DELAY = 7200.0  # backoff cap between two attempts (seconds)
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -79,7 +79,7 @@ def due(hub: Hub, hook_id: int, limit: int = 20) -> tuple[Target | None, list[Du
 
 
 def _aware(value: dt.datetime) -> dt.datetime:
-    return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
 def _next_try(hub: Hub, delivery: Due, outcome: Outcome) -> dt.datetime | None:

@@ -16,8 +16,7 @@ import pygit2
 from hubdepot import errors, git
 from hubdepot.git import commits as git_commits
 from hubdepot.git.commits import CommitInfo, commit_info
-from hubdepot.git.repos import opened
-from hubdepot.git.repos import reading
+from hubdepot.git.repos import opened, reading
 
 SHA = re.compile(r"^[0-9a-f]{40}$")
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"

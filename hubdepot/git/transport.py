@@ -174,6 +174,6 @@ async def _stop(proc, feeder) -> None:
         proc.stdin and proc.stdin.close()
     try:
         await asyncio.wait_for(proc.wait(), 10)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         proc.kill()
         await proc.wait()

@@ -8,8 +8,8 @@ Errors raised here are rendered by http/render for the request's surface.
 
 from __future__ import annotations
 
-import re
 import random
+import re
 import time
 from urllib.parse import unquote_to_bytes
 

@@ -69,7 +69,7 @@ def _completes(request: Request, size: int) -> bool:
 
 def _counter(request: Request, stored: Stored, redirected: bool = False) -> BackgroundTask | None:
     counter = stored.count
-    if counter is None or not (redirected and request.method == "GET" or _completes(request, stored.size)):
+    if counter is None or not ((redirected and request.method == "GET") or _completes(request, stored.size)):
         return None
 
     async def count() -> None:
@@ -85,8 +85,8 @@ def _headers(stored: Stored) -> dict[str, str]:
         "content-disposition": disposition(stored.filename),
     }
     if stored.modified is not None:
-        stamp = stored.modified if stored.modified.tzinfo else stored.modified.replace(tzinfo=dt.timezone.utc)
-        headers["last-modified"] = email.utils.format_datetime(stamp.astimezone(dt.timezone.utc), usegmt=True)
+        stamp = stored.modified if stored.modified.tzinfo else stored.modified.replace(tzinfo=dt.UTC)
+        headers["last-modified"] = email.utils.format_datetime(stamp.astimezone(dt.UTC), usegmt=True)
     if stored.cache_control:
         headers["cache-control"] = stored.cache_control
     return headers

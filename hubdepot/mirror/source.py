@@ -17,8 +17,6 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-from hubdepot import errors
-
 CHUNK = 256 * 1024  # fits the CPU cache from recv to hash to write (1 MiB measured 1.5-3x slower)
 _LINK_NEXT = re.compile(r'<([^>]+)>;\s*rel="next"')
 _CONTENT_RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+|\*)")

@@ -16,9 +16,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 from hubdepot import errors
 from hubdepot.mirror.source import MirrorError, Source, Target
-from hubdepot.services import Hub
+from hubdepot.services import Hub, mirrors
 from hubdepot.services import mirror_releases as copies
-from hubdepot.services import mirrors
 from hubdepot.services.mirror_releases import ASSET, RELEASE, AssetCopy, ReleaseCopy
 from hubdepot.storage import key_for
 
@@ -58,7 +57,7 @@ class Summary:
 def parse_time(text: str | None) -> dt.datetime | None:
     if not text:
         return None
-    return dt.datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(dt.timezone.utc)
+    return dt.datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(dt.UTC)
 
 
 def fingerprint(*parts) -> str:

@@ -71,7 +71,7 @@ def when(value) -> str:
     if value is None:
         return ""
     if isinstance(value, int):
-        value = dt.datetime.fromtimestamp(value, dt.timezone.utc)
+        value = dt.datetime.fromtimestamp(value, dt.UTC)
     return value.strftime("%b %-d, %Y")
 
 
@@ -79,9 +79,9 @@ def iso(value) -> str:
     if value is None:
         return ""
     if isinstance(value, int):
-        value = dt.datetime.fromtimestamp(value, dt.timezone.utc)
+        value = dt.datetime.fromtimestamp(value, dt.UTC)
     if value.tzinfo is None:
-        value = value.replace(tzinfo=dt.timezone.utc)
+        value = value.replace(tzinfo=dt.UTC)
     return value.isoformat().replace("+00:00", "Z")
 
 

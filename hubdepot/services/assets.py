@@ -6,7 +6,6 @@ downloads.
 from __future__ import annotations
 
 import functools
-
 import re
 import unicodedata
 

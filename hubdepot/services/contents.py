@@ -250,7 +250,7 @@ def _at(who: git.Identity, date: str | None, timezone: str | None, name: str = "
                 f"Invalid request.\n\nFor 'properties/{name}', \"{date}\" is not a date-time."
             ) from None
         if when.tzinfo is None:
-            when = when.replace(tzinfo=dt.timezone.utc)
+            when = when.replace(tzinfo=dt.UTC)
     offset = int(when.utcoffset().total_seconds() // 60)
     return git.Identity(who.name, who.email, int(when.timestamp()), offset)
 
@@ -262,4 +262,4 @@ def _zone(name: str | None) -> dt.tzinfo:
             return zoneinfo.ZoneInfo(name.strip())
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
             pass
-    return dt.timezone.utc
+    return dt.UTC

@@ -17,9 +17,8 @@ import sqlalchemy as sa
 
 from hubdepot import errors
 from hubdepot.db.tables import accounts
-from hubdepot.git import diffs, objects
+from hubdepot.git import diffs, objects, trees
 from hubdepot.git import refs as git_refs
-from hubdepot.git import trees
 from hubdepot.git.commits import CommitInfo
 from hubdepot.git.lock import repo_lock
 from hubdepot.git.refs import ZERO

@@ -16,8 +16,7 @@ from hubdepot.db.tables import release_assets
 from hubdepot.db.tables import releases as releases_table
 from hubdepot.git import history, trees
 from hubdepot.git import refs as git_refs
-from hubdepot.services import Actor, Hub
-from hubdepot.services import contents, downloads
+from hubdepot.services import Actor, Hub, contents, downloads
 from hubdepot.services import releases as reads
 from hubdepot.services import repos as repo_service
 from hubdepot.services.accounts import by_id, by_login

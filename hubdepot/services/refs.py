@@ -29,7 +29,7 @@ from hubdepot.git.refs import ZERO, RefUpdate
 from hubdepot.services import Actor, Hub, now
 from hubdepot.services.repos import RepoAccess
 
-__all__ = ["RefUpdate", "ZERO", "record", "protected", "check_protected"]
+__all__ = ["ZERO", "RefUpdate", "check_protected", "protected", "record"]
 
 
 def record(hub: Hub, access: RepoAccess, actor: Actor | None, updates: list[RefUpdate], conn=None) -> None:

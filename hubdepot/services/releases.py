@@ -8,9 +8,9 @@ release pinned by make_latest, else the newest one not excluded by make_latest=f
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
 import hashlib
 import itertools
+from typing import Any
 
 import sqlalchemy as sa
 

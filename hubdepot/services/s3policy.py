@@ -58,7 +58,7 @@ def credentials(server_secret: bytes) -> Credentials:
 
 
 def iso_expiration(when: dt.datetime) -> str:
-    return when.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    return when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
 
 def encode(expiration: dt.datetime, conditions: list) -> str:
@@ -190,4 +190,4 @@ def _parse_time(text) -> dt.datetime:
         when = dt.datetime.fromisoformat(str(text).replace("Z", "+00:00"))
     except ValueError:
         raise invalid("Invalid Policy: Invalid 'expiration' value: " + str(text)) from None
-    return when if when.tzinfo else when.replace(tzinfo=dt.timezone.utc)
+    return when if when.tzinfo else when.replace(tzinfo=dt.UTC)

@@ -58,7 +58,7 @@ def content_disposition(filename: str) -> str:
 
 
 class S3Writer:
-    def __init__(self, store: "S3Storage"):
+    def __init__(self, store: S3Storage):
         self._store = store
         self._hash = hashlib.sha256()
         self._buffer = bytearray()
@@ -138,7 +138,7 @@ class S3Storage:
         )
 
     @classmethod
-    def from_settings(cls, settings, **kw) -> "S3Storage":
+    def from_settings(cls, settings, **kw) -> S3Storage:
         bucket, _, prefix = settings.storage.removeprefix("s3://").partition("/")
         if not bucket:
             raise errors.BadRequest(f"no bucket in storage URL {settings.storage!r}")

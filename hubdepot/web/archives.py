@@ -10,9 +10,9 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from hubdepot.services import archives as service
 from hubdepot.http import files
 from hubdepot.http.auth import actor_of
+from hubdepot.services import archives as service
 
 
 def _response(request: Request, archive: service.Archive) -> Response:

@@ -10,9 +10,9 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from hubdepot.services import contents as service
 from hubdepot.http import files
 from hubdepot.http.auth import actor_of
+from hubdepot.services import contents as service
 
 _HEADERS = {
     "x-content-type-options": "nosniff",

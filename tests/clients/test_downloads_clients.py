@@ -12,8 +12,8 @@ import subprocess
 import httpx
 import pytest
 
-from tests.support.releases import settled_count
 from tests.functional.test_downloads import create, fetch, upload
+from tests.support.releases import settled_count
 
 # GitHub's 2012 docs (developer.github.com, content/v3/repos/downloads.md), character for character.
 SEED_CURL = """curl \\

@@ -188,15 +188,14 @@ def test_client_disconnect_kills_git_archive(server, hub, user, repo):
     commit_entries(git, {"noise.bin": (pygit2.enums.FileMode.BLOB, blob)})
     loc = user.api.get(f"/repos/{repo}/tarball", follow_redirects=False).headers["location"]
     git_dir = str(Path(git.path).resolve()).rstrip("/")
-    with httpx.Client(timeout=30) as client:
-        with client.stream("GET", loc) as response:
-            assert response.status_code == 200
-            chunks = response.iter_raw(65536)  # (keep the iterator: dropping it closes the connection)
-            next(chunks)
-            deadline = time.monotonic() + 10
-            while not _blocked(_archivers(git_dir)) and time.monotonic() < deadline:
-                time.sleep(0.05)
-            assert _blocked(_archivers(git_dir)), "git archive should wait on the pipe while the client does not read"
+    with httpx.Client(timeout=30) as client, client.stream("GET", loc) as response:
+        assert response.status_code == 200
+        chunks = response.iter_raw(65536)  # (keep the iterator: dropping it closes the connection)
+        next(chunks)
+        deadline = time.monotonic() + 10
+        while not _blocked(_archivers(git_dir)) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert _blocked(_archivers(git_dir)), "git archive should wait on the pipe while the client does not read"
     deadline = time.monotonic() + 10
     while _archivers(git_dir) and time.monotonic() < deadline:
         time.sleep(0.05)

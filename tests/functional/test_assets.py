@@ -8,13 +8,12 @@ import hashlib
 import http.client
 import os
 import socket
-import time
 from urllib.parse import urlsplit
 
 import httpx
 import pytest
 
-from tests.support.releases import settled_count, expected_asset, expected_user, upload, upload_url
+from tests.support.releases import expected_asset, expected_user, settled_count, upload, upload_url
 
 
 @pytest.fixture
@@ -270,7 +269,7 @@ def test_asset_limit_per_release(user, repo, release, hub):
 
     from hubdepot.db.tables import release_assets
 
-    stamp = dt.datetime.now(dt.timezone.utc)
+    stamp = dt.datetime.now(dt.UTC)
     rows = [
         dict(
             release_id=release["id"],

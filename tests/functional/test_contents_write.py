@@ -311,8 +311,8 @@ def test_permissions_and_aliases(user, repo, make_user, client_for, hub):
     assert stranger.put(f"/repos/{repo}/contents/s.txt", json=body).status_code == 404
     anon = client_for().put(f"/repos/{repo}/contents/s.txt", json=body)
     assert anon.status_code == 401 and anon.json()["message"] == "Requires authentication"
-    from hubdepot.services import repos as repo_service
     from hubdepot.services import SYSTEM
+    from hubdepot.services import repos as repo_service
 
     login = stranger.get("/user").json()["login"]
     repo_service.add_collaborator(hub, repo_service.find(hub, SYSTEM, *repo.split("/")), login, "push")

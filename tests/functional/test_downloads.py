@@ -11,8 +11,8 @@ import httpx
 import pytest
 
 from hubdepot.storage import key_for
-from tests.support.releases import settled_count
 from tests.conftest import unique
+from tests.support.releases import settled_count
 
 pytestmark = pytest.mark.storage_matrix
 

@@ -97,7 +97,7 @@ def test_signature_access_key_and_expiry(server, hub, user, repo):
     widened = base64.b64encode(json.dumps({**document, "conditions": document["conditions"][:-1]}).encode()).decode()
     assert s3_error(upload(body, data + b"!", Policy=widened))[1] == "SignatureDoesNotMatch"
     creds = s3policy.credentials(hub.signer.secret)
-    past = dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=5)
+    past = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=5)
     expired = s3policy.encode(past, document["conditions"])
     r = upload(body, data, Policy=expired, Signature=s3policy.sign_v2(creds.secret, expired))
     assert s3_error(r) == (403, "AccessDenied", "Invalid according to Policy: Policy expired.")

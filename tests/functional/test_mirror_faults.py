@@ -16,7 +16,7 @@ import pytest
 
 from tests.conftest import unique
 from tests.support import server as server_support
-from tests.support.mirror import FaultyProxy, all_releases, download_counts, run_mirror, seed, summary, MB
+from tests.support.mirror import MB, FaultyProxy, all_releases, download_counts, run_mirror, seed, summary
 
 
 @pytest.fixture(scope="module")

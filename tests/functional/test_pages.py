@@ -374,10 +374,10 @@ def test_session_cookie_is_secure_under_tls(tls_server, tls_certs):  # noqa: F81
 def test_sign_in_is_throttled_per_address(hub, make_user):
     """In this process (the throttle is per process): many failures from one address, over many logins,
     refuse that address even the right password; another address still signs in."""
+    import uuid
+
     from hubdepot import errors
     from hubdepot.services import sessions
-
-    import uuid
 
     login, _ = make_user()
     address, other = (f"2001:db8::{uuid.uuid4().hex[:4]}" for _ in range(2))  # fresh for each backend's run

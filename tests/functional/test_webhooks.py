@@ -396,7 +396,7 @@ def test_old_history_is_pruned(hub, user, repo, receiver):
     hook = _hook(user.api, repo, receiver.url)
     base = f"/repos/{repo}/hooks/{hook['id']}/deliveries"
     ping = settled(user.api, base, 1)[0]
-    old = dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=hub.settings.webhook_retention_hours + 1)
+    old = dt.datetime.now(dt.UTC) - dt.timedelta(hours=hub.settings.webhook_retention_hours + 1)
     with hub.db.write() as conn:
         event_id = conn.execute(
             sa.select(webhook_deliveries.c.event_id).where(webhook_deliveries.c.id == ping["id"])

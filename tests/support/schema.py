@@ -41,7 +41,7 @@ def _regex(template: str) -> re.Pattern:
     return re.compile(out + "/?$")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _spec(path: Path) -> dict:
     if path == SUBSET:
         return subset()
@@ -120,7 +120,7 @@ def subset() -> dict:
     return doc
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _operations(which: str) -> list:
     spec = _spec(SUBSET if which == "subset" else FULL)
     ops = []

@@ -8,10 +8,10 @@ import pytest
 from starlette.datastructures import QueryParams
 
 from hubdepot.api._media import negotiate
-from hubdepot.http.auth import credentials
-from hubdepot.http.edge import request_id
 from hubdepot.api._pagination import link_header, page_of
 from hubdepot.config import Settings, SettingsError, parse_size
+from hubdepot.http.auth import credentials
+from hubdepot.http.edge import request_id
 from hubdepot.services.accounts import new_token
 from hubdepot.services.signing import Signer
 

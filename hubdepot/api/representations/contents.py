@@ -133,7 +133,7 @@ def _submodule_urls(urls: Urls, node) -> tuple[str | None, str | None]:
 
 
 def _when(who) -> str:
-    return dt.datetime.fromtimestamp(who.time, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return dt.datetime.fromtimestamp(who.time, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _person(who) -> dict:

@@ -13,15 +13,15 @@ _OBJECT_URL = {"commit": "git_commit", "tree": "git_tree", "blob": "git_blob"}
 _UNSIGNED = {"verified": False, "reason": "unsigned", "signature": None, "payload": None, "verified_at": None}
 
 __all__ = [
-    "git_commit",
-    "short_blob",
     "blob",
-    "git_tree",
-    "git_ref",
-    "git_tag",
+    "branch_with_protection",
     "commit",
     "commit_comparison",
-    "branch_with_protection",
+    "git_commit",
+    "git_ref",
+    "git_tag",
+    "git_tree",
+    "short_blob",
 ]
 
 
@@ -68,7 +68,7 @@ def git_ref(urls: Urls, full_name: str, repo_id: int, ref) -> dict:
 
 
 def _when(who) -> str:
-    return dt.datetime.fromtimestamp(who.time, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return dt.datetime.fromtimestamp(who.time, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def git_tag(urls: Urls, full_name: str, repo_id: int, tag) -> dict:
