@@ -134,4 +134,7 @@ def timed(fn) -> float:
 
 def row(name: str, ours: float, reference: float, unit: str, goal: str, extra: str = "") -> str:
     ratio = ours / reference if reference else float("nan")
-    return f"{name:<44} hubdepot {ours:>10.1f} {unit:<6} reference {reference:>10.1f} {unit:<6} ratio {ratio:5.2f}x  (goal {goal}) {extra}"
+    return (
+        f"{name:<44} hubdepot {ours:>10.1f} {unit:<6} reference {reference:>10.1f} {unit:<6} "
+        f"ratio {ratio:5.2f}x  (goal {goal}) {extra}"
+    )

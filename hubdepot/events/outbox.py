@@ -149,7 +149,7 @@ def _flush(conn) -> None:
         return
     ids = conn.execute(_EVENTS, [row for row, _ in pending]).scalars().all()
     runs: list[tuple[list[int], list[int]]] = []  # consecutive events going to the same hooks, in order
-    for event_id, (_row, chosen) in zip(ids, pending):
+    for event_id, (_row, chosen) in zip(ids, pending, strict=False):
         if runs and runs[-1][1] == chosen:
             runs[-1][0].append(event_id)
         else:

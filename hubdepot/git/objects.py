@@ -146,9 +146,8 @@ def _list(repo, tree, prefix: str, recursive: bool, out: list, used: list[int], 
         size = repo.odb.read_header(obj.id)[1] if kind == "blob" else None
         out.append(TreeEntry(path, f"{int(obj.filemode):06o}", kind, str(obj.id), size))
         used[0] += len(path.encode()) + entry_bytes
-        if recursive and kind == "tree":
-            if _list(repo, repo[obj.id], path + "/", recursive, out, used, entry_bytes):
-                return True
+        if recursive and kind == "tree" and _list(repo, repo[obj.id], path + "/", recursive, out, used, entry_bytes):
+            return True
     return False
 
 

@@ -224,7 +224,7 @@ def valid_name(name: str) -> bool:
 
 def fast_forward(repo: pygit2.Repository, before: str, after: str) -> bool:
     """Moving a ref from `before` to `after` loses nothing: `after` descends from `before`."""
-    if before == ZERO or before == after:
+    if before in (ZERO, after):
         return True
     try:
         return repo.descendant_of(pygit2.Oid(hex=after), pygit2.Oid(hex=before))

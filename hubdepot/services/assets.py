@@ -37,7 +37,7 @@ _SPECIAL = {
     "Ł": "L",
     "œ": "oe",
     "Œ": "OE",
-    "ı": "i",
+    "ı": "i",  # noqa: RUF001 - the dotless i is the character being transliterated
 }
 _OTHER = re.compile(r"[^A-Za-z0-9._+-]+")
 _DOTS = re.compile(r"\.*\x00[\x00.]*")

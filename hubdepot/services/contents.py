@@ -63,10 +63,8 @@ def read(access: RepoAccess, path: str, ref: str | None, mode: str) -> trees.Fou
 
 def readme(access: RepoAccess, directory: str | None, ref: str | None, mode: str) -> trees.Found:
     """The preferred README: for the root .github/, the root, then docs/; else the directory's own."""
-    if directory is None or directory.strip("/") == "":
-        dirs = [[".github"], [], ["docs"]]
-    else:
-        dirs = [split_path(directory)]
+    root = directory is None or directory.strip("/") == ""
+    dirs = [[".github"], [], ["docs"]] if root else [split_path(directory)]
     found = trees.readme(access.git_dir, ref or None, access.repo.default_branch, dirs, INLINE_LIMIT)
     _check_size(found, mode)
     return found
@@ -233,7 +231,7 @@ def identity(person: tuple | None, name: str, default: git.Identity, timezone: s
     """An author/committer (name, email, date or None) checked as GitHub does; `default` when absent."""
     if person is None:
         return default
-    for key, value in zip(("name", "email"), person[:2]):
+    for key, value in zip(("name", "email"), person[:2], strict=False):
         if not value.strip() or any(c in value for c in "<>\n\x00"):
             raise errors.Unprocessable(f'Invalid request.\n\n"{key}" wasn\'t supplied.')
     return _at(git.Identity(person[0].strip(), person[1].strip()), person[2], timezone, name)

@@ -76,7 +76,8 @@ def _window(connection: str, first, last, after, before) -> tuple[int, int, bool
     for name, value in (("first", first), ("last", last)):
         if value is not None and not 0 <= value <= 100:
             raise GraphQLError(
-                f"Requesting {value} records on the `{connection}` connection exceeds the `{name}` limit of 100 records."
+                f"Requesting {value} records on the `{connection}` connection "
+                f"exceeds the `{name}` limit of 100 records."
             )
     if first is not None:
         return _offset(after), first, False
@@ -203,7 +204,7 @@ def _assets(hub: Hub, view, first, after, name) -> dict:
 
 def _release(hub: Hub, access, view, latest_id: int | None) -> dict:
     row = view.row
-    tag_ref = lambda info: (
+    tag_ref = lambda info: (  # noqa: E731 - a resolver, like its neighbours in the dict below
         None if row.draft else _ref(access, git_tags.find_ref(access.git_dir, f"refs/tags/{row.tag_name}"))
     )
     return {

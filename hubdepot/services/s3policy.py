@@ -105,7 +105,8 @@ def check_signature(fields: dict[str, str], creds: Credentials) -> None:
         raise denied("Access Denied")
     if policy is None:
         raise argument(
-            "Bucket POST must contain a field named 'policy'.  If it is specified, please check the order of the fields."
+            "Bucket POST must contain a field named 'policy'.  "
+            "If it is specified, please check the order of the fields."
         )
     if not hmac.compare_digest(expected.encode(), given.encode()):
         raise PostRejected(

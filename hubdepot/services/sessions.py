@@ -2,7 +2,8 @@
 
 A session cookie is the account id, a fingerprint of its password hash and a nonce, signed with
 the server's secret key (itsdangerous) and valid for SESSION_SECONDS: changing the password ends
-every session, signing out revokes that one (its nonce's digest is kept until it would expire). CSRF tokens are an HMAC of a per-browser anchor (the session cookie when signed in, else a
+every session, signing out revokes that one (its nonce's digest is kept until it would expire).
+CSRF tokens are an HMAC of a per-browser anchor (the session cookie when signed in, else a
 random `_csrf` cookie), so a form is only accepted from the browser it was served to.
 
 Throttling is per process: after LOGIN_FAILURES failed attempts for one login, or IP_FAILURES from

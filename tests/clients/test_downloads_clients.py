@@ -111,5 +111,5 @@ def test_pygithub_downloads(server, user, repo):
     remote.get_download(two["id"]).delete()
     assert [d.name for d in remote.get_downloads()] == ["one.txt"]
     with pytest.raises(GithubException) as info:
-        remote.get_download(two["id"]).name  # lazy: fetched on first attribute
+        _ = remote.get_download(two["id"]).name  # lazy: fetched on first attribute
     assert info.value.status == 404

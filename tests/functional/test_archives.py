@@ -100,7 +100,7 @@ def test_archive_refs(server, hub, user, repo):
 
 
 def test_web_archive_urls_and_gh_rewrite(server, hub, user, repo):
-    owner, name = repo.split("/")
+    _owner, name = repo.split("/")
     git = bare(hub, user.api, repo)
     git.references.create("refs/tags/v2.1", git.references["refs/heads/main"].target)
     git.references.create("refs/heads/topic/a", git.references["refs/heads/main"].target)

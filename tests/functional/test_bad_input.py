@@ -218,7 +218,8 @@ def test_graphql_bad_input(server, user):
         b'{"query": 5}',
         b'{"query": "{ nothing }"}',
         b'{"query": "query {"}',
-        b'{"query": "query($o: String!) { repository(owner: $o, name: \\"x\\") { name } }", "variables": {"o": "a\\u0000"}}',
+        b'{"query": "query($o: String!) { repository(owner: $o, name: \\"x\\") { name } }", '
+        b'"variables": {"o": "a\\u0000"}}',
         b'{"query": "{ repository(owner: \\"' + b"o" * 5000 + b'\\", name: \\"x\\") { name } }"}',
     ]
     for body in bodies:

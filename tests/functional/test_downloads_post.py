@@ -203,7 +203,8 @@ def _worker_rss_peak(server) -> int:
     peak = 0
     for pid in os.listdir("/proc"):
         try:
-            status = open(f"/proc/{pid}/status").read()
+            with open(f"/proc/{pid}/status") as f:
+                status = f.read()
         except OSError:
             continue
         if pid.isdigit() and f"PPid:\t{server.process.pid}\n" in status:

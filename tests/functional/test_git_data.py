@@ -151,7 +151,7 @@ def test_commits_list_single_compare_and_branch(server, user, repo, tmp_path):
     by_login = api.get(f"/repos/{repo}/commits", params={"author": user.login}).json()
     assert [c["sha"] for c in by_login][:2] == [second, first]
     paged = api.get(f"/repos/{repo}/commits", params={"per_page": 2, "page": 2})
-    assert [c["sha"] for c in paged.json()][0] == first and 'rel="prev"' in paged.headers["link"]
+    assert paged.json()[0]["sha"] == first and 'rel="prev"' in paged.headers["link"]
     assert api.get(f"/repos/{repo}/commits", params={"since": "2999-01-01T00:00:00Z"}).json() == []
 
     one = api.get(f"/repos/{repo}/commits/{third}").json()

@@ -81,7 +81,7 @@ def test_sigkill_during_pushes(tmp_path):
         works.append(work)
     rng, repaired = random.Random(11), []
     try:
-        for round_ in range(rounds):
+        for _round in range(rounds):
             stop = threading.Event()
             for work in works:  # the restarted server listens on another port
                 _git(

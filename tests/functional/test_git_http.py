@@ -162,7 +162,7 @@ def test_private_repository_rules(server, hub, user, make_user, git, tmp_path):
         dumb = http.get(f"{url(server, repo, user.token)}/info/refs")
         assert dumb.status_code == 403 and "dumb-http" in dumb.text
 
-    stranger, stranger_token = make_user()
+    _stranger, stranger_token = make_user()
     denied = git("clone", url(server, repo, stranger_token), str(tmp_path / "stranger"), check=False)
     assert denied.returncode != 0 and "Repository not found." in denied.stderr
     wrong = git("clone", url(server, repo, "not-a-token"), str(tmp_path / "wrong"), check=False)

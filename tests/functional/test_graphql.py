@@ -121,8 +121,8 @@ def test_ref_and_default_branch(gql, user, repo):
     missing = gql(user.token, FIND_REF, owner=owner, name=name, tagName="refs/tags/nope").json()
     assert missing == {"data": {"repository": {"ref": None}}}
     query = (
-        '{repository(owner:"%s", name:"%s"){nameWithOwner viewerPermission defaultBranchRef{name} latestRelease{tagName tagCommit{oid} releaseAssets(first:5){totalCount}}}}'
-        % (owner, name)
+        f'{{repository(owner:"{owner}", name:"{name}"){{nameWithOwner viewerPermission defaultBranchRef{{name}} '
+        "latestRelease{tagName tagCommit{oid} releaseAssets(first:5){totalCount}}}}"
     )
     assert gql(user.token, query).json() == {
         "data": {

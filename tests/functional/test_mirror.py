@@ -48,7 +48,7 @@ def _same_releases(source, server, source_api, admin, full: str) -> None:
     theirs = comparable(all_releases(source_api, full), source.url)
     ours = comparable(all_releases(admin, full), server.url)
     assert len(ours) == len(theirs)
-    for mine, source_release in zip(ours, theirs):
+    for mine, source_release in zip(ours, theirs, strict=True):
         assert {k: v for k, v in mine.items() if v != source_release.get(k)} == {}, source_release["tag_name"]
 
 

@@ -100,7 +100,6 @@ def test_sigkill_mid_download_then_resume(proxied, server, admin, client_for):
     anonymous = client_for(None)
     assert all_releases(anonymous, full) == []  # releases being copied stay hidden until complete
     assert admin.get(f"/repos/{full}").json()["mirror_url"] == f"{proxy.url}/{full}"
-    before = download_counts(api, full)
     resumed = summary(run_mirror(server, f"{proxy.url}/{full}", "--json", token=srv.token))
     assert resumed["assets_downloaded"] == 5 - len(stored)
     assert resumed["assets_unchanged"] + resumed["assets_reused"] == len(stored)

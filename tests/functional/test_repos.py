@@ -95,7 +95,7 @@ def test_org_repos(hub, user, make_user, client_for):
 
     org = unique("org")
     accounts.create_account(hub, org, "Organization")
-    outsider_login, outsider_token = make_user()
+    _outsider_login, outsider_token = make_user()
     denied = client_for(outsider_token).post(f"/orgs/{org}/repos", json={"name": "x"})
     assert denied.status_code == 403
     accounts.add_member(hub, org, user.login)

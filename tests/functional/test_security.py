@@ -97,7 +97,8 @@ def test_private_repository_is_404_everywhere(server, private, make_user, client
         for url in raw:
             r = httpx.get(url, headers=headers)
             assert r.status_code == 404, (token is None, url, r.status_code)
-        query = {"query": 'query { repository(owner: "%s", name: "%s") { name } }' % tuple(private["full"].split("/"))}
+        private_owner, private_name = private["full"].split("/")
+        query = {"query": f'query {{ repository(owner: "{private_owner}", name: "{private_name}") {{ name }} }}'}
         gql = httpx.post(server.url + "/api/graphql", json=query, headers=headers)
         body = gql.json()
         assert (body.get("data") or {}).get("repository") is None, body

@@ -335,7 +335,7 @@ def test_organisation_hooks(server, hub, admin, make_user, client_for):
 def test_private_repository_events_stay_in_the_repository(user, receiver):
     """Another repository's hook never hears of a private repository's events."""
     names = [unique("repo"), unique("repo")]
-    for name, private in zip(names, (True, False)):
+    for name, private in zip(names, (True, False), strict=True):
         user.api.post("/user/repos", json={"name": name, "auto_init": True, "private": private})
     _hook(user.api, f"{user.login}/{names[1]}", receiver.url)
     receiver.wait_for(lambda got: len(got) == 1)
