@@ -10,6 +10,7 @@ import string
 import sqlalchemy as sa
 
 from hubdepot import errors
+from hubdepot.db.session import inserted_id
 from hubdepot.db.tables import accounts, memberships, tokens
 from hubdepot.services import Actor, Hub, now
 
@@ -45,7 +46,7 @@ def create_account(hub: Hub, login: str, type_: str = "User", *, name=None, emai
     )
     try:
         with hub.db.write() as conn:
-            new_id = conn.execute(accounts.insert().values(**row)).inserted_primary_key[0]
+            new_id = inserted_id(conn.execute(accounts.insert().values(**row)))
             return by_id(conn, new_id)
     except Exception as exc:
         if hub.db.is_unique_violation(exc):

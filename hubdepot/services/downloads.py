@@ -19,6 +19,7 @@ import re
 import sqlalchemy as sa
 
 from hubdepot import errors
+from hubdepot.db.session import inserted_id
 from hubdepot.db.tables import downloads
 from hubdepot.services import SYSTEM, Actor, Hub, blobs, now, s3policy
 from hubdepot.services import repos as repo_service
@@ -147,7 +148,7 @@ def create(
     )
     try:
         with hub.db.write() as conn:
-            new_id = conn.execute(downloads.insert().values(**values)).inserted_primary_key[0]
+            new_id = inserted_id(conn.execute(downloads.insert().values(**values)))
     except Exception as exc:
         if hub.db.is_unique_violation(exc):
             raise errors.ValidationFailed.one("Download", "name", "already_exists") from exc

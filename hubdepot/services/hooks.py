@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 
 from hubdepot import errors, events
+from hubdepot.db.session import inserted_id
 from hubdepot.db.tables import hooks, webhook_deliveries, webhook_events
 from hubdepot.events import outbox
 from hubdepot.git import refs as git_refs
@@ -214,7 +215,7 @@ def create_hook(hub: Hub, actor: Actor, scope: Scope, spec: dict) -> object:
         clash = conn.execute(sa.select(hooks.c.id).where(scope.where, hooks.c.url == values["url"])).first()
         if clash is not None:
             raise _invalid(f"Hook already exists on this {'repository' if scope.repo else 'organization'}", "hook")
-        hook_id = conn.execute(hooks.insert().values(**values)).inserted_primary_key[0]
+        hook_id = inserted_id(conn.execute(hooks.insert().values(**values)))
         row = _row(conn, scope, hook_id)
         if row.active:
             events.ping(conn, hub, actor, scope.owner, scope.repo, row)

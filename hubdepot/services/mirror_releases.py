@@ -13,6 +13,7 @@ import datetime as dt
 
 import sqlalchemy as sa
 
+from hubdepot.db.session import inserted_id
 from hubdepot.db.tables import mirror_links, release_assets, releases
 from hubdepot.services import Hub
 from hubdepot.services.repos import RepoAccess
@@ -98,9 +99,13 @@ def put_release(
         if exists:
             conn.execute(releases.update().where(releases.c.id == local_id).values(**values))
         else:
-            local_id = conn.execute(
-                releases.insert().values(repository_id=access.id, latest_pinned=False, latest_excluded=False, **values)
-            ).inserted_primary_key[0]
+            local_id = inserted_id(
+                conn.execute(
+                    releases.insert().values(
+                        repository_id=access.id, latest_pinned=False, latest_excluded=False, **values
+                    )
+                )
+            )
         _link(conn, access, RELEASE, copy.source_id, local_id, "" if hidden else fingerprint)
     return local_id
 

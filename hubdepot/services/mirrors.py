@@ -15,6 +15,7 @@ import json
 import sqlalchemy as sa
 
 from hubdepot import errors
+from hubdepot.db.session import inserted_id
 from hubdepot.db.tables import accounts, mirror_links, mirrors, repositories
 from hubdepot.git import fetch as git_fetch
 from hubdepot.git import refs as git_refs
@@ -102,7 +103,7 @@ def _create(hub: Hub, owner, name: str, meta: dict) -> RepoAccess:
     )
     try:
         with hub.db.write() as conn:
-            repo_id = conn.execute(repositories.insert().values(**values)).inserted_primary_key[0]
+            repo_id = inserted_id(conn.execute(repositories.insert().values(**values)))
             git_repos.create(hub.settings.repos_dir, repo_id, branch)
     except Exception as exc:
         if hub.db.is_unique_violation(exc):

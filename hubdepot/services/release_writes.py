@@ -12,6 +12,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from hubdepot import errors, events
+from hubdepot.db.session import inserted_id
 from hubdepot.db.tables import releases, repositories
 from hubdepot.git import log as git_log
 from hubdepot.git import tags as git_tags
@@ -132,7 +133,7 @@ def create(hub: Hub, actor: Actor | None, access: RepoAccess, spec: dict) -> rea
             updated_at=stamp,
             published_at=None if draft else stamp,
         )
-        release_id = conn.execute(releases.insert().values(**values)).inserted_primary_key[0]
+        release_id = inserted_id(conn.execute(releases.insert().values(**values)))
         made = _publish_tag(access, tag, target) if not draft else []
         ref_service.record(hub, access, actor, made, conn)
         eligible = not draft and not values["prerelease"]

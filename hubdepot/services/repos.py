@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 
 from hubdepot import errors, events, git
+from hubdepot.db.session import inserted_id
 from hubdepot.db.tables import accounts, collaborators, memberships, repositories
 from hubdepot.git import refs as git_refs
 from hubdepot.git import repos as git_repos
@@ -171,7 +172,7 @@ def create(
     )
     try:
         with hub.db.write() as conn:
-            repo_id = conn.execute(repositories.insert().values(**values)).inserted_primary_key[0]
+            repo_id = inserted_id(conn.execute(repositories.insert().values(**values)))
             path = git_repos.create(hub.settings.repos_dir, repo_id, default_branch)
             first = _initial_commit(path, name, description, default_branch, actor) if auto_init else None
             row = conn.execute(sa.select(repositories).where(repositories.c.id == repo_id)).first()
