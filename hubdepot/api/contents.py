@@ -22,7 +22,7 @@ _MODES = {"raw": "raw", "html": "html", "object": "object"}
 
 
 def _mode(req: Req) -> str:
-    return _MODES.get(req.media.param, "json")
+    return _MODES.get(req.media.param or "", "json")
 
 
 def _where(req: Req, access, found) -> rep.Where:

@@ -57,6 +57,7 @@ async def upload(request: Request) -> Response:
     access = await run_in_threadpool(req.repo)
     release_id = req.params["release_id"]
     name = await run_in_threadpool(asset_service.prepare_upload, hub, req.actor, access, release_id, name)
+    assert req.actor is not None, "prepare_upload() lets no anonymous caller upload"
     writer = await run_in_threadpool(hub.storage.writer)
     blob = await streams.into_writer(request, writer, length)
     content_type = request.headers.get("content-type") or "application/octet-stream"

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, TypeVar
+
 import click
 
 from hubdepot.cli.common import data_options, friendly, hub_from
 from hubdepot.services import SYSTEM, Actor, accounts, sessions
 from hubdepot.services import repos as repo_service
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 @click.group()
@@ -14,7 +19,7 @@ def user() -> None:
     """Manage users."""
 
 
-def password_options(fn):
+def password_options(fn: F) -> F:
     fn = click.option(
         "--password-file",
         type=click.File("r"),

@@ -19,6 +19,7 @@ one transaction. RefUpdate.forced may be left None: it is worked out from histor
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Iterable
 
 from hubdepot.events import outbox
@@ -47,6 +48,14 @@ def _payloads():
     return payloads
 
 
+def _create_event(urls, ref: str, repo, owner, sender) -> dict:
+    return _payloads().create_event(urls, ref, repo, owner, sender)
+
+
+def _delete_event(urls, ref: str, repo, owner, sender) -> dict:
+    return _payloads().delete_event(urls, ref, repo, owner, sender)
+
+
 def _org_id(owner) -> int | None:
     return owner.id if owner.type == "Organization" else None
 
@@ -67,7 +76,7 @@ def ref_changes(conn, hub, access, actor, updates: Iterable[RefUpdate]) -> int:
                 "create",
                 None,
                 access.id,
-                lambda u=update: _payloads().create_event(urls, u.ref, repo, owner, sender),
+                functools.partial(_create_event, urls, update.ref, repo, owner, sender),
             )
         elif update.after == ZERO:
             written += outbox.put(
@@ -76,10 +85,10 @@ def ref_changes(conn, hub, access, actor, updates: Iterable[RefUpdate]) -> int:
                 "delete",
                 None,
                 access.id,
-                lambda u=update: _payloads().delete_event(urls, u.ref, repo, owner, sender),
+                functools.partial(_delete_event, urls, update.ref, repo, owner, sender),
             )
         written += outbox.put(
-            conn, hooks, "push", None, access.id, lambda u=update: push_payload(hub, access, actor, u)
+            conn, hooks, "push", None, access.id, functools.partial(push_payload, hub, access, actor, update)
         )
     return written
 
@@ -113,7 +122,9 @@ def release_changed(conn, hub, access, actor, actions: Iterable[str], view, chan
             body["changes"] = changes or {}
         return body
 
-    return sum(outbox.put(conn, hooks, "release", action, access.id, lambda a=action: build(a)) for action in actions)
+    return sum(
+        outbox.put(conn, hooks, "release", action, access.id, functools.partial(build, action)) for action in actions
+    )
 
 
 def repository_changed(conn, hub, repo, owner, actor, action: str, changes: dict | None = None) -> int:

@@ -17,10 +17,10 @@ import sqlalchemy as sa
 from hubdepot.db.tables import hooks, webhook_deliveries, webhook_events
 from hubdepot.services import now
 
-_wakers: list[Callable[[], None]] = []
+_wakers: list[Callable[[], object]] = []
 
 
-def on_commit_wake(waker: Callable[[], None]) -> Callable[[], None]:
+def on_commit_wake(waker: Callable[[], object]) -> Callable[[], None]:
     """Register a callable run after a transaction that wrote deliveries commits (the local worker's
     nudge); returns a function that unregisters it."""
     _wakers.append(waker)

@@ -94,7 +94,7 @@ def release_event(urls: Urls, action: str, view, repo, owner, sender, changes: d
 
 
 def repository_event(urls: Urls, action: str, repo, owner, sender, changes: dict | None = None) -> dict:
-    body = {"action": action}
+    body: dict = {"action": action}
     if changes is not None:
         body["changes"] = changes
     return body | envelope(urls, repo, owner, sender)

@@ -77,7 +77,7 @@ def forbidden_host(url: str) -> bool:
     except OSError:
         return False  # unresolvable: the send fails on its own
     for info in infos:
-        address = ipaddress.ip_address(info[4][0].split("%", 1)[0])
+        address = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
         if not address.is_global or address.is_multicast:
             return True
     return False

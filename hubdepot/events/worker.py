@@ -17,6 +17,7 @@ import os
 import socket
 import time
 import uuid
+from collections.abc import Callable
 
 import httpx
 
@@ -36,7 +37,7 @@ class Deliverer:
         self.active: dict[int, asyncio.Task] = {}
         self._wake = asyncio.Event()
         self._task: asyncio.Task | None = None
-        self._unregister = None
+        self._unregister: Callable[[], None] | None = None
         self._clients: dict[bool, httpx.Client] = {}
         self._senders: concurrent.futures.ThreadPoolExecutor | None = None
 
@@ -114,6 +115,7 @@ class Deliverer:
                 target, batch = await asyncio.to_thread(queue.due, self.hub, hook_id)
                 if not batch:
                     break
+                assert target is not None, "a deleted hook has no due deliveries"
                 results, flushed = [], time.monotonic()
                 for delivery in batch:
                     results.append((delivery, await self._send(target, delivery)))

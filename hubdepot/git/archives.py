@@ -49,9 +49,11 @@ async def pipe(argv: list[str]) -> AsyncIterator[bytes]:
         stderr=asyncio.subprocess.DEVNULL,
         env=env,
     )
+    stdout = proc.stdout
+    assert stdout is not None, "stdout=PIPE"
     try:
         while True:
-            data = await proc.stdout.read(CHUNK)
+            data = await stdout.read(CHUNK)
             if not data:
                 break
             yield data

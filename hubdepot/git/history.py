@@ -81,10 +81,11 @@ def show(git_dir: Path, sha: str) -> tuple[Commit, list[FileChange]]:
         except (KeyError, ValueError, pygit2.GitError, pygit2.InvalidSpecError):
             raise errors.NotFound() from None
         parent = obj.parents[0].tree if obj.parents else None
-        diff = repo.diff(parent, obj.tree) if parent is not None else obj.tree.diff_to_tree(swap=True)
+        diff = repo.diff(parent, obj.tree) if parent is not None else obj.tree.diff_to_tree(swap=True)  # type: ignore[call-overload]  # pygit2's stubs omit the Tree arguments diff() takes
         diff.find_similar()
         files, budget = [], PATCH_LIMIT
         for patch in diff:
+            assert patch is not None, "no unmodified files in a diff"
             delta = patch.delta
             _, adds, dels = patch.line_stats
             text = None if delta.is_binary else patch.text

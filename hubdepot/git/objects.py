@@ -272,6 +272,7 @@ def touches(git_dir: Path, sha: str, path: str) -> bool:
     """Whether commit `sha` changed `path` (a file or directory) against its first parent."""
     with reading(git_dir) as repo:
         current = repo[sha]
+        assert isinstance(current, pygit2.Commit), "`sha` names a commit"
         mine = _entry_id(current.tree, path)
         if not current.parent_ids:
             return mine is not None

@@ -107,10 +107,12 @@ async def run(argv: list[str], env: dict[str, str], body: AsyncIterator[bytes] |
         env=env,
     )
     _widen(proc)
+    stdout = proc.stdout
+    assert stdout is not None, "stdout=PIPE"
     feeder = asyncio.ensure_future(_feed(proc, body)) if body is not None else None
     try:
         while True:
-            data = await proc.stdout.read(CHUNK)
+            data = await stdout.read(CHUNK)
             if not data:
                 break
             yield data
@@ -130,6 +132,8 @@ def _widen(proc) -> None:
             continue
         transport = getattr(stream, "transport", None) or getattr(stream, "_transport", None)
         pipe = transport.get_extra_info("pipe") if transport is not None else None
+        if pipe is None:
+            continue
         with contextlib.suppress(OSError, AttributeError, ValueError):
             fcntl.fcntl(pipe.fileno(), _F_SETPIPE_SZ, PIPE_SIZE)
     if proc.stdin is not None:

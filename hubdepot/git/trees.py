@@ -10,6 +10,7 @@ import posixpath
 import re
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import cast
 
 import pygit2
 
@@ -72,7 +73,7 @@ def _commit(repo: pygit2.Repository, ref: str | None, default_branch: str) -> tu
     found = git_refs.resolve(repo, name)
     if found is not None:
         full, sha = found
-        return Resolved(sha, name, full), repo[sha]
+        return Resolved(sha, name, full), cast(pygit2.Commit, repo[sha])
     if empty(repo):
         raise errors.NotFound("This repository is empty.")
     raise errors.NotFound(f"No commit found for the ref {name}")
@@ -180,7 +181,7 @@ def _follow(repo, tree, node: Node) -> Node:
     """A symlink whose target (after at most a few hops) is a file in the repository -> that file."""
     current = node
     for _ in range(_LINK_HOPS):
-        if current.kind != "symlink":
+        if current.kind != "symlink" or current.target is None:
             break
         base = posixpath.dirname(current.path)
         joined = posixpath.normpath(posixpath.join(base, current.target))
@@ -208,7 +209,7 @@ def _found(repo, tree, commit: Resolved, node: Node, inline_limit: int, listing:
 
 
 def _entries(repo, tree, folder: Node) -> tuple[Node, ...]:
-    out = []
+    out: list[Node] = []
     links = None
     for obj in repo[folder.sha]:
         if len(out) >= LISTING_LIMIT:

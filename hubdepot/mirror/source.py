@@ -316,12 +316,12 @@ class _Answer(Exception):
 
 def _raw_get(url: str, headers: dict):
     parts = urlsplit(url)
+    host = parts.hostname or ""
+    conn: http.client.HTTPConnection
     if parts.scheme == "https":
-        conn = http.client.HTTPSConnection(
-            parts.hostname, parts.port or 443, timeout=60, context=ssl.create_default_context()
-        )
+        conn = http.client.HTTPSConnection(host, parts.port or 443, timeout=60, context=ssl.create_default_context())
     else:
-        conn = http.client.HTTPConnection(parts.hostname, parts.port or 80, timeout=60)
+        conn = http.client.HTTPConnection(host, parts.port or 80, timeout=60)
     try:
         conn.request("GET", parts.path + (f"?{parts.query}" if parts.query else ""), headers=headers)
         return conn, conn.getresponse()

@@ -13,6 +13,7 @@ import json
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from typing import overload
 
 from hubdepot import errors
 from hubdepot.mirror.source import MirrorError, Source, Target
@@ -54,6 +55,10 @@ class Summary:
     seconds: float = 0.0
 
 
+@overload
+def parse_time(text: str) -> dt.datetime: ...
+@overload
+def parse_time(text: str | None) -> dt.datetime | None: ...
 def parse_time(text: str | None) -> dt.datetime | None:
     if not text:
         return None
@@ -104,6 +109,7 @@ def _metadata(hub, target: Target, source: Source, options: Options) -> dict:
     what = f"repository {target.owner}/{target.name}"
     body, etag = source.get_json(target.api_repo, old[0] if old else None, what=what, retries=3)
     if body is None:
+        assert old is not None, "304 answers only a request with an ETag"
         return {**old[1], "etag": etag}
     meta = {key: body.get(key) for key in _META}
     meta["owner"] = {"login": body["owner"]["login"], "type": body["owner"].get("type", "User")}
@@ -124,7 +130,8 @@ class Releases:
         listed, seen = self._list()
         wanted = self._wanted(listed)
         self.report.releases(len(wanted))
-        pending, jobs = [], []
+        pending: list[tuple[dict, int, str]] = []
+        jobs: list[Job] = []
         for release in wanted:
             pending.append(self._plan(release, jobs))
         self._download(jobs)
@@ -146,16 +153,15 @@ class Releases:
             old = None if self.options.since else self.state.etags.get(url)
             items, etag, next_url = self.source.page(url, old[0] if old else None)
             if items is None:
+                assert old is not None, "304 answers only a request with an ETag"
                 ids, next_url = old[1]["ids"], old[1]["next"]
                 seen.update(ids)
                 self.summary.releases_unchanged += sum(1 for i in ids if (RELEASE, i) in self.state.links)
             else:
                 listed += items
                 seen.update(item["id"] for item in items)
-            self.etags[url] = [
-                etag,
-                {"ids": [i["id"] for i in items] if items is not None else old[1]["ids"], "next": next_url},
-            ]
+                ids = [i["id"] for i in items]
+            self.etags[url] = [etag, {"ids": ids, "next": next_url}]
             url = next_url
         return listed, seen
 
@@ -212,6 +218,7 @@ class Releases:
             status = "created" if link is None or link[1] == "" else "updated"
             local_id = copies.put_release(self.hub, self.access, copy, local_id, print_, hidden=status == "created")
             self.state.links[(RELEASE, release["id"])] = (local_id, print_)
+        assert local_id is not None, "linked already, or just put"
         self._plan_assets(release, local_id, jobs)
         return release, local_id, status
 
@@ -310,6 +317,7 @@ class Releases:
             queue = self.queues[job.release_id]
             while queue and queue[0].blob is not None:
                 done = queue.pop(0)
+                assert done.blob is not None
                 copies.add_asset(
                     self.hub, self.access, done.release_id, done.copy, done.blob, done.print_, done.replaces
                 )

@@ -58,7 +58,7 @@ def static_url(name: str) -> str:
     return STATIC_PREFIX + static_files()[name][0]
 
 
-def human_size(n: int | None) -> str:
+def human_size(n: float | None) -> str:
     n = n or 0
     for unit in ("Bytes", "KB", "MB", "GB"):
         if n < 1024 or unit == "GB":
@@ -126,7 +126,7 @@ class _Pages:
         self.size, self.limit = 0, limit
         self.lock = threading.Lock()
 
-    def get(self, key, generation: int | None):
+    def get(self, key, generation: int | None) -> tuple[bytes, bytes] | None:
         with self.lock:
             found = self.items.get(key)
             if found is None or found[2] < time.monotonic() or found[3] != generation:

@@ -12,6 +12,7 @@ import unicodedata
 import sqlalchemy as sa
 
 from hubdepot import errors
+from hubdepot.db.session import inserted_id
 from hubdepot.db.tables import release_assets, releases
 from hubdepot.services import Actor, Hub, now
 from hubdepot.services import releases as reads
@@ -114,22 +115,24 @@ def record_upload(
             row = reads.row_by_id(conn, access, release_id)
             _refuse_immutable(row, "upload assets to")
             _check_room(conn, row.id, name)
-            asset_id = conn.execute(
-                release_assets.insert().values(
-                    release_id=row.id,
-                    name=name,
-                    label=label,
-                    content_type=content_type,
-                    state="uploaded",
-                    size=size,
-                    digest=digest,
-                    blob_key=key,
-                    download_count=0,
-                    uploader_id=actor.id,
-                    created_at=stamp,
-                    updated_at=stamp,
+            asset_id = inserted_id(
+                conn.execute(
+                    release_assets.insert().values(
+                        release_id=row.id,
+                        name=name,
+                        label=label,
+                        content_type=content_type,
+                        state="uploaded",
+                        size=size,
+                        digest=digest,
+                        blob_key=key,
+                        download_count=0,
+                        uploader_id=actor.id,
+                        created_at=stamp,
+                        updated_at=stamp,
+                    )
                 )
-            ).inserted_primary_key[0]
+            )
             return _view(conn, access, asset_id)
     except Exception as exc:
         if hub.db.is_unique_violation(exc):
@@ -171,7 +174,7 @@ def _release_of_asset(conn, access: RepoAccess, asset_id: int):
 def update(hub: Hub, actor: Actor | None, access: RepoAccess, asset_id: int, changes: dict):
     """changes: name (sanitised like uploads) and/or label."""
     require(access, actor, "push")
-    values = {"updated_at": now()}
+    values: dict[str, object] = {"updated_at": now()}
     if "name" in changes:
         values["name"] = _checked_name(changes["name"])
     if "label" in changes:

@@ -63,8 +63,7 @@ def read(access: RepoAccess, path: str, ref: str | None, mode: str) -> trees.Fou
 
 def readme(access: RepoAccess, directory: str | None, ref: str | None, mode: str) -> trees.Found:
     """The preferred README: for the root .github/, the root, then docs/; else the directory's own."""
-    root = directory is None or directory.strip("/") == ""
-    dirs = [[".github"], [], ["docs"]] if root else [split_path(directory)]
+    dirs = [[".github"], [], ["docs"]] if directory is None or directory.strip("/") == "" else [split_path(directory)]
     found = trees.readme(access.git_dir, ref or None, access.repo.default_branch, dirs, INLINE_LIMIT)
     _check_size(found, mode)
     return found
@@ -249,7 +248,9 @@ def _at(who: git.Identity, date: str | None, timezone: str | None, name: str = "
             ) from None
         if when.tzinfo is None:
             when = when.replace(tzinfo=dt.UTC)
-    offset = int(when.utcoffset().total_seconds() // 60)
+    utcoffset = when.utcoffset()
+    assert utcoffset is not None, "aware by now"
+    offset = int(utcoffset.total_seconds() // 60)
     return git.Identity(who.name, who.email, int(when.timestamp()), offset)
 
 

@@ -15,6 +15,7 @@ import datetime as dt
 import functools
 import mimetypes
 import re
+from collections.abc import Sequence
 
 import sqlalchemy as sa
 
@@ -76,7 +77,7 @@ def _direct(hub: Hub) -> DirectUploads | None:
 # -- reading -----------------------------------------------------------------
 
 
-def list_for(hub: Hub, access, offset: int, limit: int) -> tuple[list, int]:
+def list_for(hub: Hub, access, offset: int, limit: int) -> tuple[Sequence, int]:
     where = downloads.c.repository_id == access.id
     with hub.db.read() as conn:
         total = conn.execute(sa.select(sa.func.count()).select_from(downloads).where(where)).scalar_one()
@@ -129,6 +130,7 @@ def create(
 ):
     """Part 1: the download row (state new) and the ticket for part 2."""
     repo_service.require(access, actor, "push")
+    assert actor is not None, "require() lets no anonymous caller push"
     _check(hub, name, size)
     if content_type is None:
         suffix = name.rsplit(".", 1)[1] if "." in name.strip(".") else ""
@@ -281,6 +283,7 @@ def accept_post(hub: Hub, fields: dict[str, str], filename: str = "") -> Target:
     row = _by_name(hub, access.id, name) if access and key.startswith("downloads/") else None
     if row is None:
         raise s3policy.denied("Access Denied")
+    assert access is not None, "a row is only looked up with a repository"
     max_size = min(allowed.max_size if allowed.max_size is not None else row.size, hub.settings.upload_max_bytes)
     return Target(
         row.id,

@@ -114,6 +114,7 @@ def create_commit(
     committer: tuple | None,
 ) -> CommitInfo:
     require(access, actor, "push")
+    assert actor is not None, "require() lets no anonymous caller push"
     me = contents_service.default_identity(hub, actor)
     committer_id = contents_service.identity(committer, "committer", me, None)
     author_id = contents_service.identity(author, "author", committer_id if committer else me, None)
@@ -136,6 +137,7 @@ def create_tag(
     tagger: tuple | None,
 ) -> objects.Tag:
     require(access, actor, "push")
+    assert actor is not None, "require() lets no anonymous caller push"
     if object_type not in ("commit", "tree", "blob", "tag"):
         raise errors.ValidationFailed.one("Tag", "type", "invalid")
     who = contents_service.identity(tagger, "tagger", contents_service.default_identity(hub, actor), None)
@@ -245,7 +247,7 @@ def _people(hub: Hub, infos: list[CommitInfo]) -> dict[str, object]:
                 sa.or_(sa.func.lower(accounts.c.email).in_(sorted(emails)), accounts.c.id.in_(sorted(ids)))
             )
         ).all()
-    out = {}
+    out: dict[str, object] = {}
     for row in rows:
         if row.email:
             out[row.email.lower()] = row

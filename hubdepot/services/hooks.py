@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Sequence
+from typing import Any
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
@@ -19,6 +21,7 @@ from hubdepot.services.accounts import by_login, org_role
 from hubdepot.services.repos import RepoAccess, require
 
 # GitHub's webhook event names (what `events` may list, besides "*")
+_FLAGS: dict[float, str] = {0: "0", 1: "1"}  # insecure_ssl given as a number
 EVENT_NAMES = frozenset(
     [
         "branch_protection_configuration",
@@ -100,7 +103,7 @@ EVENT_NAMES = frozenset(
 class Scope:
     """Whose hooks: a repository's (repo set) or an organisation's (repo None)."""
 
-    owner: object  # the repository's owner, or the organisation
+    owner: Any  # the repository's owner, or the organisation (an accounts row)
     repo: RepoAccess | None
 
     @property
@@ -136,11 +139,17 @@ def _invalid(message: str, field: str = "config") -> errors.ValidationFailed:
 
 def _config_values(config: dict, current=None) -> dict:
     """The hooks columns for a `config` object (merged over the current hook's)."""
-    values = {}
+    values: dict[str, object] = {}
     if "url" in config or current is None:
         url = config.get("url")
         parts = urlsplit(url) if isinstance(url, str) else None
-        if not parts or parts.scheme not in ("http", "https") or not parts.hostname or len(url) > 2000:
+        if (
+            not isinstance(url, str)
+            or not parts
+            or parts.scheme not in ("http", "https")
+            or not parts.hostname
+            or len(url) > 2000
+        ):
             raise _invalid("Config is invalid: url is not supported" if url else "Config must have a url")
         values["url"] = url
     if "content_type" in config:
@@ -155,7 +164,7 @@ def _config_values(config: dict, current=None) -> dict:
         values["content_type"] = kind
     if "insecure_ssl" in config:
         flag = config["insecure_ssl"]  # "0" | "1", or a number (the schema allows both)
-        flag = {0: "0", 1: "1"}.get(flag) if isinstance(flag, (int, float)) and not isinstance(flag, bool) else flag
+        flag = _FLAGS.get(flag) if isinstance(flag, (int, float)) and not isinstance(flag, bool) else flag
         if flag not in ("0", "1"):
             raise _invalid("Config is invalid: insecure_ssl must be 0 or 1")
         values["insecure_ssl"] = flag
@@ -177,9 +186,9 @@ def _events(names, field: str = "events") -> list[str]:
 
 
 # -- hooks ---------------------------------------------------------------------------------------
-def list_hooks(hub: Hub, scope: Scope, offset: int, limit: int) -> tuple[list, int]:
+def list_hooks(hub: Hub, scope: Scope, offset: int, limit: int) -> tuple[Sequence, int]:
     with hub.db.read() as conn:
-        total = conn.execute(sa.select(sa.func.count()).select_from(hooks).where(scope.where)).scalar()
+        total = conn.execute(sa.select(sa.func.count()).select_from(hooks).where(scope.where)).scalar_one()
         rows = conn.execute(sa.select(hooks).where(scope.where).order_by(hooks.c.id).offset(offset).limit(limit)).all()
     return rows, total
 
@@ -259,6 +268,7 @@ def ping(hub: Hub, actor: Actor, scope: Scope, hook_id: int) -> None:
 def test_push(hub: Hub, actor: Actor, scope: Scope, hook_id: int) -> None:
     """POST …/tests: the latest push to the default branch, again, to this hook if it takes push events."""
     access = scope.repo
+    assert access is not None, "tests is a repository hook's route"
     tip = next((b.sha for b in git_refs.branches(access.git_dir) if b.name == access.repo.default_branch), None)
     with hub.db.write() as conn:
         row = _row(conn, scope, hook_id)
@@ -285,7 +295,7 @@ _ITEM = (
 )
 
 
-def deliveries(hub: Hub, scope: Scope, hook_id: int, before: int | None, limit: int) -> tuple[list, bool]:
+def deliveries(hub: Hub, scope: Scope, hook_id: int, before: int | None, limit: int) -> tuple[Sequence, bool]:
     """A page of the hook's deliveries, newest first, with ids below `before`; and whether more follow."""
     d = webhook_deliveries
     query = sa.select(*_ITEM).join(webhook_events, webhook_events.c.id == d.c.event_id).where(d.c.hook_id == hook_id)

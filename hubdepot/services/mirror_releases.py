@@ -36,7 +36,7 @@ class ReleaseCopy:
     created_at: dt.datetime
     updated_at: dt.datetime
     published_at: dt.datetime | None
-    author_id: int
+    author_id: int | None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -106,6 +106,7 @@ def put_release(
                     )
                 )
             )
+        assert local_id is not None, "exists only with a local id"
         _link(conn, access, RELEASE, copy.source_id, local_id, "" if hidden else fingerprint)
     return local_id
 
@@ -145,22 +146,24 @@ def add_asset(
         if stale:
             conn.execute(release_assets.delete().where(release_assets.c.id.in_(stale)))
             _unlink(conn, access, ASSET, stale)
-        asset_id = conn.execute(
-            release_assets.insert().values(
-                release_id=release_id,
-                name=copy.name,
-                label=copy.label,
-                content_type=copy.content_type,
-                state="uploaded",
-                size=size,
-                digest=digest,
-                blob_key=key,
-                download_count=0,
-                uploader_id=copy.uploader_id,
-                created_at=copy.created_at,
-                updated_at=copy.updated_at,
+        asset_id = inserted_id(
+            conn.execute(
+                release_assets.insert().values(
+                    release_id=release_id,
+                    name=copy.name,
+                    label=copy.label,
+                    content_type=copy.content_type,
+                    state="uploaded",
+                    size=size,
+                    digest=digest,
+                    blob_key=key,
+                    download_count=0,
+                    uploader_id=copy.uploader_id,
+                    created_at=copy.created_at,
+                    updated_at=copy.updated_at,
+                )
             )
-        ).inserted_primary_key[0]
+        )
         _link(conn, access, ASSET, copy.source_id, asset_id, fingerprint)
     return asset_id
 

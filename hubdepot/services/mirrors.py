@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -31,7 +32,7 @@ from hubdepot.services.repos import RepoAccess
 class MirrorState:
     """What the previous runs left: ETags per source URL and links per (kind, source id)."""
 
-    etags: dict[str, list]
+    etags: dict[str, Any]  # [etag, data] per URL; the run's options under "options"
     links: dict[tuple[str, int], tuple[int, str]]  # (kind, source id) -> (local id, fingerprint)
 
 

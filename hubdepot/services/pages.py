@@ -164,7 +164,7 @@ def release(
         row = reads.published_by_tag(conn, access.id, url_tag)
         if row is None:
             row = reads.by_url_tag(hub, access, url_tag).row  # a draft, or NotFound
-        count = conn.execute(_ASSET_COUNT, {"release_id": row.id}).scalar()
+        count = conn.execute(_ASSET_COUNT, {"release_id": row.id}).scalar_one()
         assets = conn.execute(_ASSET_PAGE, {"release_id": row.id, "offset": offset, "limit": limit}).all()
         author = by_id(conn, row.author_id)
         latest = reads.latest_id(conn, access.id)

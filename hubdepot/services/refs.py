@@ -47,7 +47,7 @@ def record(hub: Hub, access: RepoAccess, actor: Actor | None, updates: list[RefU
 
 def _record(conn, hub: Hub, access: RepoAccess, actor: Actor | None, updates: list[RefUpdate]) -> None:
     stamp = now()
-    values = {"updated_at": stamp, "pushed_at": stamp}
+    values: dict[str, object] = {"updated_at": stamp, "pushed_at": stamp}
     branch = _new_default(access, updates)
     if branch is not None:
         git_repos.set_head(access.git_dir, branch)

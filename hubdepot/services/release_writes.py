@@ -105,6 +105,7 @@ def create(hub: Hub, actor: Actor | None, access: RepoAccess, spec: dict) -> rea
     """spec: tag_name (required), target_commitish, name, body, draft, prerelease, make_latest,
     generate_release_notes — already type-checked by the API layer."""
     require(access, actor, "push")
+    assert actor is not None, "require() lets no anonymous caller push"
     tag = spec["tag_name"]
     if not git_tags.valid_tag_name(tag) or len(tag) > NAME_MAX:
         raise _invalid_tag()

@@ -91,7 +91,7 @@ def _order():
 def list_releases(hub: Hub, access: RepoAccess, offset: int, limit: int) -> tuple[list[ReleaseView], int]:
     """One page of the releases the caller may see (drafts first, then newest first) and the total."""
     with hub.db.read() as conn:
-        total = conn.execute(sa.select(sa.func.count()).select_from(releases).where(_visible(access))).scalar()
+        total = conn.execute(sa.select(sa.func.count()).select_from(releases).where(_visible(access))).scalar_one()
         rows = conn.execute(
             sa.select(releases).where(_visible(access)).order_by(*_order()).offset(offset).limit(limit)
         ).all()
@@ -102,11 +102,11 @@ def list_summaries(hub: Hub, access: RepoAccess, offset: int, limit: int, assets
     """list_releases for the web page: (views with at most `assets_each` assets each, total,
     {release id: its asset count}, the latest release's id)."""
     with hub.db.read() as conn:
-        total = conn.execute(sa.select(sa.func.count()).select_from(releases).where(_visible(access))).scalar()
+        total = conn.execute(sa.select(sa.func.count()).select_from(releases).where(_visible(access))).scalar_one()
         rows = conn.execute(
             sa.select(releases).where(_visible(access)).order_by(*_order()).offset(offset).limit(limit)
         ).all()
-        counts = dict(
+        counts: dict[int, int] = dict(
             conn.execute(
                 sa.select(release_assets.c.release_id, sa.func.count())
                 .where(release_assets.c.release_id.in_([r.id for r in rows]))
@@ -212,7 +212,7 @@ def graphql_page(hub: Hub, access: RepoAccess, offset: int, limit: int, order: s
     column = releases.c.tag_name if order == "NAME" else releases.c.created_at
     keys = (column.asc(), releases.c.id.asc()) if ascending else (column.desc(), releases.c.id.desc())
     with hub.db.read() as conn:
-        total = conn.execute(sa.select(sa.func.count()).select_from(releases).where(_visible(access))).scalar()
+        total = conn.execute(sa.select(sa.func.count()).select_from(releases).where(_visible(access))).scalar_one()
         rows = conn.execute(
             sa.select(releases).where(_visible(access)).order_by(*keys).offset(offset).limit(limit)
         ).all()

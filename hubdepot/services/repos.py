@@ -48,7 +48,7 @@ def _decide(actor: Actor | None, repo, owner, collab: str | None, role: str | No
     if actor is not None:
         if actor.account.site_admin or actor.id == owner.id:
             return "admin"
-        found = max(collab, {"admin": "admin", "member": "push", None: None}[role], key=_RANK.get)
+        found = max(collab, {"admin": "admin", "member": "push", None: None}[role], key=_RANK.__getitem__)
         if found:
             return found
     return None if repo.private else "pull"

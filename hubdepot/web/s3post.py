@@ -9,6 +9,7 @@ S3's PostResponse XML), 303 to success_action_redirect; S3's XML errors otherwis
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode, urlsplit
 from xml.sax.saxutils import escape
 
@@ -21,6 +22,9 @@ from hubdepot import errors
 from hubdepot.http import render
 from hubdepot.services import downloads as service
 from hubdepot.services.s3policy import PostRejected
+
+if TYPE_CHECKING:
+    from hubdepot.storage import BlobWriter
 
 MAX_FIELDS_BYTES = 20 * 1024  # S3's limit on the form fields before the file
 XML = "application/xml"
@@ -53,7 +57,8 @@ class Form:
                 "on_part_end": self._part_end,
             },
         )
-        self.target = self.writer = None
+        self.target: service.Target | None = None
+        self.writer: BlobWriter | None = None
         self.file_state = "absent"  # absent | streaming | complete
         self._fields_bytes = 0
         self._name: str | None = None
@@ -89,7 +94,10 @@ class Form:
 
     def _part_data(self, data: bytes, start: int, end: int) -> None:
         if self.file_state == "streaming":
-            if self.writer.size + (end - start) > self.target.allowed.max_size:
+            assert self.target is not None and self.writer is not None, "set as the file part began"
+            max_size = self.target.allowed.max_size
+            assert max_size is not None, "accept_post() always sets one"
+            if self.writer.size + (end - start) > max_size:
                 raise _reject(400, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed size")
             self.writer.write(data[start:end])
         elif self.file_state == "absent":
@@ -132,11 +140,13 @@ async def _receive(request: Request, form: Form) -> None:
         raise _reject(
             400, "MalformedPOSTRequest", "The body of your POST request is not well-formed multipart/form-data."
         )
+    assert form.target is not None and form.writer is not None, "set as the file part began"
     if form.writer.size < form.target.allowed.min_size:
         raise _reject(400, "EntityTooSmall", "Your proposed upload is smaller than the minimum allowed size")
 
 
 def _store(hub, form: Form) -> str:
+    assert form.target is not None and form.writer is not None, "checked by the caller"
     key, digest = form.writer.commit()
     service.finish_post(hub, form.target, key, digest)
     return digest
@@ -144,6 +154,7 @@ def _store(hub, form: Form) -> str:
 
 def _answer(form: Form, digest: str) -> Response:
     target, fields = form.target, form.fields
+    assert target is not None, "checked by the caller"
     etag = f'"{digest}"'
     redirect = fields.get("success_action_redirect")
     if redirect and urlsplit(redirect).scheme in ("http", "https"):
