@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, TypeVar
-
 import click
 
 from hubdepot.cli.common import data_options, friendly, hub_from
 from hubdepot.services import SYSTEM, Actor, accounts, sessions
 from hubdepot.services import repos as repo_service
-
-F = TypeVar("F", bound=Callable[..., Any])
 
 
 @click.group()
@@ -19,7 +14,7 @@ def user() -> None:
     """Manage users."""
 
 
-def password_options(fn: F) -> F:
+def password_options(fn):
     fn = click.option(
         "--password-file",
         type=click.File("r"),
@@ -34,7 +29,8 @@ def _password(password_stdin: bool, password_file) -> str | None:
     """The password from stdin or a file (its first line, without the line break); None when neither."""
     if password_stdin and password_file:
         raise click.UsageError("--password-stdin and --password-file are exclusive")
-    source = click.get_text_stream("stdin") if password_stdin else password_file
+    # click 8.5 serves the deprecated get_text_stream from a module __getattr__ typed `object`
+    source = click.get_text_stream("stdin") if password_stdin else password_file  # type: ignore[operator]
     if source is None:
         return None
     return source.readline().rstrip("\r\n")

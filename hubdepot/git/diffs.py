@@ -36,7 +36,8 @@ def changes(git_dir: Path, base: str | None, head: str, limit: int = FILE_LIMIT)
     """Files changed from commit `base` (None: nothing, for a root commit) to commit `head`."""
     with reading(git_dir) as repo:
         new = repo[head].peel(pygit2.Tree)
-        diff = repo.diff(repo[base].peel(pygit2.Tree), new) if base else new.diff_to_tree(swap=True)  # type: ignore[call-overload]  # pygit2's stubs omit the Tree arguments diff() takes
+        # pygit2's stubs omit the Tree arguments Repository.diff() takes
+        diff = repo.diff(repo[base].peel(pygit2.Tree), new) if base else new.diff_to_tree(swap=True)  # type: ignore[call-overload]
         diff.find_similar()
         out: list[FileChange] = []
         for patch in diff:

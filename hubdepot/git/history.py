@@ -81,7 +81,8 @@ def show(git_dir: Path, sha: str) -> tuple[Commit, list[FileChange]]:
         except (KeyError, ValueError, pygit2.GitError, pygit2.InvalidSpecError):
             raise errors.NotFound() from None
         parent = obj.parents[0].tree if obj.parents else None
-        diff = repo.diff(parent, obj.tree) if parent is not None else obj.tree.diff_to_tree(swap=True)  # type: ignore[call-overload]  # pygit2's stubs omit the Tree arguments diff() takes
+        # pygit2's stubs omit the Tree arguments Repository.diff() takes
+        diff = repo.diff(parent, obj.tree) if parent is not None else obj.tree.diff_to_tree(swap=True)  # type: ignore[call-overload]
         diff.find_similar()
         files, budget = [], PATCH_LIMIT
         for patch in diff:
