@@ -181,8 +181,9 @@ def _follow(repo, tree, node: Node) -> Node:
     """A symlink whose target (after at most a few hops) is a file in the repository -> that file."""
     current = node
     for _ in range(_LINK_HOPS):
-        if current.kind != "symlink" or current.target is None:
+        if current.kind != "symlink":
             break
+        assert current.target is not None, "a symlink node carries its target"
         base = posixpath.dirname(current.path)
         joined = posixpath.normpath(posixpath.join(base, current.target))
         if current.target.startswith("/") or joined.startswith("..") or joined in (".", ""):
