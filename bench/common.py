@@ -79,8 +79,9 @@ def nginx(workers: int = 1) -> Iterator[tuple[str, Path]]:
     port = server_support.free_port()
     user = "user root root;" if os.geteuid() == 0 else ""  # workers write PUT bodies into our temp dir
     (root / "nginx.conf").write_text(NGINX_CONF.format(user=user, workers=workers, root=root, port=port))
-    process = subprocess.Popen([binary, "-c", str(root / "nginx.conf"), "-p", str(root)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [binary, "-c", str(root / "nginx.conf"), "-p", str(root)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     try:
         server_support._wait(f"http://127.0.0.1:{port}", process, root / "error.log", 10)
         yield f"http://127.0.0.1:{port}", root / "www"
@@ -133,4 +134,7 @@ def timed(fn) -> float:
 
 def row(name: str, ours: float, reference: float, unit: str, goal: str, extra: str = "") -> str:
     ratio = ours / reference if reference else float("nan")
-    return f"{name:<44} hubdepot {ours:>10.1f} {unit:<6} reference {reference:>10.1f} {unit:<6} ratio {ratio:5.2f}x  (goal {goal}) {extra}"
+    return (
+        f"{name:<44} hubdepot {ours:>10.1f} {unit:<6} reference {reference:>10.1f} {unit:<6} "
+        f"ratio {ratio:5.2f}x  (goal {goal}) {extra}"
+    )

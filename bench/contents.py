@@ -56,8 +56,11 @@ def _tarball(api: str, token: str, git_dir: str) -> tuple[float, float, int]:
             size += len(chunk)
     ours = time.perf_counter() - start
     start = time.perf_counter()
-    subprocess.run(["git", "--git-dir", git_dir, "archive", "--format=tar.gz", "--prefix=x/", "main"],
-                   stdout=subprocess.DEVNULL, check=True)
+    subprocess.run(
+        ["git", "--git-dir", git_dir, "archive", "--format=tar.gz", "--prefix=x/", "main"],
+        stdout=subprocess.DEVNULL,
+        check=True,
+    )
     return ours, time.perf_counter() - start, size
 
 
@@ -113,9 +116,18 @@ def run(seconds: int, workers: int) -> list[str]:
         target.write_bytes(body)
         ref = wrk(origin + "/api/v3/repos/admin/c/contents/docs/ten.txt", seconds=seconds, headers=auth)
     return [
-        row("GET contents (10 KB file) requests/s @64", ours.rps, ref.rps, "req/s", ">= 0.25x nginx", f"errors={ours.errors}"),
-        f"{'GET contents p99 @64':<44} hubdepot {ours.p99_ms:>10.1f} ms     reference {ref.p99_ms:>10.1f} ms     (goal p99 < 20 ms; p50 {ours.p50_ms:.1f} ms)",
-        f"{'PUT contents, 5,000-file repo, sequential':<44} hubdepot {commits:>10.1f} commits/s (goal >= 100 commits/s)",
+        row(
+            "GET contents (10 KB file) requests/s @64",
+            ours.rps,
+            ref.rps,
+            "req/s",
+            ">= 0.25x nginx",
+            f"errors={ours.errors}",
+        ),
+        f"{'GET contents p99 @64':<44} hubdepot {ours.p99_ms:>10.1f} ms     reference {ref.p99_ms:>10.1f} ms     "
+        f"(goal p99 < 20 ms; p50 {ours.p50_ms:.1f} ms)",
+        f"{'PUT contents, 5,000-file repo, sequential':<44} hubdepot {commits:>10.1f} commits/s "
+        "(goal >= 100 commits/s)",
         f"{'tarball, 5,060 files / 24 MB':<44} hubdepot {tar_ours:>10.3f} s      git archive {tar_git:>7.3f} s      "
         f"ratio {tar_git / tar_ours:5.2f}x  (goal >= 0.9x git archive speed) archive {tar_size} bytes",
         f"{'GET contents of a 1,000-entry directory':<44} hubdepot p50 {listing_p50:>7.1f} ms (goal p50 < 10 ms)",

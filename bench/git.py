@@ -49,8 +49,15 @@ def _rss(pids: list[int]) -> int:
 
 def _env(home: Path) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
-    env.update(HOME=str(home), GIT_CONFIG_NOSYSTEM="1", GIT_TERMINAL_PROMPT="0", GIT_AUTHOR_NAME="b",
-               GIT_AUTHOR_EMAIL="b@example.com", GIT_COMMITTER_NAME="b", GIT_COMMITTER_EMAIL="b@example.com")
+    env.update(
+        HOME=str(home),
+        GIT_CONFIG_NOSYSTEM="1",
+        GIT_TERMINAL_PROMPT="0",
+        GIT_AUTHOR_NAME="b",
+        GIT_AUTHOR_EMAIL="b@example.com",
+        GIT_COMMITTER_NAME="b",
+        GIT_COMMITTER_EMAIL="b@example.com",
+    )
     return env
 
 
@@ -75,9 +82,21 @@ def make_repo(path: Path, files: int, file_size: int, env: dict) -> int:
 
 def _daemon(root: Path):
     port = server_support.free_port()
-    proc = subprocess.Popen(["git", "daemon", "--reuseaddr", f"--base-path={root}", "--export-all",
-                             "--enable=receive-pack", f"--port={port}", "--listen=127.0.0.1", str(root)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [
+            "git",
+            "daemon",
+            "--reuseaddr",
+            f"--base-path={root}",
+            "--export-all",
+            "--enable=receive-pack",
+            f"--port={port}",
+            "--listen=127.0.0.1",
+            str(root),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     server_support._wait(f"http://127.0.0.1:{port}", proc, root / "none.log", 10)
     return proc, f"git://127.0.0.1:{port}"
 
@@ -112,17 +131,29 @@ def run(seconds: int = 8, workers: int = 1):
                     httpx.post(srv.api + "/user/repos", json={"name": f"big{i}"}, headers=auth).raise_for_status()
                     sides = [("ref_", f"{origin}/r{i}.git", None), ("", f"{base}/big{i}.git", srv)]
                     for prefix, remote, server in sides if i % 2 == 0 else sides[::-1]:  # who goes first alternates
-                        push_rss, clone_rss, git_rss = _round(env, source, tmp, prefix, remote, server, times,
-                                                              (push_rss, clone_rss, git_rss))
+                        push_rss, clone_rss, git_rss = _round(
+                            env, source, tmp, prefix, remote, server, times, (push_rss, clone_rss, git_rss)
+                        )
         finally:
             daemon.terminate()
             daemon.wait(10)
         label = f"{files:,} files / {total:.0f} MB"
-        yield row(f"git clone ({label}, best of {ROUNDS})", total / min(times["clone"]), total / min(times["ref_clone"]),
-                  "MB/s", ">= 0.9x", f"server RSS growth {clone_rss:.1f} MiB (goal < 64; with git's own processes "
-                  f"{git_rss:.1f} MiB)")
-        yield row(f"git push ({label}, best of {ROUNDS})", total / min(times["push"]), total / min(times["ref_push"]),
-                  "MB/s", ">= 0.9x", f"server RSS growth {push_rss:.1f} MiB")
+        yield row(
+            f"git clone ({label}, best of {ROUNDS})",
+            total / min(times["clone"]),
+            total / min(times["ref_clone"]),
+            "MB/s",
+            ">= 0.9x",
+            f"server RSS growth {clone_rss:.1f} MiB (goal < 64; with git's own processes {git_rss:.1f} MiB)",
+        )
+        yield row(
+            f"git push ({label}, best of {ROUNDS})",
+            total / min(times["push"]),
+            total / min(times["ref_push"]),
+            "MB/s",
+            ">= 0.9x",
+            f"server RSS growth {push_rss:.1f} MiB",
+        )
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

@@ -62,8 +62,12 @@ async def _client(i: int, urls: list[str], token: str, release_upload: str, stop
             else:
                 name = f"a{i}-{n}.bin"
                 data = rng.randbytes(rng.randint(1, 256 * 1024))
-                r = await c.post(release_upload.replace(urls[0], urls[(i + n) % len(urls)]), params={"name": name},
-                                 content=data, headers={"Content-Type": "application/octet-stream"})
+                r = await c.post(
+                    release_upload.replace(urls[0], urls[(i + n) % len(urls)]),
+                    params={"name": name},
+                    content=data,
+                    headers={"Content-Type": "application/octet-stream"},
+                )
                 if r.status_code == 201:
                     stats.uploads[name] = len(data)
             stats.record(op, r.status_code, time.monotonic() - start)
@@ -81,7 +85,9 @@ def _setup(url: str, token: str) -> str:
 def _verify(url: str, token: str, stats: Stats) -> list[str]:
     """Everything that answered success is there: every commit in the history, every asset listed."""
     problems = []
-    with httpx.Client(base_url=url + "/api/v3/repos/admin/load", headers={"Authorization": f"token {token}"}, timeout=60) as c:
+    with httpx.Client(
+        base_url=url + "/api/v3/repos/admin/load", headers={"Authorization": f"token {token}"}, timeout=60
+    ) as c:
         releases = c.get("/releases/tags/v1").json()
         listed, page = {}, 1
         while True:
@@ -131,11 +137,15 @@ def _check_history(data_dir: Path, stats: Stats) -> list[str]:
 
 def _report(stats: Stats, problems: list[str], seconds: int, clients: int, processes: int) -> list[str]:
     total = sum(stats.statuses.values())
-    lines = [f"load: {processes} processes, one PostgreSQL, {clients} clients, {seconds} s: {total} requests "
-             f"({total / seconds:.0f}/s), statuses {dict(sorted(stats.statuses.items()))}, 5xx {stats.server_errors}, "
-             f"commits {stats.commits}, uploads {len(stats.uploads)}, lost writes {len(problems)}"]
+    lines = [
+        f"load: {processes} processes, one PostgreSQL, {clients} clients, {seconds} s: {total} requests "
+        f"({total / seconds:.0f}/s), statuses {dict(sorted(stats.statuses.items()))}, 5xx {stats.server_errors}, "
+        f"commits {stats.commits}, uploads {len(stats.uploads)}, lost writes {len(problems)}"
+    ]
     for op, values in sorted(stats.latencies.items()):
         values.sort()
         p99 = values[min(len(values) - 1, int(len(values) * 0.99))]
-        lines.append(f"  {op:<9} n={len(values):<6} p50 {statistics.median(values) * 1000:7.1f} ms   p99 {p99 * 1000:7.1f} ms")
+        lines.append(
+            f"  {op:<9} n={len(values):<6} p50 {statistics.median(values) * 1000:7.1f} ms   p99 {p99 * 1000:7.1f} ms"
+        )
     return lines + [f"  PROBLEM {p}" for p in problems]

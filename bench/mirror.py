@@ -31,14 +31,32 @@ def _seed(srv, size: int) -> list[str]:
     try:
         for index in range(ASSETS):
             if index % (ASSETS // 2) == 0:
-                release = httpx.post(srv.api + "/repos/admin/big/releases", json={"tag_name": f"v{index}"},
-                                     headers=auth).json()
+                release = httpx.post(
+                    srv.api + "/repos/admin/big/releases", json={"tag_name": f"v{index}"}, headers=auth
+                ).json()
             with open(part, "wb") as f:
                 for _ in range(size // ASSETS // 2**20):
                     f.write(os.urandom(2**20))
             upload = release["upload_url"].split("{")[0] + f"?name=a{index}.bin"
-            subprocess.run(["curl", "-sS", "-f", "-o", "/dev/null", "-H", f"Authorization: token {srv.token}",
-                            "-H", "Content-Type: application/octet-stream", "-X", "POST", "-T", str(part), upload], check=True)
+            subprocess.run(
+                [
+                    "curl",
+                    "-sS",
+                    "-f",
+                    "-o",
+                    "/dev/null",
+                    "-H",
+                    f"Authorization: token {srv.token}",
+                    "-H",
+                    "Content-Type: application/octet-stream",
+                    "-X",
+                    "POST",
+                    "-T",
+                    str(part),
+                    upload,
+                ],
+                check=True,
+            )
         for rel in httpx.get(srv.api + "/repos/admin/big/releases", headers=auth).json():
             urls += [asset["url"] for asset in rel["assets"]]
     finally:
@@ -47,8 +65,19 @@ def _seed(srv, size: int) -> list[str]:
 
 
 def _curl(srv, urls: list[str], into: Path) -> float:
-    args = [need("curl"), "-sS", "-f", "--no-progress-meter", "--parallel", "--parallel-max", str(CONCURRENCY),
-            "-H", f"Authorization: token {srv.token}", "-H", "Accept: application/octet-stream"]
+    args = [
+        need("curl"),
+        "-sS",
+        "-f",
+        "--no-progress-meter",
+        "--parallel",
+        "--parallel-max",
+        str(CONCURRENCY),
+        "-H",
+        f"Authorization: token {srv.token}",
+        "-H",
+        "Accept: application/octet-stream",
+    ]
     for i, url in enumerate(urls):
         args += ["-o", str(into / f"{i}.bin"), url]
     start = time.perf_counter()
@@ -72,8 +101,18 @@ def _mirror(srv, data_dir: Path) -> tuple[float, dict, list[int]]:
     """(seconds, JSON summary, RSS samples in KiB every 50 ms) of one `hubdepot mirror` run."""
     env = {**os.environ, "HUBDEPOT_MIRROR_TOKEN": srv.token}
     env.pop("HUBDEPOT_DATABASE_URL", None)
-    cmd = [sys.executable, "-m", "hubdepot", "mirror", f"{srv.url}/admin/big", "--json", "--concurrency",
-           str(CONCURRENCY), "--data-dir", str(data_dir)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "hubdepot",
+        "mirror",
+        f"{srv.url}/admin/big",
+        "--json",
+        "--concurrency",
+        str(CONCURRENCY),
+        "--data-dir",
+        str(data_dir),
+    ]
     samples: list[int] = []
     start = time.perf_counter()
     process = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
@@ -100,8 +139,7 @@ def run(seconds: int = 0, workers: int = 1, size: int = int(os.environ.get("HUBD
     try:
         with hubdepot(workers, env={"HUBDEPOT_UPLOAD_MAX_BYTES": str(size)}) as srv:
             urls = _seed(srv, size)
-            total = sum(int(httpx.get(u, headers={"Authorization": f"token {srv.token}"}).json()["size"])
-                        for u in urls)
+            total = sum(int(httpx.get(u, headers={"Authorization": f"token {srv.token}"}).json()["size"]) for u in urls)
             before = _reference(srv, urls, root)
             ours, first, rss = _mirror(srv, root / "mirror")
             again, second, idle_rss = _mirror(srv, root / "mirror")
@@ -113,10 +151,15 @@ def run(seconds: int = 0, workers: int = 1, size: int = int(os.environ.get("HUBD
     peak, idle = max(rss) / 1024, max(idle_rss) / 1024
     mib = total / 2**20
     return [
-        row(f"mirror {mib / 1024:.2f} GiB of assets (MiB/s)", mib / ours, mib / ref, "MiB/s",
+        row(
+            f"mirror {mib / 1024:.2f} GiB of assets (MiB/s)",
+            mib / ours,
+            mib / ref,
+            "MiB/s",
             f">= 0.8x curl --parallel-max {CONCURRENCY}",
             f"mirror RSS peak {peak:.1f} MiB vs {idle:.1f} MiB for a run that downloads nothing "
-            f"(flat: {peak - idle:+.1f} MiB for {mib / 1024:.2f} GiB)"),
+            f"(flat: {peak - idle:+.1f} MiB for {mib / 1024:.2f} GiB)",
+        ),
         row("  same, vs curl + fsync of its files", mib / ours, mib / durable, "MiB/s", "(durable as the mirror)"),
         f"{'':<44} (mirror's own timer: {mib / first['seconds']:.1f} MiB/s over {first['seconds']:.1f} s; "
         f"the rest is starting Python and the database)",

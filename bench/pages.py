@@ -21,8 +21,13 @@ GZIP = {"Accept-Encoding": "gzip"}
 def _source(lines: int) -> str:
     out = []
     for i in range(lines // 5):
-        out += [f"def handler_{i}(request, value={i}):", f'    """Handle case {i}."""',
-                f"    total = value * {i % 7} + len(request)", f"    return {{'id': {i}, 'total': total}}", ""]
+        out += [
+            f"def handler_{i}(request, value={i}):",
+            f'    """Handle case {i}."""',
+            f"    total = value * {i % 7} + len(request)",
+            f"    return {{'id': {i}, 'total': total}}",
+            "",
+        ]
     return "\n".join(out) + "\n"
 
 
@@ -33,11 +38,24 @@ def _assets(srv, release_id: int, count: int) -> None:
     from hubdepot.db.tables import release_assets
 
     hub = create_hub(Settings.load(data_dir=srv.data_dir, public_url=srv.url))
-    stamp = dt.datetime.now(dt.timezone.utc)
-    rows = [dict(release_id=release_id, name=f"tool-{i}-linux-amd64.tar.gz", label=None,
-                 content_type="application/gzip", state="uploaded", size=1000 + i,
-                 digest=hashlib.sha256(str(i).encode()).hexdigest(), blob_key=None, download_count=i,
-                 uploader_id=1, created_at=stamp, updated_at=stamp) for i in range(count)]
+    stamp = dt.datetime.now(dt.UTC)
+    rows = [
+        dict(
+            release_id=release_id,
+            name=f"tool-{i}-linux-amd64.tar.gz",
+            label=None,
+            content_type="application/gzip",
+            state="uploaded",
+            size=1000 + i,
+            digest=hashlib.sha256(str(i).encode()).hexdigest(),
+            blob_key=None,
+            download_count=i,
+            uploader_id=1,
+            created_at=stamp,
+            updated_at=stamp,
+        )
+        for i in range(count)
+    ]
     with hub.db.write() as conn:
         conn.execute(release_assets.insert(), rows)
     hub.db.dispose()
@@ -51,9 +69,11 @@ def _setup(srv) -> dict[str, str]:
         api.put("/repos/admin/site/contents/src/big.py", json={"message": "big", "content": content}).raise_for_status()
         release = api.post("/repos/admin/site/releases", json={"tag_name": "v1", "body": "## Notes\n\n* many"}).json()
     _assets(srv, release["id"], 1000)
-    return {"repository page": f"{srv.url}/admin/site",
-            "blob page, 5,000 lines": f"{srv.url}/admin/site/blob/main/src/big.py",
-            "release page, 1,000 assets": f"{srv.url}/admin/site/releases/tag/v1"}
+    return {
+        "repository page": f"{srv.url}/admin/site",
+        "blob page, 5,000 lines": f"{srv.url}/admin/site/blob/main/src/big.py",
+        "release page, 1,000 assets": f"{srv.url}/admin/site/releases/tag/v1",
+    }
 
 
 def _session(srv) -> str:
@@ -91,10 +111,26 @@ def run(seconds: int, workers: int) -> list[str]:
             ref = wrk(f"{origin}/p{i}.html", connections=CONNECTIONS, seconds=seconds, headers=GZIP)
             ours = loads[name]
             size, packed = len(bodies[name]), len(gzip.compress(bodies[name], 5))
-            out.append(row(f"{name} req/s @{CONNECTIONS}", ours.rps, ref.rps, "req/s", "p50 < 30 ms, p99 < 100 ms",
-                           f"p50 {ours.p50_ms:.1f} ms, p99 {ours.p99_ms:.1f} ms, errors={ours.errors}; "
-                           f"{size / 1024:.1f} KB ({packed / 1024:.1f} KB gzipped)"))
+            out.append(
+                row(
+                    f"{name} req/s @{CONNECTIONS}",
+                    ours.rps,
+                    ref.rps,
+                    "req/s",
+                    "p50 < 30 ms, p99 < 100 ms",
+                    f"p50 {ours.p50_ms:.1f} ms, p99 {ours.p99_ms:.1f} ms, errors={ours.errors}; "
+                    f"{size / 1024:.1f} KB ({packed / 1024:.1f} KB gzipped)",
+                )
+            )
             mine = signed[name]
-            out.append(row(f"  signed in req/s @{CONNECTIONS}", mine.rps, ref.rps, "req/s", "p50 < 30 ms, p99 < 100 ms",
-                           f"p50 {mine.p50_ms:.1f} ms, p99 {mine.p99_ms:.1f} ms, errors={mine.errors}"))
+            out.append(
+                row(
+                    f"  signed in req/s @{CONNECTIONS}",
+                    mine.rps,
+                    ref.rps,
+                    "req/s",
+                    "p50 < 30 ms, p99 < 100 ms",
+                    f"p50 {mine.p50_ms:.1f} ms, p99 {mine.p99_ms:.1f} ms, errors={mine.errors}",
+                )
+            )
     return out

@@ -17,8 +17,11 @@ import httpx
 
 from bench.common import hubdepot, need, wrk
 
-PATHS = {"repo": "/repos/admin/bench", "latest": "/repos/admin/bench/releases/latest",
-         "contents": "/repos/admin/bench/contents/README.md"}
+PATHS = {
+    "repo": "/repos/admin/bench",
+    "latest": "/repos/admin/bench/releases/latest",
+    "contents": "/repos/admin/bench/contents/README.md",
+}
 
 
 def seed(api: str, auth: dict) -> None:
@@ -26,8 +29,9 @@ def seed(api: str, auth: dict) -> None:
         c.post("/user/repos", json={"name": "bench", "auto_init": True}).raise_for_status()
         readme = c.get("/repos/admin/bench/contents/README.md").json()
         text = base64.b64encode(b"# bench\n" + b"words " * 200).decode()
-        c.put("/repos/admin/bench/contents/README.md", json={"message": "longer", "content": text,
-                                                             "sha": readme["sha"]}).raise_for_status()
+        c.put(
+            "/repos/admin/bench/contents/README.md", json={"message": "longer", "content": text, "sha": readme["sha"]}
+        ).raise_for_status()
         for i in range(3):
             c.post("/repos/admin/bench/releases", json={"tag_name": f"v{i}", "body": "notes"}).raise_for_status()
 
@@ -38,8 +42,11 @@ def top(raw: Path, n: int = 15) -> list[str]:
     total = 0
     for line in raw.read_text().splitlines():
         stack, _, count = line.rpartition(" ")
-        frames = [f.split(" (")[0] + " (" + f.split(" (")[-1].split(":")[0].rsplit("/", 2)[-1]
-                  for f in stack.split(";") if f and not f.startswith("process ")]
+        frames = [
+            f.split(" (")[0] + " (" + f.split(" (")[-1].split(":")[0].rsplit("/", 2)[-1]
+            for f in stack.split(";")
+            if f and not f.startswith("process ")
+        ]
         weight = int(count)
         if not frames:  # the process frame alone: the worker was idle
             continue
@@ -69,14 +76,30 @@ def main() -> None:
         auth = {"Authorization": f"token {srv.token}"}
         seed(srv.api, auth)
         raw = Path(tmp) / "profile.txt"
-        record = [spy, "record", "--pid", str(srv.process.pid), "--subprocesses", "--format", "raw", "--rate", "200",
-                  "--duration", str(args.seconds), "--output", str(raw), "--nonblocking"]
+        record = [
+            spy,
+            "record",
+            "--pid",
+            str(srv.process.pid),
+            "--subprocesses",
+            "--format",
+            "raw",
+            "--rate",
+            "200",
+            "--duration",
+            str(args.seconds),
+            "--output",
+            str(raw),
+            "--nonblocking",
+        ]
         sampler = threading.Thread(target=subprocess.run, args=(record,), kwargs={"capture_output": True})
         sampler.start()
         load = wrk(srv.api + PATHS[args.path], seconds=args.seconds, headers=auth)
         sampler.join()
-        print(f"GET {PATHS[args.path]} ({'no cache' if args.no_cache else 'cache on'}): {load.rps:.0f} req/s, "
-              f"p50 {load.p50_ms:.1f} ms, p99 {load.p99_ms:.1f} ms")
+        print(
+            f"GET {PATHS[args.path]} ({'no cache' if args.no_cache else 'cache on'}): {load.rps:.0f} req/s, "
+            f"p50 {load.p50_ms:.1f} ms, p99 {load.p99_ms:.1f} ms"
+        )
         print("\n".join(top(raw)))
 
 

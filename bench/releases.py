@@ -82,10 +82,26 @@ def _release_page(srv, count: int) -> float:
     auth = {"Authorization": f"token {srv.token}"}
     repo = httpx.post(srv.api + "/user/repos", json={"name": f"many{count}", "auto_init": True}, headers=auth).json()
     hub = create_hub(Settings.load(data_dir=srv.data_dir, public_url=srv.url))
-    stamp = dt.datetime.now(dt.timezone.utc)
-    rows = [dict(repository_id=repo["id"], tag_name=f"v{i}", target_commitish="main", name=f"r{i}", body="",
-                 draft=False, prerelease=False, immutable=False, latest_pinned=False, latest_excluded=False,
-                 author_id=1, created_at=stamp, updated_at=stamp, published_at=stamp) for i in range(count)]
+    stamp = dt.datetime.now(dt.UTC)
+    rows = [
+        dict(
+            repository_id=repo["id"],
+            tag_name=f"v{i}",
+            target_commitish="main",
+            name=f"r{i}",
+            body="",
+            draft=False,
+            prerelease=False,
+            immutable=False,
+            latest_pinned=False,
+            latest_excluded=False,
+            author_id=1,
+            created_at=stamp,
+            updated_at=stamp,
+            published_at=stamp,
+        )
+        for i in range(count)
+    ]
     with hub.db.write() as conn:
         conn.execute(releases.insert(), rows)
     hub.db.dispose()
@@ -119,12 +135,30 @@ def run(seconds: int, workers: int, size: int = 1024**3) -> list[str]:
         big.unlink()
     gib = size / 1024**3
     return [
-        row("upload 1 GiB asset (MiB/s)", size / up / 2**20, size / ref_up / 2**20, "MiB/s", ">= 0.45x nginx PUT",
-            f"server RSS growth {up_mib:.1f} MiB (goal < 32)"),
-        row("download 1 GiB asset (MiB/s)", size / down / 2**20, size / ref_down / 2**20, "MiB/s", ">= 0.7x nginx",
-            f"server RSS growth {down_mib:.1f} MiB (goal < 16)"),
-        row("GET /releases/latest requests/s @64", latest.rps, ref_latest.rps, "req/s", ">= 0.25x nginx",
-            f"p99 {latest.p99_ms:.1f} ms (goal < 20 ms), errors={latest.errors}"),
+        row(
+            "upload 1 GiB asset (MiB/s)",
+            size / up / 2**20,
+            size / ref_up / 2**20,
+            "MiB/s",
+            ">= 0.45x nginx PUT",
+            f"server RSS growth {up_mib:.1f} MiB (goal < 32)",
+        ),
+        row(
+            "download 1 GiB asset (MiB/s)",
+            size / down / 2**20,
+            size / ref_down / 2**20,
+            "MiB/s",
+            ">= 0.7x nginx",
+            f"server RSS growth {down_mib:.1f} MiB (goal < 16)",
+        ),
+        row(
+            "GET /releases/latest requests/s @64",
+            latest.rps,
+            ref_latest.rps,
+            "req/s",
+            ">= 0.25x nginx",
+            f"p99 {latest.p99_ms:.1f} ms (goal < 20 ms), errors={latest.errors}",
+        ),
         f"{'release list page, 10 vs 10,000 releases':<44} p50 {page10:.1f} ms vs {page10k:.1f} ms: "
         f"{page10k / page10:.2f}x (goal within 1.2x; read cache off); transfer size {gib:.2f} GiB",
     ]

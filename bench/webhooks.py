@@ -46,8 +46,11 @@ def nginx_receiver() -> Iterator[tuple[str, Path]]:
     port = server_support.free_port()
     user = "user root root;" if os.geteuid() == 0 else ""
     (root / "nginx.conf").write_text(_NGINX.format(user=user, root=root, port=port))
-    process = subprocess.Popen([need("nginx"), "-c", str(root / "nginx.conf"), "-p", str(root)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [need("nginx"), "-c", str(root / "nginx.conf"), "-p", str(root)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         server_support._wait(f"http://127.0.0.1:{port}", process, root / "error.log", 10)
         yield f"http://127.0.0.1:{port}/hook", root / "access.log"
@@ -64,6 +67,7 @@ def _wait_lines(path: Path, count: int, timeout: float = 120) -> None:
             return
         time.sleep(0.02)
     raise TimeoutError(f"{count} deliveries did not arrive")
+
 
 FAST = {"HUBDEPOT_WEBHOOK_POLL_MS": "50"}
 
@@ -88,8 +92,13 @@ def _enqueue(srv, repo_id: int, hook_ids: list[int], count: int) -> None:
 
 def _delivered_per_second(srv, c: httpx.Client, repo: str, hooks_n: int, count: int) -> float:
     with PyReceiver() as rec:
-        ids = [c.post(f"/repos/{repo}/hooks", json={"config": {"url": f"{rec.url}?h={h}", "content_type": "json"},
-                                                    "events": ["release"]}).json()["id"] for h in range(hooks_n)]
+        ids = [
+            c.post(
+                f"/repos/{repo}/hooks",
+                json={"config": {"url": f"{rec.url}?h={h}", "content_type": "json"}, "events": ["release"]},
+            ).json()["id"]
+            for h in range(hooks_n)
+        ]
         rec.wait_for(lambda got: len(got) >= hooks_n)  # pings
         repo_id = c.get(f"/repos/{repo}").json()["id"]
         _enqueue(srv, repo_id, ids, count)
@@ -105,11 +114,13 @@ def _direct_per_second(parallel: int, count: int) -> float:
     """The receiver fed by `parallel` httpx clients, one POST after another each (the reference)."""
     body = ('{"action":"published","release":{"tag_name":"v1","body":"' + "x" * 2000 + '"}}').encode()
     with PyReceiver() as rec:
+
         def feed():
             with httpx.Client() as client:
                 for _ in range(count):
-                    client.post(rec.url, content=body, headers={"Content-Type": "application/json",
-                                                                "X-GitHub-Event": "release"})
+                    client.post(
+                        rec.url, content=body, headers={"Content-Type": "application/json", "X-GitHub-Event": "release"}
+                    )
 
         threads = [threading.Thread(target=feed) for _ in range(parallel)]
         start = time.perf_counter()
@@ -141,8 +152,10 @@ def _latency_rows(c: httpx.Client, rounds: int) -> list[str]:
     per_release = 5 * 10  # created, published, released, create (tag), push (tag) x 10 hooks
     with nginx_receiver() as (url, log):
         for h in range(10):
-            c.post("/repos/admin/hooked/hooks", json={"config": {"url": f"{url}?h={h}", "content_type": "json"},
-                                                      "events": ["*"]}).raise_for_status()
+            c.post(
+                "/repos/admin/hooked/hooks",
+                json={"config": {"url": f"{url}?h={h}", "content_type": "json"}, "events": ["*"]},
+            ).raise_for_status()
         _wait_lines(log, 10)
         plain, hooked, plain_busy, hooked_busy = [], [], [], []
         for i in range(10 * rounds):  # interleaved, so both see the same machine
@@ -154,10 +167,24 @@ def _latency_rows(c: httpx.Client, rounds: int) -> list[str]:
             plain_busy.append(_create(c, "admin/plain", f"pb{i}"))
             hooked_busy.append(_create(c, "admin/hooked", f"hb{i}"))
         _wait_lines(log, 10 + per_release * 20 * rounds)
-    return [row("release create p50, 10 hooks vs none", _p50(hooked), _p50(plain), "ms", "< 1.10x",
-                f"({per_release} deliveries each, drained between creates)"),
-            row("  same, back to back while delivering", _p50(hooked_busy), _p50(plain_busy), "ms", "report",
-                "(the serve process also sends 50 deliveries per release)")]
+    return [
+        row(
+            "release create p50, 10 hooks vs none",
+            _p50(hooked),
+            _p50(plain),
+            "ms",
+            "< 1.10x",
+            f"({per_release} deliveries each, drained between creates)",
+        ),
+        row(
+            "  same, back to back while delivering",
+            _p50(hooked_busy),
+            _p50(plain_busy),
+            "ms",
+            "report",
+            "(the serve process also sends 50 deliveries per release)",
+        ),
+    ]
 
 
 def run(seconds: int = 8, workers: int = 1) -> list[str]:
@@ -169,7 +196,10 @@ def run(seconds: int = 8, workers: int = 1) -> list[str]:
         one = _delivered_per_second(srv, c, "admin/bench", 1, count)
         ten = _delivered_per_second(srv, c, "admin/bench", 10, count // 2)
         lines.append(row("deliveries/s, 1 hook vs direct httpx", one, _direct_per_second(1, count), "ev/s", "report"))
-        lines.append(row("deliveries/s, 10 hooks vs 10 direct clients", ten, _direct_per_second(10, count // 2),
-                         "ev/s", "report"))
+        lines.append(
+            row(
+                "deliveries/s, 10 hooks vs 10 direct clients", ten, _direct_per_second(10, count // 2), "ev/s", "report"
+            )
+        )
         lines += _latency_rows(c, 6 if seconds < 30 else 20)
     return lines

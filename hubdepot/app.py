@@ -41,8 +41,13 @@ def secret_key(settings: Settings) -> bytes:
 def create_hub(settings: Settings) -> Hub:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     db = Database(settings.database, Generation(settings.data_dir / "generation"))
-    return Hub(settings=settings, db=db, storage=open_storage(settings),
-               urls=Urls(settings.public), signer=Signer(secret_key(settings)))
+    return Hub(
+        settings=settings,
+        db=db,
+        storage=open_storage(settings),
+        urls=Urls(settings.public),
+        signer=Signer(secret_key(settings)),
+    )
 
 
 async def _error(request: Request, exc: Exception) -> Response:
@@ -50,8 +55,9 @@ async def _error(request: Request, exc: Exception) -> Response:
     if isinstance(exc, HTTPException):
         exc = errors.NotFound() if exc.status_code in (404, 405) else errors.BadRequest(exc.detail)
     scope = request.scope
-    status, body, headers = render.render(scope.get("hubdepot.surface", render.API), exc, scope.get("hubdepot.docs"),
-                                          error_request_id(scope))
+    status, body, headers = render.render(
+        scope.get("hubdepot.surface", render.API), exc, scope.get("hubdepot.docs"), error_request_id(scope)
+    )
     return Response(body, status_code=status, headers=headers)
 
 
@@ -98,6 +104,3 @@ def create_app(settings: Settings | None = None, hub: Hub | None = None, deliver
 def app_from_env() -> Starlette:
     """Entry point for the ASGI server's worker processes (granian --factory)."""
     return create_app(Settings.load())
-
-
-

@@ -109,7 +109,7 @@ class Settings:
 
     # -- construction ----------------------------------------------------
     @classmethod
-    def load(cls, env: dict[str, str] | None = None, **overrides) -> "Settings":
+    def load(cls, env: dict[str, str] | None = None, **overrides) -> Settings:
         """Read HUBDEPOT_* from env (os.environ by default); overrides win when not None."""
         env = dict(os.environ if env is None else env)
         values: dict = {}
@@ -140,8 +140,17 @@ class Settings:
             raise SettingsError("s3_download must be auto, proxy or redirect")
         if self.public_url and not self.public_url.startswith(("http://", "https://")):
             raise SettingsError(f"public URL must start with http:// or https://: {self.public_url}")
-        if min(int(self.webhook_timeout), int(self.webhook_lease_seconds), int(self.webhook_poll_ms),
-               int(self.webhook_concurrency), int(self.webhook_retention_hours), int(self.webhook_backoff_ms)) < 1:
+        if (
+            min(
+                int(self.webhook_timeout),
+                int(self.webhook_lease_seconds),
+                int(self.webhook_poll_ms),
+                int(self.webhook_concurrency),
+                int(self.webhook_retention_hours),
+                int(self.webhook_backoff_ms),
+            )
+            < 1
+        ):
             raise SettingsError("webhook timeout, lease, poll, concurrency and retention must be positive")
         if int(self.webhook_lease_seconds) <= int(self.webhook_timeout):
             raise SettingsError("webhook_lease_seconds must be longer than webhook_timeout")

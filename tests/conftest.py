@@ -97,8 +97,9 @@ def hub(server):
     from hubdepot.app import create_hub
     from hubdepot.config import Settings
 
-    h = create_hub(Settings.load(data_dir=server.data_dir, database_url=server.database_url or None,
-                                 public_url=server.url))
+    h = create_hub(
+        Settings.load(data_dir=server.data_dir, database_url=server.database_url or None, public_url=server.url)
+    )
     yield h
     h.db.dispose()
 
@@ -162,7 +163,10 @@ def server_hub(server):
     from hubdepot.app import create_hub
     from hubdepot.config import Settings
 
-    h = create_hub(Settings.load(env=server.env, data_dir=server.data_dir, database_url=server.database_url or None,
-                                 public_url=server.url))
+    h = create_hub(
+        Settings.load(
+            env=server.env, data_dir=server.data_dir, database_url=server.database_url or None, public_url=server.url
+        )
+    )
     yield h
     h.db.dispose()

@@ -7,8 +7,22 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
-from hubdepot.api import (archives, assets, contents, downloads, git_data, graphql, hooks, installations, openapi,
-                          rate_limit, releases, repos, uploads, users)
+from hubdepot.api import (
+    archives,
+    assets,
+    contents,
+    downloads,
+    git_data,
+    graphql,
+    hooks,
+    installations,
+    openapi,
+    rate_limit,
+    releases,
+    repos,
+    uploads,
+    users,
+)
 
 REPO_PREFIX = "/repos/{owner}/{repo}"
 
@@ -41,7 +55,7 @@ V3: list[tuple[tuple[str, ...], str, object]] = [
 
 def _by_id(path: str) -> str | None:
     if path == REPO_PREFIX or path.startswith(REPO_PREFIX + "/"):
-        return "/repositories/{repository_id:int}" + path[len(REPO_PREFIX):]
+        return "/repositories/{repository_id:int}" + path[len(REPO_PREFIX) :]
     return None
 
 
@@ -49,8 +63,10 @@ def _post_as_patch(table) -> list:
     """GitHub's v3 rule: POST is accepted wherever PATCH is (python-semantic-release updates releases
     with POST), unless the path has a POST of its own."""
     posted = {path for methods, path, _ in table if "POST" in methods}
-    return [(methods + ("POST",) if "PATCH" in methods and path not in posted else methods, path, handler)
-            for methods, path, handler in table]
+    return [
+        (methods + ("POST",) if "PATCH" in methods and path not in posted else methods, path, handler)
+        for methods, path, handler in table
+    ]
 
 
 def routes() -> list[Route]:
@@ -65,5 +81,7 @@ def routes() -> list[Route]:
         alias = _by_id(path)
         if alias:
             out.append(Route("/api/uploads" + alias, handler, methods=list(methods)))
-    out.extend(Route("/api/graphql" + path, handler, methods=list(methods)) for methods, path, handler in graphql.ROUTES)
+    out.extend(
+        Route("/api/graphql" + path, handler, methods=list(methods)) for methods, path, handler in graphql.ROUTES
+    )
     return out

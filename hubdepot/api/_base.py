@@ -83,7 +83,7 @@ class Req:
         if repo_id is not None and "repository_id" not in self.params:
             prefix = f"/api/v3/repos/{self.params['owner']}/{self.params['repo']}"
             if path.lower().startswith(prefix.lower()):
-                path = f"/api/v3/repositories/{repo_id}" + path[len(prefix):]
+                path = f"/api/v3/repositories/{repo_id}" + path[len(prefix) :]
         return self.hub.urls.public + path
 
 
@@ -103,8 +103,14 @@ def endpoint(docs: str, inline: bool = False, max_body: int = JSON_BODY_MAX) -> 
             request.scope["hubdepot.docs"] = docs
             body = await read_body(request, max_body) if request.method in _BODY_METHODS else b""
             media = request.scope.get("hubdepot.media") or negotiate(request.headers.get("accept"))
-            req = Req(request, request.app.state.hub, request.scope.get("hubdepot.actor"),
-                      dict(request.path_params), body, media)
+            req = Req(
+                request,
+                request.app.state.hub,
+                request.scope.get("hubdepot.actor"),
+                dict(request.path_params),
+                body,
+                media,
+            )
             if inline and request.method in ("GET", "HEAD"):
                 return fn(req)
             return await run_in_threadpool(fn, req)

@@ -7,7 +7,6 @@ from urllib.parse import urlencode
 
 from hubdepot import errors
 
-
 MAX_PAGE = 10_000_000  # offsets stay inside every database's integer range; such a page is empty anyway
 
 

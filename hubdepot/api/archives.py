@@ -14,8 +14,12 @@ REPO = "/repos/{owner}/{repo}"
 def _redirect(req: Req, kind: str) -> Response:
     access = req.repo()
     location = service.link(req.hub, access, kind, req.params.get("ref") or None)
-    return Response(b"", status_code=302, media_type="text/html;charset=utf-8",
-                    headers={"location": location, "cache-control": "public, must-revalidate, max-age=0"})
+    return Response(
+        b"",
+        status_code=302,
+        media_type="text/html;charset=utf-8",
+        headers={"location": location, "cache-control": "public, must-revalidate, max-age=0"},
+    )
 
 
 @endpoint(f"{DOCS}#download-a-repository-archive-tar")

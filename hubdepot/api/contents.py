@@ -22,7 +22,7 @@ _MODES = {"raw": "raw", "html": "html", "object": "object"}
 
 
 def _mode(req: Req) -> str:
-    return _MODES.get(req.media.param, "json")
+    return _MODES.get(req.media.param or "", "json")
 
 
 def _where(req: Req, access, found) -> rep.Where:
@@ -109,7 +109,11 @@ def _person(data: dict, key: str) -> tuple | None:
     value = field(data, key, dict)
     if value is None:
         return None
-    return field(value, "name", str, required=True), field(value, "email", str, required=True), field(value, "date", str)
+    return (
+        field(value, "name", str, required=True),
+        field(value, "email", str, required=True),
+        field(value, "date", str),
+    )
 
 
 def _file_commit(req: Req, done: service.FileWrite) -> dict:
@@ -121,9 +125,13 @@ def _file_commit(req: Req, done: service.FileWrite) -> dict:
 
 def _commit_fields(req: Req, data: dict) -> dict:
     """What PUT and DELETE both take to make their commit: message, branch, author, committer, zone."""
-    return {"message": field(data, "message", str, required=True), "branch": field(data, "branch", str),
-            "author": _person(data, "author"), "committer": _person(data, "committer"),
-            "timezone": req.request.headers.get("time-zone")}
+    return {
+        "message": field(data, "message", str, required=True),
+        "branch": field(data, "branch", str),
+        "author": _person(data, "author"),
+        "committer": _person(data, "committer"),
+        "timezone": req.request.headers.get("time-zone"),
+    }
 
 
 @endpoint(f"{DOCS}#create-or-update-file-contents", max_body=140 * 1024**2)  # 100 MB of base64
@@ -131,8 +139,15 @@ def put(req: Req):
     access, data = req.repo(), req.json()
     path = req.params.get("path", "")
     common = _commit_fields(req, data)  # "message" is checked before "content", as GitHub does
-    done = service.put_file(req.hub, req.need_actor(), access, path, content=field(data, "content", str, required=True),
-                            sha=field(data, "sha", str), **common)
+    done = service.put_file(
+        req.hub,
+        req.need_actor(),
+        access,
+        path,
+        content=field(data, "content", str, required=True),
+        sha=field(data, "sha", str),
+        **common,
+    )
     return json_response(req, _file_commit(req, done), status=201 if done.created else 200)
 
 
@@ -141,8 +156,9 @@ def delete(req: Req):
     access, data = req.repo(), req.json()
     path = req.params.get("path", "")
     common = _commit_fields(req, data)
-    done = service.delete_file(req.hub, req.need_actor(), access, path, sha=field(data, "sha", str, required=True),
-                               **common)
+    done = service.delete_file(
+        req.hub, req.need_actor(), access, path, sha=field(data, "sha", str, required=True), **common
+    )
     return json_response(req, _file_commit(req, done))
 
 

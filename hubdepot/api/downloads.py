@@ -50,10 +50,14 @@ def create(req: Req):
     access = req.repo()
     data = req.json()
     row, ticket = service.create(
-        req.hub, req.actor, access,
-        name=field(data, "name", str, required=True), size=_size(data),
+        req.hub,
+        req.actor,
+        access,
+        name=field(data, "name", str, required=True),
+        size=_size(data),
         description=field(data, "description", str, nullable=True),
-        content_type=field(data, "content_type", str, nullable=True))
+        content_type=field(data, "content_type", str, nullable=True),
+    )
     body = create_download(req.hub.urls, access.full_name, row, ticket)
     return json_response(req, body, status=201, headers={"location": body["url"]})
 

@@ -62,7 +62,9 @@ def _spec(item) -> service.TreeSpec:
     content = field(item, "content", str)
     if sha is not None and content is not None:
         raise errors.Unprocessable("Invalid tree info: only one of sha or content may be given")
-    return service.TreeSpec(path, mode, kind, sha, content.encode("utf-8", "surrogatepass") if content is not None else None)
+    return service.TreeSpec(
+        path, mode, kind, sha, content.encode("utf-8", "surrogatepass") if content is not None else None
+    )
 
 
 @endpoint(f"{DOCS}/trees#create-a-tree", max_body=BLOB_BODY_MAX)
@@ -87,7 +89,11 @@ def _person(data: dict, key: str) -> tuple | None:
     value = field(data, key, dict)
     if value is None:
         return None
-    return field(value, "name", str, required=True), field(value, "email", str, required=True), field(value, "date", str)
+    return (
+        field(value, "name", str, required=True),
+        field(value, "email", str, required=True),
+        field(value, "date", str),
+    )
 
 
 @endpoint(f"{DOCS}/commits#create-a-commit")
@@ -98,8 +104,16 @@ def create_git_commit(req: Req):
     parents = field(data, "parents", list, default=[])
     if not all(isinstance(p, str) for p in parents):
         raise errors.Unprocessable("Invalid request.\n\nFor 'items', is not a string.")
-    info = service.create_commit(req.hub, req.actor, access, message=message, tree_sha=tree, parents=parents,
-                                 author=_person(data, "author"), committer=_person(data, "committer"))
+    info = service.create_commit(
+        req.hub,
+        req.actor,
+        access,
+        message=message,
+        tree_sha=tree,
+        parents=parents,
+        author=_person(data, "author"),
+        committer=_person(data, "committer"),
+    )
     body = rep.git_commit(_urls(req), access.full_name, access.id, info)
     return json_response(req, body, status=201, headers={"location": body["url"]})
 
@@ -115,10 +129,16 @@ def get_tag(req: Req):
 @endpoint(f"{DOCS}/tags#create-a-tag-object")
 def create_tag(req: Req):
     access, data = req.repo(), req.json()
-    found = service.create_tag(req.hub, req.actor, access, tag=field(data, "tag", str, required=True),
-                               message=field(data, "message", str, required=True),
-                               object_sha=field(data, "object", str, required=True),
-                               object_type=field(data, "type", str, required=True), tagger=_person(data, "tagger"))
+    found = service.create_tag(
+        req.hub,
+        req.actor,
+        access,
+        tag=field(data, "tag", str, required=True),
+        message=field(data, "message", str, required=True),
+        object_sha=field(data, "object", str, required=True),
+        object_type=field(data, "type", str, required=True),
+        tagger=_person(data, "tagger"),
+    )
     body = rep.git_tag(_urls(req), access.full_name, access.id, found)
     return json_response(req, body, status=201, headers={"location": body["url"]})
 
@@ -158,8 +178,9 @@ def legacy_refs(req: Req):
 @endpoint(f"{DOCS}/refs#create-a-reference")
 def create_ref(req: Req):
     access, data = req.repo(), req.json()
-    view = service.create_ref(req.hub, req.actor, access, field(data, "ref", str, required=True),
-                              field(data, "sha", str, required=True))
+    view = service.create_ref(
+        req.hub, req.actor, access, field(data, "ref", str, required=True), field(data, "sha", str, required=True)
+    )
     body = _refs(req, access, [view])[0]
     return json_response(req, body, status=201, headers={"location": body["url"]})
 
@@ -167,8 +188,14 @@ def create_ref(req: Req):
 @endpoint(f"{DOCS}/refs#update-a-reference")
 def update_ref(req: Req):
     access, data = req.repo(), req.json()
-    view = service.update_ref(req.hub, req.actor, access, req.params["ref"], field(data, "sha", str, required=True),
-                              field(data, "force", bool, default=False))
+    view = service.update_ref(
+        req.hub,
+        req.actor,
+        access,
+        req.params["ref"],
+        field(data, "sha", str, required=True),
+        field(data, "force", bool, default=False),
+    )
     return json_response(req, _refs(req, access, [view])[0])
 
 
@@ -187,15 +214,23 @@ def _date(req: Req, name: str) -> dt.datetime | None:
         when = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         raise errors.Unprocessable(f"Invalid request.\n\n{name} is not a valid ISO 8601 timestamp.") from None
-    return when if when.tzinfo else when.replace(tzinfo=dt.timezone.utc)
+    return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
 
 
 @endpoint(f"{COMMITS_DOCS}#list-commits")
 def list_commits(req: Req):
     access, page = req.repo(), req.page()
-    views, total = service.commits(req.hub, access, sha=req.query.get("sha"), path=req.query.get("path"),
-                                   author=req.query.get("author"), since=_date(req, "since"),
-                                   until=_date(req, "until"), offset=page.offset, size=page.size)
+    views, total = service.commits(
+        req.hub,
+        access,
+        sha=req.query.get("sha"),
+        path=req.query.get("path"),
+        author=req.query.get("author"),
+        since=_date(req, "since"),
+        until=_date(req, "until"),
+        offset=page.offset,
+        size=page.size,
+    )
     items = [rep.commit(_urls(req), access.full_name, access.id, v) for v in views]
     return paged_response(req, items, total, page)
 

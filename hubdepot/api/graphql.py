@@ -14,7 +14,9 @@ def query(req: Req):
     data = req.json()
     text, variables = data.get("query"), data.get("variables")
     if not isinstance(text, str) or not text.strip():
-        return json_response(req, {"errors": [{"message": "A query attribute must be specified and must be a string."}]})
+        return json_response(
+            req, {"errors": [{"message": "A query attribute must be specified and must be a string."}]}
+        )
     if variables is not None and not isinstance(variables, dict):
         return json_response(req, {"errors": [{"message": "Variables are invalid JSON."}]})
     operation = data.get("operationName") if isinstance(data.get("operationName"), str) else None

@@ -36,8 +36,14 @@ def _hook(req: Req, scope: service.Scope, row) -> dict:
 
 def _spec(data: dict, create: bool) -> dict:
     spec = {}
-    for name, kind in (("name", str), ("config", dict), ("events", list), ("add_events", list),
-                       ("remove_events", list), ("active", bool)):
+    for name, kind in (
+        ("name", str),
+        ("config", dict),
+        ("events", list),
+        ("add_events", list),
+        ("remove_events", list),
+        ("active", bool),
+    ):
         if not create or name not in ("add_events", "remove_events"):
             value = field(data, name, kind, required=create and name == "config", default=KeyError)
             if value is not KeyError:

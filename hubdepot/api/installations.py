@@ -15,8 +15,9 @@ DOCS = "https://docs.github.com/rest/apps/installations#list-repositories-access
 def repositories(req: Req):
     if req.actor is None:
         raise errors.Unauthenticated()
-    raise errors.Forbidden("You must authenticate with an installation access token in order to list repositories "
-                           "for an installation.")
+    raise errors.Forbidden(
+        "You must authenticate with an installation access token in order to list repositories for an installation."
+    )
 
 
 ROUTES = [(("GET",), "/installation/repositories", repositories)]

@@ -10,8 +10,18 @@ from hubdepot import errors
 from hubdepot.api._base import Req, endpoint, json_response
 
 DOCS = "https://docs.github.com/rest/rate-limit/rate-limit#get-rate-limit-status-for-the-authenticated-user"
-_RESOURCES = ("core", "search", "graphql", "integration_manifest", "source_import", "code_scanning_upload",
-              "actions_runner_registration", "scim", "dependency_snapshots", "code_search")
+_RESOURCES = (
+    "core",
+    "search",
+    "graphql",
+    "integration_manifest",
+    "source_import",
+    "code_scanning_upload",
+    "actions_runner_registration",
+    "scim",
+    "dependency_snapshots",
+    "code_search",
+)
 
 
 @endpoint(DOCS, inline=True)
@@ -22,8 +32,11 @@ def get(req: Req):
     window = req.request.scope.get("hubdepot.rate_window")
     limit = settings.rate_limit_authenticated if req.actor is not None else settings.rate_limit_anonymous
     reset = int(time.time()) + settings.rate_limit_window
-    core = ({"limit": window.limit, "used": window.used, "remaining": window.remaining, "reset": window.reset}
-            if window is not None else {"limit": limit, "used": 0, "remaining": limit, "reset": reset})
+    core = (
+        {"limit": window.limit, "used": window.used, "remaining": window.remaining, "reset": window.reset}
+        if window is not None
+        else {"limit": limit, "used": 0, "remaining": limit, "reset": reset}
+    )
     others = {"limit": limit, "used": 0, "remaining": limit, "reset": reset}
     body: dict = {"resources": {name: dict(core if name == "core" else others) for name in _RESOURCES}}
     if req.api_version < "2026-03-10":  # the 2026-03-10 version drops the deprecated top-level `rate`

@@ -30,8 +30,14 @@ def _spec(data: dict, create: bool) -> dict:
     """The release fields present in the body, type-checked (GitHub's 422 'Invalid request.')."""
     spec = {}
     for name, kind in _TEXT + _FLAGS:
-        value = field(data, name, kind, required=create and name == "tag_name",
-                      nullable=name in ("name", "body"), default=KeyError)
+        value = field(
+            data,
+            name,
+            kind,
+            required=create and name == "tag_name",
+            nullable=name in ("name", "body"),
+            default=KeyError,
+        )
         if value is not KeyError:
             spec[name] = value
     if create:
@@ -90,8 +96,13 @@ def generate_notes(req: Req):
     access, data = req.repo(), req.json()
     field(data, "configuration_file_path", str)
     notes = writes.generate_notes(
-        req.hub, req.actor, access, field(data, "tag_name", str, required=True),
-        field(data, "target_commitish", str), field(data, "previous_tag_name", str))
+        req.hub,
+        req.actor,
+        access,
+        field(data, "tag_name", str, required=True),
+        field(data, "target_commitish", str),
+        field(data, "previous_tag_name", str),
+    )
     return json_response(req, release_notes(**notes))
 
 

@@ -23,11 +23,14 @@ def _create(req: Req, org: str | None) -> Response:
     actor = req.need_actor()
     data = req.json()
     access = repo_service.create(
-        req.hub, actor, org,
+        req.hub,
+        actor,
+        org,
         field(data, "name", str, required=True),
         description=field(data, "description", str, nullable=True),
         homepage=field(data, "homepage", str, nullable=True),
-        private=field(data, "private", bool, default=False) or field(data, "visibility", str, default="") in ("private", "internal"),
+        private=field(data, "private", bool, default=False)
+        or field(data, "visibility", str, default="") in ("private", "internal"),
         default_branch=field(data, "default_branch", str, default="main"),
         auto_init=field(data, "auto_init", bool, default=False),
     )
@@ -55,7 +58,13 @@ def get(req: Req):
 def update(req: Req):
     data = req.json()
     changes = {}
-    for name, kind in (("name", str), ("description", str), ("homepage", str), ("private", bool), ("default_branch", str)):
+    for name, kind in (
+        ("name", str),
+        ("description", str),
+        ("homepage", str),
+        ("private", bool),
+        ("default_branch", str),
+    ):
         value = field(data, name, kind, nullable=name in ("description", "homepage"), default=KeyError)
         if value is not KeyError:
             changes[name] = value
@@ -75,7 +84,10 @@ def delete(req: Req):
 def branches(req: Req):
     access, page = req.repo(), req.page()
     found = git_refs.branches(access.git_dir)
-    items = [branch_short(req.hub.urls, access.full_name, b.name, b.sha) for b in found[page.offset: page.offset + page.size]]
+    items = [
+        branch_short(req.hub.urls, access.full_name, b.name, b.sha)
+        for b in found[page.offset : page.offset + page.size]
+    ]
     return paged_response(req, items, len(found), page)
 
 
@@ -83,7 +95,10 @@ def branches(req: Req):
 def tags(req: Req):
     access, page = req.repo(), req.page()
     found = git_refs.tags(access.git_dir)
-    items = [tag(req.hub.urls, access.id, access.full_name, t.name, t.sha) for t in found[page.offset: page.offset + page.size]]
+    items = [
+        tag(req.hub.urls, access.id, access.full_name, t.name, t.sha)
+        for t in found[page.offset : page.offset + page.size]
+    ]
     return paged_response(req, items, len(found), page)
 
 

@@ -13,8 +13,8 @@ from hubdepot import errors
 from hubdepot.api._base import JSON_TYPE, Req
 from hubdepot.api._media import negotiate
 from hubdepot.api.representations.releases import release_asset
-from hubdepot.services import assets as asset_service
 from hubdepot.http import streams
+from hubdepot.services import assets as asset_service
 
 
 def _size_error() -> errors.ValidationFailed:
@@ -44,21 +44,28 @@ def _query(request: Request) -> tuple[str, str | None]:
 async def upload(request: Request) -> Response:
     request.scope["hubdepot.docs"] = None  # the upload host answers errors with the generic docs URL
     hub = request.app.state.hub
-    req = Req(request, hub, request.scope.get("hubdepot.actor"), dict(request.path_params), b"",
-              negotiate(request.headers.get("accept")))
+    req = Req(
+        request,
+        hub,
+        request.scope.get("hubdepot.actor"),
+        dict(request.path_params),
+        b"",
+        negotiate(request.headers.get("accept")),
+    )
     name, label = _query(request)
     length = _declared_length(request, hub.settings.upload_max_bytes)
     access = await run_in_threadpool(req.repo)
     release_id = req.params["release_id"]
     name = await run_in_threadpool(asset_service.prepare_upload, hub, req.actor, access, release_id, name)
+    assert req.actor is not None, "prepare_upload() lets no anonymous caller upload"
     writer = await run_in_threadpool(hub.storage.writer)
     blob = await streams.into_writer(request, writer, length)
     content_type = request.headers.get("content-type") or "application/octet-stream"
-    url_tag, view = await run_in_threadpool(asset_service.record_upload, hub, req.actor, access, release_id,
-                                            name, label, content_type, blob)
+    url_tag, view = await run_in_threadpool(
+        asset_service.record_upload, hub, req.actor, access, release_id, name, label, content_type, blob
+    )
     body = release_asset(hub.urls, access.full_name, url_tag, view.row, view.uploader)
-    return Response(orjson.dumps(body), status_code=201, media_type=JSON_TYPE,
-                    headers={"cache-control": "no-cache"})
+    return Response(orjson.dumps(body), status_code=201, media_type=JSON_TYPE, headers={"cache-control": "no-cache"})
 
 
 ROUTES = [

@@ -12,7 +12,15 @@ def main() -> None:
     """hubdepot: a self-hosted GitHub-compatible server for repository files and releases."""
 
 
-for command in (serve.serve, admin.user, admin.org, admin.token, admin.repo, admin.db, admin.storage, admin.fsck,
-                mirror.mirror):
+for command in (
+    serve.serve,
+    admin.user,
+    admin.org,
+    admin.token,
+    admin.repo,
+    admin.db,
+    admin.storage,
+    admin.fsck,
+    mirror.mirror,
+):
     main.add_command(command)
-

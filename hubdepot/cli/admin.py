@@ -15,8 +15,12 @@ def user() -> None:
 
 
 def password_options(fn):
-    fn = click.option("--password-file", type=click.File("r"), default=None,
-                      help="Read the web sign-in password from this file (first line)")(fn)
+    fn = click.option(
+        "--password-file",
+        type=click.File("r"),
+        default=None,
+        help="Read the web sign-in password from this file (first line)",
+    )(fn)
     fn = click.option("--password-stdin", is_flag=True, help="Read the web sign-in password from standard input")(fn)
     return fn
 
@@ -25,7 +29,8 @@ def _password(password_stdin: bool, password_file) -> str | None:
     """The password from stdin or a file (its first line, without the line break); None when neither."""
     if password_stdin and password_file:
         raise click.UsageError("--password-stdin and --password-file are exclusive")
-    source = click.get_text_stream("stdin") if password_stdin else password_file
+    # click 8.5 serves the deprecated get_text_stream from a module __getattr__ typed `object`
+    source = click.get_text_stream("stdin") if password_stdin else password_file  # type: ignore[operator]
     if source is None:
         return None
     return source.readline().rstrip("\r\n")
@@ -131,9 +136,16 @@ def repo_create(full_name, private, description, default_branch, auto_init, data
     owner = accounts.by_login(hub, owner_login)
     is_org = owner.type == "Organization"
     actor = SYSTEM if is_org else Actor(account=owner, scopes=accounts.DEFAULT_SCOPES, token_id=0)
-    access = repo_service.create(hub, actor, owner_login if is_org else None, name,
-                                 description=description, private=private, default_branch=default_branch,
-                                 auto_init=auto_init)
+    access = repo_service.create(
+        hub,
+        actor,
+        owner_login if is_org else None,
+        name,
+        description=description,
+        private=private,
+        default_branch=default_branch,
+        auto_init=auto_init,
+    )
     click.echo(access.full_name)
 
 
@@ -228,5 +240,3 @@ def fsck(deep, repair, data_dir, database_url):
         click.echo(line)
     if problems:
         raise SystemExit(1)
-
-

@@ -33,13 +33,24 @@ def _terminate(signum, frame):
 @click.option("--releases-only", is_flag=True, help="Copy releases and assets, not the git repository")
 @click.option("--since", metavar="TAG", help="Only releases created at or after the release of TAG")
 @click.option("--include-drafts", is_flag=True, help="Also copy draft releases (the token needs push access)")
-@click.option("--concurrency", type=click.IntRange(1, 32), default=4, show_default=True,
-              help="Asset downloads at once")
+@click.option("--concurrency", type=click.IntRange(1, 32), default=4, show_default=True, help="Asset downloads at once")
 @click.option("--all", "all_", is_flag=True, help="Re-sync every mirrored repository (for cron/systemd timers)")
 @click.option("--json", "json_output", is_flag=True, help="Print a machine-readable summary")
 @data_options
-def mirror(source, as_name, token_file, token_env, releases_only, since, include_drafts, concurrency, all_,
-           json_output, data_dir, database_url):
+def mirror(
+    source,
+    as_name,
+    token_file,
+    token_env,
+    releases_only,
+    since,
+    include_drafts,
+    concurrency,
+    all_,
+    json_output,
+    data_dir,
+    database_url,
+):
     """Mirror SOURCE (https://github.com/OWNER/NAME or https://HOST/OWNER/NAME) with its releases and assets."""
     from hubdepot.mirror import report as reports
     from hubdepot.mirror.sync import Options
@@ -54,8 +65,10 @@ def mirror(source, as_name, token_file, token_env, releases_only, since, include
     if all_:
         from hubdepot.services import mirrors as mirror_service
 
-        runs = [(m.source_url, Options(concurrency=concurrency, as_name=m.full_name, **m.options))
-                for m in mirror_service.mirrored(hub)]
+        runs = [
+            (m.source_url, Options(concurrency=concurrency, as_name=m.full_name, **m.options))
+            for m in mirror_service.mirrored(hub)
+        ]
     else:
         runs = [(source, Options(releases_only, since, include_drafts, concurrency, as_name))]
     report = reports.reporter(json_output)
@@ -95,10 +108,12 @@ def _print(summaries, failures, json_output: bool) -> None:
         click.echo(json.dumps(body, indent=2))
     else:
         for s in summaries:
-            click.echo(f"{s.full_name}: {s.refs_updated} refs updated; releases {s.releases_created} new, "
-                       f"{s.releases_updated} changed, {s.releases_deleted} deleted, {s.releases_unchanged} unchanged; "
-                       f"assets {s.assets_downloaded} downloaded ({s.bytes} bytes), {s.assets_updated} changed, "
-                       f"{s.assets_deleted} deleted, {s.assets_unchanged} unchanged; "
-                       f"{s.requests} requests ({s.not_modified} not modified) in {s.seconds:.1f}s")
+            click.echo(
+                f"{s.full_name}: {s.refs_updated} refs updated; releases {s.releases_created} new, "
+                f"{s.releases_updated} changed, {s.releases_deleted} deleted, {s.releases_unchanged} unchanged; "
+                f"assets {s.assets_downloaded} downloaded ({s.bytes} bytes), {s.assets_updated} changed, "
+                f"{s.assets_deleted} deleted, {s.assets_unchanged} unchanged; "
+                f"{s.requests} requests ({s.not_modified} not modified) in {s.seconds:.1f}s"
+            )
     for failure in failures:
         click.echo(f"hubdepot mirror: {failure['source']}: {failure['error']}", err=True)

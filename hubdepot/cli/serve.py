@@ -58,6 +58,7 @@ def _first_start(hub) -> None:
     with os.fdopen(fd, "w") as f:
         f.write(token + "\n")
     api = f"{hub.settings.public}/api/v3"
+    host = hub.settings.public.split("://", 1)[1]
     click.echo(f"""
 hubdepot: created user 'admin' with this token (also saved in {path}):
 
@@ -67,7 +68,7 @@ PyGithub:
     from github import Github, Auth
     gh = Github(base_url="{api}", auth=Auth.Token("{token}"))
 gh (needs https: start with --tls-cert/--tls-key):
-    GH_HOST={hub.settings.public.split('://', 1)[1]} GH_ENTERPRISE_TOKEN={token} gh release list -R {hub.settings.public.split('://', 1)[1]}/OWNER/REPO
+    GH_HOST={host} GH_ENTERPRISE_TOKEN={token} gh release list -R {host}/OWNER/REPO
 curl:
     curl -H "Authorization: token {token}" {api}/user
 """)
@@ -84,8 +85,11 @@ def _tls_key(settings: Settings) -> str:
     out = settings.data_dir / "tls-key.pkcs8.pem"
     fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as f:
-        f.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                  serialization.NoEncryption()))
+        f.write(
+            key.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            )
+        )
     return str(out)
 
 

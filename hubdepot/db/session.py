@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
@@ -84,3 +85,10 @@ def _is_connection_error(exc: sa_exc.OperationalError) -> bool:
 
 
 IntegrityError = sa_exc.IntegrityError
+
+
+def inserted_id(result: sa.CursorResult) -> Any:
+    """The primary key of the row an INSERT ... VALUES just added."""
+    key = result.inserted_primary_key
+    assert key is not None, "not a single-row INSERT"
+    return key[0]

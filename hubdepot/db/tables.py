@@ -27,7 +27,9 @@ def _fk(name: str, target: str, **kw) -> sa.Column:
 
 
 accounts = sa.Table(
-    "accounts", metadata, _id(),
+    "accounts",
+    metadata,
+    _id(),
     sa.Column("login", sa.String(39), nullable=False),
     sa.Column("login_key", sa.String(39), nullable=False, unique=True),  # lower-cased login
     sa.Column("type", sa.String(16), nullable=False),  # User | Organization
@@ -40,7 +42,9 @@ accounts = sa.Table(
 )
 
 tokens = sa.Table(
-    "tokens", metadata, _id(),
+    "tokens",
+    metadata,
+    _id(),
     _fk("account_id", "accounts.id", nullable=False, index=True),
     sa.Column("digest", sa.String(64), nullable=False, unique=True),  # sha256 of the token
     sa.Column("hint", sa.String(8), nullable=False),  # last 4 characters, for listings
@@ -51,14 +55,17 @@ tokens = sa.Table(
 )
 
 memberships = sa.Table(
-    "memberships", metadata,
+    "memberships",
+    metadata,
     _fk("org_id", "accounts.id", primary_key=True),
     _fk("user_id", "accounts.id", primary_key=True, index=True),
     sa.Column("role", sa.String(16), nullable=False, default="member"),  # member | admin
 )
 
 repositories = sa.Table(
-    "repositories", metadata, _id(),
+    "repositories",
+    metadata,
+    _id(),
     _fk("owner_id", "accounts.id", nullable=False),
     sa.Column("name", sa.String(100), nullable=False),
     sa.Column("name_key", sa.String(100), nullable=False),  # lower-cased name
@@ -75,14 +82,17 @@ repositories = sa.Table(
 )
 
 collaborators = sa.Table(
-    "collaborators", metadata,
+    "collaborators",
+    metadata,
     _fk("repository_id", "repositories.id", primary_key=True),
     _fk("account_id", "accounts.id", primary_key=True, index=True),
     sa.Column("permission", sa.String(16), nullable=False),  # pull | push | admin
 )
 
 releases = sa.Table(
-    "releases", metadata, _id(),
+    "releases",
+    metadata,
+    _id(),
     _fk("repository_id", "repositories.id", nullable=False),
     sa.Column("tag_name", sa.String(255), nullable=False),
     sa.Column("target_commitish", sa.String(255), nullable=False),
@@ -103,7 +113,9 @@ releases = sa.Table(
 )
 
 release_assets = sa.Table(
-    "release_assets", metadata, _id(),
+    "release_assets",
+    metadata,
+    _id(),
     _fk("release_id", "releases.id", nullable=False),
     sa.Column("name", sa.String(255), nullable=False),
     sa.Column("label", sa.String(255)),
@@ -120,7 +132,9 @@ release_assets = sa.Table(
 )
 
 downloads = sa.Table(
-    "downloads", metadata, _id(),
+    "downloads",
+    metadata,
+    _id(),
     _fk("repository_id", "repositories.id", nullable=False),
     sa.Column("name", sa.String(255), nullable=False),
     sa.Column("description", sa.Text),
@@ -137,14 +151,17 @@ downloads = sa.Table(
 )
 
 revoked_sessions = sa.Table(
-    "revoked_sessions", metadata,
+    "revoked_sessions",
+    metadata,
     sa.Column("digest", sa.String(64), primary_key=True),  # sha256 of a signed-out session's nonce
     sa.Column("expires_at", When, nullable=False, index=True),  # when the cookie would have expired anyway
 )
 
 # -- webhooks: hooks, the outbox of events, and each hook's deliveries (hubdepot/events) -----------
 hooks = sa.Table(
-    "hooks", metadata, _id(),
+    "hooks",
+    metadata,
+    _id(),
     _fk("repository_id", "repositories.id", index=True),  # a repository's hook, or
     _fk("org_id", "accounts.id", index=True),  # an organisation's
     sa.Column("active", sa.Boolean, nullable=False, default=True),
@@ -163,7 +180,9 @@ hooks = sa.Table(
 )
 
 webhook_events = sa.Table(
-    "webhook_events", metadata, _id(),
+    "webhook_events",
+    metadata,
+    _id(),
     sa.Column("guid", sa.String(36), nullable=False),
     sa.Column("event", sa.String(64), nullable=False),
     sa.Column("action", sa.String(64)),
@@ -173,7 +192,9 @@ webhook_events = sa.Table(
 )
 
 webhook_deliveries = sa.Table(
-    "webhook_deliveries", metadata, _id(),
+    "webhook_deliveries",
+    metadata,
+    _id(),
     _fk("event_id", "webhook_events.id", nullable=False, index=True),
     _fk("hook_id", "hooks.id", nullable=False),
     sa.Column("guid", sa.String(36), nullable=False),  # X-GitHub-Delivery: the event's, kept by redeliveries
@@ -195,7 +216,8 @@ webhook_deliveries = sa.Table(
 
 # `hubdepot mirror`: where a mirrored repository comes from, and what it has copied so far.
 mirrors = sa.Table(
-    "mirrors", metadata,
+    "mirrors",
+    metadata,
     _fk("repository_id", "repositories.id", primary_key=True),
     sa.Column("source_url", sa.String(1000), nullable=False),  # the repository's web URL at the source
     sa.Column("api_url", sa.String(1000), nullable=False),  # its API URL (.../repos/o/r)
@@ -205,7 +227,8 @@ mirrors = sa.Table(
 )
 
 mirror_links = sa.Table(
-    "mirror_links", metadata,
+    "mirror_links",
+    metadata,
     _fk("repository_id", "repositories.id", primary_key=True),
     sa.Column("kind", sa.String(8), primary_key=True),  # release | asset
     sa.Column("source_id", sa.BigInteger, primary_key=True),

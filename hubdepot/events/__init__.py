@@ -19,6 +19,7 @@ one transaction. RefUpdate.forced may be left None: it is worked out from histor
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Iterable
 
 from hubdepot.events import outbox
@@ -47,6 +48,14 @@ def _payloads():
     return payloads
 
 
+def _create_event(urls, ref: str, repo, owner, sender) -> dict:
+    return _payloads().create_event(urls, ref, repo, owner, sender)
+
+
+def _delete_event(urls, ref: str, repo, owner, sender) -> dict:
+    return _payloads().delete_event(urls, ref, repo, owner, sender)
+
+
 def _org_id(owner) -> int | None:
     return owner.id if owner.type == "Organization" else None
 
@@ -61,12 +70,26 @@ def ref_changes(conn, hub, access, actor, updates: Iterable[RefUpdate]) -> int:
     written = 0
     for update in updates:
         if update.before == ZERO:
-            written += outbox.put(conn, hooks, "create", None, access.id,
-                                  lambda u=update: _payloads().create_event(urls, u.ref, repo, owner, sender))
+            written += outbox.put(
+                conn,
+                hooks,
+                "create",
+                None,
+                access.id,
+                functools.partial(_create_event, urls, update.ref, repo, owner, sender),
+            )
         elif update.after == ZERO:
-            written += outbox.put(conn, hooks, "delete", None, access.id,
-                                  lambda u=update: _payloads().delete_event(urls, u.ref, repo, owner, sender))
-        written += outbox.put(conn, hooks, "push", None, access.id, lambda u=update: push_payload(hub, access, actor, u))
+            written += outbox.put(
+                conn,
+                hooks,
+                "delete",
+                None,
+                access.id,
+                functools.partial(_delete_event, urls, update.ref, repo, owner, sender),
+            )
+        written += outbox.put(
+            conn, hooks, "push", None, access.id, functools.partial(push_payload, hub, access, actor, update)
+        )
     return written
 
 
@@ -78,8 +101,9 @@ def push_payload(hub, access, actor, update: RefUpdate) -> dict:
     logins = {f"{sender.id}+{sender.login}@users.noreply.{hub.urls.host().rsplit(':', 1)[0].strip('[]')}": sender.login}
     if sender.email:
         logins[sender.email] = sender.login
-    return _payloads().push_event(hub.urls, update.ref, update.before, update.after, pushed, access.repo, access.owner,
-                               sender, logins)
+    return _payloads().push_event(
+        hub.urls, update.ref, update.before, update.after, pushed, access.repo, access.owner, sender, logins
+    )
 
 
 def release_changed(conn, hub, access, actor, actions: Iterable[str], view, changes: dict | None = None) -> int:
@@ -98,15 +122,23 @@ def release_changed(conn, hub, access, actor, actions: Iterable[str], view, chan
             body["changes"] = changes or {}
         return body
 
-    return sum(outbox.put(conn, hooks, "release", action, access.id, lambda a=action: build(a)) for action in actions)
+    return sum(
+        outbox.put(conn, hooks, "release", action, access.id, functools.partial(build, action)) for action in actions
+    )
 
 
 def repository_changed(conn, hub, repo, owner, actor, action: str, changes: dict | None = None) -> int:
     """repository events (created, deleted, edited, renamed, publicized, privatized); `repo` is the
     repositories row as it now is (as it was, for deleted)."""
     hooks = outbox.targets(conn, repo.id, _org_id(owner))
-    return outbox.put(conn, hooks, "repository", action, repo.id, lambda: _payloads().repository_event(
-        hub.urls, action, repo, owner, actor.account, changes))
+    return outbox.put(
+        conn,
+        hooks,
+        "repository",
+        action,
+        repo.id,
+        lambda: _payloads().repository_event(hub.urls, action, repo, owner, actor.account, changes),
+    )
 
 
 def ping(conn, hub, actor, owner, access, hook_row) -> int:
@@ -118,5 +150,12 @@ def ping(conn, hub, actor, owner, access, hook_row) -> int:
     else:
         body = hook_rep.org_hook(f"{hub.urls.api}/orgs/{owner.login}/hooks", hook_row)
     repo = access.repo if access is not None else None
-    return outbox.put(conn, [hook_row], "ping", None, access.id if access is not None else None,
-                      lambda: _payloads().ping_event(hub.urls, body, hook_row.id, repo, owner, actor.account), always=True)
+    return outbox.put(
+        conn,
+        [hook_row],
+        "ping",
+        None,
+        access.id if access is not None else None,
+        lambda: _payloads().ping_event(hub.urls, body, hook_row.id, repo, owner, actor.account),
+        always=True,
+    )

@@ -17,10 +17,10 @@ import sqlalchemy as sa
 from hubdepot.db.tables import hooks, webhook_deliveries, webhook_events
 from hubdepot.services import now
 
-_wakers: list[Callable[[], None]] = []
+_wakers: list[Callable[[], object]] = []
 
 
-def on_commit_wake(waker: Callable[[], None]) -> Callable[[], None]:
+def on_commit_wake(waker: Callable[[], object]) -> Callable[[], None]:
     """Register a callable run after a transaction that wrote deliveries commits (the local worker's
     nudge); returns a function that unregisters it."""
     _wakers.append(waker)
@@ -43,9 +43,14 @@ def wants(hook, event: str) -> bool:
     return "*" in names or event in names
 
 
-_TARGETS = sa.select(hooks.c.id, hooks.c.events).where(
-    sa.or_(hooks.c.repository_id == sa.bindparam("repo_id"), hooks.c.org_id == sa.bindparam("org_id")),
-    hooks.c.active.is_(True)).order_by(hooks.c.id)
+_TARGETS = (
+    sa.select(hooks.c.id, hooks.c.events)
+    .where(
+        sa.or_(hooks.c.repository_id == sa.bindparam("repo_id"), hooks.c.org_id == sa.bindparam("org_id")),
+        hooks.c.active.is_(True),
+    )
+    .order_by(hooks.c.id)
+)
 _EVENTS = webhook_events.insert().returning(webhook_events.c.id, sort_by_parameter_order=True)
 
 
@@ -56,14 +61,22 @@ def targets(conn, repo_id: int | None, org_id: int | None) -> list:
         return []
     cache = conn.info["tx"].setdefault("targets", {})  # one query per transaction and repository
     if (repo_id, org_id) not in cache:
-        rows = conn.execute(_TARGETS, {"repo_id": -1 if repo_id is None else repo_id,
-                                       "org_id": -1 if org_id is None else org_id})
+        rows = conn.execute(
+            _TARGETS, {"repo_id": -1 if repo_id is None else repo_id, "org_id": -1 if org_id is None else org_id}
+        )
         cache[repo_id, org_id] = [Target(row.id, frozenset(json.loads(row.events))) for row in rows]
     return cache[repo_id, org_id]
 
 
-def put(conn, hook_rows: list, event: str, action: str | None, repo_id: int | None,
-        build: Callable[[], dict], always: bool = False) -> int:
+def put(
+    conn,
+    hook_rows: list,
+    event: str,
+    action: str | None,
+    repo_id: int | None,
+    build: Callable[[], dict],
+    always: bool = False,
+) -> int:
     """Write `event` for those of `hook_rows` that want it (all of them: `always`); the payload is
     built only then. The rows are buffered and inserted together (a statement or two) as the
     transaction's last work, in the order put() was called. Returns the number of deliveries."""
@@ -71,8 +84,14 @@ def put(conn, hook_rows: list, event: str, action: str | None, repo_id: int | No
     if not chosen:
         return 0
     stamp = now()
-    row = dict(guid=str(uuid.uuid4()), event=event, action=action, repository_id=repo_id,
-               payload=orjson.dumps(build()).decode(), created_at=stamp)
+    row = dict(
+        guid=str(uuid.uuid4()),
+        event=event,
+        action=action,
+        repository_id=repo_id,
+        payload=orjson.dumps(build()).decode(),
+        created_at=stamp,
+    )
     tx = conn.info["tx"]  # the write transaction's scratch (hubdepot.db.session.Database.write)
     pending = tx.get("outbox")
     if pending is None:
@@ -87,13 +106,38 @@ def _fan_out():
     """INSERT … SELECT: one pending delivery per (event, hook) of the given ids, made by the database
     (50 rows for a release's 5 events to 10 hooks cost one short statement, not 50 parameter sets)."""
     e, h = webhook_events, hooks
-    select = sa.select(e.c.id, h.c.id, e.c.guid, sa.false(), sa.literal("pending"), sa.literal(0), e.c.created_at,
-                       sa.literal("Pending"), sa.literal(0), e.c.created_at).select_from(e.join(h, sa.true())) \
-        .where(e.c.id.in_(sa.bindparam("events", expanding=True)), h.c.id.in_(sa.bindparam("hooks", expanding=True))) \
+    select = (
+        sa.select(
+            e.c.id,
+            h.c.id,
+            e.c.guid,
+            sa.false(),
+            sa.literal("pending"),
+            sa.literal(0),
+            e.c.created_at,
+            sa.literal("Pending"),
+            sa.literal(0),
+            e.c.created_at,
+        )
+        .select_from(e.join(h, sa.true()))
+        .where(e.c.id.in_(sa.bindparam("events", expanding=True)), h.c.id.in_(sa.bindparam("hooks", expanding=True)))
         .order_by(e.c.id, h.c.id)
+    )
     return webhook_deliveries.insert().from_select(
-        ["event_id", "hook_id", "guid", "redelivery", "state", "attempts", "next_at", "status", "status_code",
-         "created_at"], select)
+        [
+            "event_id",
+            "hook_id",
+            "guid",
+            "redelivery",
+            "state",
+            "attempts",
+            "next_at",
+            "status",
+            "status_code",
+            "created_at",
+        ],
+        select,
+    )
 
 
 _FAN_OUT = _fan_out()
@@ -105,7 +149,7 @@ def _flush(conn) -> None:
         return
     ids = conn.execute(_EVENTS, [row for row, _ in pending]).scalars().all()
     runs: list[tuple[list[int], list[int]]] = []  # consecutive events going to the same hooks, in order
-    for event_id, (_row, chosen) in zip(ids, pending):
+    for event_id, (_row, chosen) in zip(ids, pending, strict=False):
         if runs and runs[-1][1] == chosen:
             runs[-1][0].append(event_id)
         else:
@@ -115,8 +159,18 @@ def _flush(conn) -> None:
 
 
 def _pending(event_id: int, hook_id: int, guid: str, stamp, redelivery: bool = False) -> dict:
-    return dict(event_id=event_id, hook_id=hook_id, guid=guid, redelivery=redelivery, state="pending", attempts=0,
-                next_at=stamp, status="Pending", status_code=0, created_at=stamp)
+    return dict(
+        event_id=event_id,
+        hook_id=hook_id,
+        guid=guid,
+        redelivery=redelivery,
+        state="pending",
+        attempts=0,
+        next_at=stamp,
+        status="Pending",
+        status_code=0,
+        created_at=stamp,
+    )
 
 
 def redeliver(conn, event_id: int, hook_id: int, guid: str) -> int:

@@ -28,10 +28,17 @@ def user(urls: Urls, account) -> dict:
 def organization(urls: Urls, org) -> dict:
     api = f"{urls.api}/orgs/{q(org.login)}"
     return {
-        "login": org.login, "id": org.id, "node_id": node_id("Organization", org.id), "url": api,
-        "repos_url": f"{api}/repos", "events_url": f"{api}/events", "hooks_url": f"{api}/hooks",
-        "issues_url": f"{api}/issues", "members_url": f"{api}/members{{/member}}",
-        "public_members_url": f"{api}/public_members{{/member}}", "avatar_url": urls.avatar(org.id),
+        "login": org.login,
+        "id": org.id,
+        "node_id": node_id("Organization", org.id),
+        "url": api,
+        "repos_url": f"{api}/repos",
+        "events_url": f"{api}/events",
+        "hooks_url": f"{api}/hooks",
+        "issues_url": f"{api}/issues",
+        "members_url": f"{api}/members{{/member}}",
+        "public_members_url": f"{api}/public_members{{/member}}",
+        "avatar_url": urls.avatar(org.id),
         "description": None,
     }
 
@@ -53,7 +60,7 @@ def repository(urls: Urls, repo, owner, push: bool = False) -> dict:
 
 def _epoch(value: dt.datetime) -> int:
     if value.tzinfo is None:
-        value = value.replace(tzinfo=dt.timezone.utc)
+        value = value.replace(tzinfo=dt.UTC)
     return int(value.timestamp())
 
 
@@ -87,7 +94,7 @@ def release_event(urls: Urls, action: str, view, repo, owner, sender, changes: d
 
 
 def repository_event(urls: Urls, action: str, repo, owner, sender, changes: dict | None = None) -> dict:
-    body = {"action": action}
+    body: dict = {"action": action}
     if changes is not None:
         body["changes"] = changes
     return body | envelope(urls, repo, owner, sender)
@@ -102,8 +109,13 @@ def _short(ref: str) -> tuple[str, str]:
 
 def create_event(urls: Urls, ref: str, repo, owner, sender) -> dict:
     name, kind = _short(ref)
-    return {"ref": name, "ref_type": kind, "master_branch": repo.default_branch, "description": repo.description,
-            "pusher_type": "user"} | envelope(urls, repo, owner, sender)
+    return {
+        "ref": name,
+        "ref_type": kind,
+        "master_branch": repo.default_branch,
+        "description": repo.description,
+        "pusher_type": "user",
+    } | envelope(urls, repo, owner, sender)
 
 
 def delete_event(urls: Urls, ref: str, repo, owner, sender) -> dict:
@@ -120,25 +132,42 @@ def _person(who: Identity, login: str | None = None) -> dict:
 
 
 def commit(urls: Urls, full_name: str, c: PushedCommit, logins: dict[str, str]) -> dict:
-    author, committer = _person(c.author, logins.get(c.author.email)), _person(c.committer, logins.get(c.committer.email))
+    author, committer = (
+        _person(c.author, logins.get(c.author.email)),
+        _person(c.committer, logins.get(c.committer.email)),
+    )
     return {
-        "id": c.sha, "tree_id": c.tree, "distinct": True, "message": c.message,
-        "timestamp": author["date"], "url": urls.commit_html(full_name, c.sha),
-        "author": author, "committer": committer,
-        "added": list(c.added), "removed": list(c.removed), "modified": list(c.modified),
+        "id": c.sha,
+        "tree_id": c.tree,
+        "distinct": True,
+        "message": c.message,
+        "timestamp": author["date"],
+        "url": urls.commit_html(full_name, c.sha),
+        "author": author,
+        "committer": committer,
+        "added": list(c.added),
+        "removed": list(c.removed),
+        "modified": list(c.modified),
     }
 
 
-def push_event(urls: Urls, ref: str, before: str, after: str, pushed: Pushed, repo, owner, sender,
-               logins: dict[str, str]) -> dict:
+def push_event(
+    urls: Urls, ref: str, before: str, after: str, pushed: Pushed, repo, owner, sender, logins: dict[str, str]
+) -> dict:
     """`logins`: email -> login of the accounts we know, for commits' author.username."""
     full_name = f"{owner.login}/{repo.name}"
     created, deleted = before == ZERO, after == ZERO
     html = urls.repo_html(full_name)
     compare = f"{html}/compare/{q(_short(ref)[0])}" if created else f"{html}/compare/{before[:12]}...{after[:12]}"
     return {
-        "ref": ref, "before": before, "after": after, "created": created, "deleted": deleted,
-        "forced": pushed.forced, "base_ref": None, "compare": compare,
+        "ref": ref,
+        "before": before,
+        "after": after,
+        "created": created,
+        "deleted": deleted,
+        "forced": pushed.forced,
+        "base_ref": None,
+        "compare": compare,
         "commits": [commit(urls, full_name, c, logins) for c in pushed.commits],
         "head_commit": commit(urls, full_name, pushed.head, logins) if pushed.head else None,
         "pusher": {"name": sender.login, "email": sender.email},

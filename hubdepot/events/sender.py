@@ -77,19 +77,29 @@ def forbidden_host(url: str) -> bool:
     except OSError:
         return False  # unresolvable: the send fails on its own
     for info in infos:
-        address = ipaddress.ip_address(info[4][0].split("%", 1)[0])
+        address = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
         if not address.is_global or address.is_multicast:
             return True
     return False
 
 
-def send(client: httpx.Client, target: Target, event: str, guid: str, payload: bytes, *,
-         timeout: float, max_bytes: int, forbid_private: bool) -> Outcome:
+def send(
+    client: httpx.Client,
+    target: Target,
+    event: str,
+    guid: str,
+    payload: bytes,
+    *,
+    timeout: float,
+    max_bytes: int,
+    forbid_private: bool,
+) -> Outcome:
     started = time.monotonic()
     headers, body = request_of(target, event, guid, payload)
     if len(body) > max_bytes:
-        return _failed(f"Payload too large: {len(body)} bytes is over {max_bytes}; not delivered", headers, started,
-                       retry=False)
+        return _failed(
+            f"Payload too large: {len(body)} bytes is over {max_bytes}; not delivered", headers, started, retry=False
+        )
     if forbid_private and forbidden_host(target.url):
         return _failed("Not delivered: the URL's host is a private or loopback address", headers, started, retry=False)
     try:
@@ -113,5 +123,12 @@ def _post(client: httpx.Client, url: str, headers: dict, body: bytes, started: f
                 raise httpx.ReadTimeout("the answer took too long")
     code = response.status_code
     status = "OK" if 200 <= code < 300 else f"Invalid HTTP Response: {code}"
-    return Outcome(code, status, round(time.monotonic() - started, 3), headers, dict(response.headers),
-                   bytes(kept).decode("utf-8", "replace"), not 200 <= code < 300)
+    return Outcome(
+        code,
+        status,
+        round(time.monotonic() - started, 3),
+        headers,
+        dict(response.headers),
+        bytes(kept).decode("utf-8", "replace"),
+        not 200 <= code < 300,
+    )

@@ -17,6 +17,7 @@ import os
 import socket
 import time
 import uuid
+from collections.abc import Callable
 
 import httpx
 
@@ -36,7 +37,7 @@ class Deliverer:
         self.active: dict[int, asyncio.Task] = {}
         self._wake = asyncio.Event()
         self._task: asyncio.Task | None = None
-        self._unregister = None
+        self._unregister: Callable[[], None] | None = None
         self._clients: dict[bool, httpx.Client] = {}
         self._senders: concurrent.futures.ThreadPoolExecutor | None = None
 
@@ -46,13 +47,20 @@ class Deliverer:
         # a commit that wrote deliveries wakes the task a moment later, once the request that made
         # them has answered (so its own response does not wait behind the deliveries' start)
         self._unregister = outbox.on_commit_wake(
-            lambda: loop.call_soon_threadsafe(loop.call_later, WAKE_DELAY, self._wake.set))
+            lambda: loop.call_soon_threadsafe(loop.call_later, WAKE_DELAY, self._wake.set)
+        )
         limits = httpx.Limits(max_connections=self.settings.webhook_concurrency * 2, max_keepalive_connections=32)
         for verify in (True, False):
-            self._clients[verify] = httpx.Client(follow_redirects=False, verify=verify, limits=limits,
-                                                 timeout=self.settings.webhook_timeout, trust_env=False)
-        self._senders = concurrent.futures.ThreadPoolExecutor(self.settings.webhook_concurrency,
-                                                              thread_name_prefix="hubdepot-webhook")
+            self._clients[verify] = httpx.Client(
+                follow_redirects=False,
+                verify=verify,
+                limits=limits,
+                timeout=self.settings.webhook_timeout,
+                trust_env=False,
+            )
+        self._senders = concurrent.futures.ThreadPoolExecutor(
+            self.settings.webhook_concurrency, thread_name_prefix="hubdepot-webhook"
+        )
         self._task = asyncio.create_task(self._run(), name="hubdepot-webhooks")
 
     async def stop(self) -> None:
@@ -107,6 +115,7 @@ class Deliverer:
                 target, batch = await asyncio.to_thread(queue.due, self.hub, hook_id)
                 if not batch:
                     break
+                assert target is not None, "a deleted hook has no due deliveries"
                 results, flushed = [], time.monotonic()
                 for delivery in batch:
                     results.append((delivery, await self._send(target, delivery)))
@@ -131,8 +140,15 @@ class Deliverer:
 
     async def _send(self, target: sender.Target, delivery: queue.Due) -> sender.Outcome:
         client = self._clients[not target.insecure_ssl]
-        call = functools.partial(sender.send, client, target, delivery.event, delivery.guid, delivery.payload,
-                                 timeout=self.settings.webhook_timeout,
-                                 max_bytes=self.settings.webhook_payload_max_bytes,
-                                 forbid_private=self.settings.webhook_forbid_private)
+        call = functools.partial(
+            sender.send,
+            client,
+            target,
+            delivery.event,
+            delivery.guid,
+            delivery.payload,
+            timeout=self.settings.webhook_timeout,
+            max_bytes=self.settings.webhook_payload_max_bytes,
+            forbid_private=self.settings.webhook_forbid_private,
+        )
         return await asyncio.get_running_loop().run_in_executor(self._senders, call)

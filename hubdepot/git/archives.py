@@ -22,8 +22,16 @@ def archive_command(git_dir: Path, sha: str, fmt: str, prefix: str) -> list[str]
     """git archive of commit `sha` as tar.gz or zip with every path under `prefix`/."""
     if fmt not in FORMATS or "/" in prefix or not prefix:
         raise ValueError(f"bad archive request: {fmt} {prefix!r}")
-    return ["git", f"--git-dir={git_dir}", "-c", "core.bigFileThreshold=1m", "archive",
-            f"--format={FORMATS[fmt]}", f"--prefix={prefix}/", sha]
+    return [
+        "git",
+        f"--git-dir={git_dir}",
+        "-c",
+        "core.bigFileThreshold=1m",
+        "archive",
+        f"--format={FORMATS[fmt]}",
+        f"--prefix={prefix}/",
+        sha,
+    ]
 
 
 def archive(git_dir: Path, sha: str, fmt: str, prefix: str) -> AsyncIterator[bytes]:
@@ -35,11 +43,17 @@ async def pipe(argv: list[str]) -> AsyncIterator[bytes]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
     env["GIT_CONFIG_NOSYSTEM"] = "1"
     proc = await asyncio.create_subprocess_exec(
-        *argv, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.DEVNULL, env=env)
+        *argv,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.DEVNULL,
+        env=env,
+    )
+    stdout = proc.stdout
+    assert stdout is not None, "stdout=PIPE"
     try:
         while True:
-            data = await proc.stdout.read(CHUNK)
+            data = await stdout.read(CHUNK)
             if not data:
                 break
             yield data

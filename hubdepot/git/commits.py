@@ -66,8 +66,11 @@ def write(git_dir: Path, change: Change, default_branch: str) -> Written:
             base_tree = repo[parent].peel(pygit2.Commit).tree if parent else None
             existing = _existing(base_tree, change.path)
             created = _check(change, existing, blob)
-            mode = existing.filemode if existing is not None and existing.filemode == pygit2.enums.FileMode.BLOB_EXECUTABLE \
+            mode = (
+                existing.filemode
+                if existing is not None and existing.filemode == pygit2.enums.FileMode.BLOB_EXECUTABLE
                 else pygit2.enums.FileMode.BLOB
+            )
             tree = write_tree(repo, base_tree, change.path.split("/"), blob, mode)
             oid = write_commit(repo, tree, [parent] if parent else [], change.author, change.committer, change.message)
             update = git_refs.update(repo, git_dir, ref, str(parent) if parent else ZERO, str(oid))
@@ -118,8 +121,10 @@ def _existing(tree, path: str):
 
 
 def _not_a_directory(parts: list[str]) -> errors.HubdepotError:
-    return errors.ValidationFailed([{"resource": "Commit", "field": "path", "code": "invalid"}],
-                                   message=f"{'/'.join(parts)} is a file, not a directory")
+    return errors.ValidationFailed(
+        [{"resource": "Commit", "field": "path", "code": "invalid"}],
+        message=f"{'/'.join(parts)} is a file, not a directory",
+    )
 
 
 def _check(change: Change, existing, blob) -> bool:
@@ -131,8 +136,9 @@ def _check(change: Change, existing, blob) -> bool:
     if existing.filemode not in _FILE_MODES and existing.filemode != pygit2.enums.FileMode.COMMIT:
         if change.data is None:
             raise errors.NotFound()
-        raise errors.ValidationFailed([{"resource": "Commit", "field": "path", "code": "invalid"}],
-                                      message=f"{change.path} is a directory")
+        raise errors.ValidationFailed(
+            [{"resource": "Commit", "field": "path", "code": "invalid"}], message=f"{change.path} is a directory"
+        )
     if change.expected is None:
         raise errors.Unprocessable('Invalid request.\n\n"sha" wasn\'t supplied.')
     if change.expected != str(existing.id):
@@ -170,8 +176,14 @@ def _sig(who: git.Identity) -> pygit2.Signature:
 
 def commit_info(repo, sha: str) -> CommitInfo:
     commit = repo[sha].peel(pygit2.Commit)
-    return CommitInfo(str(commit.id), str(commit.tree_id), tuple(str(p) for p in commit.parent_ids),
-                      _identity(commit.author), _identity(commit.committer), commit.message)
+    return CommitInfo(
+        str(commit.id),
+        str(commit.tree_id),
+        tuple(str(p) for p in commit.parent_ids),
+        _identity(commit.author),
+        _identity(commit.committer),
+        commit.message,
+    )
 
 
 def _identity(sig: pygit2.Signature) -> git.Identity:

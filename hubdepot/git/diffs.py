@@ -36,9 +36,10 @@ def changes(git_dir: Path, base: str | None, head: str, limit: int = FILE_LIMIT)
     """Files changed from commit `base` (None: nothing, for a root commit) to commit `head`."""
     with reading(git_dir) as repo:
         new = repo[head].peel(pygit2.Tree)
-        diff = repo.diff(repo[base].peel(pygit2.Tree), new) if base else new.diff_to_tree(swap=True)
+        # pygit2's stubs omit the Tree arguments Repository.diff() takes
+        diff = repo.diff(repo[base].peel(pygit2.Tree), new) if base else new.diff_to_tree(swap=True)  # type: ignore[call-overload]
         diff.find_similar()
-        out = []
+        out: list[FileChange] = []
         for patch in diff:
             if len(out) >= limit:
                 break
@@ -54,7 +55,7 @@ def _change(patch) -> FileChange:
     if not delta.is_binary:
         full = patch.text or ""
         at = full.find("\n@@")
-        text = full[at + 1:].rstrip("\n") if at >= 0 else ""
+        text = full[at + 1 :].rstrip("\n") if at >= 0 else ""
     sha = None if status == "removed" else str(delta.new_file.id)
     previous = delta.old_file.path if status in ("renamed", "copied") else None
     return FileChange(delta.new_file.path, status, additions, deletions, sha, text, previous)

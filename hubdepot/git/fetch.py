@@ -26,16 +26,32 @@ def _environment(token: str | None) -> dict[str, str]:
     env.update(GIT_CONFIG_NOSYSTEM="1", GIT_TERMINAL_PROMPT="0", GIT_ASKPASS="/bin/false")
     if token:
         basic = base64.b64encode(f"x-access-token:{token}".encode()).decode()
-        env.update(GIT_CONFIG_COUNT="1", GIT_CONFIG_KEY_0="http.extraHeader",
-                   GIT_CONFIG_VALUE_0=f"Authorization: Basic {basic}")
+        env.update(
+            GIT_CONFIG_COUNT="1",
+            GIT_CONFIG_KEY_0="http.extraHeader",
+            GIT_CONFIG_VALUE_0=f"Authorization: Basic {basic}",
+        )
     return env
 
 
 def fetch(git_dir: Path, url: str, token: str | None, timeout: float = 3600) -> list[RefUpdate]:
     """Make the repository's branches and tags those of `url` (pruning the ones gone there); the ref
     changes."""
-    argv = ["git", "--git-dir", str(git_dir), "-c", "fetch.writeFetchHEAD=false", "-c", "gc.auto=0",
-            "fetch", "--quiet", "--prune", "--no-tags", url, *REFSPECS]
+    argv = [
+        "git",
+        "--git-dir",
+        str(git_dir),
+        "-c",
+        "fetch.writeFetchHEAD=false",
+        "-c",
+        "gc.auto=0",
+        "fetch",
+        "--quiet",
+        "--prune",
+        "--no-tags",
+        url,
+        *REFSPECS,
+    ]
     with repo_lock(git_dir):
         before = git_refs.snapshot(git_dir)
         try:

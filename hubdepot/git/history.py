@@ -40,8 +40,13 @@ def _identity(sig: pygit2.Signature) -> git.Identity:
 
 
 def _commit(obj: pygit2.Commit) -> Commit:
-    return Commit(str(obj.id), tuple(str(p) for p in obj.parent_ids), _identity(obj.author),
-                  _identity(obj.committer), obj.message or "")
+    return Commit(
+        str(obj.id),
+        tuple(str(p) for p in obj.parent_ids),
+        _identity(obj.author),
+        _identity(obj.committer),
+        obj.message or "",
+    )
 
 
 def log(git_dir: Path, sha: str, skip: int, limit: int) -> tuple[list[Commit], bool]:
@@ -62,8 +67,7 @@ def ref_counts(git_dir: Path) -> tuple[int, int]:
     """(branches, tags), counted from the reference names alone."""
     with reading(git_dir) as repo:
         names = repo.raw_listall_references()
-    return (sum(1 for n in names if n.startswith(b"refs/heads/")),
-            sum(1 for n in names if n.startswith(b"refs/tags/")))
+    return (sum(1 for n in names if n.startswith(b"refs/heads/")), sum(1 for n in names if n.startswith(b"refs/tags/")))
 
 
 _STATUS = {"A": "added", "D": "removed", "R": "renamed", "C": "added"}
@@ -77,16 +81,19 @@ def show(git_dir: Path, sha: str) -> tuple[Commit, list[FileChange]]:
         except (KeyError, ValueError, pygit2.GitError, pygit2.InvalidSpecError):
             raise errors.NotFound() from None
         parent = obj.parents[0].tree if obj.parents else None
-        diff = repo.diff(parent, obj.tree) if parent is not None else obj.tree.diff_to_tree(swap=True)
+        # pygit2's stubs omit the Tree arguments Repository.diff() takes
+        diff = repo.diff(parent, obj.tree) if parent is not None else obj.tree.diff_to_tree(swap=True)  # type: ignore[call-overload]
         diff.find_similar()
         files, budget = [], PATCH_LIMIT
         for patch in diff:
+            assert patch is not None, "no unmodified files in a diff"
             delta = patch.delta
             _, adds, dels = patch.line_stats
             text = None if delta.is_binary else patch.text
             if text is not None:
                 budget -= len(text)
                 text = text if budget >= 0 else None
-            files.append(FileChange(_STATUS.get(delta.status_char(), "modified"), delta.new_file.path, adds, dels,
-                                    text))
+            files.append(
+                FileChange(_STATUS.get(delta.status_char(), "modified"), delta.new_file.path, adds, dels, text)
+            )
         return _commit(obj), files

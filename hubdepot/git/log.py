@@ -79,7 +79,7 @@ def pushed(git_dir: Path, ref: str, before: str, after: str, limit: int = 20) ->
             for name in repo.branches.local:
                 if f"refs/heads/{name}" != ref:
                     _hide(walker, str(repo.branches.local[name].peel(pygit2.Commit).id))
-        newest = [c for _, c in zip(range(limit), walker)]
+        newest = [c for _, c in zip(range(limit), walker, strict=False)]
         forced = before != ZERO and not _descends(repo, head.id, before)
         return Pushed([_pushed_commit(repo, c) for c in reversed(newest)], _pushed_commit(repo, head), forced)
 
@@ -100,10 +100,7 @@ def _descends(repo, head, before: str) -> bool:
 
 
 def _pushed_commit(repo, commit) -> PushedCommit:
-    if commit.parents:
-        diff = repo.diff(commit.parents[0].tree, commit.tree)
-    else:
-        diff = commit.tree.diff_to_tree(swap=True)
+    diff = repo.diff(commit.parents[0].tree, commit.tree) if commit.parents else commit.tree.diff_to_tree(swap=True)
     added, removed, modified = [], [], []
     for delta in diff.deltas:
         status = delta.status
@@ -113,8 +110,16 @@ def _pushed_commit(repo, commit) -> PushedCommit:
             removed.append(delta.old_file.path)
         else:
             modified.append(delta.new_file.path)
-    return PushedCommit(str(commit.id), str(commit.tree_id), commit.message, _who(commit.author),
-                        _who(commit.committer), tuple(added), tuple(removed), tuple(modified))
+    return PushedCommit(
+        str(commit.id),
+        str(commit.tree_id),
+        commit.message,
+        _who(commit.author),
+        _who(commit.committer),
+        tuple(added),
+        tuple(removed),
+        tuple(modified),
+    )
 
 
 def _who(sig) -> Identity:

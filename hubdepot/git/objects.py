@@ -16,19 +16,26 @@ import pygit2
 from hubdepot import errors, git
 from hubdepot.git import commits as git_commits
 from hubdepot.git.commits import CommitInfo, commit_info
-from hubdepot.git.repos import opened
-from hubdepot.git.repos import reading
+from hubdepot.git.repos import opened, reading
 
 SHA = re.compile(r"^[0-9a-f]{40}$")
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
 TREE_ENTRIES = 100_000  # GitHub's limits for a recursive tree listing
 TREE_BYTES = 7 * 1024 * 1024
-MODES = {"100644": pygit2.enums.FileMode.BLOB, "100755": pygit2.enums.FileMode.BLOB_EXECUTABLE,
-         "040000": pygit2.enums.FileMode.TREE, "160000": pygit2.enums.FileMode.COMMIT,
-         "120000": pygit2.enums.FileMode.LINK}
+MODES = {
+    "100644": pygit2.enums.FileMode.BLOB,
+    "100755": pygit2.enums.FileMode.BLOB_EXECUTABLE,
+    "040000": pygit2.enums.FileMode.TREE,
+    "160000": pygit2.enums.FileMode.COMMIT,
+    "120000": pygit2.enums.FileMode.LINK,
+}
 _TYPE_OF_MODE = {"100644": "blob", "100755": "blob", "120000": "blob", "040000": "tree", "160000": "commit"}
-_TYPES = {int(pygit2.enums.ObjectType.COMMIT): "commit", int(pygit2.enums.ObjectType.TREE): "tree",
-          int(pygit2.enums.ObjectType.BLOB): "blob", int(pygit2.enums.ObjectType.TAG): "tag"}
+_TYPES = {
+    int(pygit2.enums.ObjectType.COMMIT): "commit",
+    int(pygit2.enums.ObjectType.TREE): "tree",
+    int(pygit2.enums.ObjectType.BLOB): "blob",
+    int(pygit2.enums.ObjectType.TAG): "tag",
+}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -100,9 +107,10 @@ def blob(git_dir: Path, sha: str, limit: int) -> Blob:
             raise errors.NotFound()
         size = repo.odb.read_header(obj.id)[1]
         if size > limit:
-            raise errors.Forbidden("This API returns blobs up to 100 MB in size. The requested blob is too large to "
-                                   "fetch via the API.", errors=[{"resource": "Blob", "field": "data",
-                                                                  "code": "too_large"}])
+            raise errors.Forbidden(
+                "This API returns blobs up to 100 MB in size. The requested blob is too large to fetch via the API.",
+                errors=[{"resource": "Blob", "field": "data", "code": "too_large"}],
+            )
         return Blob(sha, size, obj.data)
 
 
@@ -138,9 +146,8 @@ def _list(repo, tree, prefix: str, recursive: bool, out: list, used: list[int], 
         size = repo.odb.read_header(obj.id)[1] if kind == "blob" else None
         out.append(TreeEntry(path, f"{int(obj.filemode):06o}", kind, str(obj.id), size))
         used[0] += len(path.encode()) + entry_bytes
-        if recursive and kind == "tree":
-            if _list(repo, repo[obj.id], path + "/", recursive, out, used, entry_bytes):
-                return True
+        if recursive and kind == "tree" and _list(repo, repo[obj.id], path + "/", recursive, out, used, entry_bytes):
+            return True
     return False
 
 
@@ -161,7 +168,9 @@ def create_tree(git_dir: Path, base_tree: str | None, specs: list[TreeSpec]) -> 
 def _entry_of(repo, spec: TreeSpec):
     mode = MODES.get(spec.mode)
     if mode is None or _TYPE_OF_MODE[spec.mode] != spec.type:
-        raise errors.ValidationFailed.one("Tree", "tree.mode", "invalid", f"{spec.mode} is not a valid mode for {spec.type}")
+        raise errors.ValidationFailed.one(
+            "Tree", "tree.mode", "invalid", f"{spec.mode} is not a valid mode for {spec.type}"
+        )
     if spec.content is not None:
         return mode, repo.create_blob(spec.content)
     if spec.sha is None:
@@ -204,8 +213,9 @@ def commit(git_dir: Path, sha: str) -> CommitInfo:
         return commit_info(repo, sha)
 
 
-def create_commit(git_dir: Path, message: str, tree: str, parents: list[str], author: git.Identity,
-                  committer: git.Identity) -> CommitInfo:
+def create_commit(
+    git_dir: Path, message: str, tree: str, parents: list[str], author: git.Identity, committer: git.Identity
+) -> CommitInfo:
     with opened(git_dir) as repo:
         found = _object(repo, tree)
         if found is None or found.type != pygit2.enums.ObjectType.TREE:
@@ -214,8 +224,7 @@ def create_commit(git_dir: Path, message: str, tree: str, parents: list[str], au
             obj = _object(repo, parent)
             if obj is None or obj.type != pygit2.enums.ObjectType.COMMIT:
                 raise errors.Unprocessable("Parent SHA does not exist or is not a commit object")
-        oid = git_commits.write_commit(repo, found.id, [pygit2.Oid(hex=p) for p in parents], author, committer,
-                                       message)
+        oid = git_commits.write_commit(repo, found.id, [pygit2.Oid(hex=p) for p in parents], author, committer, message)
         return commit_info(repo, str(oid))
 
 
@@ -231,8 +240,7 @@ def tag(git_dir: Path, sha: str) -> Tag:
         return Tag(sha, obj.name, obj.message or "", who, str(obj.target), _TYPES.get(target.type, "commit"))
 
 
-def create_tag(git_dir: Path, name: str, message: str, object_sha: str, object_type: str,
-               tagger: git.Identity) -> Tag:
+def create_tag(git_dir: Path, name: str, message: str, object_sha: str, object_type: str, tagger: git.Identity) -> Tag:
     with opened(git_dir) as repo:
         obj = _object(repo, object_sha)
         if obj is None or _TYPES.get(obj.type) != object_type:
@@ -240,9 +248,11 @@ def create_tag(git_dir: Path, name: str, message: str, object_sha: str, object_t
         if not pygit2.reference_is_valid_name(f"refs/tags/{name}"):
             raise errors.ValidationFailed.one("Tag", "tag", "invalid")
         sign, minutes = ("-" if tagger.offset < 0 else "+"), abs(tagger.offset)
-        text = (f"object {obj.id}\ntype {object_type}\ntag {name}\n"
-                f"tagger {tagger.name} <{tagger.email}> {tagger.time} {sign}{minutes // 60:02d}{minutes % 60:02d}\n\n"
-                f"{message}")
+        text = (
+            f"object {obj.id}\ntype {object_type}\ntag {name}\n"
+            f"tagger {tagger.name} <{tagger.email}> {tagger.time} {sign}{minutes // 60:02d}{minutes % 60:02d}\n\n"
+            f"{message}"
+        )
         oid = repo.odb.write(pygit2.enums.ObjectType.TAG, text.encode())  # the object only: no ref moves
     return tag(git_dir, str(oid))
 
@@ -262,6 +272,7 @@ def touches(git_dir: Path, sha: str, path: str) -> bool:
     """Whether commit `sha` changed `path` (a file or directory) against its first parent."""
     with reading(git_dir) as repo:
         current = repo[sha]
+        assert isinstance(current, pygit2.Commit), "`sha` names a commit"
         mine = _entry_id(current.tree, path)
         if not current.parent_ids:
             return mine is not None

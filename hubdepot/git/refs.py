@@ -49,8 +49,9 @@ class RefUpdate:
         return self.after == ZERO
 
 
-def resolve(repo: pygit2.Repository, name: str | None, *, kinds: tuple[str, ...] = ("heads", "tags"),
-            shas: bool = True) -> tuple[str, str] | None:
+def resolve(
+    repo: pygit2.Repository, name: str | None, *, kinds: tuple[str, ...] = ("heads", "tags"), shas: bool = True
+) -> tuple[str, str] | None:
     """THE ref resolver: `name` as a full ref (refs/...), else a branch / tag (in `kinds` order), else
     (when `shas`) a commit sha or an unambiguous prefix of one -> (what it resolved to: the qualified
     ref or the sha, the commit sha, annotated tags peeled); None when nothing matches."""
@@ -194,10 +195,16 @@ def _leftovers(git_dir: Path, min_age: float, now: float) -> list[str]:
     for base, dirs, files in os.walk(git_dir):
         if Path(base) == Path(git_dir):
             dirs[:] = [d for d in dirs if d != "objects"]
-        out += [str(Path(base, name).relative_to(git_dir)) for name in files
-                if name.endswith(".lock") and _age(Path(base, name), now) > min_age]
-    out += [str(path.relative_to(git_dir)) for path in Path(git_dir, "objects").glob("incoming-*")
-            if _age(path, now) > min_age]  # a push's quarantine, left by a killed git
+        out += [
+            str(Path(base, name).relative_to(git_dir))
+            for name in files
+            if name.endswith(".lock") and _age(Path(base, name), now) > min_age
+        ]
+    out += [
+        str(path.relative_to(git_dir))
+        for path in Path(git_dir, "objects").glob("incoming-*")
+        if _age(path, now) > min_age
+    ]  # a push's quarantine, left by a killed git
     return sorted(out)
 
 
@@ -217,7 +224,7 @@ def valid_name(name: str) -> bool:
 
 def fast_forward(repo: pygit2.Repository, before: str, after: str) -> bool:
     """Moving a ref from `before` to `after` loses nothing: `after` descends from `before`."""
-    if before == ZERO or before == after:
+    if before in (ZERO, after):
         return True
     try:
         return repo.descendant_of(pygit2.Oid(hex=after), pygit2.Oid(hex=before))

@@ -29,8 +29,11 @@ REF_MAX = 1024  # bytes in a whole ref name
 def valid_ref_name(full: str) -> bool:
     """A full ref name git accepts and a file system can hold."""
     raw = full.encode("utf-8", "surrogatepass")
-    return (len(raw) <= REF_MAX and all(len(part) <= NAME_MAX for part in raw.split(b"/"))
-            and pygit2.reference_is_valid_name(full))
+    return (
+        len(raw) <= REF_MAX
+        and all(len(part) <= NAME_MAX for part in raw.split(b"/"))
+        and pygit2.reference_is_valid_name(full)
+    )
 
 
 def valid_tag_name(name: str) -> bool:

@@ -38,12 +38,29 @@ exit $status
 
 
 def _config(service: str, hooks_dir: Path | None) -> list[str]:
-    common = ["-c", "core.bigFileThreshold=1m", "-c", "uploadpack.allowFilter=true",
-              "-c", "uploadpack.allowAnySHA1InWant=true"]
+    common = [
+        "-c",
+        "core.bigFileThreshold=1m",
+        "-c",
+        "uploadpack.allowFilter=true",
+        "-c",
+        "uploadpack.allowAnySHA1InWant=true",
+    ]
     if service == "git-receive-pack":
-        common += ["-c", "receive.fsckObjects=true", "-c", "receive.autogc=false",
-                   "-c", "receive.denyDeletes=false", "-c", "receive.denyNonFastForwards=false",
-                   "-c", "receive.advertisePushOptions=false", "-c", "core.logAllRefUpdates=false"]
+        common += [
+            "-c",
+            "receive.fsckObjects=true",
+            "-c",
+            "receive.autogc=false",
+            "-c",
+            "receive.denyDeletes=false",
+            "-c",
+            "receive.denyNonFastForwards=false",
+            "-c",
+            "receive.advertisePushOptions=false",
+            "-c",
+            "core.logAllRefUpdates=false",
+        ]
         if hooks_dir is not None:
             common += ["-c", f"core.hooksPath={hooks_dir}"]
     return common
@@ -83,13 +100,19 @@ async def run(argv: list[str], env: dict[str, str], body: AsyncIterator[bytes] |
     """Run `argv`, feeding it `body` while yielding its stdout. Ends when git exits; the exit status
     is not an error here (git has already told the client in the protocol what went wrong)."""
     proc = await asyncio.create_subprocess_exec(
-        *argv, stdin=asyncio.subprocess.PIPE if body is not None else asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL, env=env)
+        *argv,
+        stdin=asyncio.subprocess.PIPE if body is not None else asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.DEVNULL,
+        env=env,
+    )
     _widen(proc)
+    stdout = proc.stdout
+    assert stdout is not None, "stdout=PIPE"
     feeder = asyncio.ensure_future(_feed(proc, body)) if body is not None else None
     try:
         while True:
-            data = await proc.stdout.read(CHUNK)
+            data = await stdout.read(CHUNK)
             if not data:
                 break
             yield data
@@ -109,6 +132,8 @@ def _widen(proc) -> None:
             continue
         transport = getattr(stream, "transport", None) or getattr(stream, "_transport", None)
         pipe = transport.get_extra_info("pipe") if transport is not None else None
+        if pipe is None:
+            continue
         with contextlib.suppress(OSError, AttributeError, ValueError):
             fcntl.fcntl(pipe.fileno(), _F_SETPIPE_SZ, PIPE_SIZE)
     if proc.stdin is not None:
@@ -153,6 +178,6 @@ async def _stop(proc, feeder) -> None:
         proc.stdin and proc.stdin.close()
     try:
         await asyncio.wait_for(proc.wait(), 10)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         proc.kill()
         await proc.wait()

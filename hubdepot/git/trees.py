@@ -10,6 +10,7 @@ import posixpath
 import re
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import cast
 
 import pygit2
 
@@ -72,7 +73,7 @@ def _commit(repo: pygit2.Repository, ref: str | None, default_branch: str) -> tu
     found = git_refs.resolve(repo, name)
     if found is not None:
         full, sha = found
-        return Resolved(sha, name, full), repo[sha]
+        return Resolved(sha, name, full), cast(pygit2.Commit, repo[sha])
     if empty(repo):
         raise errors.NotFound("This repository is empty.")
     raise errors.NotFound(f"No commit found for the ref {name}")
@@ -83,8 +84,9 @@ def resolve(git_dir: Path, ref: str | None, default_branch: str) -> Resolved:
         return resolve_ref(repo, ref, default_branch)
 
 
-def lookup(git_dir: Path, ref: str | None, default_branch: str, parts: list[str], inline_limit: int,
-           listing: bool = True) -> Found:
+def lookup(
+    git_dir: Path, ref: str | None, default_branch: str, parts: list[str], inline_limit: int, listing: bool = True
+) -> Found:
     """What lives at `parts` in the commit `ref` names; symlinks to files in the repo are followed."""
     with reading(git_dir) as repo:
         commit, obj = _commit(repo, ref, default_branch)
@@ -110,7 +112,7 @@ def readme_rank(name: str) -> tuple | None:
     low = name.lower()
     if low != "readme" and not low.startswith("readme."):
         return None
-    ext = low[len("readme"):].lstrip(".")
+    ext = low[len("readme") :].lstrip(".")
     markdown = ("md", "markdown", "mdown", "mkdn", "mkd")
     markup = ("rst", "adoc", "asciidoc", "asc", "org", "textile", "rdoc", "creole", "wiki", "mediawiki", "pod")
     if ext in markdown:
@@ -130,8 +132,11 @@ def _readme_in(repo, tree, parts: list[str]) -> Node | None:
     candidates = []
     for obj in repo[folder.sha]:
         rank = readme_rank(obj.name)
-        if rank is not None and obj.filemode in (pygit2.enums.FileMode.BLOB, pygit2.enums.FileMode.BLOB_EXECUTABLE,
-                                                 pygit2.enums.FileMode.LINK):
+        if rank is not None and obj.filemode in (
+            pygit2.enums.FileMode.BLOB,
+            pygit2.enums.FileMode.BLOB_EXECUTABLE,
+            pygit2.enums.FileMode.LINK,
+        ):
             candidates.append((rank, obj))
     for _, obj in sorted(candidates, key=lambda item: item[0]):
         node = _follow(repo, tree, _node(repo, obj, "/".join([*parts, obj.name])))
@@ -178,6 +183,7 @@ def _follow(repo, tree, node: Node) -> Node:
     for _ in range(_LINK_HOPS):
         if current.kind != "symlink":
             break
+        assert current.target is not None, "a symlink node carries its target"
         base = posixpath.dirname(current.path)
         joined = posixpath.normpath(posixpath.join(base, current.target))
         if current.target.startswith("/") or joined.startswith("..") or joined in (".", ""):
@@ -204,7 +210,7 @@ def _found(repo, tree, commit: Resolved, node: Node, inline_limit: int, listing:
 
 
 def _entries(repo, tree, folder: Node) -> tuple[Node, ...]:
-    out = []
+    out: list[Node] = []
     links = None
     for obj in repo[folder.sha]:
         if len(out) >= LISTING_LIMIT:

@@ -16,10 +16,15 @@ from hubdepot.http.auth import actor_of
 from hubdepot.services import pushes
 
 CHUNK = 64 * 1024
-NO_CACHE = {"cache-control": "no-cache, max-age=0, must-revalidate", "expires": "Fri, 01 Jan 1980 00:00:00 GMT",
-            "pragma": "no-cache"}
-_DUMB = ("Please upgrade your git client.\nGitHub.com no longer supports git over dumb-http: "
-         "https://github.com/blog/809-git-dumb-http-transport-to-be-turned-off-in-90-days")
+NO_CACHE = {
+    "cache-control": "no-cache, max-age=0, must-revalidate",
+    "expires": "Fri, 01 Jan 1980 00:00:00 GMT",
+    "pragma": "no-cache",
+}
+_DUMB = (
+    "Please upgrade your git client.\nGitHub.com no longer supports git over dumb-http: "
+    "https://github.com/blog/809-git-dumb-http-transport-to-be-turned-off-in-90-days"
+)
 
 
 class GitResponse(StreamingResponse):
@@ -40,8 +45,9 @@ def _protocol(request: Request) -> str | None:
 
 async def _authorize(request: Request, service: str):
     p = request.path_params
-    return await run_in_threadpool(pushes.authorize, request.app.state.hub, actor_of(request), p["owner"],
-                                   p["repo"], service)
+    return await run_in_threadpool(
+        pushes.authorize, request.app.state.hub, actor_of(request), p["owner"], p["repo"], service
+    )
 
 
 def _pkt(line: str) -> bytes:
@@ -90,8 +96,9 @@ def _rpc(service: str):
         access = await _authorize(request, service)
         if request.headers.get("content-type", "").split(";")[0].strip() != f"application/x-{service}-request":
             raise errors.BadRequest("Unsupported Media Type")
-        chunks = pushes.serve(request.app.state.hub, actor_of(request), access, service, _body(request),
-                              _protocol(request))
+        chunks = pushes.serve(
+            request.app.state.hub, actor_of(request), access, service, _body(request), _protocol(request)
+        )
         return GitResponse(chunks, media_type=f"application/x-{service}-result", headers=NO_CACHE)
 
     handler.__name__ = service.replace("-", "_")

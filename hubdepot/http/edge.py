@@ -8,8 +8,8 @@ Errors raised here are rendered by http/render for the request's surface.
 
 from __future__ import annotations
 
-import re
 import random
+import re
 import time
 from urllib.parse import unquote_to_bytes
 
@@ -26,9 +26,11 @@ S3_PATHS = ("", "/hubdepot")  # the embedded S3 POST endpoint: / and /{services.
 RAW_PREFIXES = ("/raw/", "/_codeload/")
 _ARCHIVE = re.compile(r"^/[^/]+/[^/]+/archive/")
 _GIT = re.compile(r"^/[^/]+/[^/]+/(info/refs|git-upload-pack|git-receive-pack)$")
-_EXPOSE = ("ETag, Link, Location, Retry-After, X-GitHub-OTP, X-RateLimit-Limit, X-RateLimit-Remaining, "
-           "X-RateLimit-Used, X-RateLimit-Resource, X-RateLimit-Reset, X-OAuth-Scopes, X-Accepted-OAuth-Scopes, "
-           "X-Poll-Interval, X-GitHub-Media-Type, X-GitHub-SSO, X-GitHub-Request-Id, Deprecation, Sunset")
+_EXPOSE = (
+    "ETag, Link, Location, Retry-After, X-GitHub-OTP, X-RateLimit-Limit, X-RateLimit-Remaining, "
+    "X-RateLimit-Used, X-RateLimit-Resource, X-RateLimit-Reset, X-OAuth-Scopes, X-Accepted-OAuth-Scopes, "
+    "X-Poll-Interval, X-GitHub-Media-Type, X-GitHub-SSO, X-GitHub-Request-Id, Deprecation, Sunset"
+)
 _STATIC = [
     (b"server", b"hubdepot"),
     (b"access-control-allow-origin", b"*"),
@@ -95,8 +97,13 @@ class Edge:
             if surface == render.API:
                 extra += self._rate(scope, actor)
                 if self.cache is not None and scope["method"] in ("GET", "HEAD"):
-                    key = (scope["path"], scope["query_string"], headers.get("accept", ""),
-                           scope["hubdepot.api_version"], actor.token_id if actor is not None else 0)
+                    key = (
+                        scope["path"],
+                        scope["query_string"],
+                        headers.get("accept", ""),
+                        scope["hubdepot.api_version"],
+                        actor.token_id if actor is not None else 0,
+                    )
                     entry = self.cache.get(key)
                     if entry is not None:
                         return await _send_cached(scope, send, entry, headers, extra)
@@ -137,8 +144,10 @@ class Edge:
             who = f"user ID {actor.id}" if actor else _client_ip(scope)
             message = f"API rate limit exceeded for {who}."
             if actor is None:
-                message += (" (But here's the good news: Authenticated requests get a higher rate limit."
-                            " Check out the documentation for more details.)")
+                message += (
+                    " (But here's the good news: Authenticated requests get a higher rate limit."
+                    " Check out the documentation for more details.)"
+                )
             raise errors.RateLimited(message, retry_after=max(0, window.reset - int(time.time())))
         return rate
 
@@ -150,8 +159,7 @@ class Edge:
         async def wrapped(message):
             if message["type"] == "http.response.start":
                 names = {k.lower() for k, _ in message.get("headers", [])}
-                message["headers"] = list(message.get("headers", [])) + [
-                    (k, v) for k, v in extra if k not in names]
+                message["headers"] = list(message.get("headers", [])) + [(k, v) for k, v in extra if k not in names]
                 if message["status"] == 304 and "hubdepot.rate_key" in scope:
                     self.limiter.refund(scope["hubdepot.rate_key"])
             if keep is not None:

@@ -69,7 +69,7 @@ def _completes(request: Request, size: int) -> bool:
 
 def _counter(request: Request, stored: Stored, redirected: bool = False) -> BackgroundTask | None:
     counter = stored.count
-    if counter is None or not (redirected and request.method == "GET" or _completes(request, stored.size)):
+    if counter is None or not ((redirected and request.method == "GET") or _completes(request, stored.size)):
         return None
 
     async def count() -> None:
@@ -79,11 +79,14 @@ def _counter(request: Request, stored: Stored, redirected: bool = False) -> Back
 
 
 def _headers(stored: Stored) -> dict[str, str]:
-    headers = {"etag": f'"{stored.digest}"', "accept-ranges": "bytes",
-               "content-disposition": disposition(stored.filename)}
+    headers = {
+        "etag": f'"{stored.digest}"',
+        "accept-ranges": "bytes",
+        "content-disposition": disposition(stored.filename),
+    }
     if stored.modified is not None:
-        stamp = stored.modified if stored.modified.tzinfo else stored.modified.replace(tzinfo=dt.timezone.utc)
-        headers["last-modified"] = email.utils.format_datetime(stamp.astimezone(dt.timezone.utc), usegmt=True)
+        stamp = stored.modified if stored.modified.tzinfo else stored.modified.replace(tzinfo=dt.UTC)
+        headers["last-modified"] = email.utils.format_datetime(stamp.astimezone(dt.UTC), usegmt=True)
     if stored.cache_control:
         headers["cache-control"] = stored.cache_control
     return headers
@@ -100,16 +103,19 @@ def serve(hub: Hub, request: Request, stored: Stored, *, redirect: bool) -> Resp
     if path is not None:
         if not path.is_file():
             raise errors.NotFound()
-        return FileResponse(path, media_type=stored.media_type, headers=headers,
-                            background=_counter(request, stored))
+        return FileResponse(path, media_type=stored.media_type, headers=headers, background=_counter(request, stored))
     mode = hub.settings.s3_download
     if mode == "redirect" or (mode == "auto" and redirect):
-        url = hub.storage.presigned_get(stored.key, filename=stored.filename, content_type=stored.media_type,
-                                        expires=PRESIGNED_SECONDS)
+        url = hub.storage.presigned_get(
+            stored.key, filename=stored.filename, content_type=stored.media_type, expires=PRESIGNED_SECONDS
+        )
         if url:
-            return Response(status_code=302, background=_counter(request, stored, redirected=True),
-                            headers={"location": url, "cache-control": "no-cache"},
-                            media_type="text/html;charset=utf-8")
+            return Response(
+                status_code=302,
+                background=_counter(request, stored, redirected=True),
+                headers={"location": url, "cache-control": "no-cache"},
+                media_type="text/html;charset=utf-8",
+            )
     return _proxied(hub, request, stored, headers)
 
 
@@ -123,12 +129,17 @@ def _proxied(hub: Hub, request: Request, stored: Stored, headers: dict[str, str]
         headers["content-range"] = f"bytes {start}-{end - 1}/{stored.size}"
     headers["content-length"] = str(end - start)
     chunks = hub.storage.read(stored.key, start, end) if request.method != "HEAD" else iter(())
-    return StreamingResponse(chunks, status_code=status, headers=headers, media_type=stored.media_type,
-                             background=_counter(request, stored))
+    return StreamingResponse(
+        chunks, status_code=status, headers=headers, media_type=stored.media_type, background=_counter(request, stored)
+    )
 
 
-def stream(request: Request, chunks: AsyncIterator[bytes] | Iterable[bytes] | bytes | None, headers: dict[str, str],
-           media_type: str) -> Response:
+def stream(
+    request: Request,
+    chunks: AsyncIterator[bytes] | Iterable[bytes] | bytes | None,
+    headers: dict[str, str],
+    media_type: str,
+) -> Response:
     """Bytes that are not a stored blob (a git blob, an archive): 304 on a matching ETag, no body
     for HEAD, else the bytes (streamed when they are not in hand)."""
     if "etag" in headers and not_modified(request, headers["etag"]):

@@ -23,8 +23,15 @@ log = logging.getLogger("hubdepot")
 # hosts are: plain text ("404: Not Found"), never a page.
 API, S3, GIT, RAW, WEB = "api", "s3", "git", "raw", "web"
 
-_S3_CODES = {400: "InvalidArgument", 403: "AccessDenied", 404: "NoSuchKey", 412: "PreconditionFailed",
-             413: "EntityTooLarge", 503: "ServiceUnavailable", 507: "InternalError"}
+_S3_CODES = {
+    400: "InvalidArgument",
+    403: "AccessDenied",
+    404: "NoSuchKey",
+    412: "PreconditionFailed",
+    413: "EntityTooLarge",
+    503: "ServiceUnavailable",
+    507: "InternalError",
+}
 
 
 def domain_error(exc: BaseException) -> errors.HubdepotError:
@@ -62,9 +69,11 @@ def json_error(exc: errors.HubdepotError, docs: str | None, request_id: str | No
 
 
 def s3_error(status: int, code: str, message: str):
-    body = ('<?xml version="1.0" encoding="UTF-8"?>\n'
-            f"<Error><Code>{escape(code)}</Code><Message>{escape(message)}</Message>"
-            f"<RequestId>{secrets.token_hex(8).upper()}</RequestId><HostId>{secrets.token_urlsafe(32)}</HostId></Error>")
+    body = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        f"<Error><Code>{escape(code)}</Code><Message>{escape(message)}</Message>"
+        f"<RequestId>{secrets.token_hex(8).upper()}</RequestId><HostId>{secrets.token_urlsafe(32)}</HostId></Error>"
+    )
     return status, body.encode(), {"content-type": "application/xml"}
 
 
@@ -83,11 +92,13 @@ def raw_error(exc: errors.HubdepotError):
     return status, text.encode(), {"content-type": "text/plain; charset=utf-8", **_headers(exc)}
 
 
-_STYLE = ("body{font:16px/1.5 -apple-system,BlinkMacSystemFont,'Segoe UI','Noto Sans',Helvetica,Arial,sans-serif;"
-          "margin:0;color:#1f2328;background:#fff}"
-          "header{padding:12px 24px;background:#f6f8fa;border-bottom:1px solid #d1d9e0;font-weight:600}"
-          "header a{color:#1f2328;text-decoration:none}"
-          "main{max-width:40rem;margin:4rem auto;padding:0 1rem}h1{font-size:2rem;margin:0 0 .5rem}a{color:#0969da}")
+_STYLE = (
+    "body{font:16px/1.5 -apple-system,BlinkMacSystemFont,'Segoe UI','Noto Sans',Helvetica,Arial,sans-serif;"
+    "margin:0;color:#1f2328;background:#fff}"
+    "header{padding:12px 24px;background:#f6f8fa;border-bottom:1px solid #d1d9e0;font-weight:600}"
+    "header a{color:#1f2328;text-decoration:none}"
+    "main{max-width:40rem;margin:4rem auto;padding:0 1rem}h1{font-size:2rem;margin:0 0 .5rem}a{color:#0969da}"
+)
 _PAGE = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title} · hubdepot</title>
@@ -97,16 +108,21 @@ _PAGE = """<!DOCTYPE html>
 """
 # The page's one inline style is allowed by its hash: no 'unsafe-inline', as on every other page.
 _STYLE_HASH = base64.b64encode(hashlib.sha256(_STYLE.encode()).digest()).decode()
-_WEB_CSP = (f"default-src 'none'; style-src 'sha256-{_STYLE_HASH}'; base-uri 'none'; form-action 'self'; "
-            "frame-ancestors 'none'")
+_WEB_CSP = (
+    f"default-src 'none'; style-src 'sha256-{_STYLE_HASH}'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
 
 
 def page_error(exc: errors.HubdepotError):
     message = "This is not the web page you are looking for." if exc.status == 404 else exc.message
     title = "Page not found" if exc.status == 404 else exc.default_message
     text = _PAGE.format(title=html.escape(title), style=_STYLE, status=exc.status, message=html.escape(message))
-    headers = {"content-type": "text/html; charset=utf-8", "content-security-policy": _WEB_CSP,
-               "x-frame-options": "deny", **_headers(exc)}
+    headers = {
+        "content-type": "text/html; charset=utf-8",
+        "content-security-policy": _WEB_CSP,
+        "x-frame-options": "deny",
+        **_headers(exc),
+    }
     return exc.status, text.encode(), headers
 
 

@@ -69,14 +69,32 @@ class Bars(Plain):
     def __init__(self):
         super().__init__()
         from rich.console import Console
-        from rich.progress import (BarColumn, DownloadColumn, MofNCompleteColumn, Progress, TextColumn,
-                                   TimeRemainingColumn, TransferSpeedColumn)
+        from rich.progress import (
+            BarColumn,
+            DownloadColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeRemainingColumn,
+            TransferSpeedColumn,
+        )
 
         self.console = Console(stderr=True)
-        self.progress = Progress(TextColumn("{task.description}", justify="left"), BarColumn(), MofNCompleteColumn(),
-                                 console=self.console, transient=False)
-        self.bytes_progress = Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
-                                       TransferSpeedColumn(), TimeRemainingColumn(), console=self.console)
+        self.progress = Progress(
+            TextColumn("{task.description}", justify="left"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            console=self.console,
+            transient=False,
+        )
+        self.bytes_progress = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            DownloadColumn(),
+            TransferSpeedColumn(),
+            TimeRemainingColumn(),
+            console=self.console,
+        )
         from rich.console import Group
         from rich.live import Live
 

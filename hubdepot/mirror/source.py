@@ -17,8 +17,6 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-from hubdepot import errors
-
 CHUNK = 256 * 1024  # fits the CPU cache from recv to hash to write (1 MiB measured 1.5-3x slower)
 _LINK_NEXT = re.compile(r'<([^>]+)>;\s*rel="next"')
 _CONTENT_RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+|\*)")
@@ -54,14 +52,25 @@ def _origin(url: str) -> tuple[str, str]:
 class Source:
     """A GitHub-compatible API, politely: `concurrency` connections at most."""
 
-    def __init__(self, target: Target, token: str | None, *, concurrency: int = 4, note: Callable = print,
-                 retries: int = 6, max_wait: float = 3600):
+    def __init__(
+        self,
+        target: Target,
+        token: str | None,
+        *,
+        concurrency: int = 4,
+        note: Callable = print,
+        retries: int = 6,
+        max_wait: float = 3600,
+    ):
         self.target, self.token, self.note = target, token, note
         self.retries, self.max_wait = retries, max_wait
         self.client = httpx.Client(
-            timeout=httpx.Timeout(60, connect=15), follow_redirects=False, trust_env=False,
+            timeout=httpx.Timeout(60, connect=15),
+            follow_redirects=False,
+            trust_env=False,
             limits=httpx.Limits(max_connections=concurrency + 2, max_keepalive_connections=concurrency + 2),
-            headers={"User-Agent": "hubdepot-mirror", "X-GitHub-Api-Version": "2022-11-28"})
+            headers={"User-Agent": "hubdepot-mirror", "X-GitHub-Api-Version": "2022-11-28"},
+        )
         self.requests = 0
         self.not_modified = 0
         self.stopped = False  # set when the run is being abandoned: downloads stop
@@ -85,8 +94,9 @@ class Source:
             headers["Authorization"] = f"token {self.token}"
         return headers
 
-    def send(self, url: str, headers: dict | None = None, *, stream: bool = False,
-             retries: int | None = None) -> httpx.Response:
+    def send(
+        self, url: str, headers: dict | None = None, *, stream: bool = False, retries: int | None = None
+    ) -> httpx.Response:
         """GET `url`; rate limits waited out, 5xx and transport errors retried with backoff."""
         delay, failures, last = 0.5, 0, ""
         while failures < (retries or self.retries):
@@ -265,7 +275,7 @@ class Source:
             return failures
         if answer.status >= 500 and failures < self.retries:
             self.note(f"{urlsplit(url).netloc}: HTTP {answer.status}; retrying")
-            time.sleep(min(0.5 * 2 ** failures, 30))
+            time.sleep(min(0.5 * 2**failures, 30))
             return failures + 1
         self._fail(answer.status, answer.message, f"asset {url}")
         raise MirrorError(f"asset {url}: HTTP {answer.status}")
@@ -306,11 +316,12 @@ class _Answer(Exception):
 
 def _raw_get(url: str, headers: dict):
     parts = urlsplit(url)
+    host = parts.hostname or ""
+    conn: http.client.HTTPConnection
     if parts.scheme == "https":
-        conn = http.client.HTTPSConnection(parts.hostname, parts.port or 443, timeout=60,
-                                           context=ssl.create_default_context())
+        conn = http.client.HTTPSConnection(host, parts.port or 443, timeout=60, context=ssl.create_default_context())
     else:
-        conn = http.client.HTTPConnection(parts.hostname, parts.port or 80, timeout=60)
+        conn = http.client.HTTPConnection(host, parts.port or 80, timeout=60)
     try:
         conn.request("GET", parts.path + (f"?{parts.query}" if parts.query else ""), headers=headers)
         return conn, conn.getresponse()

@@ -13,12 +13,12 @@ import json
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from typing import overload
 
 from hubdepot import errors
 from hubdepot.mirror.source import MirrorError, Source, Target
-from hubdepot.services import Hub
+from hubdepot.services import Hub, mirrors
 from hubdepot.services import mirror_releases as copies
-from hubdepot.services import mirrors
 from hubdepot.services.mirror_releases import ASSET, RELEASE, AssetCopy, ReleaseCopy
 from hubdepot.storage import key_for
 
@@ -55,10 +55,14 @@ class Summary:
     seconds: float = 0.0
 
 
+@overload
+def parse_time(text: str) -> dt.datetime: ...
+@overload
+def parse_time(text: str | None) -> dt.datetime | None: ...
 def parse_time(text: str | None) -> dt.datetime | None:
     if not text:
         return None
-    return dt.datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(dt.timezone.utc)
+    return dt.datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(dt.UTC)
 
 
 def fingerprint(*parts) -> str:
@@ -80,8 +84,9 @@ def mirror(hub: Hub, source_url: str, token: str | None, options: Options, repor
 def _mirror(hub, target: Target, source: Source, token, options: Options, report, summary: Summary) -> None:
     meta = _metadata(hub, target, source, options)
     owner, name = (options.as_name or f"{meta['owner']['login']}/{meta['name']}").split("/", 1)
-    access = mirrors.ensure_repository(hub, owner, meta["owner"].get("type", "User"), name, meta,
-                                       target.web_url, target.api_repo, options.stored())
+    access = mirrors.ensure_repository(
+        hub, owner, meta["owner"].get("type", "User"), name, meta, target.web_url, target.api_repo, options.stored()
+    )
     summary.full_name = access.full_name
     report.repository(access.full_name, target.web_url)
     state = mirrors.state(hub, access)
@@ -104,6 +109,7 @@ def _metadata(hub, target: Target, source: Source, options: Options) -> dict:
     what = f"repository {target.owner}/{target.name}"
     body, etag = source.get_json(target.api_repo, old[0] if old else None, what=what, retries=3)
     if body is None:
+        assert old is not None, "304 answers only a request with an ETag"
         return {**old[1], "etag": etag}
     meta = {key: body.get(key) for key in _META}
     meta["owner"] = {"login": body["owner"]["login"], "type": body["owner"].get("type", "User")}
@@ -124,7 +130,8 @@ class Releases:
         listed, seen = self._list()
         wanted = self._wanted(listed)
         self.report.releases(len(wanted))
-        pending, jobs = [], []
+        pending: list[tuple[dict, int, str]] = []
+        jobs: list[Job] = []
         for release in wanted:
             pending.append(self._plan(release, jobs))
         self._download(jobs)
@@ -146,14 +153,15 @@ class Releases:
             old = None if self.options.since else self.state.etags.get(url)
             items, etag, next_url = self.source.page(url, old[0] if old else None)
             if items is None:
+                assert old is not None, "304 answers only a request with an ETag"
                 ids, next_url = old[1]["ids"], old[1]["next"]
                 seen.update(ids)
                 self.summary.releases_unchanged += sum(1 for i in ids if (RELEASE, i) in self.state.links)
             else:
                 listed += items
                 seen.update(item["id"] for item in items)
-            self.etags[url] = [etag, {"ids": [i["id"] for i in items] if items is not None else old[1]["ids"],
-                                      "next": next_url}]
+                ids = [i["id"] for i in items]
+            self.etags[url] = [etag, {"ids": ids, "next": next_url}]
             url = next_url
         return listed, seen
 
@@ -184,11 +192,19 @@ class Releases:
 
     def _copy(self, r: dict) -> ReleaseCopy:
         return ReleaseCopy(
-            source_id=r["id"], tag_name=r["tag_name"], target_commitish=r.get("target_commitish") or "",
-            name=r.get("name"), body=r.get("body"), draft=bool(r.get("draft")), prerelease=bool(r.get("prerelease")),
-            immutable=bool(r.get("immutable")), created_at=parse_time(r["created_at"]),
+            source_id=r["id"],
+            tag_name=r["tag_name"],
+            target_commitish=r.get("target_commitish") or "",
+            name=r.get("name"),
+            body=r.get("body"),
+            draft=bool(r.get("draft")),
+            prerelease=bool(r.get("prerelease")),
+            immutable=bool(r.get("immutable")),
+            created_at=parse_time(r["created_at"]),
             updated_at=parse_time(r.get("updated_at") or r["created_at"]),
-            published_at=parse_time(r.get("published_at")), author_id=self._person(r.get("author")))
+            published_at=parse_time(r.get("published_at")),
+            author_id=self._person(r.get("author")),
+        )
 
     def _plan(self, release: dict, jobs: list) -> tuple[dict, int, str]:
         """Bring the release row in line (a new one stays hidden); queue its assets' downloads."""
@@ -202,6 +218,7 @@ class Releases:
             status = "created" if link is None or link[1] == "" else "updated"
             local_id = copies.put_release(self.hub, self.access, copy, local_id, print_, hidden=status == "created")
             self.state.links[(RELEASE, release["id"])] = (local_id, print_)
+        assert local_id is not None, "linked already, or just put"
         self._plan_assets(release, local_id, jobs)
         return release, local_id, status
 
@@ -215,8 +232,9 @@ class Releases:
     def _latest(self) -> None:
         url = f"{self.access_api()}/releases/latest"
         old = self.state.etags.get(url)
-        response = self.source.send(url, {"Accept": "application/vnd.github+json",
-                                          **({"If-None-Match": old[0]} if old and old[0] else {})})
+        response = self.source.send(
+            url, {"Accept": "application/vnd.github+json", **({"If-None-Match": old[0]} if old and old[0] else {})}
+        )
         if response.status_code == 304:
             self.source.not_modified += 1
             self.etags[url] = old
@@ -233,10 +251,15 @@ class Releases:
     # -- assets ----------------------------------------------------------------------------
 
     def _asset_copy(self, a: dict) -> AssetCopy:
-        return AssetCopy(source_id=a["id"], name=a["name"], label=a.get("label") or None,
-                         content_type=a.get("content_type") or "application/octet-stream",
-                         created_at=parse_time(a["created_at"]), updated_at=parse_time(a.get("updated_at") or a["created_at"]),
-                         uploader_id=self._person(a.get("uploader")))
+        return AssetCopy(
+            source_id=a["id"],
+            name=a["name"],
+            label=a.get("label") or None,
+            content_type=a.get("content_type") or "application/octet-stream",
+            created_at=parse_time(a["created_at"]),
+            updated_at=parse_time(a.get("updated_at") or a["created_at"]),
+            uploader_id=self._person(a.get("uploader")),
+        )
 
     def _plan_assets(self, release: dict, local_id: int, jobs: list) -> None:
         local = copies.local_assets(self.hub, local_id)
@@ -294,8 +317,10 @@ class Releases:
             queue = self.queues[job.release_id]
             while queue and queue[0].blob is not None:
                 done = queue.pop(0)
-                copies.add_asset(self.hub, self.access, done.release_id, done.copy, done.blob, done.print_,
-                                 done.replaces)
+                assert done.blob is not None
+                copies.add_asset(
+                    self.hub, self.access, done.release_id, done.copy, done.blob, done.print_, done.replaces
+                )
 
     def _stream(self, asset: dict, size: int, expected: str) -> tuple[str, str, int]:
         self.report.asset_started(asset["name"], size)
@@ -308,7 +333,9 @@ class Releases:
         except errors.StorageFull:
             raise MirrorError("disk full: no room for the assets here") from None
         if expected and expected != digest:
-            raise MirrorError(f"asset {asset['name']}: digest sha256:{digest} differs from the source's {asset['digest']}")
+            raise MirrorError(
+                f"asset {asset['name']}: digest sha256:{digest} differs from the source's {asset['digest']}"
+            )
         return key, digest, size
 
 

@@ -57,15 +57,30 @@ async def session(request: Request) -> Response:
     except errors.RateLimited as exc:
         return await run_in_threadpool(_failed, request, login, back, exc, 429)
     response = redirect(back)
-    response.set_cookie(sessions.SESSION_COOKIE, sessions.session_value(hub, account), max_age=sessions.SESSION_SECONDS,
-                        httponly=True, samesite="lax", secure=secure(request), path="/")
+    response.set_cookie(
+        sessions.SESSION_COOKIE,
+        sessions.session_value(hub, account),
+        max_age=sessions.SESSION_SECONDS,
+        httponly=True,
+        samesite="lax",
+        secure=secure(request),
+        path="/",
+    )
     return response
 
 
 def _failed(request: Request, login: str, back: str, exc: errors.HubdepotError, status: int) -> Response:
     headers = {"retry-after": str(exc.extra["retry_after"])} if "retry_after" in exc.extra else None
-    return html(request, "login.html", status=status, headers=headers, form=True, return_to=back, login_name=login,
-                error=exc.message)
+    return html(
+        request,
+        "login.html",
+        status=status,
+        headers=headers,
+        form=True,
+        return_to=back,
+        login_name=login,
+        error=exc.message,
+    )
 
 
 async def logout(request: Request) -> Response:
@@ -76,6 +91,5 @@ async def logout(request: Request) -> Response:
     sessions.check_csrf(hub, value, str(form.get("authenticity_token") or ""))
     await run_in_threadpool(sessions.sign_out, hub, value)
     response = redirect("/")
-    response.delete_cookie(sessions.SESSION_COOKIE, path="/", httponly=True, samesite="lax",
-                           secure=secure(request))
+    response.delete_cookie(sessions.SESSION_COOKIE, path="/", httponly=True, samesite="lax", secure=secure(request))
     return response

@@ -12,11 +12,20 @@ from starlette.responses import Response
 from hubdepot import errors
 from hubdepot.pages.render import static_files
 
-_TYPES = {"css": "text/css; charset=utf-8", "js": "text/javascript; charset=utf-8",
-          "svg": "image/svg+xml", "png": "image/png", "ico": "image/x-icon"}
+_TYPES = {
+    "css": "text/css; charset=utf-8",
+    "js": "text/javascript; charset=utf-8",
+    "svg": "image/svg+xml",
+    "png": "image/png",
+    "ico": "image/x-icon",
+}
 _IMMUTABLE = "public, max-age=31536000, immutable"
-AVATAR_HEADERS = {"cache-control": "public, max-age=86400", "content-security-policy": "default-src 'none'",
-                  "x-content-type-options": "nosniff", "access-control-allow-origin": "*"}
+AVATAR_HEADERS = {
+    "cache-control": "public, max-age=86400",
+    "content-security-policy": "default-src 'none'",
+    "x-content-type-options": "nosniff",
+    "access-control-allow-origin": "*",
+}
 
 
 @functools.lru_cache(maxsize=1)
@@ -29,8 +38,12 @@ async def static(request: Request) -> Response:
     if found is None:
         raise errors.NotFound()
     name, data, gz = found
-    headers = {"cache-control": _IMMUTABLE, "x-content-type-options": "nosniff", "vary": "Accept-Encoding",
-               "etag": f'"{request.path_params["name"]}"'}
+    headers = {
+        "cache-control": _IMMUTABLE,
+        "x-content-type-options": "nosniff",
+        "vary": "Accept-Encoding",
+        "etag": f'"{request.path_params["name"]}"',
+    }
     if "gzip" in request.headers.get("accept-encoding", ""):
         data, headers["content-encoding"] = gz, "gzip"
     return Response(data, headers=headers, media_type=_TYPES.get(name.rpartition(".")[2], "application/octet-stream"))
@@ -49,8 +62,10 @@ def identicon(seed: str) -> bytes:
             if digest[2 + row * 3 + col] % 2:
                 for x in {col, 4 - col}:
                     cells.append(f'<rect x="{70 + x * 56}" y="{70 + row * 56}" width="56" height="56"/>')
-    return ('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 420 420" width="420" height="420">'
-            f'<rect width="420" height="420" fill="#f0f0f0"/><g fill="{colour}">{"".join(cells)}</g></svg>').encode()
+    return (
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 420 420" width="420" height="420">'
+        f'<rect width="420" height="420" fill="#f0f0f0"/><g fill="{colour}">{"".join(cells)}</g></svg>'
+    ).encode()
 
 
 async def avatar(request: Request) -> Response:

@@ -78,7 +78,8 @@ def highlight(name: str, data: bytes) -> list[str]:
 
 def _merged(tokens):
     """(class, text) with neighbours of the same class joined: fewer spans."""
-    current, parts = None, []
+    current: str | None = None
+    parts: list[str] = []
     for ttype, value in tokens:
         cls = _css_class(ttype)
         if cls != current and parts:

@@ -58,6 +58,13 @@ def spliced(page: bytes, piece: Chunk) -> tuple[bytes, bytes]:
     prefix, _, suffix = page.partition(SENTINEL.encode())
     body = prefix + piece.data + suffix
     crc = zlib.crc32(suffix, zlib.crc32(piece.data, zlib.crc32(prefix)))
-    packed = b"".join((_HEADER, deflate(prefix, 5, False), piece.deflated, deflate(suffix, 5, True),
-                       struct.pack("<II", crc & 0xFFFFFFFF, len(body) & 0xFFFFFFFF)))
+    packed = b"".join(
+        (
+            _HEADER,
+            deflate(prefix, 5, False),
+            piece.deflated,
+            deflate(suffix, 5, True),
+            struct.pack("<II", crc & 0xFFFFFFFF, len(body) & 0xFFFFFFFF),
+        )
+    )
     return body, packed

@@ -36,25 +36,30 @@ def asset_rows(hub, full_name: str, tag: str, rows: list, full: bool) -> Markup:
         label = f' <span class="muted">{escape(a.label)}</span>' if a.label else ""
         digest = f'<code class="digest" title="SHA-256 digest">sha256:{a.digest}</code>' if full and a.digest else ""
         count = a.download_count or 0
-        downloads = (f'<span class="downloads">{count:,} download{"" if count == 1 else "s"}</span>'
-                     if full else "")
-        out.append(f'<li><a class="asset-name" href="{url}">{escape(a.name)}</a>{label}{digest}'
-                   f'<span class="size">{human_size(a.size)}</span>{downloads}</li>')
+        downloads = f'<span class="downloads">{count:,} download{"" if count == 1 else "s"}</span>' if full else ""
+        out.append(
+            f'<li><a class="asset-name" href="{url}">{escape(a.name)}</a>{label}{digest}'
+            f'<span class="size">{human_size(a.size)}</span>{downloads}</li>'
+        )
     return Markup("".join(out))
 
 
-def _release(hub, access, view: reads.ReleaseView, latest_id: int | None, assets: list, count: int,
-             full: bool) -> dict:
+def _release(hub, access, view: reads.ReleaseView, latest_id: int | None, assets: list, count: int, full: bool) -> dict:
     """What a template needs to show one release (`assets`: the ones shown, of `count`)."""
     row, full_name = view.row, access.full_name
     tag = view.url_tag
     shown = assets
     return {
-        "row": row, "tag": tag, "title": row.name or row.tag_name, "author": view.author,
-        "url": f"/{full_name}/releases/tag/{qpath(tag)}", "latest": row.id == latest_id,
-        "notes": notes(row.body), "asset_count": count, "shown": len(assets),
-        "asset_rows": asset_rows(hub, full_name, tag, [a.row for a in shown if a.row.state == "uploaded"],
-                                 full),
+        "row": row,
+        "tag": tag,
+        "title": row.name or row.tag_name,
+        "author": view.author,
+        "url": f"/{full_name}/releases/tag/{qpath(tag)}",
+        "latest": row.id == latest_id,
+        "notes": notes(row.body),
+        "asset_count": count,
+        "shown": len(assets),
+        "asset_rows": asset_rows(hub, full_name, tag, [a.row for a in shown if a.row.state == "uploaded"], full),
         "zip": None if row.draft else f"/{full_name}/archive/refs/tags/{qpath(row.tag_name)}.zip",
         "tarball": None if row.draft else f"/{full_name}/archive/refs/tags/{qpath(row.tag_name)}.tar.gz",
         "tree": None if row.draft else f"/{full_name}/tree/{qpath(row.tag_name)}",
@@ -65,10 +70,20 @@ def _release(hub, access, view: reads.ReleaseView, latest_id: int | None, assets
 def listing(request: Request, hub, actor):
     p, number = request.path_params, page_number(request)
     access, views, total, counts, latest_id = service.releases_page(
-        hub, actor, p["owner"], p["repo"], (number - 1) * RELEASES_PER_PAGE, RELEASES_PER_PAGE, ASSETS_ON_LIST)
+        hub, actor, p["owner"], p["repo"], (number - 1) * RELEASES_PER_PAGE, RELEASES_PER_PAGE, ASSETS_ON_LIST
+    )
     items = [_release(hub, access, v, latest_id, v.assets, counts.get(v.row.id, 0), False) for v in views]
-    return html(request, "releases.html", access=access, repo=access.repo, releases=items, page=number,
-                pages=max(1, -(-total // RELEASES_PER_PAGE)), total=total, tab="releases")
+    return html(
+        request,
+        "releases.html",
+        access=access,
+        repo=access.repo,
+        releases=items,
+        page=number,
+        pages=max(1, -(-total // RELEASES_PER_PAGE)),
+        total=total,
+        tab="releases",
+    )
 
 
 @page
@@ -81,12 +96,21 @@ def latest(request: Request, hub, actor):
 @page(cache_seconds=ANONYMOUS_SECONDS)
 def tag(request: Request, hub, actor):
     p, number = request.path_params, page_number(request)
-    found = service.release(hub, actor, p["owner"], p["repo"], p["tag"], (number - 1) * ASSETS_PER_PAGE,
-                            ASSETS_PER_PAGE)
+    found = service.release(
+        hub, actor, p["owner"], p["repo"], p["tag"], (number - 1) * ASSETS_PER_PAGE, ASSETS_PER_PAGE
+    )
     access = found.access
     item = _release(hub, access, found.view, found.latest_id, found.view.assets, found.asset_count, True)
-    return html(request, "release.html", access=access, repo=access.repo, release=item, page=number,
-                pages=max(1, -(-found.asset_count // ASSETS_PER_PAGE)), tab="releases")
+    return html(
+        request,
+        "release.html",
+        access=access,
+        repo=access.repo,
+        release=item,
+        page=number,
+        pages=max(1, -(-found.asset_count // ASSETS_PER_PAGE)),
+        tab="releases",
+    )
 
 
 @page(cache_seconds=ANONYMOUS_SECONDS)
@@ -99,8 +123,18 @@ def tags(request: Request, hub, actor):
 @page(cache_seconds=ANONYMOUS_SECONDS)
 def downloads(request: Request, hub, actor):
     p, number = request.path_params, page_number(request)
-    access, rows, total = service.legacy_downloads(hub, actor, p["owner"], p["repo"],
-                                                   (number - 1) * DOWNLOADS_PER_PAGE, DOWNLOADS_PER_PAGE)
+    access, rows, total = service.legacy_downloads(
+        hub, actor, p["owner"], p["repo"], (number - 1) * DOWNLOADS_PER_PAGE, DOWNLOADS_PER_PAGE
+    )
     items = [{"row": r, "url": hub.urls.download_html(access.full_name, r.name)} for r in rows]
-    return html(request, "downloads.html", access=access, repo=access.repo, downloads=items, page=number,
-                pages=max(1, -(-total // DOWNLOADS_PER_PAGE)), total=total, tab="releases")
+    return html(
+        request,
+        "downloads.html",
+        access=access,
+        repo=access.repo,
+        downloads=items,
+        page=number,
+        pages=max(1, -(-total // DOWNLOADS_PER_PAGE)),
+        total=total,
+        tab="releases",
+    )

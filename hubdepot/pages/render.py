@@ -23,8 +23,10 @@ from hubdepot.http.auth import actor_of
 from hubdepot.pages import packing
 from hubdepot.services import sessions
 
-CSP = ("default-src 'none'; style-src 'self'; img-src 'self' data:; script-src 'self'; form-action 'self'; "
-       "base-uri 'none'; frame-ancestors 'none'")
+CSP = (
+    "default-src 'none'; style-src 'self'; img-src 'self' data:; script-src 'self'; form-action 'self'; "
+    "base-uri 'none'; frame-ancestors 'none'"
+)
 PAGE_HEADERS = {
     "content-security-policy": CSP,
     "x-frame-options": "deny",
@@ -56,7 +58,7 @@ def static_url(name: str) -> str:
     return STATIC_PREFIX + static_files()[name][0]
 
 
-def human_size(n: int | None) -> str:
+def human_size(n: float | None) -> str:
     n = n or 0
     for unit in ("Bytes", "KB", "MB", "GB"):
         if n < 1024 or unit == "GB":
@@ -69,7 +71,7 @@ def when(value) -> str:
     if value is None:
         return ""
     if isinstance(value, int):
-        value = dt.datetime.fromtimestamp(value, dt.timezone.utc)
+        value = dt.datetime.fromtimestamp(value, dt.UTC)
     return value.strftime("%b %-d, %Y")
 
 
@@ -77,9 +79,9 @@ def iso(value) -> str:
     if value is None:
         return ""
     if isinstance(value, int):
-        value = dt.datetime.fromtimestamp(value, dt.timezone.utc)
+        value = dt.datetime.fromtimestamp(value, dt.UTC)
     if value.tzinfo is None:
-        value = value.replace(tzinfo=dt.timezone.utc)
+        value = value.replace(tzinfo=dt.UTC)
     return value.isoformat().replace("+00:00", "Z")
 
 
@@ -89,8 +91,13 @@ def qpath(path: str) -> str:
 
 @functools.lru_cache(maxsize=1)
 def environment() -> jinja2.Environment:
-    env = jinja2.Environment(loader=jinja2.PackageLoader("hubdepot.pages", "templates"),
-                             autoescape=True, trim_blocks=True, lstrip_blocks=True, auto_reload=False)
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("hubdepot.pages", "templates"),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        auto_reload=False,
+    )
     env.globals.update(static=static_url)
     env.filters.update(size=human_size, when=when, iso=iso, qpath=qpath, q=lambda s: quote(s, safe=""))
     return env
@@ -119,7 +126,7 @@ class _Pages:
         self.size, self.limit = 0, limit
         self.lock = threading.Lock()
 
-    def get(self, key, generation: int | None):
+    def get(self, key, generation: int | None) -> tuple[bytes, bytes] | None:
         with self.lock:
             found = self.items.get(key)
             if found is None or found[2] < time.monotonic() or found[3] != generation:
@@ -146,8 +153,12 @@ def _render(request: Request, template: str, form: bool, context: dict) -> tuple
     """(the page, a new CSRF anchor to set or None)."""
     hub = request.app.state.hub
     anchor, fresh = csrf_anchor(request, form)
-    context.update(viewer=actor_of(request), csrf=sessions.csrf_token(hub, anchor) if anchor else "",
-                   session=bool(request.cookies.get(sessions.SESSION_COOKIE)), path=request.url.path)
+    context.update(
+        viewer=actor_of(request),
+        csrf=sessions.csrf_token(hub, anchor) if anchor else "",
+        session=bool(request.cookies.get(sessions.SESSION_COOKIE)),
+        path=request.url.path,
+    )
     return environment().get_template(template).render(**context).encode(), anchor if fresh else None
 
 
@@ -162,8 +173,15 @@ def _cache_key(request: Request) -> tuple:
     return request.url.path, request.url.query
 
 
-def html(request: Request, template: str, status: int = 200, headers: dict | None = None, form: bool = False,
-         chunk: packing.Chunk | None = None, **context) -> Response:
+def html(
+    request: Request,
+    template: str,
+    status: int = 200,
+    headers: dict | None = None,
+    form: bool = False,
+    chunk: packing.Chunk | None = None,
+    **context,
+) -> Response:
     """The page `template` rendered for this caller, with the headers every page carries. `form`: the
     page has a form for anonymous callers too (sign-in), so it needs a CSRF token even without a session.
     `chunk`: a large part prepared once (packing), placed where the template writes {{ chunk }}.
@@ -182,8 +200,9 @@ def html(request: Request, template: str, status: int = 200, headers: dict | Non
     body = _respond(request, body, packed, out)
     response = Response(body, status_code=status, headers=out, media_type="text/html; charset=utf-8")
     if anchor:
-        response.set_cookie(sessions.CSRF_COOKIE, anchor, httponly=True, samesite="lax", secure=secure(request),
-                            path="/")
+        response.set_cookie(
+            sessions.CSRF_COOKIE, anchor, httponly=True, samesite="lax", secure=secure(request), path="/"
+        )
     return response
 
 

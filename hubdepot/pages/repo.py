@@ -39,10 +39,18 @@ def home(request: Request, hub, actor):
     found = service.repo_home(hub, actor, p["owner"], p["repo"])
     access = found.access
     ref = access.repo.default_branch
-    return html(request, "repo.html", access=access, repo=access.repo, home=found, ref=ref,
-                entries=_entries(found.listing) if found.listing else [],
-                readme=_readme_html(access, ref, found.readme), clone_url=hub.urls.clone(access.full_name),
-                tab="code")
+    return html(
+        request,
+        "repo.html",
+        access=access,
+        repo=access.repo,
+        home=found,
+        ref=ref,
+        entries=_entries(found.listing) if found.listing else [],
+        readme=_readme_html(access, ref, found.readme),
+        clone_url=hub.urls.clone(access.full_name),
+        tab="code",
+    )
 
 
 def _browse(request: Request, hub, actor):
@@ -56,9 +64,18 @@ def tree(request: Request, hub, actor):
     access, node = found.access, found.found.node
     if node.kind != "dir":
         return redirect(f"/{access.full_name}/blob/{qpath(found.ref)}/{qpath(found.path)}", 301)
-    return html(request, "tree.html", access=access, repo=access.repo, ref=found.ref, dir_path=found.path,
-                crumbs=_crumbs(access.full_name, found.ref, found.path), entries=_entries(found.found),
-                readme=_readme_html(access, found.ref, found.readme), tab="code")
+    return html(
+        request,
+        "tree.html",
+        access=access,
+        repo=access.repo,
+        ref=found.ref,
+        dir_path=found.path,
+        crumbs=_crumbs(access.full_name, found.ref, found.path),
+        entries=_entries(found.found),
+        readme=_readme_html(access, found.ref, found.readme),
+        tab="code",
+    )
 
 
 @page(cache_seconds=ANONYMOUS_SECONDS)
@@ -69,10 +86,21 @@ def blob(request: Request, hub, actor):
         return redirect(f"/{access.full_name}/tree/{qpath(found.ref)}/{qpath(found.path)}", 301)
     raw = f"/raw/{access.full_name}/{qpath(found.ref)}/{qpath(found.path)}"
     view = _view(access, found, request.query_params.get("plain") == "1")
-    return html(request, "blob.html", access=access, repo=access.repo, ref=found.ref, file_path=found.path,
-                crumbs=_crumbs(access.full_name, found.ref, found.path), node=node, raw=raw, tab="code",
-                plain_url="?plain=1" if view["kind"] == "markdown" else None, **view,
-                size=node.size if data is None else len(data))
+    return html(
+        request,
+        "blob.html",
+        access=access,
+        repo=access.repo,
+        ref=found.ref,
+        file_path=found.path,
+        crumbs=_crumbs(access.full_name, found.ref, found.path),
+        node=node,
+        raw=raw,
+        tab="code",
+        plain_url="?plain=1" if view["kind"] == "markdown" else None,
+        **view,
+        size=node.size if data is None else len(data),
+    )
 
 
 def _view(access, found, plain: bool) -> dict:
@@ -89,8 +117,10 @@ def _view(access, found, plain: bool) -> dict:
     if code.is_binary(data):
         return {"kind": "binary"}
     if code.markdown.is_markdown(node.path) and not plain:
-        return {"kind": "markdown",
-                "markdown": code.rendered_markdown(access.full_name, found.ref, node.path, node.sha, data)}
+        return {
+            "kind": "markdown",
+            "markdown": code.rendered_markdown(access.full_name, found.ref, node.path, node.sha, data),
+        }
     markup, count = code.highlighted(node.sha, node.name, data)
     return {"kind": "code", "chunk": packing.chunk((node.sha, node.name), markup), "line_count": count}
 
@@ -113,10 +143,20 @@ def branches(request: Request, hub, actor):
 def commits(request: Request, hub, actor):
     p = request.path_params
     number = page_number(request)
-    access, resolved, found, more = service.commits(hub, actor, p["owner"], p["repo"], p.get("ref", ""),
-                                                    (number - 1) * COMMITS_PER_PAGE, COMMITS_PER_PAGE)
-    return html(request, "commits.html", access=access, repo=access.repo, ref=resolved.name, commits=found,
-                page=number, more=more, tab="code")
+    access, resolved, found, more = service.commits(
+        hub, actor, p["owner"], p["repo"], p.get("ref", ""), (number - 1) * COMMITS_PER_PAGE, COMMITS_PER_PAGE
+    )
+    return html(
+        request,
+        "commits.html",
+        access=access,
+        repo=access.repo,
+        ref=resolved.name,
+        commits=found,
+        page=number,
+        more=more,
+        tab="code",
+    )
 
 
 @page
@@ -125,5 +165,14 @@ def commit(request: Request, hub, actor):
     if len(p["sha"]) > 40:
         raise errors.NotFound()
     access, found, files = service.commit(hub, actor, p["owner"], p["repo"], p["sha"])
-    return html(request, "commit.html", access=access, repo=access.repo, commit=found, files=files,
-                additions=sum(f.additions for f in files), deletions=sum(f.deletions for f in files), tab="code")
+    return html(
+        request,
+        "commit.html",
+        access=access,
+        repo=access.repo,
+        commit=found,
+        files=files,
+        additions=sum(f.additions for f in files),
+        deletions=sum(f.deletions for f in files),
+        tab="code",
+    )

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
 import datetime as dt
+from typing import Any
 
 from hubdepot.config import Settings
 from hubdepot.db.session import Database
@@ -14,7 +14,7 @@ from hubdepot.urls import Urls
 
 
 def now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    return dt.datetime.now(dt.UTC).replace(microsecond=0)
 
 
 @dataclasses.dataclass

@@ -10,6 +10,7 @@ import string
 import sqlalchemy as sa
 
 from hubdepot import errors
+from hubdepot.db.session import inserted_id
 from hubdepot.db.tables import accounts, memberships, tokens
 from hubdepot.services import Actor, Hub, now
 
@@ -33,11 +34,19 @@ def create_account(hub: Hub, login: str, type_: str = "User", *, name=None, emai
     if not _LOGIN.match(login):
         raise errors.ValidationFailed.one("User", "login", "invalid", f"login {login!r} is not valid")
     stamp = now()
-    row = dict(login=login, login_key=login.lower(), type=type_, name=name, email=email,
-               site_admin=site_admin, created_at=stamp, updated_at=stamp)
+    row = dict(
+        login=login,
+        login_key=login.lower(),
+        type=type_,
+        name=name,
+        email=email,
+        site_admin=site_admin,
+        created_at=stamp,
+        updated_at=stamp,
+    )
     try:
         with hub.db.write() as conn:
-            new_id = conn.execute(accounts.insert().values(**row)).inserted_primary_key[0]
+            new_id = inserted_id(conn.execute(accounts.insert().values(**row)))
             return by_id(conn, new_id)
     except Exception as exc:
         if hub.db.is_unique_violation(exc):
@@ -78,9 +87,16 @@ def create_token(hub: Hub, login: str, scopes=DEFAULT_SCOPES, note: str | None =
         raise errors.ValidationFailed.one("Token", "login", "invalid", "tokens belong to users")
     token = new_token()
     with hub.db.write() as conn:
-        conn.execute(tokens.insert().values(
-            account_id=user.id, digest=_digest(token), hint=token[-4:], scopes=",".join(scopes),
-            note=note, created_at=now()))
+        conn.execute(
+            tokens.insert().values(
+                account_id=user.id,
+                digest=_digest(token),
+                hint=token[-4:],
+                scopes=",".join(scopes),
+                note=note,
+                created_at=now(),
+            )
+        )
     return token
 
 
@@ -94,8 +110,9 @@ def authenticate(hub: Hub, token: str) -> Actor:
     digest = _digest(token)
     with hub.db.read() as conn:
         row = conn.execute(
-            sa.select(tokens.c.id, tokens.c.digest, tokens.c.scopes, tokens.c.expires_at, tokens.c.account_id)
-            .where(tokens.c.digest == digest)
+            sa.select(tokens.c.id, tokens.c.digest, tokens.c.scopes, tokens.c.expires_at, tokens.c.account_id).where(
+                tokens.c.digest == digest
+            )
         ).first()
         account = by_id(conn, row.account_id) if row is not None else None
     if row is None or account is None or not secrets.compare_digest(row.digest, digest):

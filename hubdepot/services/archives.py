@@ -19,8 +19,12 @@ from hubdepot.services.repos import RepoAccess
 
 TOKEN_SECONDS = 300  # GitHub: "expire after five minutes"
 FORMATS = {"tarball": "tar.gz", "zipball": "zip"}
-CODELOAD_KINDS = {"legacy.tar.gz": ("tar.gz", True), "legacy.zip": ("zip", True),
-                  "tar.gz": ("tar.gz", False), "zip": ("zip", False)}
+CODELOAD_KINDS = {
+    "legacy.tar.gz": ("tar.gz", True),
+    "legacy.zip": ("zip", True),
+    "tar.gz": ("tar.gz", False),
+    "zip": ("zip", False),
+}
 MEDIA = {"tar.gz": "application/x-gzip", "zip": "application/zip"}
 
 

@@ -6,13 +6,13 @@ downloads.
 from __future__ import annotations
 
 import functools
-
 import re
 import unicodedata
 
 import sqlalchemy as sa
 
 from hubdepot import errors
+from hubdepot.db.session import inserted_id
 from hubdepot.db.tables import release_assets, releases
 from hubdepot.services import Actor, Hub, now
 from hubdepot.services import releases as reads
@@ -20,8 +20,26 @@ from hubdepot.services.repos import RepoAccess, find, require
 from hubdepot.storage import Stored
 
 MAX_ASSETS = 1000
-_SPECIAL = {"ð": "d", "Ð": "D", "æ": "ae", "Æ": "AE", "ŋ": "ng", "Ŋ": "NG", "ø": "o", "Ø": "O", "ß": "ss",
-            "þ": "th", "Þ": "TH", "đ": "d", "Đ": "D", "ł": "l", "Ł": "L", "œ": "oe", "Œ": "OE", "ı": "i"}
+_SPECIAL = {
+    "ð": "d",
+    "Ð": "D",
+    "æ": "ae",
+    "Æ": "AE",
+    "ŋ": "ng",
+    "Ŋ": "NG",
+    "ø": "o",
+    "Ø": "O",
+    "ß": "ss",
+    "þ": "th",
+    "Þ": "TH",
+    "đ": "d",
+    "Đ": "D",
+    "ł": "l",
+    "Ł": "L",
+    "œ": "oe",
+    "Œ": "OE",
+    "ı": "i",  # noqa: RUF001 - the dotless i is the character being transliterated
+}
 _OTHER = re.compile(r"[^A-Za-z0-9._+-]+")
 _DOTS = re.compile(r"\.*\x00[\x00.]*")
 
@@ -44,8 +62,7 @@ def _checked_name(name: str) -> str:
 
 def _refuse_immutable(row, action: str) -> None:
     if row.immutable and not row.draft:
-        raise errors.ValidationFailed.one("ReleaseAsset", "release", "custom",
-                                          f"Cannot {action} an immutable release.")
+        raise errors.ValidationFailed.one("ReleaseAsset", "release", "custom", f"Cannot {action} an immutable release.")
 
 
 def _duplicate() -> errors.ValidationFailed:
@@ -53,8 +70,9 @@ def _duplicate() -> errors.ValidationFailed:
 
 
 def _too_many() -> errors.ValidationFailed:
-    return errors.ValidationFailed.one("ReleaseAsset", "release", "custom",
-                                       f"A release can have at most {MAX_ASSETS} assets.")
+    return errors.ValidationFailed.one(
+        "ReleaseAsset", "release", "custom", f"A release can have at most {MAX_ASSETS} assets."
+    )
 
 
 def _check_room(conn, release_id: int, name: str) -> None:
@@ -77,8 +95,16 @@ def prepare_upload(hub: Hub, actor: Actor | None, access: RepoAccess, release_id
     return clean
 
 
-def record_upload(hub: Hub, actor: Actor, access: RepoAccess, release_id: int, name: str, label: str | None,
-                  content_type: str, blob: tuple[str, str, int]) -> tuple[str, reads.AssetView]:
+def record_upload(
+    hub: Hub,
+    actor: Actor,
+    access: RepoAccess,
+    release_id: int,
+    name: str,
+    label: str | None,
+    content_type: str,
+    blob: tuple[str, str, int],
+) -> tuple[str, reads.AssetView]:
     """Insert the asset row for stored bytes `blob` = (key, sha256 hex, size). One 201 per name:
     the unique (release_id, name) constraint decides races."""
     key, digest, size = blob
@@ -89,10 +115,24 @@ def record_upload(hub: Hub, actor: Actor, access: RepoAccess, release_id: int, n
             row = reads.row_by_id(conn, access, release_id)
             _refuse_immutable(row, "upload assets to")
             _check_room(conn, row.id, name)
-            asset_id = conn.execute(release_assets.insert().values(
-                release_id=row.id, name=name, label=label, content_type=content_type, state="uploaded",
-                size=size, digest=digest, blob_key=key, download_count=0, uploader_id=actor.id,
-                created_at=stamp, updated_at=stamp)).inserted_primary_key[0]
+            asset_id = inserted_id(
+                conn.execute(
+                    release_assets.insert().values(
+                        release_id=row.id,
+                        name=name,
+                        label=label,
+                        content_type=content_type,
+                        state="uploaded",
+                        size=size,
+                        digest=digest,
+                        blob_key=key,
+                        download_count=0,
+                        uploader_id=actor.id,
+                        created_at=stamp,
+                        updated_at=stamp,
+                    )
+                )
+            )
             return _view(conn, access, asset_id)
     except Exception as exc:
         if hub.db.is_unique_violation(exc):
@@ -119,12 +159,13 @@ def list_assets(hub: Hub, access: RepoAccess, release_id: int, offset: int, limi
     """(url tag, one page of the release's assets, total)."""
     with hub.db.read() as conn:
         release = reads.views(conn, access, [reads.row_by_id(conn, access, release_id)])[0]
-    return release.url_tag, release.assets[offset: offset + limit], len(release.assets)
+    return release.url_tag, release.assets[offset : offset + limit], len(release.assets)
 
 
 def _release_of_asset(conn, access: RepoAccess, asset_id: int):
-    release_id = conn.execute(sa.select(release_assets.c.release_id).where(release_assets.c.id == asset_id)
-                              .with_for_update()).scalar()
+    release_id = conn.execute(
+        sa.select(release_assets.c.release_id).where(release_assets.c.id == asset_id).with_for_update()
+    ).scalar()
     if release_id is None:
         raise errors.NotFound()
     return reads.row_by_id(conn, access, release_id)
@@ -133,7 +174,7 @@ def _release_of_asset(conn, access: RepoAccess, asset_id: int):
 def update(hub: Hub, actor: Actor | None, access: RepoAccess, asset_id: int, changes: dict):
     """changes: name (sanitised like uploads) and/or label."""
     require(access, actor, "push")
-    values = {"updated_at": now()}
+    values: dict[str, object] = {"updated_at": now()}
     if "name" in changes:
         values["name"] = _checked_name(changes["name"])
     if "label" in changes:
@@ -161,8 +202,14 @@ def delete(hub: Hub, actor: Actor | None, access: RepoAccess, asset_id: int) -> 
 
 def served(hub: Hub, asset) -> Stored:
     """How an asset's bytes are served (http/files.serve); a completed download counts once."""
-    return Stored(key=asset.blob_key, size=asset.size, digest=asset.digest, filename=asset.name,
-                  modified=asset.updated_at, count=functools.partial(count_download, hub, asset.id))
+    return Stored(
+        key=asset.blob_key,
+        size=asset.size,
+        digest=asset.digest,
+        filename=asset.name,
+        modified=asset.updated_at,
+        count=functools.partial(count_download, hub, asset.id),
+    )
 
 
 def browser_download(hub: Hub, actor: Actor | None, owner: str, repo: str, tag: str | None, name: str) -> Stored:
@@ -177,5 +224,8 @@ def browser_download(hub: Hub, actor: Actor | None, owner: str, repo: str, tag: 
 
 def count_download(hub: Hub, asset_id: int) -> None:
     with hub.db.write() as conn:
-        conn.execute(release_assets.update().where(release_assets.c.id == asset_id)
-                     .values(download_count=release_assets.c.download_count + 1))
+        conn.execute(
+            release_assets.update()
+            .where(release_assets.c.id == asset_id)
+            .values(download_count=release_assets.c.download_count + 1)
+        )

@@ -24,14 +24,18 @@ _REFERENCES = (release_assets.c.blob_key, downloads.c.blob_key)
 
 def referenced_keys(hub: Hub) -> set[str]:
     with hub.db.read() as conn:
-        return {key for column in _REFERENCES
-                for key in conn.execute(sa.select(column).where(column.is_not(None)).distinct()).scalars()}
+        return {
+            key
+            for column in _REFERENCES
+            for key in conn.execute(sa.select(column).where(column.is_not(None)).distinct()).scalars()
+        }
 
 
 def is_referenced(hub: Hub, key: str) -> bool:
     with hub.db.read() as conn:
-        return any(conn.execute(sa.select(sa.literal(1)).where(column == key).limit(1)).first()
-                   for column in _REFERENCES)
+        return any(
+            conn.execute(sa.select(sa.literal(1)).where(column == key).limit(1)).first() for column in _REFERENCES
+        )
 
 
 def release(hub: Hub, key: str | None) -> bool:

@@ -63,10 +63,7 @@ def read(access: RepoAccess, path: str, ref: str | None, mode: str) -> trees.Fou
 
 def readme(access: RepoAccess, directory: str | None, ref: str | None, mode: str) -> trees.Found:
     """The preferred README: for the root .github/, the root, then docs/; else the directory's own."""
-    if directory is None or directory.strip("/") == "":
-        dirs = [[".github"], [], ["docs"]]
-    else:
-        dirs = [split_path(directory)]
+    dirs = [[".github"], [], ["docs"]] if directory is None or directory.strip("/") == "" else [split_path(directory)]
     found = trees.readme(access.git_dir, ref or None, access.repo.default_branch, dirs, INLINE_LIMIT)
     _check_size(found, mode)
     return found
@@ -75,12 +72,16 @@ def readme(access: RepoAccess, directory: str | None, ref: str | None, mode: str
 def _check_size(found: trees.Found, mode: str) -> None:
     size = found.node.size if found.node.kind == "file" else 0
     if size > BLOB_LIMIT:
-        raise errors.Forbidden("This API returns blobs up to 100 MB in size. The requested blob is too large to "
-                               "fetch via the API.", errors=_TOO_LARGE)
+        raise errors.Forbidden(
+            "This API returns blobs up to 100 MB in size. The requested blob is too large to fetch via the API.",
+            errors=_TOO_LARGE,
+        )
     if size > INLINE_LIMIT and mode in ("json", "html"):
-        raise errors.Forbidden("This API returns blobs up to 1 MB in size. The requested blob is too large to fetch "
-                               "via the API, but you can use the Git Data API to request blobs up to 100 MB in size.",
-                               errors=_TOO_LARGE)
+        raise errors.Forbidden(
+            "This API returns blobs up to 1 MB in size. The requested blob is too large to fetch "
+            "via the API, but you can use the Git Data API to request blobs up to 100 MB in size.",
+            errors=_TOO_LARGE,
+        )
 
 
 def downloader(hub: Hub, access: RepoAccess, ref: str):
@@ -111,8 +112,9 @@ def raw_file(hub: Hub, actor: Actor | None, owner: str, name: str, rest: str, to
         if not readable and not hub.signer.check(raw_purpose(access.id, ref, path), token):
             continue
         try:
-            found = trees.lookup(access.git_dir, ref, access.repo.default_branch, split_path(path), INLINE_LIMIT,
-                                 listing=False)
+            found = trees.lookup(
+                access.git_dir, ref, access.repo.default_branch, split_path(path), INLINE_LIMIT, listing=False
+            )
         except errors.NotFound:
             continue
         if found.node.kind in ("file", "symlink"):
@@ -161,9 +163,20 @@ def decode_content(text: str) -> bytes:
         raise errors.Unprocessable("content is not valid Base64") from None
 
 
-def put_file(hub: Hub, actor: Actor, access: RepoAccess, path: str, *, message: str, content: str,
-             sha: str | None, branch: str | None, author: tuple | None, committer: tuple | None,
-             timezone: str | None = None) -> FileWrite:
+def put_file(
+    hub: Hub,
+    actor: Actor,
+    access: RepoAccess,
+    path: str,
+    *,
+    message: str,
+    content: str,
+    sha: str | None,
+    branch: str | None,
+    author: tuple | None,
+    committer: tuple | None,
+    timezone: str | None = None,
+) -> FileWrite:
     """Create (created=True) or update a file as one commit."""
     repo_service.require(access, actor, "push")
     parts = split_path(path, writing=True)
@@ -173,9 +186,19 @@ def put_file(hub: Hub, actor: Actor, access: RepoAccess, path: str, *, message: 
     return _write(hub, actor, access, parts, message, data, sha, branch, author, committer, timezone)
 
 
-def delete_file(hub: Hub, actor: Actor, access: RepoAccess, path: str, *, message: str, sha: str,
-                branch: str | None, author: tuple | None, committer: tuple | None,
-                timezone: str | None = None) -> FileWrite:
+def delete_file(
+    hub: Hub,
+    actor: Actor,
+    access: RepoAccess,
+    path: str,
+    *,
+    message: str,
+    sha: str,
+    branch: str | None,
+    author: tuple | None,
+    committer: tuple | None,
+    timezone: str | None = None,
+) -> FileWrite:
     repo_service.require(access, actor, "push")
     parts = split_path(path, writing=True)
     return _write(hub, actor, access, parts, message, None, sha, branch, author, committer, timezone)
@@ -207,7 +230,7 @@ def identity(person: tuple | None, name: str, default: git.Identity, timezone: s
     """An author/committer (name, email, date or None) checked as GitHub does; `default` when absent."""
     if person is None:
         return default
-    for key, value in zip(("name", "email"), person[:2]):
+    for key, value in zip(("name", "email"), person[:2], strict=False):
         if not value.strip() or any(c in value for c in "<>\n\x00"):
             raise errors.Unprocessable(f'Invalid request.\n\n"{key}" wasn\'t supplied.')
     return _at(git.Identity(person[0].strip(), person[1].strip()), person[2], timezone, name)
@@ -220,11 +243,14 @@ def _at(who: git.Identity, date: str | None, timezone: str | None, name: str = "
         try:
             when = dt.datetime.fromisoformat(date.replace("Z", "+00:00"))
         except ValueError:
-            raise errors.Unprocessable(f"Invalid request.\n\nFor 'properties/{name}', \"{date}\" is not a date-time."
-                                       ) from None
+            raise errors.Unprocessable(
+                f"Invalid request.\n\nFor 'properties/{name}', \"{date}\" is not a date-time."
+            ) from None
         if when.tzinfo is None:
-            when = when.replace(tzinfo=dt.timezone.utc)
-    offset = int(when.utcoffset().total_seconds() // 60)
+            when = when.replace(tzinfo=dt.UTC)
+    utcoffset = when.utcoffset()
+    assert utcoffset is not None, "aware by now"
+    offset = int(utcoffset.total_seconds() // 60)
     return git.Identity(who.name, who.email, int(when.timestamp()), offset)
 
 
@@ -235,5 +261,4 @@ def _zone(name: str | None) -> dt.tzinfo:
             return zoneinfo.ZoneInfo(name.strip())
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
             pass
-    return dt.timezone.utc
-
+    return dt.UTC

@@ -25,10 +25,14 @@ def repair(hub: Hub) -> list[str]:
 def check(hub: Hub, deep: bool = False) -> list[str]:
     """One line per problem; empty when everything agrees. `deep` re-hashes every blob."""
     with hub.db.read() as conn:
-        repos = conn.execute(sa.select(repositories.c.id, repositories.c.name, accounts.c.login)
-                             .join(accounts, accounts.c.id == repositories.c.owner_id)).all()
-        published = conn.execute(sa.select(releases.c.id, releases.c.repository_id, releases.c.tag_name)
-                                 .where(releases.c.draft.is_(False))).all()
+        repos = conn.execute(
+            sa.select(repositories.c.id, repositories.c.name, accounts.c.login).join(
+                accounts, accounts.c.id == repositories.c.owner_id
+            )
+        ).all()
+        published = conn.execute(
+            sa.select(releases.c.id, releases.c.repository_id, releases.c.tag_name).where(releases.c.draft.is_(False))
+        ).all()
         assets = conn.execute(sa.select(release_assets).where(release_assets.c.state == "uploaded")).all()
         files = conn.execute(sa.select(downloads).where(downloads.c.state == "uploaded")).all()
     problems = _repositories(hub, repos) + _tags(hub, repos, published)
@@ -44,10 +48,15 @@ def _repositories(hub: Hub, repos) -> list[str]:
         try:
             git_refs.branches(path)
         except errors.NotFound:
-            out.append(f"repository {repo.login}/{repo.name} (id {repo.id}): git directory {path} missing or unreadable")
+            out.append(
+                f"repository {repo.login}/{repo.name} (id {repo.id}): git directory {path} missing or unreadable"
+            )
             continue
-        out += [f"repository {repo.login}/{repo.name} (id {repo.id}): stale {left} (its writer is gone; "
-                f"remove it when no git process runs there)" for left in git_refs.stale_locks(path)]
+        out += [
+            f"repository {repo.login}/{repo.name} (id {repo.id}): stale {left} (its writer is gone; "
+            f"remove it when no git process runs there)"
+            for left in git_refs.stale_locks(path)
+        ]
     if hub.settings.repos_dir.is_dir():
         for path in sorted(hub.settings.repos_dir.glob("*.git")):
             if path.name not in known:
@@ -66,7 +75,9 @@ def _tags(hub: Hub, repos, published) -> list[str]:
             except errors.NotFound:
                 tags_of[release.repository_id] = set()
         if release.tag_name not in tags_of[release.repository_id]:
-            out.append(f"release {release.id} of {names.get(release.repository_id)}: tag {release.tag_name} missing in git")
+            out.append(
+                f"release {release.id} of {names.get(release.repository_id)}: tag {release.tag_name} missing in git"
+            )
     return out
 
 

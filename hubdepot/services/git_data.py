@@ -17,9 +17,8 @@ import sqlalchemy as sa
 
 from hubdepot import errors
 from hubdepot.db.tables import accounts
-from hubdepot.git import diffs, objects
+from hubdepot.git import diffs, objects, trees
 from hubdepot.git import refs as git_refs
-from hubdepot.git import trees
 from hubdepot.git.commits import CommitInfo
 from hubdepot.git.lock import repo_lock
 from hubdepot.git.refs import ZERO
@@ -89,8 +88,9 @@ def tree(hub: Hub, access: RepoAccess, sha: str, recursive: bool) -> objects.Tre
     return objects.tree(access.git_dir, _sha_of(access, sha), recursive, per_entry)
 
 
-def create_tree(hub: Hub, actor: Actor | None, access: RepoAccess, base_tree: str | None,
-                specs: list[objects.TreeSpec]) -> objects.Tree:
+def create_tree(
+    hub: Hub, actor: Actor | None, access: RepoAccess, base_tree: str | None, specs: list[objects.TreeSpec]
+) -> objects.Tree:
     require(access, actor, "push")
     for spec in specs:
         contents_service.split_path(spec.path, writing=True)
@@ -102,9 +102,19 @@ def git_commit(access: RepoAccess, sha: str) -> CommitInfo:
     return objects.commit(access.git_dir, sha)
 
 
-def create_commit(hub: Hub, actor: Actor | None, access: RepoAccess, *, message: str, tree_sha: str,
-                  parents: list[str], author: tuple | None, committer: tuple | None) -> CommitInfo:
+def create_commit(
+    hub: Hub,
+    actor: Actor | None,
+    access: RepoAccess,
+    *,
+    message: str,
+    tree_sha: str,
+    parents: list[str],
+    author: tuple | None,
+    committer: tuple | None,
+) -> CommitInfo:
     require(access, actor, "push")
+    assert actor is not None, "require() lets no anonymous caller push"
     me = contents_service.default_identity(hub, actor)
     committer_id = contents_service.identity(committer, "committer", me, None)
     author_id = contents_service.identity(author, "author", committer_id if committer else me, None)
@@ -115,9 +125,19 @@ def git_tag(access: RepoAccess, sha: str) -> objects.Tag:
     return objects.tag(access.git_dir, sha)
 
 
-def create_tag(hub: Hub, actor: Actor | None, access: RepoAccess, *, tag: str, message: str, object_sha: str,
-               object_type: str, tagger: tuple | None) -> objects.Tag:
+def create_tag(
+    hub: Hub,
+    actor: Actor | None,
+    access: RepoAccess,
+    *,
+    tag: str,
+    message: str,
+    object_sha: str,
+    object_type: str,
+    tagger: tuple | None,
+) -> objects.Tag:
     require(access, actor, "push")
+    assert actor is not None, "require() lets no anonymous caller push"
     if object_type not in ("commit", "tree", "blob", "tag"):
         raise errors.ValidationFailed.one("Tag", "type", "invalid")
     who = contents_service.identity(tagger, "tagger", contents_service.default_identity(hub, actor), None)
@@ -133,8 +153,11 @@ def refs(access: RepoAccess, prefix: str) -> list[RefView]:
     """Refs under refs/`prefix` (a name prefix, as matching-refs does), sorted by name."""
     full = "refs/" + prefix if prefix else "refs/"
     found = git_refs.snapshot(access.git_dir)
-    return [_view(access, name, sha) for name, sha in sorted(found.items())
-            if name.startswith(full) and name != "refs/stash"]
+    return [
+        _view(access, name, sha)
+        for name, sha in sorted(found.items())
+        if name.startswith(full) and name != "refs/stash"
+    ]
 
 
 def ref(access: RepoAccess, name: str) -> RefView:
@@ -149,8 +172,11 @@ def ref(access: RepoAccess, name: str) -> RefView:
 def create_ref(hub: Hub, actor: Actor | None, access: RepoAccess, name: str, sha: str) -> RefView:
     require(access, actor, "push")
     if not isinstance(name, str) or not _REF.match(name) or not git_refs.valid_name(name):
-        raise errors.Unprocessable("Reference name is not valid" if name.startswith("refs/")
-                                   else "Reference name must start with 'refs/' and have at least two slashes.")
+        raise errors.Unprocessable(
+            "Reference name is not valid"
+            if name.startswith("refs/")
+            else "Reference name must start with 'refs/' and have at least two slashes."
+        )
     _check_target(access, name, sha)
     ref_service.check_protected(hub, access, name)
     update = _swap(access, name, sha, create=True)
@@ -216,9 +242,12 @@ def _people(hub: Hub, infos: list[CommitInfo]) -> dict[str, object]:
         if host.startswith("users.noreply.") and "+" in local and local.split("+")[0].isdigit():
             ids[int(local.split("+")[0])] = email
     with hub.db.read() as conn:
-        rows = conn.execute(sa.select(accounts).where(sa.or_(
-            sa.func.lower(accounts.c.email).in_(sorted(emails)), accounts.c.id.in_(sorted(ids))))).all()
-    out = {}
+        rows = conn.execute(
+            sa.select(accounts).where(
+                sa.or_(sa.func.lower(accounts.c.email).in_(sorted(emails)), accounts.c.id.in_(sorted(ids)))
+            )
+        ).all()
+    out: dict[str, object] = {}
     for row in rows:
         if row.email:
             out[row.email.lower()] = row
@@ -232,8 +261,18 @@ def _views(hub: Hub, infos: list[CommitInfo]) -> list[CommitView]:
     return [CommitView(i, people.get(i.author.email.lower()), people.get(i.committer.email.lower())) for i in infos]
 
 
-def commits(hub: Hub, access: RepoAccess, *, sha: str | None, path: str | None, author: str | None,
-            since: dt.datetime | None, until: dt.datetime | None, offset: int, size: int) -> tuple[list[CommitView], int]:
+def commits(
+    hub: Hub,
+    access: RepoAccess,
+    *,
+    sha: str | None,
+    path: str | None,
+    author: str | None,
+    since: dt.datetime | None,
+    until: dt.datetime | None,
+    offset: int,
+    size: int,
+) -> tuple[list[CommitView], int]:
     """A page of history (newest first) and the number of matching commits."""
     if trees.is_empty(access.git_dir):
         raise errors.Conflict("Git Repository is empty.")
@@ -285,11 +324,18 @@ def compare(hub: Hub, access: RepoAccess, base: str, head: str, offset: int, siz
     if merge is None:
         raise errors.NotFound(f"No common ancestor between {base} and {head}.")
     ahead, behind = objects.ahead_behind(access.git_dir, head_sha, base_sha)
-    status = "identical" if not ahead and not behind else "ahead" if not behind else "behind" if not ahead \
-        else "diverged"
+    status = (
+        "identical" if not ahead and not behind else "ahead" if not behind else "behind" if not ahead else "diverged"
+    )
     ahead_commits = list(reversed(list(objects.walk(access.git_dir, head_sha, hide=merge))))[:250]
-    views = _views(hub, [objects.commit(access.git_dir, base_sha), objects.commit(access.git_dir, merge),
-                         *ahead_commits[offset: offset + size]])
+    views = _views(
+        hub,
+        [
+            objects.commit(access.git_dir, base_sha),
+            objects.commit(access.git_dir, merge),
+            *ahead_commits[offset : offset + size],
+        ],
+    )
     files = diffs.changes(access.git_dir, merge, head_sha)
     return Comparison(views[0], views[1], status, ahead, behind, views[2:], files)
 
@@ -329,5 +375,3 @@ def identity_of(person: dict | None) -> tuple | None:
     if person is None:
         return None
     return (person.get("name") or "", person.get("email") or "", person.get("date"))
-
-

@@ -50,7 +50,7 @@ def _iso(value) -> str | None:
     if value is None:
         return None
     if value.tzinfo is not None:
-        value = value.astimezone(dt.timezone.utc)
+        value = value.astimezone(dt.UTC)
     return value.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
@@ -70,10 +70,15 @@ def _offset(cursor: str | None) -> int:
 def _window(connection: str, first, last, after, before) -> tuple[int, int, bool]:
     """(offset, limit, from_end) for first/after or last/before, with GitHub's limits."""
     if first is None and last is None:
-        raise GraphQLError(f"You must provide a `first` or `last` value to properly paginate the `{connection}` connection.")
+        raise GraphQLError(
+            f"You must provide a `first` or `last` value to properly paginate the `{connection}` connection."
+        )
     for name, value in (("first", first), ("last", last)):
         if value is not None and not 0 <= value <= 100:
-            raise GraphQLError(f"Requesting {value} records on the `{connection}` connection exceeds the `{name}` limit of 100 records.")
+            raise GraphQLError(
+                f"Requesting {value} records on the `{connection}` connection "
+                f"exceeds the `{name}` limit of 100 records."
+            )
     if first is not None:
         return _offset(after), first, False
     return (_offset(before) - 1 if before else -1), last, True
@@ -85,17 +90,25 @@ def _connection(nodes: list, offset: int, total: int, edges: bool = True) -> dic
         "nodes": nodes,
         "edges": [{"node": n, "cursor": _cursor(offset + i)} for i, n in enumerate(nodes)] if edges else [],
         "totalCount": total,
-        "pageInfo": {"hasNextPage": end < total, "hasPreviousPage": offset > 0,
-                     "startCursor": _cursor(offset) if nodes else None,
-                     "endCursor": _cursor(end - 1) if nodes else None},
+        "pageInfo": {
+            "hasNextPage": end < total,
+            "hasPreviousPage": offset > 0,
+            "startCursor": _cursor(offset) if nodes else None,
+            "endCursor": _cursor(end - 1) if nodes else None,
+        },
     }
 
 
 def _user(hub: Hub, account) -> dict:
     kind = "Organization" if account.type == "Organization" else "User"
     return {
-        "__typename": kind, "id": node_id(kind, account.id), "databaseId": account.id, "login": account.login,
-        "name": account.name, "email": account.email or "", "url": hub.urls.user_html(account.login),
+        "__typename": kind,
+        "id": node_id(kind, account.id),
+        "databaseId": account.id,
+        "login": account.login,
+        "name": account.name,
+        "email": account.email or "",
+        "url": hub.urls.user_html(account.login),
         "avatarUrl": lambda info, size=None: hub.urls.avatar(account.id),
         "organizations": lambda info, first=None, after=None: _organizations(hub, account, first, after),
     }
@@ -104,15 +117,25 @@ def _user(hub: Hub, account) -> dict:
 def _organizations(hub: Hub, account, first, after) -> dict:
     offset, limit, _ = _window("organizations", first, None, after, None)
     with hub.db.read() as conn:
-        rows = conn.execute(sa.select(accounts).join(memberships, memberships.c.org_id == accounts.c.id)
-                            .where(memberships.c.user_id == account.id).order_by(accounts.c.login_key)).all()
-    return _connection([_user(hub, r) for r in rows[offset: offset + limit]], offset, len(rows))
+        rows = conn.execute(
+            sa.select(accounts)
+            .join(memberships, memberships.c.org_id == accounts.c.id)
+            .where(memberships.c.user_id == account.id)
+            .order_by(accounts.c.login_key)
+        ).all()
+    return _connection([_user(hub, r) for r in rows[offset : offset + limit]], offset, len(rows))
 
 
 def _commit(sha: str) -> dict:
-    return {"__typename": "Commit", "id": node_id("Commit", sha), "oid": sha, "abbreviatedOid": sha[:7],
-            "associatedPullRequests": lambda info, first=None, after=None, last=None, before=None:
-                _none("associatedPullRequests", first, last, after, before)}
+    return {
+        "__typename": "Commit",
+        "id": node_id("Commit", sha),
+        "oid": sha,
+        "abbreviatedOid": sha[:7],
+        "associatedPullRequests": lambda info, first=None, after=None, last=None, before=None: _none(
+            "associatedPullRequests", first, last, after, before
+        ),
+    }
 
 
 def _none(connection: str, first, last, after, before) -> dict:
@@ -137,45 +160,71 @@ def _git_object(access, oid: str | None, expression: str | None) -> dict | None:
 
 
 def _issue_or_pull_request(info, number):
-    raise GraphQLError(f"Could not resolve to an issue or pull request with the number of {number}.",
-                       extensions={"type": "NOT_FOUND"})
+    raise GraphQLError(
+        f"Could not resolve to an issue or pull request with the number of {number}.", extensions={"type": "NOT_FOUND"}
+    )
 
 
 def _ref(access, found: git_tags.FoundRef | None) -> dict | None:
     if found is None:
         return None
     prefix, _, name = found.qualified.partition("/")[2].partition("/")
-    return {"__typename": "Ref", "id": node_id("Ref", f"{access.id}:{found.qualified}"), "name": name,
-            "prefix": f"refs/{prefix}/", "target": _commit(found.sha)}
+    return {
+        "__typename": "Ref",
+        "id": node_id("Ref", f"{access.id}:{found.qualified}"),
+        "name": name,
+        "prefix": f"refs/{prefix}/",
+        "target": _commit(found.sha),
+    }
 
 
 def _asset(hub: Hub, view, asset) -> dict:
     row = asset.row
-    return {"__typename": "ReleaseAsset", "id": node_id("ReleaseAsset", row.id), "databaseId": row.id,
-            "name": row.name, "contentType": row.content_type, "size": row.size,
-            "downloadCount": row.download_count, "createdAt": _iso(row.created_at), "updatedAt": _iso(row.updated_at),
-            "url": hub.urls.browser_download(view.full_name, view.url_tag, row.name),
-            "downloadUrl": hub.urls.browser_download(view.full_name, view.url_tag, row.name),
-            "uploadedBy": _user(hub, asset.uploader) if asset.uploader is not None else None}
+    return {
+        "__typename": "ReleaseAsset",
+        "id": node_id("ReleaseAsset", row.id),
+        "databaseId": row.id,
+        "name": row.name,
+        "contentType": row.content_type,
+        "size": row.size,
+        "downloadCount": row.download_count,
+        "createdAt": _iso(row.created_at),
+        "updatedAt": _iso(row.updated_at),
+        "url": hub.urls.browser_download(view.full_name, view.url_tag, row.name),
+        "downloadUrl": hub.urls.browser_download(view.full_name, view.url_tag, row.name),
+        "uploadedBy": _user(hub, asset.uploader) if asset.uploader is not None else None,
+    }
 
 
 def _assets(hub: Hub, view, first, after, name) -> dict:
     offset, limit, _ = _window("releaseAssets", first, None, after, None)
     found = [a for a in view.assets if name is None or a.row.name == name]
-    return _connection([_asset(hub, view, a) for a in found[offset: offset + limit]], offset, len(found))
+    return _connection([_asset(hub, view, a) for a in found[offset : offset + limit]], offset, len(found))
 
 
 def _release(hub: Hub, access, view, latest_id: int | None) -> dict:
     row = view.row
-    tag_ref = (lambda info: None if row.draft else _ref(access, git_tags.find_ref(access.git_dir, f"refs/tags/{row.tag_name}")))
+    tag_ref = lambda info: (  # noqa: E731 - a resolver, like its neighbours in the dict below
+        None if row.draft else _ref(access, git_tags.find_ref(access.git_dir, f"refs/tags/{row.tag_name}"))
+    )
     return {
-        "__typename": "Release", "id": node_id("Release", row.id), "databaseId": row.id, "name": row.name,
-        "tagName": row.tag_name, "description": row.body, "isDraft": bool(row.draft),
-        "isLatest": row.id == latest_id, "isPrerelease": bool(row.prerelease),
-        "isImmutable": bool(row.immutable) and not row.draft, "createdAt": _iso(row.created_at),
-        "publishedAt": _iso(row.published_at) if not row.draft else None, "updatedAt": _iso(row.updated_at),
-        "url": hub.urls.release_html(view.full_name, view.url_tag), "author": _user(hub, view.author),
-        "tag": tag_ref, "tagCommit": lambda info: (tag_ref(info) or {}).get("target"),
+        "__typename": "Release",
+        "id": node_id("Release", row.id),
+        "databaseId": row.id,
+        "name": row.name,
+        "tagName": row.tag_name,
+        "description": row.body,
+        "isDraft": bool(row.draft),
+        "isLatest": row.id == latest_id,
+        "isPrerelease": bool(row.prerelease),
+        "isImmutable": bool(row.immutable) and not row.draft,
+        "createdAt": _iso(row.created_at),
+        "publishedAt": _iso(row.published_at) if not row.draft else None,
+        "updatedAt": _iso(row.updated_at),
+        "url": hub.urls.release_html(view.full_name, view.url_tag),
+        "author": _user(hub, view.author),
+        "tag": tag_ref,
+        "tagCommit": lambda info: (tag_ref(info) or {}).get("target"),
         "releaseAssets": lambda info, first=None, after=None, name=None: _assets(hub, view, first, after, name),
     }
 
@@ -205,24 +254,39 @@ def _repository(hub: Hub, access) -> dict:
         return _release(hub, access, reads.get(hub, access, found), found) if found else None
 
     return {
-        "__typename": "Repository", "id": node_id("Repository", repo.id), "databaseId": repo.id,
-        "name": repo.name, "nameWithOwner": access.full_name, "owner": _user(hub, access.owner),
-        "url": hub.urls.repo_html(access.full_name), "isPrivate": bool(repo.private),
-        "visibility": "PRIVATE" if repo.private else "PUBLIC", "description": repo.description,
+        "__typename": "Repository",
+        "id": node_id("Repository", repo.id),
+        "databaseId": repo.id,
+        "name": repo.name,
+        "nameWithOwner": access.full_name,
+        "owner": _user(hub, access.owner),
+        "url": hub.urls.repo_html(access.full_name),
+        "isPrivate": bool(repo.private),
+        "visibility": "PRIVATE" if repo.private else "PUBLIC",
+        "description": repo.description,
         "viewerPermission": _PERMISSIONS.get(access.permission),
         # what `gh repo clone` reads; the same values as the REST representation (has_issues, has_wiki,
         # allow_*_merge); hubdepot has no forks, so no parent
-        "hasIssuesEnabled": False, "hasWikiEnabled": False, "parent": None,
-        "mergeCommitAllowed": True, "rebaseMergeAllowed": True, "squashMergeAllowed": True,
-        "defaultBranchRef": lambda info: _ref(access, git_tags.find_ref(access.git_dir, f"refs/heads/{repo.default_branch}")),
+        "hasIssuesEnabled": False,
+        "hasWikiEnabled": False,
+        "parent": None,
+        "mergeCommitAllowed": True,
+        "rebaseMergeAllowed": True,
+        "squashMergeAllowed": True,
+        "defaultBranchRef": lambda info: _ref(
+            access, git_tags.find_ref(access.git_dir, f"refs/heads/{repo.default_branch}")
+        ),
         "ref": lambda info, qualifiedName: _ref(access, git_tags.find_ref(access.git_dir, qualifiedName)),
-        "release": release, "latestRelease": latest_release,
-        "releases": lambda info, first=None, after=None, last=None, before=None, orderBy=None:
-            _releases(hub, access, first, after, last, before, orderBy),
+        "release": release,
+        "latestRelease": latest_release,
+        "releases": lambda info, first=None, after=None, last=None, before=None, orderBy=None: _releases(
+            hub, access, first, after, last, before, orderBy
+        ),
         "object": lambda info, oid=None, expression=None: _git_object(access, oid, expression),
         "issueOrPullRequest": _issue_or_pull_request,
-        "issues": lambda info, first=None, after=None, last=None, before=None, **filters:
-            _none("issues", first, last, after, before),
+        "issues": lambda info, first=None, after=None, last=None, before=None, **filters: _none(
+            "issues", first, last, after, before
+        ),
     }
 
 
@@ -231,8 +295,9 @@ def _root(hub: Hub, actor: Actor) -> dict:
         try:
             access = repo_service.find(hub, actor, owner, name)
         except errors.NotFound:
-            raise GraphQLError(f"Could not resolve to a Repository with the name '{owner}/{name}'.",
-                               extensions={"type": "NOT_FOUND"}) from None
+            raise GraphQLError(
+                f"Could not resolve to a Repository with the name '{owner}/{name}'.", extensions={"type": "NOT_FOUND"}
+            ) from None
         return _repository(hub, access)
 
     return {"viewer": lambda info: _user(hub, actor.account), "repository": repository}
@@ -250,8 +315,9 @@ def _error(error: GraphQLError) -> dict:
 
 def execute(hub: Hub, actor: Actor, query: str, variables: dict | None, operation: str | None) -> dict:
     """A GraphQL response body: {"data": ...} and/or {"errors": [...]}, as GitHub sends them."""
-    result = graphql_sync(schema(), query, root_value=_root(hub, actor), variable_values=variables,
-                          operation_name=operation, rules=_RULES)
+    result = graphql_sync(
+        schema(), query, root_value=_root(hub, actor), variable_values=variables, operation_name=operation, rules=_RULES
+    )
     body: dict = {}
     if result.data is not None or not result.errors:
         body["data"] = result.data

@@ -1,6 +1,6 @@
 """The subset of GitHub's GraphQL schema hubdepot serves (names and types as GitHub declares them)."""
 
-SDL = '''
+SDL = """
 scalar DateTime
 scalar URI
 scalar GitObjectID
@@ -179,4 +179,4 @@ type PullRequestEdge { node: PullRequest cursor: String! }
 type PullRequestConnection { nodes: [PullRequest] edges: [PullRequestEdge] pageInfo: PageInfo! totalCount: Int! }
 
 union IssueOrPullRequest = Issue | PullRequest
-'''
+"""

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Sequence
+from typing import Any
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 
 from hubdepot import errors, events
+from hubdepot.db.session import inserted_id
 from hubdepot.db.tables import hooks, webhook_deliveries, webhook_events
 from hubdepot.events import outbox
 from hubdepot.git import refs as git_refs
@@ -18,25 +21,89 @@ from hubdepot.services.accounts import by_login, org_role
 from hubdepot.services.repos import RepoAccess, require
 
 # GitHub's webhook event names (what `events` may list, besides "*")
-EVENT_NAMES = frozenset("""
-branch_protection_configuration branch_protection_rule check_run check_suite code_scanning_alert commit_comment
-create custom_property custom_property_values delete dependabot_alert deploy_key deployment deployment_protection_rule
-deployment_review deployment_status discussion discussion_comment fork github_app_authorization gollum installation
-installation_repositories installation_target issue_comment issues label marketplace_purchase member membership
-merge_group meta milestone org_block organization package page_build personal_access_token_request ping project
-project_card project_column projects_v2 projects_v2_item public pull_request pull_request_review
-pull_request_review_comment pull_request_review_thread push registry_package release repository
-repository_advisory repository_dispatch repository_import repository_ruleset repository_vulnerability_alert
-secret_scanning_alert secret_scanning_alert_location security_advisory security_and_analysis sponsorship star status
-team team_add watch workflow_dispatch workflow_job workflow_run
-""".split())
+_FLAGS: dict[float, str] = {0: "0", 1: "1"}  # insecure_ssl given as a number
+EVENT_NAMES = frozenset(
+    [
+        "branch_protection_configuration",
+        "branch_protection_rule",
+        "check_run",
+        "check_suite",
+        "code_scanning_alert",
+        "commit_comment",
+        "create",
+        "custom_property",
+        "custom_property_values",
+        "delete",
+        "dependabot_alert",
+        "deploy_key",
+        "deployment",
+        "deployment_protection_rule",
+        "deployment_review",
+        "deployment_status",
+        "discussion",
+        "discussion_comment",
+        "fork",
+        "github_app_authorization",
+        "gollum",
+        "installation",
+        "installation_repositories",
+        "installation_target",
+        "issue_comment",
+        "issues",
+        "label",
+        "marketplace_purchase",
+        "member",
+        "membership",
+        "merge_group",
+        "meta",
+        "milestone",
+        "org_block",
+        "organization",
+        "package",
+        "page_build",
+        "personal_access_token_request",
+        "ping",
+        "project",
+        "project_card",
+        "project_column",
+        "projects_v2",
+        "projects_v2_item",
+        "public",
+        "pull_request",
+        "pull_request_review",
+        "pull_request_review_comment",
+        "pull_request_review_thread",
+        "push",
+        "registry_package",
+        "release",
+        "repository",
+        "repository_advisory",
+        "repository_dispatch",
+        "repository_import",
+        "repository_ruleset",
+        "repository_vulnerability_alert",
+        "secret_scanning_alert",
+        "secret_scanning_alert_location",
+        "security_advisory",
+        "security_and_analysis",
+        "sponsorship",
+        "star",
+        "status",
+        "team",
+        "team_add",
+        "watch",
+        "workflow_dispatch",
+        "workflow_job",
+        "workflow_run",
+    ]
+)
 
 
 @dataclasses.dataclass(frozen=True)
 class Scope:
     """Whose hooks: a repository's (repo set) or an organisation's (repo None)."""
 
-    owner: object  # the repository's owner, or the organisation
+    owner: Any  # the repository's owner, or the organisation (an accounts row)
     repo: RepoAccess | None
 
     @property
@@ -72,23 +139,32 @@ def _invalid(message: str, field: str = "config") -> errors.ValidationFailed:
 
 def _config_values(config: dict, current=None) -> dict:
     """The hooks columns for a `config` object (merged over the current hook's)."""
-    values = {}
+    values: dict[str, object] = {}
     if "url" in config or current is None:
         url = config.get("url")
         parts = urlsplit(url) if isinstance(url, str) else None
-        if not parts or parts.scheme not in ("http", "https") or not parts.hostname or len(url) > 2000:
+        if (
+            not isinstance(url, str)
+            or not parts
+            or parts.scheme not in ("http", "https")
+            or not parts.hostname
+            or len(url) > 2000
+        ):
             raise _invalid("Config is invalid: url is not supported" if url else "Config must have a url")
         values["url"] = url
     if "content_type" in config:
         kind = config["content_type"]
-        kind = {"application/json": "json", "application/x-www-form-urlencoded": "form"}.get(kind, kind) \
-            if isinstance(kind, str) else None
+        kind = (
+            {"application/json": "json", "application/x-www-form-urlencoded": "form"}.get(kind, kind)
+            if isinstance(kind, str)
+            else None
+        )
         if kind not in ("json", "form"):
             raise _invalid("Config is invalid: content_type must be json or form")
         values["content_type"] = kind
     if "insecure_ssl" in config:
         flag = config["insecure_ssl"]  # "0" | "1", or a number (the schema allows both)
-        flag = {0: "0", 1: "1"}.get(flag) if isinstance(flag, (int, float)) and not isinstance(flag, bool) else flag
+        flag = _FLAGS.get(flag) if isinstance(flag, (int, float)) and not isinstance(flag, bool) else flag
         if flag not in ("0", "1"):
             raise _invalid("Config is invalid: insecure_ssl must be 0 or 1")
         values["insecure_ssl"] = flag
@@ -110,9 +186,9 @@ def _events(names, field: str = "events") -> list[str]:
 
 
 # -- hooks ---------------------------------------------------------------------------------------
-def list_hooks(hub: Hub, scope: Scope, offset: int, limit: int) -> tuple[list, int]:
+def list_hooks(hub: Hub, scope: Scope, offset: int, limit: int) -> tuple[Sequence, int]:
     with hub.db.read() as conn:
-        total = conn.execute(sa.select(sa.func.count()).select_from(hooks).where(scope.where)).scalar()
+        total = conn.execute(sa.select(sa.func.count()).select_from(hooks).where(scope.where)).scalar_one()
         rows = conn.execute(sa.select(hooks).where(scope.where).order_by(hooks.c.id).offset(offset).limit(limit)).all()
     return rows, total
 
@@ -135,14 +211,20 @@ def create_hook(hub: Hub, actor: Actor, scope: Scope, spec: dict) -> object:
         raise _invalid("Name must be web", "name")
     values = {"content_type": "form", "insecure_ssl": "0", "secret": None} | _config_values(spec.get("config") or {})
     stamp = now()
-    values.update(events=json.dumps(_events(spec.get("events", ["push"]))), active=spec.get("active", True),
-                  last_status="unused", created_at=stamp, updated_at=stamp,
-                  repository_id=scope.repo.id if scope.repo else None, org_id=None if scope.repo else scope.owner.id)
+    values.update(
+        events=json.dumps(_events(spec.get("events", ["push"]))),
+        active=spec.get("active", True),
+        last_status="unused",
+        created_at=stamp,
+        updated_at=stamp,
+        repository_id=scope.repo.id if scope.repo else None,
+        org_id=None if scope.repo else scope.owner.id,
+    )
     with hub.db.write() as conn:
         clash = conn.execute(sa.select(hooks.c.id).where(scope.where, hooks.c.url == values["url"])).first()
         if clash is not None:
             raise _invalid(f"Hook already exists on this {'repository' if scope.repo else 'organization'}", "hook")
-        hook_id = conn.execute(hooks.insert().values(**values)).inserted_primary_key[0]
+        hook_id = inserted_id(conn.execute(hooks.insert().values(**values)))
         row = _row(conn, scope, hook_id)
         if row.active:
             events.ping(conn, hub, actor, scope.owner, scope.repo, row)
@@ -186,6 +268,7 @@ def ping(hub: Hub, actor: Actor, scope: Scope, hook_id: int) -> None:
 def test_push(hub: Hub, actor: Actor, scope: Scope, hook_id: int) -> None:
     """POST …/tests: the latest push to the default branch, again, to this hook if it takes push events."""
     access = scope.repo
+    assert access is not None, "tests is a repository hook's route"
     tip = next((b.sha for b in git_refs.branches(access.git_dir) if b.name == access.repo.default_branch), None)
     with hub.db.write() as conn:
         row = _row(conn, scope, hook_id)
@@ -196,13 +279,23 @@ def test_push(hub: Hub, actor: Actor, scope: Scope, hook_id: int) -> None:
 
 
 # -- deliveries ----------------------------------------------------------------------------------
-_ITEM = (webhook_deliveries.c.id, webhook_deliveries.c.guid, webhook_deliveries.c.delivered_at,
-         webhook_deliveries.c.created_at, webhook_deliveries.c.redelivery, webhook_deliveries.c.duration,
-         webhook_deliveries.c.status, webhook_deliveries.c.status_code, webhook_deliveries.c.event_id,
-         webhook_events.c.event, webhook_events.c.action, webhook_events.c.repository_id)
+_ITEM = (
+    webhook_deliveries.c.id,
+    webhook_deliveries.c.guid,
+    webhook_deliveries.c.delivered_at,
+    webhook_deliveries.c.created_at,
+    webhook_deliveries.c.redelivery,
+    webhook_deliveries.c.duration,
+    webhook_deliveries.c.status,
+    webhook_deliveries.c.status_code,
+    webhook_deliveries.c.event_id,
+    webhook_events.c.event,
+    webhook_events.c.action,
+    webhook_events.c.repository_id,
+)
 
 
-def deliveries(hub: Hub, scope: Scope, hook_id: int, before: int | None, limit: int) -> tuple[list, bool]:
+def deliveries(hub: Hub, scope: Scope, hook_id: int, before: int | None, limit: int) -> tuple[Sequence, bool]:
     """A page of the hook's deliveries, newest first, with ids below `before`; and whether more follow."""
     d = webhook_deliveries
     query = sa.select(*_ITEM).join(webhook_events, webhook_events.c.id == d.c.event_id).where(d.c.hook_id == hook_id)
@@ -216,9 +309,14 @@ def deliveries(hub: Hub, scope: Scope, hook_id: int, before: int | None, limit: 
 
 def delivery(hub: Hub, scope: Scope, hook_id: int, delivery_id: int):
     d = webhook_deliveries
-    query = sa.select(*_ITEM, d.c.request_headers, d.c.response_headers, d.c.response_body, webhook_events.c.payload,
-                      hooks.c.url).join(webhook_events, webhook_events.c.id == d.c.event_id) \
-        .join(hooks, hooks.c.id == d.c.hook_id).where(d.c.hook_id == hook_id, d.c.id == delivery_id)
+    query = (
+        sa.select(
+            *_ITEM, d.c.request_headers, d.c.response_headers, d.c.response_body, webhook_events.c.payload, hooks.c.url
+        )
+        .join(webhook_events, webhook_events.c.id == d.c.event_id)
+        .join(hooks, hooks.c.id == d.c.hook_id)
+        .where(d.c.hook_id == hook_id, d.c.id == delivery_id)
+    )
     with hub.db.read() as conn:
         _row(conn, scope, hook_id)
         row = conn.execute(query).first()
@@ -230,8 +328,11 @@ def delivery(hub: Hub, scope: Scope, hook_id: int, delivery_id: int):
 def redeliver(hub: Hub, scope: Scope, hook_id: int, delivery_id: int) -> None:
     with hub.db.write() as conn:
         _row(conn, scope, hook_id)
-        row = conn.execute(sa.select(webhook_deliveries.c.event_id, webhook_deliveries.c.guid).where(
-            webhook_deliveries.c.hook_id == hook_id, webhook_deliveries.c.id == delivery_id)).first()
+        row = conn.execute(
+            sa.select(webhook_deliveries.c.event_id, webhook_deliveries.c.guid).where(
+                webhook_deliveries.c.hook_id == hook_id, webhook_deliveries.c.id == delivery_id
+            )
+        ).first()
         if row is None:
             raise errors.NotFound()
         outbox.redeliver(conn, row.event_id, hook_id, row.guid)

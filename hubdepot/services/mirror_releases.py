@@ -13,6 +13,7 @@ import datetime as dt
 
 import sqlalchemy as sa
 
+from hubdepot.db.session import inserted_id
 from hubdepot.db.tables import mirror_links, release_assets, releases
 from hubdepot.services import Hub
 from hubdepot.services.repos import RepoAccess
@@ -35,7 +36,7 @@ class ReleaseCopy:
     created_at: dt.datetime
     updated_at: dt.datetime
     published_at: dt.datetime | None
-    author_id: int
+    author_id: int | None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -50,17 +51,26 @@ class AssetCopy:
 
 
 def _link(conn, access: RepoAccess, kind: str, source_id: int, local_id: int, fingerprint: str) -> None:
-    where = sa.and_(mirror_links.c.repository_id == access.id, mirror_links.c.kind == kind,
-                    mirror_links.c.source_id == source_id)
+    where = sa.and_(
+        mirror_links.c.repository_id == access.id, mirror_links.c.kind == kind, mirror_links.c.source_id == source_id
+    )
     conn.execute(mirror_links.delete().where(where))
-    conn.execute(mirror_links.insert().values(repository_id=access.id, kind=kind, source_id=source_id,
-                                              local_id=local_id, fingerprint=fingerprint))
+    conn.execute(
+        mirror_links.insert().values(
+            repository_id=access.id, kind=kind, source_id=source_id, local_id=local_id, fingerprint=fingerprint
+        )
+    )
 
 
 def _unlink(conn, access: RepoAccess, kind: str, local_ids: list[int]) -> None:
     if local_ids:
-        conn.execute(mirror_links.delete().where(mirror_links.c.repository_id == access.id,
-                                                 mirror_links.c.kind == kind, mirror_links.c.local_id.in_(local_ids)))
+        conn.execute(
+            mirror_links.delete().where(
+                mirror_links.c.repository_id == access.id,
+                mirror_links.c.kind == kind,
+                mirror_links.c.local_id.in_(local_ids),
+            )
+        )
 
 
 def _release_values(copy: ReleaseCopy, hidden: bool) -> dict:
@@ -72,19 +82,31 @@ def _release_values(copy: ReleaseCopy, hidden: bool) -> dict:
     return values
 
 
-def put_release(hub: Hub, access: RepoAccess, copy: ReleaseCopy, local_id: int | None, fingerprint: str,
-                *, hidden: bool = False) -> int:
+def put_release(
+    hub: Hub, access: RepoAccess, copy: ReleaseCopy, local_id: int | None, fingerprint: str, *, hidden: bool = False
+) -> int:
     """Insert or update the local copy of a source release; `hidden` keeps it a draft (and its
     fingerprint unfinished) until its assets are copied. Returns the local release id."""
     values = _release_values(copy, hidden)
     with hub.db.write() as conn:
-        exists = local_id is not None and conn.execute(sa.select(releases.c.id).where(
-            releases.c.id == local_id, releases.c.repository_id == access.id)).first() is not None
+        exists = (
+            local_id is not None
+            and conn.execute(
+                sa.select(releases.c.id).where(releases.c.id == local_id, releases.c.repository_id == access.id)
+            ).first()
+            is not None
+        )
         if exists:
             conn.execute(releases.update().where(releases.c.id == local_id).values(**values))
         else:
-            local_id = conn.execute(releases.insert().values(
-                repository_id=access.id, latest_pinned=False, latest_excluded=False, **values)).inserted_primary_key[0]
+            local_id = inserted_id(
+                conn.execute(
+                    releases.insert().values(
+                        repository_id=access.id, latest_pinned=False, latest_excluded=False, **values
+                    )
+                )
+            )
+        assert local_id is not None, "exists only with a local id"
         _link(conn, access, RELEASE, copy.source_id, local_id, "" if hidden else fingerprint)
     return local_id
 
@@ -92,30 +114,56 @@ def put_release(hub: Hub, access: RepoAccess, copy: ReleaseCopy, local_id: int |
 def delete_release(hub: Hub, access: RepoAccess, local_id: int) -> None:
     """The release, its assets (rows; blobs go to `storage gc`) and their links."""
     with hub.db.write() as conn:
-        asset_ids = list(conn.execute(sa.select(release_assets.c.id).where(
-            release_assets.c.release_id == local_id)).scalars())
+        asset_ids = list(
+            conn.execute(sa.select(release_assets.c.id).where(release_assets.c.release_id == local_id)).scalars()
+        )
         conn.execute(releases.delete().where(releases.c.id == local_id, releases.c.repository_id == access.id))
         _unlink(conn, access, ASSET, asset_ids)
         _unlink(conn, access, RELEASE, [local_id])
 
 
-def add_asset(hub: Hub, access: RepoAccess, release_id: int, copy: AssetCopy, blob: tuple[str, str, int],
-              fingerprint: str, replaces: int | None = None) -> int:
+def add_asset(
+    hub: Hub,
+    access: RepoAccess,
+    release_id: int,
+    copy: AssetCopy,
+    blob: tuple[str, str, int],
+    fingerprint: str,
+    replaces: int | None = None,
+) -> int:
     """The asset row for stored, verified bytes `blob` = (key, sha256 hex, size), replacing the
     local asset `replaces` (or one of the same name) in the same transaction."""
     key, digest, size = blob
     with hub.db.write() as conn:
-        stale = list(conn.execute(sa.select(release_assets.c.id).where(
-            release_assets.c.release_id == release_id,
-            sa.or_(release_assets.c.name == copy.name, release_assets.c.id == (replaces or -1)))).scalars())
+        stale = list(
+            conn.execute(
+                sa.select(release_assets.c.id).where(
+                    release_assets.c.release_id == release_id,
+                    sa.or_(release_assets.c.name == copy.name, release_assets.c.id == (replaces or -1)),
+                )
+            ).scalars()
+        )
         if stale:
             conn.execute(release_assets.delete().where(release_assets.c.id.in_(stale)))
             _unlink(conn, access, ASSET, stale)
-        asset_id = conn.execute(release_assets.insert().values(
-            release_id=release_id, name=copy.name, label=copy.label, content_type=copy.content_type,
-            state="uploaded", size=size, digest=digest, blob_key=key, download_count=0,
-            uploader_id=copy.uploader_id, created_at=copy.created_at,
-            updated_at=copy.updated_at)).inserted_primary_key[0]
+        asset_id = inserted_id(
+            conn.execute(
+                release_assets.insert().values(
+                    release_id=release_id,
+                    name=copy.name,
+                    label=copy.label,
+                    content_type=copy.content_type,
+                    state="uploaded",
+                    size=size,
+                    digest=digest,
+                    blob_key=key,
+                    download_count=0,
+                    uploader_id=copy.uploader_id,
+                    created_at=copy.created_at,
+                    updated_at=copy.updated_at,
+                )
+            )
+        )
         _link(conn, access, ASSET, copy.source_id, asset_id, fingerprint)
     return asset_id
 
@@ -123,9 +171,18 @@ def add_asset(hub: Hub, access: RepoAccess, release_id: int, copy: AssetCopy, bl
 def update_asset(hub: Hub, access: RepoAccess, local_id: int, copy: AssetCopy, fingerprint: str) -> None:
     """Name, label, content type and dates changed at the source; the bytes did not."""
     with hub.db.write() as conn:
-        conn.execute(release_assets.update().where(release_assets.c.id == local_id).values(
-            name=copy.name, label=copy.label, content_type=copy.content_type, uploader_id=copy.uploader_id,
-            created_at=copy.created_at, updated_at=copy.updated_at))
+        conn.execute(
+            release_assets.update()
+            .where(release_assets.c.id == local_id)
+            .values(
+                name=copy.name,
+                label=copy.label,
+                content_type=copy.content_type,
+                uploader_id=copy.uploader_id,
+                created_at=copy.created_at,
+                updated_at=copy.updated_at,
+            )
+        )
         _link(conn, access, ASSET, copy.source_id, local_id, fingerprint)
 
 
@@ -140,8 +197,11 @@ def delete_assets(hub: Hub, access: RepoAccess, local_ids: list[int]) -> None:
 def local_assets(hub: Hub, release_id: int) -> dict[int, tuple[str, int]]:
     """The assets of a local release: id -> (digest, size)."""
     with hub.db.read() as conn:
-        rows = conn.execute(sa.select(release_assets.c.id, release_assets.c.digest, release_assets.c.size)
-                            .where(release_assets.c.release_id == release_id)).all()
+        rows = conn.execute(
+            sa.select(release_assets.c.id, release_assets.c.digest, release_assets.c.size).where(
+                release_assets.c.release_id == release_id
+            )
+        ).all()
     return {row.id: (row.digest, row.size) for row in rows}
 
 
@@ -151,5 +211,8 @@ def set_latest(hub: Hub, access: RepoAccess, local_id: int | None) -> None:
         mine = releases.c.repository_id == access.id
         conn.execute(releases.update().where(mine).values(latest_pinned=False, latest_excluded=local_id is None))
         if local_id is not None:
-            conn.execute(releases.update().where(mine, releases.c.id == local_id)
-                         .values(latest_pinned=True, latest_excluded=False))
+            conn.execute(
+                releases.update()
+                .where(mine, releases.c.id == local_id)
+                .values(latest_pinned=True, latest_excluded=False)
+            )

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from typing import Any
 
 import sqlalchemy as sa
 
 from hubdepot import errors
+from hubdepot.db.session import inserted_id
 from hubdepot.db.tables import accounts, mirror_links, mirrors, repositories
 from hubdepot.git import fetch as git_fetch
 from hubdepot.git import refs as git_refs
@@ -30,7 +32,7 @@ from hubdepot.services.repos import RepoAccess
 class MirrorState:
     """What the previous runs left: ETags per source URL and links per (kind, source id)."""
 
-    etags: dict[str, list]
+    etags: dict[str, Any]  # [etag, data] per URL; the run's options under "options"
     links: dict[tuple[str, int], tuple[int, str]]  # (kind, source id) -> (local id, fingerprint)
 
 
@@ -53,8 +55,9 @@ def ensure_account(hub: Hub, login: str, type_: str = "User"):
         return account_service.by_login(hub, login)  # made meanwhile by another run
 
 
-def ensure_repository(hub: Hub, owner_login: str, owner_type: str, name: str, meta: dict, source_url: str,
-                      api_url: str, options: dict) -> RepoAccess:
+def ensure_repository(
+    hub: Hub, owner_login: str, owner_type: str, name: str, meta: dict, source_url: str, api_url: str, options: dict
+) -> RepoAccess:
     """The local copy `owner/name`, made when missing; an existing repository that is not a mirror
     of the same source is refused."""
     try:
@@ -86,12 +89,22 @@ def _create(hub: Hub, owner, name: str, meta: dict) -> RepoAccess:
     repo_service.check_name(name)
     stamp = now()
     branch = meta.get("default_branch") or "main"
-    values = dict(owner_id=owner.id, name=name, name_key=name.lower(), description=meta.get("description"),
-                  homepage=meta.get("homepage") or None, private=bool(meta.get("private")), default_branch=branch,
-                  immutable_releases=False, created_at=stamp, updated_at=stamp, pushed_at=None)
+    values = dict(
+        owner_id=owner.id,
+        name=name,
+        name_key=name.lower(),
+        description=meta.get("description"),
+        homepage=meta.get("homepage") or None,
+        private=bool(meta.get("private")),
+        default_branch=branch,
+        immutable_releases=False,
+        created_at=stamp,
+        updated_at=stamp,
+        pushed_at=None,
+    )
     try:
         with hub.db.write() as conn:
-            repo_id = conn.execute(repositories.insert().values(**values)).inserted_primary_key[0]
+            repo_id = inserted_id(conn.execute(repositories.insert().values(**values)))
             git_repos.create(hub.settings.repos_dir, repo_id, branch)
     except Exception as exc:
         if hub.db.is_unique_violation(exc):
@@ -102,8 +115,11 @@ def _create(hub: Hub, owner, name: str, meta: dict) -> RepoAccess:
 
 def update_metadata(hub: Hub, access: RepoAccess, meta: dict) -> RepoAccess:
     """description, homepage, visibility and (once the branch exists here) the default branch."""
-    values = {"description": meta.get("description"), "homepage": meta.get("homepage") or None,
-              "private": bool(meta.get("private"))}
+    values = {
+        "description": meta.get("description"),
+        "homepage": meta.get("homepage") or None,
+        "private": bool(meta.get("private")),
+    }
     branch = meta.get("default_branch")
     if branch and branch != access.repo.default_branch:
         names = {ref.name for ref in git_refs.branches(access.git_dir)}
@@ -113,8 +129,7 @@ def update_metadata(hub: Hub, access: RepoAccess, meta: dict) -> RepoAccess:
     current = {k: getattr(access.repo, k) for k in values}
     if current != values:
         with hub.db.write() as conn:
-            conn.execute(repositories.update().where(repositories.c.id == access.id)
-                         .values(updated_at=now(), **values))
+            conn.execute(repositories.update().where(repositories.c.id == access.id).values(updated_at=now(), **values))
     return repo_service.find_by_id(hub, SYSTEM, access.id)
 
 
@@ -144,15 +159,20 @@ def stored_etag(hub: Hub, source_url: str, url: str) -> list | None:
 def save_etags(hub: Hub, access: RepoAccess, etags: dict) -> None:
     """Remember the source's ETags once everything they vouch for is copied (a run cut short saves none)."""
     with hub.db.write() as conn:
-        conn.execute(mirrors.update().where(mirrors.c.repository_id == access.id)
-                     .values(etags=json.dumps(etags, sort_keys=True), synced_at=now()))
+        conn.execute(
+            mirrors.update()
+            .where(mirrors.c.repository_id == access.id)
+            .values(etags=json.dumps(etags, sort_keys=True), synced_at=now())
+        )
 
 
 def mirrored(hub: Hub) -> list[Mirrored]:
     """Every mirrored repository, for `hubdepot mirror --all`."""
     with hub.db.read() as conn:
-        rows = conn.execute(sa.select(accounts.c.login, repositories.c.name, mirrors.c.source_url, mirrors.c.options)
-                            .join(repositories, repositories.c.id == mirrors.c.repository_id)
-                            .join(accounts, accounts.c.id == repositories.c.owner_id)
-                            .order_by(repositories.c.id)).all()
+        rows = conn.execute(
+            sa.select(accounts.c.login, repositories.c.name, mirrors.c.source_url, mirrors.c.options)
+            .join(repositories, repositories.c.id == mirrors.c.repository_id)
+            .join(accounts, accounts.c.id == repositories.c.owner_id)
+            .order_by(repositories.c.id)
+        ).all()
     return [Mirrored(f"{row.login}/{row.name}", row.source_url, json.loads(row.options)) for row in rows]

@@ -16,8 +16,7 @@ from hubdepot.db.tables import release_assets
 from hubdepot.db.tables import releases as releases_table
 from hubdepot.git import history, trees
 from hubdepot.git import refs as git_refs
-from hubdepot.services import Actor, Hub
-from hubdepot.services import contents, downloads
+from hubdepot.services import Actor, Hub, contents, downloads
 from hubdepot.services import releases as reads
 from hubdepot.services import repos as repo_service
 from hubdepot.services.accounts import by_id, by_login
@@ -69,8 +68,11 @@ def repo_home(hub: Hub, actor: Actor | None, owner_login: str, name: str) -> Rep
     return RepoHome(access, listing, readme, latest, total, branches, tags)
 
 
-_COUNT_ALL = sa.select(sa.func.count()).select_from(releases_table) \
+_COUNT_ALL = (
+    sa.select(sa.func.count())
+    .select_from(releases_table)
     .where(releases_table.c.repository_id == sa.bindparam("repo_id"))
+)
 _COUNT_PUBLISHED = _COUNT_ALL.where(releases_table.c.draft.is_(False))
 _RELEASE = sa.select(releases_table).where(releases_table.c.id == sa.bindparam("release_id"))
 
@@ -103,8 +105,7 @@ def browse(hub: Hub, actor: Actor | None, owner_login: str, name: str, rest: str
         if not ref:
             continue
         try:
-            found = trees.lookup(access.git_dir, ref, access.repo.default_branch, contents.split_path(path),
-                                 PAGE_LIMIT)
+            found = trees.lookup(access.git_dir, ref, access.repo.default_branch, contents.split_path(path), PAGE_LIMIT)
         except errors.NotFound:
             continue
         return Browse(access, ref, path, found, _readme(access, path, ref) if found.node.kind == "dir" else None)
@@ -124,17 +125,26 @@ def branches(hub: Hub, actor: Actor | None, owner_login: str, name: str):
     return access, git_refs.branches(access.git_dir)
 
 
-def releases_page(hub: Hub, actor: Actor | None, owner_login: str, name: str, offset: int, limit: int,
-                  assets_each: int):
+def releases_page(
+    hub: Hub, actor: Actor | None, owner_login: str, name: str, offset: int, limit: int, assets_each: int
+):
     """(access, views with their first `assets_each` assets, total, {release id: asset count}, latest id)."""
     access = repo_service.find(hub, actor, owner_login, name)
     return (access, *reads.list_summaries(hub, access, offset, limit, assets_each))
 
 
-_ASSET_COUNT = sa.select(sa.func.count()).select_from(release_assets) \
+_ASSET_COUNT = (
+    sa.select(sa.func.count())
+    .select_from(release_assets)
     .where(release_assets.c.release_id == sa.bindparam("release_id"))
-_ASSET_PAGE = sa.select(release_assets).where(release_assets.c.release_id == sa.bindparam("release_id")) \
-    .order_by(release_assets.c.id).offset(sa.bindparam("offset")).limit(sa.bindparam("limit"))
+)
+_ASSET_PAGE = (
+    sa.select(release_assets)
+    .where(release_assets.c.release_id == sa.bindparam("release_id"))
+    .order_by(release_assets.c.id)
+    .offset(sa.bindparam("offset"))
+    .limit(sa.bindparam("limit"))
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -145,15 +155,16 @@ class ReleasePage:
     latest_id: int | None
 
 
-def release(hub: Hub, actor: Actor | None, owner_login: str, name: str, url_tag: str, offset: int,
-            limit: int) -> ReleasePage:
+def release(
+    hub: Hub, actor: Actor | None, owner_login: str, name: str, url_tag: str, offset: int, limit: int
+) -> ReleasePage:
     """/releases/tag/<tag> (drafts by their untagged- name, with push) with one page of its assets."""
     access = repo_service.find(hub, actor, owner_login, name)
     with hub.db.read() as conn:
         row = reads.published_by_tag(conn, access.id, url_tag)
         if row is None:
             row = reads.by_url_tag(hub, access, url_tag).row  # a draft, or NotFound
-        count = conn.execute(_ASSET_COUNT, {"release_id": row.id}).scalar()
+        count = conn.execute(_ASSET_COUNT, {"release_id": row.id}).scalar_one()
         assets = conn.execute(_ASSET_PAGE, {"release_id": row.id, "offset": offset, "limit": limit}).all()
         author = by_id(conn, row.author_id)
         latest = reads.latest_id(conn, access.id)
@@ -175,8 +186,13 @@ def tags(hub: Hub, actor: Actor | None, owner_login: str, name: str):
     access = repo_service.find(hub, actor, owner_login, name)
     found = git_refs.tags(access.git_dir)
     with hub.db.read() as conn:
-        released = set(conn.execute(sa.select(releases_table.c.tag_name).where(
-            releases_table.c.repository_id == access.id, releases_table.c.draft.is_(False))).scalars())
+        released = set(
+            conn.execute(
+                sa.select(releases_table.c.tag_name).where(
+                    releases_table.c.repository_id == access.id, releases_table.c.draft.is_(False)
+                )
+            ).scalars()
+        )
     return access, found, released
 
 

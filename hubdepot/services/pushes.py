@@ -65,16 +65,18 @@ def advertise(hub: Hub, access: RepoAccess, service: str, protocol: str | None) 
     return transport.run(argv, transport.environment(protocol), None)
 
 
-def serve(hub: Hub, actor: Actor | None, access: RepoAccess, service: str, body: AsyncIterator[bytes],
-          protocol: str | None) -> AsyncIterator[bytes]:
+def serve(
+    hub: Hub, actor: Actor | None, access: RepoAccess, service: str, body: AsyncIterator[bytes], protocol: str | None
+) -> AsyncIterator[bytes]:
     if service == UPLOAD:
         argv = transport.command(access.git_dir, service, advertise=False)
         return transport.run(argv, transport.environment(protocol), body)
     return _push(hub, actor, access, body, protocol)
 
 
-async def _push(hub: Hub, actor: Actor | None, access: RepoAccess, body: AsyncIterator[bytes],
-                protocol: str | None) -> AsyncIterator[bytes]:
+async def _push(
+    hub: Hub, actor: Actor | None, access: RepoAccess, body: AsyncIterator[bytes], protocol: str | None
+) -> AsyncIterator[bytes]:
     hooks = await anyio.to_thread.run_sync(_hooks, hub)
     argv = transport.command(access.git_dir, RECEIVE, advertise=False, hooks_dir=hooks)
     updates: list = []

@@ -29,7 +29,7 @@ from hubdepot.git.refs import ZERO, RefUpdate
 from hubdepot.services import Actor, Hub, now
 from hubdepot.services.repos import RepoAccess
 
-__all__ = ["RefUpdate", "ZERO", "record", "protected", "check_protected"]
+__all__ = ["ZERO", "RefUpdate", "check_protected", "protected", "record"]
 
 
 def record(hub: Hub, access: RepoAccess, actor: Actor | None, updates: list[RefUpdate], conn=None) -> None:
@@ -47,7 +47,7 @@ def record(hub: Hub, access: RepoAccess, actor: Actor | None, updates: list[RefU
 
 def _record(conn, hub: Hub, access: RepoAccess, actor: Actor | None, updates: list[RefUpdate]) -> None:
     stamp = now()
-    values = {"updated_at": stamp, "pushed_at": stamp}
+    values: dict[str, object] = {"updated_at": stamp, "pushed_at": stamp}
     branch = _new_default(access, updates)
     if branch is not None:
         git_repos.set_head(access.git_dir, branch)
@@ -55,17 +55,22 @@ def _record(conn, hub: Hub, access: RepoAccess, actor: Actor | None, updates: li
     deleted_tags = [u.ref.removeprefix("refs/tags/") for u in updates if u.deleted and u.ref.startswith("refs/tags/")]
     conn.execute(repositories.update().where(repositories.c.id == access.id).values(**values))
     if deleted_tags:
-        conn.execute(releases.update().where(
-            releases.c.repository_id == access.id, releases.c.tag_name.in_(deleted_tags),
-            releases.c.draft.is_(False)).values(draft=True, immutable=False, updated_at=stamp))
+        conn.execute(
+            releases.update()
+            .where(
+                releases.c.repository_id == access.id,
+                releases.c.tag_name.in_(deleted_tags),
+                releases.c.draft.is_(False),
+            )
+            .values(draft=True, immutable=False, updated_at=stamp)
+        )
     _emit(conn, hub, access, actor, updates)
 
 
 def _new_default(access: RepoAccess, updates: list[RefUpdate]) -> str | None:
     """GitHub: when the default branch does not exist, the first branch pushed becomes the default."""
     default = access.repo.default_branch
-    created = [u.ref.removeprefix("refs/heads/") for u in updates
-               if u.ref.startswith("refs/heads/") and not u.deleted]
+    created = [u.ref.removeprefix("refs/heads/") for u in updates if u.ref.startswith("refs/heads/") and not u.deleted]
     if not created or default in created:
         return None
     names = {ref.name for ref in git_refs.branches(access.git_dir)}
@@ -85,14 +90,20 @@ def _emit(conn, hub: Hub, access: RepoAccess, actor: Actor | None, updates: list
 def protected(hub: Hub, access: RepoAccess) -> list[str]:
     """Refs no write may move or delete: the tags of published immutable releases."""
     with hub.db.read() as conn:
-        tags = conn.execute(sa.select(releases.c.tag_name).where(
-            releases.c.repository_id == access.id, releases.c.draft.is_(False),
-            releases.c.immutable.is_(True))).scalars().all()
+        tags = (
+            conn.execute(
+                sa.select(releases.c.tag_name).where(
+                    releases.c.repository_id == access.id, releases.c.draft.is_(False), releases.c.immutable.is_(True)
+                )
+            )
+            .scalars()
+            .all()
+        )
     return sorted({f"refs/tags/{tag}" for tag in tags})
 
 
 def check_protected(hub: Hub, access: RepoAccess, ref: str) -> None:
     if ref in protected(hub, access):
         raise errors.ValidationFailed.one(
-            "Reference", "ref", "custom",
-            f"{ref} belongs to an immutable release: it cannot be moved or deleted")
+            "Reference", "ref", "custom", f"{ref} belongs to an immutable release: it cannot be moved or deleted"
+        )

@@ -12,6 +12,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from hubdepot import errors, events
+from hubdepot.db.session import inserted_id
 from hubdepot.db.tables import releases, repositories
 from hubdepot.git import log as git_log
 from hubdepot.git import tags as git_tags
@@ -27,11 +28,13 @@ _LOCKED = ("tag_name", "target_commitish", "draft", "prerelease", "make_latest")
 
 
 def _invalid_tag() -> errors.ValidationFailed:
-    return errors.ValidationFailed([
-        {"resource": "Release", "code": "custom", "field": "tag_name", "message": "tag_name is not a valid tag"},
-        {"resource": "Release", "code": "custom", "message": "Published releases must have a valid tag"},
-        {"resource": "Release", "code": "invalid", "field": "target_commitish"},
-    ])
+    return errors.ValidationFailed(
+        [
+            {"resource": "Release", "code": "custom", "field": "tag_name", "message": "tag_name is not a valid tag"},
+            {"resource": "Release", "code": "custom", "message": "Published releases must have a valid tag"},
+            {"resource": "Release", "code": "invalid", "field": "target_commitish"},
+        ]
+    )
 
 
 def _lock_repo(conn, repo_id: int) -> bool:
@@ -76,10 +79,16 @@ def _apply_latest(conn, repo_id: int, release_id: int, mode: str, eligible: bool
     """make_latest: "true" pins this release (unpinning the others once it is published and not a
     prerelease), "false" excludes it, "legacy" leaves the choice to creation date."""
     if eligible and mode in ("true", "legacy"):
-        conn.execute(releases.update().where(releases.c.repository_id == repo_id, releases.c.id != release_id,
-                                             releases.c.draft.is_(False)).values(latest_pinned=False))
-    conn.execute(releases.update().where(releases.c.id == release_id).values(
-        latest_pinned=mode == "true", latest_excluded=mode == "false"))
+        conn.execute(
+            releases.update()
+            .where(releases.c.repository_id == repo_id, releases.c.id != release_id, releases.c.draft.is_(False))
+            .values(latest_pinned=False)
+        )
+    conn.execute(
+        releases.update()
+        .where(releases.c.id == release_id)
+        .values(latest_pinned=mode == "true", latest_excluded=mode == "false")
+    )
 
 
 def _notes_into(hub: Hub, access: RepoAccess, spec: dict) -> dict:
@@ -96,6 +105,7 @@ def create(hub: Hub, actor: Actor | None, access: RepoAccess, spec: dict) -> rea
     """spec: tag_name (required), target_commitish, name, body, draft, prerelease, make_latest,
     generate_release_notes — already type-checked by the API layer."""
     require(access, actor, "push")
+    assert actor is not None, "require() lets no anonymous caller push"
     tag = spec["tag_name"]
     if not git_tags.valid_tag_name(tag) or len(tag) > NAME_MAX:
         raise _invalid_tag()
@@ -108,12 +118,23 @@ def create(hub: Hub, actor: Actor | None, access: RepoAccess, spec: dict) -> rea
         immutable = _lock_repo(conn, access.id)
         if not draft:
             _check_tag_free(conn, access.id, tag, None)
-        values = dict(repository_id=access.id, tag_name=tag, target_commitish=target, name=spec.get("name"),
-                      body=spec.get("body"), draft=draft, prerelease=bool(spec.get("prerelease")),
-                      immutable=immutable and not draft, latest_pinned=False, latest_excluded=False,
-                      author_id=actor.id, created_at=stamp, updated_at=stamp,
-                      published_at=None if draft else stamp)
-        release_id = conn.execute(releases.insert().values(**values)).inserted_primary_key[0]
+        values = dict(
+            repository_id=access.id,
+            tag_name=tag,
+            target_commitish=target,
+            name=spec.get("name"),
+            body=spec.get("body"),
+            draft=draft,
+            prerelease=bool(spec.get("prerelease")),
+            immutable=immutable and not draft,
+            latest_pinned=False,
+            latest_excluded=False,
+            author_id=actor.id,
+            created_at=stamp,
+            updated_at=stamp,
+            published_at=None if draft else stamp,
+        )
+        release_id = inserted_id(conn.execute(releases.insert().values(**values)))
         made = _publish_tag(access, tag, target) if not draft else []
         ref_service.record(hub, access, actor, made, conn)
         eligible = not draft and not values["prerelease"]
@@ -125,16 +146,20 @@ def create(hub: Hub, actor: Actor | None, access: RepoAccess, spec: dict) -> rea
 
 
 def _check_immutable(row, changes: dict) -> None:
-    current = {"tag_name": row.tag_name, "target_commitish": row.target_commitish, "draft": False,
-               "prerelease": bool(row.prerelease)}
+    current = {
+        "tag_name": row.tag_name,
+        "target_commitish": row.target_commitish,
+        "draft": False,
+        "prerelease": bool(row.prerelease),
+    }
     for key in _LOCKED:
         if key in changes and changes[key] != current.get(key, object()):
             raise errors.ValidationFailed.one(
-                "Release", key, "custom", "Cannot modify an immutable release. Only the title and notes can be changed.")
+                "Release", key, "custom", "Cannot modify an immutable release. Only the title and notes can be changed."
+            )
 
 
-def _update_values(access: RepoAccess, row, changes: dict, immutable_repo: bool, conn,
-                   made: list[RefUpdate]) -> dict:
+def _update_values(access: RepoAccess, row, changes: dict, immutable_repo: bool, conn, made: list[RefUpdate]) -> dict:
     values = {k: changes[k] for k in ("name", "body", "prerelease", "target_commitish", "tag_name") if k in changes}
     tag = changes.get("tag_name", row.tag_name)
     if "tag_name" in changes and (not git_tags.valid_tag_name(tag) or len(tag) > NAME_MAX):
@@ -186,8 +211,9 @@ def update(hub: Hub, actor: Actor | None, access: RepoAccess, release_id: int, c
 def _update_actions(old, new) -> tuple[list[str], dict]:
     """The release events of an update (GitHub's): edited (with the name/body it had), then
     published + released/prereleased, unpublished, or released/prereleased for a flag flip."""
-    edits = {key: {"from": getattr(old, key) or ""} for key in ("name", "body")
-             if getattr(old, key) != getattr(new, key)}
+    edits = {
+        key: {"from": getattr(old, key) or ""} for key in ("name", "body") if getattr(old, key) != getattr(new, key)
+    }
     fields = ("name", "body", "tag_name", "target_commitish")
     actions = ["edited"] if any(getattr(old, k) != getattr(new, k) for k in fields) else []
     kind = "prereleased" if new.prerelease else "released"
@@ -212,14 +238,22 @@ def delete(hub: Hub, actor: Actor | None, access: RepoAccess, release_id: int) -
 
 
 def _previous_tag(conn, access: RepoAccess, tag: str) -> str | None:
-    rows = conn.execute(sa.select(releases.c.tag_name).where(
-        releases.c.repository_id == access.id, releases.c.draft.is_(False), releases.c.tag_name != tag,
-    ).order_by(releases.c.created_at.desc(), releases.c.id.desc()).limit(20)).scalars()
+    rows = conn.execute(
+        sa.select(releases.c.tag_name)
+        .where(
+            releases.c.repository_id == access.id,
+            releases.c.draft.is_(False),
+            releases.c.tag_name != tag,
+        )
+        .order_by(releases.c.created_at.desc(), releases.c.id.desc())
+        .limit(20)
+    ).scalars()
     return next((t for t in rows if git_tags.tag_commit(access.git_dir, t)), None)
 
 
-def generate_notes(hub: Hub, actor: Actor | None, access: RepoAccess, tag: str, target: str | None,
-                   previous: str | None) -> dict:
+def generate_notes(
+    hub: Hub, actor: Actor | None, access: RepoAccess, tag: str, target: str | None, previous: str | None
+) -> dict:
     """GitHub's generated notes: the commits since the previous release's tag (or `previous`)."""
     require(access, actor, "push")
     return _notes(hub, access, tag, target, previous)
@@ -227,7 +261,8 @@ def generate_notes(hub: Hub, actor: Actor | None, access: RepoAccess, tag: str, 
 
 def _notes(hub: Hub, access: RepoAccess, tag: str, target: str | None, previous: str | None) -> dict:
     head = git_tags.tag_commit(access.git_dir, tag) or git_tags.resolve_target(
-        access.git_dir, target or access.repo.default_branch)
+        access.git_dir, target or access.repo.default_branch
+    )
     if head is None:
         raise errors.ValidationFailed.one("Release", "target_commitish", "invalid")
     if previous is None:
@@ -252,5 +287,8 @@ def immutable_setting(hub: Hub, actor: Actor | None, access: RepoAccess) -> bool
 def set_immutable(hub: Hub, actor: Actor | None, access: RepoAccess, enabled: bool) -> None:
     require(access, actor, "admin")
     with hub.db.write() as conn:
-        conn.execute(repositories.update().where(repositories.c.id == access.id)
-                     .values(immutable_releases=enabled, updated_at=now()))
+        conn.execute(
+            repositories.update()
+            .where(repositories.c.id == access.id)
+            .values(immutable_releases=enabled, updated_at=now())
+        )

@@ -8,9 +8,9 @@ release pinned by make_latest, else the newest one not excluded by make_latest=f
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
 import hashlib
 import itertools
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -65,15 +65,23 @@ def views(conn, access: RepoAccess, rows, assets_each: int | None = None) -> lis
         query = sa.select(release_assets).where(release_assets.c.release_id.in_(ids)).order_by(release_assets.c.id)
         if assets_each is not None:
             rank = sa.func.row_number().over(partition_by=release_assets.c.release_id, order_by=release_assets.c.id)
-            ranked = sa.select(release_assets, rank.label("rank")) \
-                .where(release_assets.c.release_id.in_(ids)).subquery()
+            ranked = (
+                sa.select(release_assets, rank.label("rank")).where(release_assets.c.release_id.in_(ids)).subquery()
+            )
             query = sa.select(ranked).where(ranked.c.rank <= assets_each).order_by(ranked.c.id)
         for asset in conn.execute(query):
             assets[asset.release_id].append(asset)
     uploaders = {a.uploader_id for a in itertools.chain.from_iterable(assets.values()) if a.uploader_id}
     people = _accounts(conn, {r.author_id for r in rows} | uploaders)
-    return [ReleaseView(row, people[row.author_id], [AssetView(a, people.get(a.uploader_id)) for a in assets[row.id]],
-                        access.full_name) for row in rows]
+    return [
+        ReleaseView(
+            row,
+            people[row.author_id],
+            [AssetView(a, people.get(a.uploader_id)) for a in assets[row.id]],
+            access.full_name,
+        )
+        for row in rows
+    ]
 
 
 def _order():
@@ -83,9 +91,10 @@ def _order():
 def list_releases(hub: Hub, access: RepoAccess, offset: int, limit: int) -> tuple[list[ReleaseView], int]:
     """One page of the releases the caller may see (drafts first, then newest first) and the total."""
     with hub.db.read() as conn:
-        total = conn.execute(sa.select(sa.func.count()).select_from(releases).where(_visible(access))).scalar()
-        rows = conn.execute(sa.select(releases).where(_visible(access)).order_by(*_order())
-                            .offset(offset).limit(limit)).all()
+        total = conn.execute(sa.select(sa.func.count()).select_from(releases).where(_visible(access))).scalar_one()
+        rows = conn.execute(
+            sa.select(releases).where(_visible(access)).order_by(*_order()).offset(offset).limit(limit)
+        ).all()
         return views(conn, access, rows), total
 
 
@@ -93,11 +102,17 @@ def list_summaries(hub: Hub, access: RepoAccess, offset: int, limit: int, assets
     """list_releases for the web page: (views with at most `assets_each` assets each, total,
     {release id: its asset count}, the latest release's id)."""
     with hub.db.read() as conn:
-        total = conn.execute(sa.select(sa.func.count()).select_from(releases).where(_visible(access))).scalar()
-        rows = conn.execute(sa.select(releases).where(_visible(access)).order_by(*_order())
-                            .offset(offset).limit(limit)).all()
-        counts = dict(conn.execute(sa.select(release_assets.c.release_id, sa.func.count()).where(
-            release_assets.c.release_id.in_([r.id for r in rows])).group_by(release_assets.c.release_id)).all())
+        total = conn.execute(sa.select(sa.func.count()).select_from(releases).where(_visible(access))).scalar_one()
+        rows = conn.execute(
+            sa.select(releases).where(_visible(access)).order_by(*_order()).offset(offset).limit(limit)
+        ).all()
+        counts: dict[int, int] = dict(
+            conn.execute(
+                sa.select(release_assets.c.release_id, sa.func.count())
+                .where(release_assets.c.release_id.in_([r.id for r in rows]))
+                .group_by(release_assets.c.release_id)
+            ).all()
+        )
         return views(conn, access, rows, assets_each), total, counts, latest_id(conn, access.id)
 
 
@@ -114,9 +129,15 @@ def get(hub: Hub, access: RepoAccess, release_id: int) -> ReleaseView:
 
 
 def published_by_tag(conn, repo_id: int, tag: str):
-    return conn.execute(sa.select(releases).where(
-        releases.c.repository_id == repo_id, releases.c.tag_name == tag, releases.c.draft.is_(False),
-    ).order_by(releases.c.id)).first()
+    return conn.execute(
+        sa.select(releases)
+        .where(
+            releases.c.repository_id == repo_id,
+            releases.c.tag_name == tag,
+            releases.c.draft.is_(False),
+        )
+        .order_by(releases.c.id)
+    ).first()
 
 
 def by_tag(hub: Hub, access: RepoAccess, tag: str) -> ReleaseView:
@@ -134,17 +155,27 @@ def any_by_tag(hub: Hub, access: RepoAccess, tag: str) -> ReleaseView | None:
     with hub.db.read() as conn:
         row = published_by_tag(conn, access.id, tag)
         if row is None:
-            row = conn.execute(sa.select(releases).where(_visible(access), releases.c.tag_name == tag)
-                               .order_by(releases.c.id.desc())).first()
+            row = conn.execute(
+                sa.select(releases).where(_visible(access), releases.c.tag_name == tag).order_by(releases.c.id.desc())
+            ).first()
         return views(conn, access, [row])[0] if row is not None else None
 
 
-_ELIGIBLE = sa.and_(releases.c.repository_id == sa.bindparam("repo_id"), releases.c.draft.is_(False),
-                    releases.c.prerelease.is_(False))
-_PINNED = sa.select(releases.c.id).where(_ELIGIBLE, releases.c.latest_pinned.is_(True)) \
-    .order_by(releases.c.published_at.desc(), releases.c.id.desc()).limit(1)
-_NEWEST = sa.select(releases.c.id).where(_ELIGIBLE, releases.c.latest_excluded.is_(False)) \
-    .order_by(releases.c.created_at.desc(), releases.c.id.desc()).limit(1)
+_ELIGIBLE = sa.and_(
+    releases.c.repository_id == sa.bindparam("repo_id"), releases.c.draft.is_(False), releases.c.prerelease.is_(False)
+)
+_PINNED = (
+    sa.select(releases.c.id)
+    .where(_ELIGIBLE, releases.c.latest_pinned.is_(True))
+    .order_by(releases.c.published_at.desc(), releases.c.id.desc())
+    .limit(1)
+)
+_NEWEST = (
+    sa.select(releases.c.id)
+    .where(_ELIGIBLE, releases.c.latest_excluded.is_(False))
+    .order_by(releases.c.created_at.desc(), releases.c.id.desc())
+    .limit(1)
+)
 
 
 def latest_id(conn, repo_id: int) -> int | None:
@@ -167,8 +198,9 @@ def by_url_tag(hub: Hub, access: RepoAccess, url_tag: str) -> ReleaseView:
     """The release a browser_download_url names: a published tag, or a draft's untagged-… name."""
     if url_tag.startswith("untagged-") and access.can("push"):
         with hub.db.read() as conn:
-            drafts = conn.execute(sa.select(releases).where(
-                releases.c.repository_id == access.id, releases.c.draft.is_(True))).all()
+            drafts = conn.execute(
+                sa.select(releases).where(releases.c.repository_id == access.id, releases.c.draft.is_(True))
+            ).all()
             for row in drafts:
                 if untagged_name(row) == url_tag:
                     return views(conn, access, [row])[0]
@@ -180,9 +212,10 @@ def graphql_page(hub: Hub, access: RepoAccess, offset: int, limit: int, order: s
     column = releases.c.tag_name if order == "NAME" else releases.c.created_at
     keys = (column.asc(), releases.c.id.asc()) if ascending else (column.desc(), releases.c.id.desc())
     with hub.db.read() as conn:
-        total = conn.execute(sa.select(sa.func.count()).select_from(releases).where(_visible(access))).scalar()
-        rows = conn.execute(sa.select(releases).where(_visible(access)).order_by(*keys)
-                            .offset(offset).limit(limit)).all()
+        total = conn.execute(sa.select(sa.func.count()).select_from(releases).where(_visible(access))).scalar_one()
+        rows = conn.execute(
+            sa.select(releases).where(_visible(access)).order_by(*keys).offset(offset).limit(limit)
+        ).all()
         return views(conn, access, rows), total, latest_id(conn, access.id)
 
 

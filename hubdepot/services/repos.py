@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
 import re
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 
 from hubdepot import errors, events, git
+from hubdepot.db.session import inserted_id
 from hubdepot.db.tables import accounts, collaborators, memberships, repositories
 from hubdepot.git import refs as git_refs
 from hubdepot.git import repos as git_repos
@@ -47,7 +48,7 @@ def _decide(actor: Actor | None, repo, owner, collab: str | None, role: str | No
     if actor is not None:
         if actor.account.site_admin or actor.id == owner.id:
             return "admin"
-        found = max(collab, {"admin": "admin", "member": "push", None: None}[role], key=_RANK.get)
+        found = max(collab, {"admin": "admin", "member": "push", None: None}[role], key=_RANK.__getitem__)
         if found:
             return found
     return None if repo.private else "pull"
@@ -56,18 +57,24 @@ def _decide(actor: Actor | None, repo, owner, collab: str | None, role: str | No
 _owner = accounts.alias("owner")
 _OWNER_COLS = [c.label(f"owner__{c.name}") for c in _owner.c]
 _ACTOR = sa.bindparam("actor_id", type_=sa.Integer)
-_COLLAB = sa.select(collaborators.c.permission).where(
-    collaborators.c.repository_id == repositories.c.id, collaborators.c.account_id == _ACTOR).scalar_subquery()
-_ROLE = sa.select(memberships.c.role).where(
-    memberships.c.org_id == _owner.c.id, memberships.c.user_id == _ACTOR).scalar_subquery()
-_LOOKUP = (
-    sa.select(repositories, *_OWNER_COLS, _COLLAB.label("collab"), _ROLE.label("role"))
-    .join(_owner, _owner.c.id == repositories.c.owner_id)
+_COLLAB = (
+    sa.select(collaborators.c.permission)
+    .where(collaborators.c.repository_id == repositories.c.id, collaborators.c.account_id == _ACTOR)
+    .scalar_subquery()
+)
+_ROLE = (
+    sa.select(memberships.c.role)
+    .where(memberships.c.org_id == _owner.c.id, memberships.c.user_id == _ACTOR)
+    .scalar_subquery()
+)
+_LOOKUP = sa.select(repositories, *_OWNER_COLS, _COLLAB.label("collab"), _ROLE.label("role")).join(
+    _owner, _owner.c.id == repositories.c.owner_id
 )
 _BY_NAME = _LOOKUP.where(_owner.c.login_key == sa.bindparam("owner"), repositories.c.name_key == sa.bindparam("name"))
 _BY_ID = _LOOKUP.where(repositories.c.id == sa.bindparam("repo_id"))
-_AFFILIATED = _LOOKUP.where(sa.or_(repositories.c.owner_id == _ACTOR, _COLLAB.is_not(None), _ROLE.is_not(None))) \
-    .order_by(repositories.c.id)
+_AFFILIATED = _LOOKUP.where(
+    sa.or_(repositories.c.owner_id == _ACTOR, _COLLAB.is_not(None), _ROLE.is_not(None))
+).order_by(repositories.c.id)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -128,24 +135,44 @@ def check_writable(access: RepoAccess) -> None:
     """Mirrored repositories are read-only to everyone but the mirror (services/mirrors.py)."""
     source = getattr(access.repo, "mirror_url", None)
     if source:
-        raise errors.Forbidden(f"{access.full_name} is a mirror of {source}: it is read-only here "
-                               "(changes come from `hubdepot mirror`).")
+        raise errors.Forbidden(
+            f"{access.full_name} is a mirror of {source}: it is read-only here (changes come from `hubdepot mirror`)."
+        )
 
 
-def create(hub: Hub, actor: Actor, owner_login: str | None, name: str, *, description=None,
-           homepage=None, private=False, default_branch="main", auto_init=False) -> RepoAccess:
+def create(
+    hub: Hub,
+    actor: Actor,
+    owner_login: str | None,
+    name: str,
+    *,
+    description=None,
+    homepage=None,
+    private=False,
+    default_branch="main",
+    auto_init=False,
+) -> RepoAccess:
     check_name(name)
     _check_branch_name(default_branch, "default_branch")
     _check_homepage(homepage)
     owner = actor.account if owner_login is None else _org_for_create(hub, actor, owner_login)
     stamp = now()
-    values = dict(owner_id=owner.id, name=name, name_key=name.lower(), description=description,
-                  homepage=homepage, private=bool(private), default_branch=default_branch,
-                  immutable_releases=False, created_at=stamp, updated_at=stamp,
-                  pushed_at=stamp if auto_init else None)
+    values = dict(
+        owner_id=owner.id,
+        name=name,
+        name_key=name.lower(),
+        description=description,
+        homepage=homepage,
+        private=bool(private),
+        default_branch=default_branch,
+        immutable_releases=False,
+        created_at=stamp,
+        updated_at=stamp,
+        pushed_at=stamp if auto_init else None,
+    )
     try:
         with hub.db.write() as conn:
-            repo_id = conn.execute(repositories.insert().values(**values)).inserted_primary_key[0]
+            repo_id = inserted_id(conn.execute(repositories.insert().values(**values)))
             path = git_repos.create(hub.settings.repos_dir, repo_id, default_branch)
             first = _initial_commit(path, name, description, default_branch, actor) if auto_init else None
             row = conn.execute(sa.select(repositories).where(repositories.c.id == repo_id)).first()
@@ -153,15 +180,17 @@ def create(hub: Hub, actor: Actor, owner_login: str | None, name: str, *, descri
     except Exception as exc:
         if hub.db.is_unique_violation(exc):
             raise errors.ValidationFailed.one(
-                "Repository", "name", "custom", "name already exists on this account") from exc
+                "Repository", "name", "custom", "name already exists on this account"
+            ) from exc
         raise
     access = find_by_id(hub, actor, repo_id)
     if first is not None:
         from hubdepot.services import refs as ref_service  # (refs needs RepoAccess from here)
 
         # no pusher: the repository's own first commit is announced by repository.created, not a push
-        ref_service.record(hub, access, None, [ref_service.RefUpdate(f"refs/heads/{default_branch}",
-                                                                     ref_service.ZERO, first)])
+        ref_service.record(
+            hub, access, None, [ref_service.RefUpdate(f"refs/heads/{default_branch}", ref_service.ZERO, first)]
+        )
     return access
 
 
@@ -192,8 +221,12 @@ def _check_homepage(homepage) -> None:
     if not homepage:
         return
     parts = urlsplit(homepage)
-    if not parts.scheme or not parts.netloc or any(ord(ch) < 33 or ord(ch) == 127 for ch in homepage) \
-            or not homepage.isascii():
+    if (
+        not parts.scheme
+        or not parts.netloc
+        or any(ord(ch) < 33 or ord(ch) == 127 for ch in homepage)
+        or not homepage.isascii()
+    ):
         raise errors.ValidationFailed.one("Repository", "homepage", "invalid", "homepage must be a URL")
 
 
@@ -214,8 +247,12 @@ def update(hub: Hub, actor: Actor | None, access: RepoAccess, changes: dict) -> 
         _check_branch_name(branch, "default_branch")
         names = {ref.name for ref in git_refs.branches(access.git_dir)}
         if names and branch not in names:
-            raise errors.ValidationFailed.one("Repository", "default_branch", "invalid",
-                                              f"The branch {branch} was not found. Please push that ref first or create it via the Git Data API.")
+            raise errors.ValidationFailed.one(
+                "Repository",
+                "default_branch",
+                "invalid",
+                f"The branch {branch} was not found. Please push that ref first or create it via the Git Data API.",
+            )
         git_repos.set_head(access.git_dir, branch)
         values["default_branch"] = branch
     values["updated_at"] = now()
@@ -228,7 +265,8 @@ def update(hub: Hub, actor: Actor | None, access: RepoAccess, changes: dict) -> 
     except Exception as exc:
         if hub.db.is_unique_violation(exc):
             raise errors.ValidationFailed.one(
-                "Repository", "name", "custom", "name already exists on this account") from exc
+                "Repository", "name", "custom", "name already exists on this account"
+            ) from exc
         raise
     return find_by_id(hub, actor, access.id)
 
@@ -238,8 +276,11 @@ def _repository_actions(old, new) -> list[tuple[str, dict | None]]:
     out: list[tuple[str, dict | None]] = []
     if old.name != new.name:
         out.append(("renamed", {"repository": {"name": {"from": old.name}}}))
-    edited = {k: {"from": getattr(old, k)} for k in ("description", "homepage", "default_branch")
-              if getattr(old, k) != getattr(new, k)}
+    edited = {
+        k: {"from": getattr(old, k)}
+        for k in ("description", "homepage", "default_branch")
+        if getattr(old, k) != getattr(new, k)
+    }
     if edited:
         out.append(("edited", edited))
     if bool(old.private) != bool(new.private):
@@ -260,8 +301,11 @@ def add_collaborator(hub: Hub, access: RepoAccess, login: str, permission: str) 
         raise errors.ValidationFailed.one("Collaborator", "permission", "invalid")
     user = by_login(hub, login)
     with hub.db.write() as conn:
-        conn.execute(collaborators.delete().where(
-            collaborators.c.repository_id == access.id, collaborators.c.account_id == user.id))
+        conn.execute(
+            collaborators.delete().where(
+                collaborators.c.repository_id == access.id, collaborators.c.account_id == user.id
+            )
+        )
         conn.execute(collaborators.insert().values(repository_id=access.id, account_id=user.id, permission=permission))
 
 
@@ -281,8 +325,11 @@ def is_collaborator(hub: Hub, access: RepoAccess, login: str) -> bool:
 def count_for_owner(hub: Hub, owner_id: int) -> tuple[int, int]:
     """(public, private) repository counts of an account."""
     with hub.db.read() as conn:
-        rows = conn.execute(sa.select(repositories.c.private, sa.func.count()).where(
-            repositories.c.owner_id == owner_id).group_by(repositories.c.private)).all()
+        rows = conn.execute(
+            sa.select(repositories.c.private, sa.func.count())
+            .where(repositories.c.owner_id == owner_id)
+            .group_by(repositories.c.private)
+        ).all()
     counts = {bool(private): n for private, n in rows}
     return counts.get(False, 0), counts.get(True, 0)
 
@@ -294,8 +341,9 @@ def list_for_actor(hub: Hub, actor: Actor) -> list[RepoAccess]:
     return [access for access in (_access(hub, actor, row) for row in rows) if access is not None]
 
 
-_OWNED = _LOOKUP.where(repositories.c.owner_id == sa.bindparam("owner_id")) \
-    .order_by(repositories.c.updated_at.desc(), repositories.c.id.desc())
+_OWNED = _LOOKUP.where(repositories.c.owner_id == sa.bindparam("owner_id")).order_by(
+    repositories.c.updated_at.desc(), repositories.c.id.desc()
+)
 
 
 def list_for_owner(hub: Hub, actor: Actor | None, owner_id: int) -> list[RepoAccess]:

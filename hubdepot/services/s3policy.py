@@ -49,6 +49,7 @@ class Credentials:
 
 def credentials(server_secret: bytes) -> Credentials:
     """This server's own access key pair for its embedded S3 endpoint, derived from its secret key."""
+
     def derive(label: bytes) -> bytes:
         return hmac.new(server_secret, b"s3post:" + label, hashlib.sha256).digest()
 
@@ -57,7 +58,7 @@ def credentials(server_secret: bytes) -> Credentials:
 
 
 def iso_expiration(when: dt.datetime) -> str:
-    return when.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    return when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
 
 def encode(expiration: dt.datetime, conditions: list) -> str:
@@ -103,10 +104,17 @@ def check_signature(fields: dict[str, str], creds: Credentials) -> None:
     else:
         raise denied("Access Denied")
     if policy is None:
-        raise argument("Bucket POST must contain a field named 'policy'.  If it is specified, please check the order of the fields.")
+        raise argument(
+            "Bucket POST must contain a field named 'policy'.  "
+            "If it is specified, please check the order of the fields."
+        )
     if not hmac.compare_digest(expected.encode(), given.encode()):
-        raise PostRejected(403, "SignatureDoesNotMatch", "The request signature we calculated does not match the "
-                                                         "signature you provided. Check your key and signing method.")
+        raise PostRejected(
+            403,
+            "SignatureDoesNotMatch",
+            "The request signature we calculated does not match the "
+            "signature you provided. Check your key and signing method.",
+        )
 
 
 def _sigv4_scope(fields: dict[str, str]) -> tuple[str, str, str]:
@@ -120,7 +128,9 @@ def _sigv4_scope(fields: dict[str, str]) -> tuple[str, str, str]:
 
 def _require_key(key_id: str, creds: Credentials) -> None:
     if not hmac.compare_digest(key_id.encode(), creds.access_key_id.encode()):
-        raise PostRejected(403, "InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records.")
+        raise PostRejected(
+            403, "InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records."
+        )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -155,10 +165,15 @@ def check_policy(document: dict, fields: dict[str, str], bucket: str, now: dt.da
 
 def _condition(condition) -> tuple[str, str, str]:
     if isinstance(condition, dict) and len(condition) == 1:
-        (name, expected), = condition.items()
+        ((name, expected),) = condition.items()
         return name.lower(), "eq", str(expected)
-    if (isinstance(condition, list) and len(condition) == 3 and condition[0] in ("eq", "starts-with")
-            and isinstance(condition[1], str) and condition[1].startswith("$")):
+    if (
+        isinstance(condition, list)
+        and len(condition) == 3
+        and condition[0] in ("eq", "starts-with")
+        and isinstance(condition[1], str)
+        and condition[1].startswith("$")
+    ):
         return condition[1][1:].lower(), condition[0], str(condition[2])
     raise invalid(f"Invalid Policy: Invalid Condition: {orjson.dumps(condition).decode()}")
 
@@ -176,4 +191,4 @@ def _parse_time(text) -> dt.datetime:
         when = dt.datetime.fromisoformat(str(text).replace("Z", "+00:00"))
     except ValueError:
         raise invalid("Invalid Policy: Invalid 'expiration' value: " + str(text)) from None
-    return when if when.tzinfo else when.replace(tzinfo=dt.timezone.utc)
+    return when if when.tzinfo else when.replace(tzinfo=dt.UTC)

@@ -2,7 +2,8 @@
 
 A session cookie is the account id, a fingerprint of its password hash and a nonce, signed with
 the server's secret key (itsdangerous) and valid for SESSION_SECONDS: changing the password ends
-every session, signing out revokes that one (its nonce's digest is kept until it would expire). CSRF tokens are an HMAC of a per-browser anchor (the session cookie when signed in, else a
+every session, signing out revokes that one (its nonce's digest is kept until it would expire).
+CSRF tokens are an HMAC of a per-browser anchor (the session cookie when signed in, else a
 random `_csrf` cookie), so a form is only accepted from the browser it was served to.
 
 Throttling is per process: after LOGIN_FAILURES failed attempts for one login, or IP_FAILURES from
@@ -51,8 +52,9 @@ _DUMMY = _hasher.hash(secrets.token_hex(16))  # verified against when the login 
 # -- passwords ----------------------------------------------------------------------------------
 def check_password(password: str) -> None:
     if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
-        raise errors.ValidationFailed.one("User", "password", "invalid",
-                                          f"password must be {MIN_PASSWORD} to {MAX_PASSWORD} characters")
+        raise errors.ValidationFailed.one(
+            "User", "password", "invalid", f"password must be {MIN_PASSWORD} to {MAX_PASSWORD} characters"
+        )
 
 
 def set_password(hub: Hub, login: str, password: str) -> None:
@@ -109,8 +111,9 @@ def sign_in(hub: Hub, login: str, password: str, ip: str):
     RateLimited after too many failures for that login or from that address."""
     keys = (f"login:{login.lower()}", f"ip:{ip}")
     if _failures.count(keys[0]) >= LOGIN_FAILURES or _failures.count(keys[1]) >= IP_FAILURES:
-        raise errors.RateLimited("Too many sign-in attempts. Please wait a few minutes and try again.",
-                                 retry_after=THROTTLE_SECONDS)
+        raise errors.RateLimited(
+            "Too many sign-in attempts. Please wait a few minutes and try again.", retry_after=THROTTLE_SECONDS
+        )
     try:
         user = by_login(hub, login) if login and len(login) <= 39 else None
     except errors.NotFound:
@@ -135,8 +138,9 @@ def _fingerprint(password_hash: str | None) -> str:
 
 def session_value(hub: Hub, account) -> str:
     """A new session: the account, its password's fingerprint, and a nonce that signing out revokes."""
-    return _serializer(hub).dumps({"id": account.id, "p": _fingerprint(account.password_hash),
-                                   "n": secrets.token_urlsafe(16)})
+    return _serializer(hub).dumps(
+        {"id": account.id, "p": _fingerprint(account.password_hash), "n": secrets.token_urlsafe(16)}
+    )
 
 
 def _session_data(hub: Hub, value: str) -> dict | None:
@@ -161,8 +165,9 @@ def session_actor(hub: Hub, value: str) -> Actor | None:
         return None
     with hub.db.read() as conn:
         account = by_id(conn, data["id"])
-        revoked = conn.execute(sa.select(revoked_sessions.c.digest).where(
-            revoked_sessions.c.digest == _nonce_digest(data))).first()
+        revoked = conn.execute(
+            sa.select(revoked_sessions.c.digest).where(revoked_sessions.c.digest == _nonce_digest(data))
+        ).first()
     if account is None or account.password_hash is None or data.get("p") != _fingerprint(account.password_hash):
         return None
     return None if revoked is not None else Actor(account=account, scopes=WEB_SCOPES, token_id=0)
@@ -177,11 +182,15 @@ def sign_out(hub: Hub, value: str | None) -> None:
     stamp = now()
     with hub.db.write() as conn:
         conn.execute(revoked_sessions.delete().where(revoked_sessions.c.expires_at < stamp))
-        exists = conn.execute(sa.select(revoked_sessions.c.digest).where(
-            revoked_sessions.c.digest == _nonce_digest(data))).first()
+        exists = conn.execute(
+            sa.select(revoked_sessions.c.digest).where(revoked_sessions.c.digest == _nonce_digest(data))
+        ).first()
         if exists is None:
-            conn.execute(revoked_sessions.insert().values(
-                digest=_nonce_digest(data), expires_at=stamp + dt.timedelta(seconds=SESSION_SECONDS)))
+            conn.execute(
+                revoked_sessions.insert().values(
+                    digest=_nonce_digest(data), expires_at=stamp + dt.timedelta(seconds=SESSION_SECONDS)
+                )
+            )
 
 
 # -- CSRF ---------------------------------------------------------------------------------------
@@ -197,4 +206,3 @@ def check_csrf(hub: Hub, anchor: str | None, token: str | None) -> None:
     """A form is accepted only with the token made for this browser's anchor: 403 otherwise."""
     if not anchor or not token or not hmac.compare_digest(csrf_token(hub, anchor), token):
         raise errors.Forbidden("Your browser did something unexpected. Please reload the page and try again.")
-

@@ -12,7 +12,7 @@ from hubdepot.storage import CHUNK, key_for
 
 
 class MemoryWriter:
-    def __init__(self, store: "MemoryStorage"):
+    def __init__(self, store: MemoryStorage):
         self._store = store
         self._parts: list[bytes] = []
         self._hash = hashlib.sha256()

@@ -58,7 +58,7 @@ def content_disposition(filename: str) -> str:
 
 
 class S3Writer:
-    def __init__(self, store: "S3Storage"):
+    def __init__(self, store: S3Storage):
         self._store = store
         self._hash = hashlib.sha256()
         self._buffer = bytearray()
@@ -83,8 +83,9 @@ class S3Writer:
                 number = len(self._parts) + 1
                 body = bytes(self._buffer[:length])
                 del self._buffer[:length]
-                sent = client.upload_part(Bucket=bucket, Key=self._temp, UploadId=self._upload_id,
-                                          PartNumber=number, Body=body)
+                sent = client.upload_part(
+                    Bucket=bucket, Key=self._temp, UploadId=self._upload_id, PartNumber=number, Body=body
+                )
                 self._parts.append({"ETag": sent["ETag"], "PartNumber": number})
         except errors.HubdepotError:
             self.abort()
@@ -103,8 +104,9 @@ class S3Writer:
                 if self._buffer:
                     self._send_part(len(self._buffer))
                 with _translated(self._temp):
-                    client.complete_multipart_upload(Bucket=bucket, Key=self._temp, UploadId=self._upload_id,
-                                                     MultipartUpload={"Parts": self._parts})
+                    client.complete_multipart_upload(
+                        Bucket=bucket, Key=self._temp, UploadId=self._upload_id, MultipartUpload={"Parts": self._parts}
+                    )
                     self._upload_id = None
                     self._store.copy(self._temp, target)
                     client.delete_object(Bucket=bucket, Key=self._temp)
@@ -119,8 +121,7 @@ class S3Writer:
         upload_id, self._upload_id = self._upload_id, None
         with contextlib.suppress(ClientError, BotoCoreError):
             if upload_id is not None:
-                self._store.client.abort_multipart_upload(Bucket=self._store.bucket, Key=self._temp,
-                                                          UploadId=upload_id)
+                self._store.client.abort_multipart_upload(Bucket=self._store.bucket, Key=self._temp, UploadId=upload_id)
             self._store.client.delete_object(Bucket=self._store.bucket, Key=self._temp)
 
 
@@ -130,20 +131,30 @@ class S3Storage:
         self.bucket = bucket
         self.prefix = prefix.strip("/")
         self.part_size = part_size
-        self._transfer = TransferConfig(multipart_threshold=max(part_size, 5 * 1024 * 1024),
-                                        multipart_chunksize=max(part_size, 5 * 1024 * 1024), use_threads=False)
+        self._transfer = TransferConfig(
+            multipart_threshold=max(part_size, 5 * 1024 * 1024),
+            multipart_chunksize=max(part_size, 5 * 1024 * 1024),
+            use_threads=False,
+        )
 
     @classmethod
-    def from_settings(cls, settings, **kw) -> "S3Storage":
+    def from_settings(cls, settings, **kw) -> S3Storage:
         bucket, _, prefix = settings.storage.removeprefix("s3://").partition("/")
         if not bucket:
             raise errors.BadRequest(f"no bucket in storage URL {settings.storage!r}")
-        config = Config(signature_version="s3v4", retries={"max_attempts": 4, "mode": "standard"},
-                        s3={"addressing_style": "path" if settings.s3_endpoint_url else "auto"})
+        config = Config(
+            signature_version="s3v4",
+            retries={"max_attempts": 4, "mode": "standard"},
+            s3={"addressing_style": "path" if settings.s3_endpoint_url else "auto"},
+        )
         client = boto3.session.Session().client(
-            "s3", endpoint_url=settings.s3_endpoint_url or None, region_name=settings.s3_region or None,
+            "s3",
+            endpoint_url=settings.s3_endpoint_url or None,
+            region_name=settings.s3_region or None,
             aws_access_key_id=settings.s3_access_key_id or None,
-            aws_secret_access_key=settings.s3_secret_access_key or None, config=config)
+            aws_secret_access_key=settings.s3_secret_access_key or None,
+            config=config,
+        )
         return cls(client, bucket, prefix, **kw)
 
     def object_key(self, name: str) -> str:
@@ -222,8 +233,9 @@ class S3Storage:
             for page in self.client.get_paginator("list_multipart_uploads").paginate(Bucket=self.bucket, Prefix=prefix):
                 for upload in page.get("Uploads", []):
                     if upload["Initiated"].timestamp() <= cutoff:
-                        self.client.abort_multipart_upload(Bucket=self.bucket, Key=upload["Key"],
-                                                           UploadId=upload["UploadId"])
+                        self.client.abort_multipart_upload(
+                            Bucket=self.bucket, Key=upload["Key"], UploadId=upload["UploadId"]
+                        )
                         removed += 1
             for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix):
                 for item in page.get("Contents", []):
@@ -233,8 +245,12 @@ class S3Storage:
         return removed
 
     def presigned_get(self, key: str, *, filename: str, content_type: str, expires: int) -> str | None:
-        params = {"Bucket": self.bucket, "Key": self._blob(key), "ResponseContentType": content_type,
-                  "ResponseContentDisposition": content_disposition(filename)}
+        params = {
+            "Bucket": self.bucket,
+            "Key": self._blob(key),
+            "ResponseContentType": content_type,
+            "ResponseContentDisposition": content_disposition(filename),
+        }
         with _translated(key):
             return self.client.generate_presigned_url("get_object", Params=params, ExpiresIn=expires)
 
@@ -242,8 +258,9 @@ class S3Storage:
     def presigned_post(self, name: str, *, fields: dict, conditions: list, expires: int) -> tuple[str, dict]:
         """(url, form fields) of a SigV4 POST policy for the object `name` below our prefix."""
         with _translated(name):
-            post = self.client.generate_presigned_post(self.bucket, self.object_key(name), Fields=dict(fields),
-                                                       Conditions=list(conditions), ExpiresIn=expires)
+            post = self.client.generate_presigned_post(
+                self.bucket, self.object_key(name), Fields=dict(fields), Conditions=list(conditions), ExpiresIn=expires
+            )
         return post["url"], post["fields"]
 
     def claim(self, name: str, size: int) -> tuple[str, str] | None:

@@ -10,30 +10,42 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from hubdepot.services import archives as service
 from hubdepot.http import files
 from hubdepot.http.auth import actor_of
+from hubdepot.services import archives as service
 
 
 def _response(request: Request, archive: service.Archive) -> Response:
-    headers = {"etag": archive.etag, "content-disposition": f"attachment; filename={archive.filename}",
-               "x-content-type-options": "nosniff", "access-control-allow-origin": "*",
-               "cache-control": "private, max-age=300"}
+    headers = {
+        "etag": archive.etag,
+        "content-disposition": f"attachment; filename={archive.filename}",
+        "x-content-type-options": "nosniff",
+        "access-control-allow-origin": "*",
+        "cache-control": "private, max-age=300",
+    }
     body = archive.chunks() if request.method == "GET" and not files.not_modified(request, archive.etag) else None
     return files.stream(request, body, headers, archive.media_type)
 
 
 async def codeload(request: Request) -> Response:
     p = request.path_params
-    archive = await run_in_threadpool(service.codeload, request.app.state.hub, p["owner"], p["repo"], p["kind"],
-                                      p["ref"], request.query_params.get("token"))
+    archive = await run_in_threadpool(
+        service.codeload,
+        request.app.state.hub,
+        p["owner"],
+        p["repo"],
+        p["kind"],
+        p["ref"],
+        request.query_params.get("token"),
+    )
     return _response(request, archive)
 
 
 async def web_archive(request: Request) -> Response:
     p = request.path_params
-    archive = await run_in_threadpool(service.web, request.app.state.hub, actor_of(request), p["owner"], p["repo"],
-                                      p["rest"])
+    archive = await run_in_threadpool(
+        service.web, request.app.state.hub, actor_of(request), p["owner"], p["repo"], p["rest"]
+    )
     return _response(request, archive)
 
 

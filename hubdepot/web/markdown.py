@@ -41,8 +41,13 @@ def is_markdown(path: str) -> bool:
 
 
 def sanitise(fragment: str) -> str:
-    return nh3.clean(fragment, tags=_TAGS, attributes=_ATTRIBUTES, link_rel="nofollow noopener noreferrer",
-                     url_schemes={"http", "https", "mailto"})
+    return nh3.clean(
+        fragment,
+        tags=_TAGS,
+        attributes=_ATTRIBUTES,
+        link_rel="nofollow noopener noreferrer",
+        url_schemes={"http", "https", "mailto"},
+    )
 
 
 def body(path: str, data: bytes) -> str:
@@ -57,9 +62,11 @@ def render(path: str, data: bytes, readme: bool = False) -> str:
     """GitHub's HTML media type response for a file (or the README)."""
     kind = "md" if is_markdown(path) else "plain"
     outer = "readme" if readme else "file"
-    return (f'<div id="{outer}" class="{kind}" data-path="{html.escape(path, quote=True)}">'
-            f'<article class="markdown-body entry-content container-lg" itemprop="text">'
-            f"{body(path, data)}</article></div>")
+    return (
+        f'<div id="{outer}" class="{kind}" data-path="{html.escape(path, quote=True)}">'
+        f'<article class="markdown-body entry-content container-lg" itemprop="text">'
+        f"{body(path, data)}</article></div>"
+    )
 
 
 _cache: collections.OrderedDict[tuple, str] = collections.OrderedDict()

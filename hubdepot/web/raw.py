@@ -10,13 +10,16 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from hubdepot.services import contents as service
 from hubdepot.http import files
 from hubdepot.http.auth import actor_of
+from hubdepot.services import contents as service
 
-_HEADERS = {"x-content-type-options": "nosniff", "access-control-allow-origin": "*",
-            "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'; sandbox",
-            "cache-control": "max-age=300"}
+_HEADERS = {
+    "x-content-type-options": "nosniff",
+    "access-control-allow-origin": "*",
+    "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'; sandbox",
+    "cache-control": "max-age=300",
+}
 
 
 def _lookup(hub, request: Request):

@@ -15,8 +15,9 @@ from hubdepot.services import assets as asset_service
 
 async def _download(request: Request, tag: str | None) -> Response:
     hub, p = request.app.state.hub, request.path_params
-    stored = await run_in_threadpool(asset_service.browser_download, hub, actor_of(request), p["owner"], p["repo"],
-                                     tag, p["name"])
+    stored = await run_in_threadpool(
+        asset_service.browser_download, hub, actor_of(request), p["owner"], p["repo"], tag, p["name"]
+    )
     return files.serve(hub, request, stored, redirect=True)
 
 

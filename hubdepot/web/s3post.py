@@ -9,6 +9,7 @@ S3's PostResponse XML), 303 to success_action_redirect; S3's XML errors otherwis
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode, urlsplit
 from xml.sax.saxutils import escape
 
@@ -21,6 +22,9 @@ from hubdepot import errors
 from hubdepot.http import render
 from hubdepot.services import downloads as service
 from hubdepot.services.s3policy import PostRejected
+
+if TYPE_CHECKING:
+    from hubdepot.storage import BlobWriter
 
 MAX_FIELDS_BYTES = 20 * 1024  # S3's limit on the form fields before the file
 XML = "application/xml"
@@ -41,12 +45,20 @@ class Form:
     def __init__(self, hub, boundary: bytes):
         self.hub = hub
         self.fields: dict[str, str] = {}
-        self.parser = MultipartParser(boundary, {
-            "on_part_begin": self._part_begin, "on_header_field": self._header_field,
-            "on_header_value": self._header_value, "on_header_end": self._header_end,
-            "on_headers_finished": self._headers_finished, "on_part_data": self._part_data,
-            "on_part_end": self._part_end})
-        self.target = self.writer = None
+        self.parser = MultipartParser(
+            boundary,
+            {
+                "on_part_begin": self._part_begin,
+                "on_header_field": self._header_field,
+                "on_header_value": self._header_value,
+                "on_header_end": self._header_end,
+                "on_headers_finished": self._headers_finished,
+                "on_part_data": self._part_data,
+                "on_part_end": self._part_end,
+            },
+        )
+        self.target: service.Target | None = None
+        self.writer: BlobWriter | None = None
         self.file_state = "absent"  # absent | streaming | complete
         self._fields_bytes = 0
         self._name: str | None = None
@@ -82,14 +94,20 @@ class Form:
 
     def _part_data(self, data: bytes, start: int, end: int) -> None:
         if self.file_state == "streaming":
-            if self.writer.size + (end - start) > self.target.allowed.max_size:
+            assert self.target is not None and self.writer is not None, "set as the file part began"
+            max_size = self.target.allowed.max_size
+            assert max_size is not None, "accept_post() always sets one"
+            if self.writer.size + (end - start) > max_size:
                 raise _reject(400, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed size")
             self.writer.write(data[start:end])
         elif self.file_state == "absent":
             self._fields_bytes += end - start
             if self._fields_bytes > MAX_FIELDS_BYTES:
-                raise _reject(400, "MaxPostPreDataLengthExceeded",
-                              "Your POST request fields preceding the upload file were too large.")
+                raise _reject(
+                    400,
+                    "MaxPostPreDataLengthExceeded",
+                    "Your POST request fields preceding the upload file were too large.",
+                )
             self._value += data[start:end]
 
     def _part_end(self) -> None:
@@ -109,21 +127,26 @@ async def _receive(request: Request, form: Form) -> None:
             if chunk:
                 await run_in_threadpool(form.feed, chunk)
     except ClientDisconnect:
-        raise _reject(400, "IncompleteBody", "You did not provide the number of bytes specified by the "
-                                             "Content-Length HTTP header") from None
+        raise _reject(
+            400, "IncompleteBody", "You did not provide the number of bytes specified by the Content-Length HTTP header"
+        ) from None
     except ValueError as exc:  # python-multipart's parse errors
-        raise _reject(400, "MalformedPOSTRequest",
-                      "The body of your POST request is not well-formed multipart/form-data.") from exc
+        raise _reject(
+            400, "MalformedPOSTRequest", "The body of your POST request is not well-formed multipart/form-data."
+        ) from exc
     if form.file_state == "absent":
         raise _reject(400, "InvalidArgument", "POST requires exactly one file upload per request.")
     if form.file_state != "complete":
-        raise _reject(400, "MalformedPOSTRequest",
-                      "The body of your POST request is not well-formed multipart/form-data.")
+        raise _reject(
+            400, "MalformedPOSTRequest", "The body of your POST request is not well-formed multipart/form-data."
+        )
+    assert form.target is not None and form.writer is not None, "set as the file part began"
     if form.writer.size < form.target.allowed.min_size:
         raise _reject(400, "EntityTooSmall", "Your proposed upload is smaller than the minimum allowed size")
 
 
 def _store(hub, form: Form) -> str:
+    assert form.target is not None and form.writer is not None, "checked by the caller"
     key, digest = form.writer.commit()
     service.finish_post(hub, form.target, key, digest)
     return digest
@@ -131,6 +154,7 @@ def _store(hub, form: Form) -> str:
 
 def _answer(form: Form, digest: str) -> Response:
     target, fields = form.target, form.fields
+    assert target is not None, "checked by the caller"
     etag = f'"{digest}"'
     redirect = fields.get("success_action_redirect")
     if redirect and urlsplit(redirect).scheme in ("http", "https"):
@@ -140,9 +164,11 @@ def _answer(form: Form, digest: str) -> Response:
     headers = {"location": target.html_url, "etag": etag}
     status = fields.get("success_action_status")
     if status == "201":
-        body = ('<?xml version="1.0" encoding="UTF-8"?>\n'
-                f"<PostResponse><Location>{escape(target.html_url)}</Location><Bucket>{escape(target.bucket)}</Bucket>"
-                f"<Key>{escape(target.key)}</Key><ETag>{escape(etag)}</ETag></PostResponse>")
+        body = (
+            '<?xml version="1.0" encoding="UTF-8"?>\n'
+            f"<PostResponse><Location>{escape(target.html_url)}</Location><Bucket>{escape(target.bucket)}</Bucket>"
+            f"<Key>{escape(target.key)}</Key><ETag>{escape(etag)}</ETag></PostResponse>"
+        )
         return Response(body, status_code=201, headers=headers, media_type=XML)
     return Response(status_code=200 if status == "200" else 204, headers=headers)
 
@@ -161,8 +187,11 @@ async def post(request: Request) -> Response:
         return xml_error(exc.status, exc.code, exc.message)
     except errors.HubdepotError as exc:
         form.abort()
-        return xml_error(503 if exc.status == 503 else 500, "ServiceUnavailable" if exc.status == 503 else
-                         "InternalError", exc.message)
+        return xml_error(
+            503 if exc.status == 503 else 500,
+            "ServiceUnavailable" if exc.status == 503 else "InternalError",
+            exc.message,
+        )
     except BaseException:
         form.abort()
         raise

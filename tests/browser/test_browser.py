@@ -119,8 +119,13 @@ def _crawl(request, server, site, starts: list[str], limit: int = 400) -> dict[s
 def test_crawler_finds_no_broken_link(server, site, browser_page):
     page, console = browser_page
     sign_in(page, server, site)
-    starts = [f"{server.url}/{site.repo}", site.release["html_url"], f"{server.url}/{site.repo}/releases",
-              site.draft["html_url"], f"{server.url}/{site.private}"]
+    starts = [
+        f"{server.url}/{site.repo}",
+        site.release["html_url"],
+        f"{server.url}/{site.repo}/releases",
+        site.draft["html_url"],
+        f"{server.url}/{site.private}",
+    ]
     for url in starts:
         page.goto(url)
     seen = _crawl(page.context.request, server, site, starts)
@@ -136,8 +141,13 @@ def test_phone_layout_and_keyboard(server, site, chromium):
     context = chromium.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
     page = context.new_page()
     console = __import__("tests.browser.conftest", fromlist=["Console"]).Console(page)
-    for path in (f"/{site.repo}", f"/{site.repo}/blob/main/src/app.py", site.release["html_url"][len(server.url):],
-                 f"/{site.login}", "/login"):
+    for path in (
+        f"/{site.repo}",
+        f"/{site.repo}/blob/main/src/app.py",
+        site.release["html_url"][len(server.url) :],
+        f"/{site.login}",
+        "/login",
+    ):
         page.goto(server.url + path)
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 0, (path, overflow)
@@ -150,11 +160,20 @@ def test_phone_layout_and_keyboard(server, site, chromium):
     context.close()
 
 
-SHOTS = [("repository", "/{repo}"), ("tree", "/{repo}/tree/main/src"), ("blob", "/{repo}/blob/main/src/app.py#L10"),
-         ("markdown", "/{repo}/blob/main/docs/guide.md"), ("releases", "/{repo}/releases"),
-         ("release", "/{repo}/releases/tag/v1.0.0"), ("tags", "/{repo}/tags"), ("downloads", "/{repo}/downloads"),
-         ("commits", "/{repo}/commits/main"), ("profile", "/{login}"), ("login", "/login"),
-         ("not-found", "/{repo}/blob/main/missing")]
+SHOTS = [
+    ("repository", "/{repo}"),
+    ("tree", "/{repo}/tree/main/src"),
+    ("blob", "/{repo}/blob/main/src/app.py#L10"),
+    ("markdown", "/{repo}/blob/main/docs/guide.md"),
+    ("releases", "/{repo}/releases"),
+    ("release", "/{repo}/releases/tag/v1.0.0"),
+    ("tags", "/{repo}/tags"),
+    ("downloads", "/{repo}/downloads"),
+    ("commits", "/{repo}/commits/main"),
+    ("profile", "/{login}"),
+    ("login", "/login"),
+    ("not-found", "/{repo}/blob/main/missing"),
+]
 
 
 @pytest.mark.skipif(not os.environ.get("HUBDEPOT_SCREENSHOTS"), reason="`make screenshots` sets HUBDEPOT_SCREENSHOTS")

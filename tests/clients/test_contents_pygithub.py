@@ -15,8 +15,13 @@ from tests.conftest import unique
 def gh(server, user):
     from github import Auth, Github
 
-    return Github(base_url=server.api, auth=Auth.Token(user.token), retry=None, seconds_between_requests=0,
-                  seconds_between_writes=0)
+    return Github(
+        base_url=server.api,
+        auth=Auth.Token(user.token),
+        retry=None,
+        seconds_between_requests=0,
+        seconds_between_writes=0,
+    )
 
 
 def test_pygithub_contents_and_archives(server, hub, user, gh, tmp_path):
@@ -62,11 +67,16 @@ def test_pygithub_contents_and_archives(server, hub, user, gh, tmp_path):
     clone = tmp_path / "clone"
     git_dir = hub.settings.repos_dir / f"{repo.id}.git"
     subprocess.run(["git", "clone", "-q", str(git_dir), str(clone)], check=True)
-    log = subprocess.run(["git", "-C", str(clone), "log", "--format=%an <%ae>|%cn <%ce>|%s"],
-                         capture_output=True, text=True, check=True).stdout.splitlines()
+    log = subprocess.run(
+        ["git", "-C", str(clone), "log", "--format=%an <%ae>|%cn <%ce>|%s"], capture_output=True, text=True, check=True
+    ).stdout.splitlines()
     me = gh.get_user()
     mine = f"{me.login} <{me.id}+{me.login}@users.noreply.127.0.0.1>"
-    assert log == [f"{mine}|{mine}|remove guide", f"{mine}|{mine}|edit guide",
-                   "Ada Lovelace <ada@example.com>|Ada Lovelace <ada@example.com>|add guide", log[-1]]
+    assert log == [
+        f"{mine}|{mine}|remove guide",
+        f"{mine}|{mine}|edit guide",
+        "Ada Lovelace <ada@example.com>|Ada Lovelace <ada@example.com>|add guide",
+        log[-1],
+    ]
     assert log[-1].endswith("|Initial commit")
     assert sorted(p.name for p in clone.iterdir() if p.name != ".git") == ["README.md"]

@@ -12,8 +12,8 @@ import subprocess
 import httpx
 import pytest
 
-from tests.support.releases import settled_count
 from tests.functional.test_downloads import create, fetch, upload
+from tests.support.releases import settled_count
 
 # GitHub's 2012 docs (developer.github.com, content/v3/repos/downloads.md), character for character.
 SEED_CURL = """curl \\
@@ -39,23 +39,35 @@ def test_seed_curl_upload_verbatim(server, make_user, client_for, tmp_path):
     _, token = make_user("octocat")
     octocat = client_for(token)
     assert octocat.post("/user/repos", json={"name": "Hello-World", "auto_init": True}).status_code == 201
-    r = octocat.post("/repos/octocat/Hello-World/downloads", json={
-        "name": "new_file.jpg", "size": 114034, "description": "Latest release", "content_type": "text/plain"})
+    r = octocat.post(
+        "/repos/octocat/Hello-World/downloads",
+        json={"name": "new_file.jpg", "size": 114034, "description": "Latest release", "content_type": "text/plain"},
+    )
     assert r.status_code == 201
     body = r.json()
     assert (body["path"], body["acl"], body["mime_type"], body["s3_url"]) == (
-        "downloads/octocat/Hello-World/new_file.jpg", "public-read", "image/jpeg", server.url + "/")
+        "downloads/octocat/Hello-World/new_file.jpg",
+        "public-read",
+        "image/jpeg",
+        server.url + "/",
+    )
     data = os.urandom(114034)
     (tmp_path / "new_file.jpg").write_bytes(data)
     assert body["policy"].startswith("ewogIC")  # the same JSON layout as GitHub's policies
-    script = (SEED_CURL.replace("1ABCDEF...", body["accesskeyid"]).replace("ewogIC...", body["policy"])
-              .replace("mwnF...", body["signature"]).replace("https://github.s3.amazonaws.com/", body["s3_url"]))
+    script = (
+        SEED_CURL.replace("1ABCDEF...", body["accesskeyid"])
+        .replace("ewogIC...", body["policy"])
+        .replace("mwnF...", body["signature"])
+        .replace("https://github.s3.amazonaws.com/", body["s3_url"])
+    )
     done = run_curl(script, tmp_path)
     assert done.returncode == 0, done.stderr
     etag = hashlib.sha256(data).hexdigest()
-    assert done.stdout == ('<?xml version="1.0" encoding="UTF-8"?>\n<PostResponse><Location>'
-                           f"{server.url}/downloads/octocat/Hello-World/new_file.jpg</Location><Bucket>hubdepot</Bucket>"
-                           f'<Key>downloads/octocat/Hello-World/new_file.jpg</Key><ETag>"{etag}"</ETag></PostResponse>')
+    assert done.stdout == (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<PostResponse><Location>'
+        f"{server.url}/downloads/octocat/Hello-World/new_file.jpg</Location><Bucket>hubdepot</Bucket>"
+        f'<Key>downloads/octocat/Hello-World/new_file.jpg</Key><ETag>"{etag}"</ETag></PostResponse>'
+    )
     got = fetch(f"{server.url}/downloads/octocat/Hello-World/new_file.jpg")
     assert got.status_code == 200 and got.content == data and got.headers["content-type"] == "image/jpeg"
 
@@ -87,7 +99,9 @@ def test_pygithub_downloads(server, user, repo):
     remote = gh.get_repo(repo)
     listed = list(remote.get_downloads())  # one per page: follows the Link header
     assert [(d.id, d.name, d.size, d.content_type) for d in listed] == [
-        (two["id"], "two.py", 7, ".py"), (one["id"], "one.txt", 5, ".txt")]
+        (two["id"], "two.py", 7, ".py"),
+        (one["id"], "one.txt", 5, ".txt"),
+    ]
     got = remote.get_download(one["id"])
     assert (got.name, got.description, got.size, got.download_count) == ("one.txt", "the first", 5, 0)
     assert got.html_url == one["html_url"] and got.url == one["url"]
@@ -97,5 +111,5 @@ def test_pygithub_downloads(server, user, repo):
     remote.get_download(two["id"]).delete()
     assert [d.name for d in remote.get_downloads()] == ["one.txt"]
     with pytest.raises(GithubException) as info:
-        remote.get_download(two["id"]).name  # lazy: fetched on first attribute
+        _ = remote.get_download(two["id"]).name  # lazy: fetched on first attribute
     assert info.value.status == 404

@@ -13,8 +13,13 @@ from tests.functional.test_git_http import Git, url
 def gh(server, user):
     from github import Auth, Github
 
-    return Github(base_url=server.api, auth=Auth.Token(user.token), retry=None, seconds_between_requests=0,
-                  seconds_between_writes=0)
+    return Github(
+        base_url=server.api,
+        auth=Auth.Token(user.token),
+        retry=None,
+        seconds_between_requests=0,
+        seconds_between_writes=0,
+    )
 
 
 def test_pygithub_git_data(server, user, gh, tmp_path):
@@ -25,9 +30,13 @@ def test_pygithub_git_data(server, user, gh, tmp_path):
     head = repo.get_git_commit(main.object.sha)
     blob = repo.create_git_blob("made by PyGithub\n", "utf-8")
     assert repo.get_git_blob(blob.sha).size == len("made by PyGithub\n")
-    tree = repo.create_git_tree([InputGitTreeElement("lib/py.txt", "100644", "blob", sha=blob.sha),
-                                 InputGitTreeElement("inline.txt", "100644", "blob", content="inline\n")],
-                                base_tree=head.tree)
+    tree = repo.create_git_tree(
+        [
+            InputGitTreeElement("lib/py.txt", "100644", "blob", sha=blob.sha),
+            InputGitTreeElement("inline.txt", "100644", "blob", content="inline\n"),
+        ],
+        base_tree=head.tree,
+    )
     ada = InputGitAuthor("Ada", "ada@example.com", "2024-01-01T00:00:00Z")
     made = repo.create_git_commit("built with PyGithub", tree, [head], author=ada)
     assert made.author.name == "Ada" and made.parents[0].sha == head.sha
@@ -53,8 +62,9 @@ def test_pygithub_git_data(server, user, gh, tmp_path):
     assert not_ff.value.status == 422 and not_ff.value.data["message"] == "Update is not a fast forward"
     main.edit(head.sha, force=True)
 
-    tag = repo.create_git_tag("v1.0", "first\n", made.sha, "commit",
-                              tagger=InputGitAuthor("T", "t@example.com", "2024-02-02T00:00:00Z"))
+    tag = repo.create_git_tag(
+        "v1.0", "first\n", made.sha, "commit", tagger=InputGitAuthor("T", "t@example.com", "2024-02-02T00:00:00Z")
+    )
     repo.create_git_ref("refs/tags/v1.0", tag.sha)
     assert repo.get_git_tag(tag.sha).tag == "v1.0"
     assert [r.ref for r in repo.get_git_matching_refs("tags/")] == ["refs/tags/v1.0"]

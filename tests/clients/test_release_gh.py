@@ -22,15 +22,31 @@ pytestmark = pytest.mark.skipif(not shutil.which("gh"), reason="gh is not instal
 def gh(tls_server, tls_certs, tmp_path):  # noqa: F811
     """gh(*args) -> CompletedProcess, pointed at the TLS server's fresh repository as the admin user."""
     name = unique("ghrepo")
-    api = httpx.Client(base_url=tls_server.api, verify=ssl.create_default_context(cafile=str(tls_certs.ca)), timeout=30,
-                       headers={"authorization": f"token {tls_server.token}"})
+    api = httpx.Client(
+        base_url=tls_server.api,
+        verify=ssl.create_default_context(cafile=str(tls_certs.ca)),
+        timeout=30,
+        headers={"authorization": f"token {tls_server.token}"},
+    )
     api.post("/user/repos", json={"name": name, "auto_init": True}).raise_for_status()
     host = tls_server.url.removeprefix("https://")
-    env = {**os.environ, "GH_HOST": host, "GH_ENTERPRISE_TOKEN": tls_server.token, "GH_REPO": f"{host}/admin/{name}",
-           "SSL_CERT_FILE": str(tls_certs.ca), "GIT_SSL_CAINFO": str(tls_certs.ca), "GH_CONFIG_DIR": str(tmp_path / "gh-config"),
-           "GH_NO_UPDATE_NOTIFIER": "1", "GH_PROMPT_DISABLED": "1", "NO_COLOR": "1", "GH_PAGER": "cat",
-           "HTTPS_PROXY": "http://127.0.0.1:9", "https_proxy": "http://127.0.0.1:9",  # loopback is never proxied
-           "NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost"}  # (by git's curl either)
+    env = {
+        **os.environ,
+        "GH_HOST": host,
+        "GH_ENTERPRISE_TOKEN": tls_server.token,
+        "GH_REPO": f"{host}/admin/{name}",
+        "SSL_CERT_FILE": str(tls_certs.ca),
+        "GIT_SSL_CAINFO": str(tls_certs.ca),
+        "GH_CONFIG_DIR": str(tmp_path / "gh-config"),
+        "GH_NO_UPDATE_NOTIFIER": "1",
+        "GH_PROMPT_DISABLED": "1",
+        "NO_COLOR": "1",
+        "GH_PAGER": "cat",
+        "HTTPS_PROXY": "http://127.0.0.1:9",
+        "https_proxy": "http://127.0.0.1:9",  # loopback is never proxied
+        "NO_PROXY": "127.0.0.1,localhost",
+        "no_proxy": "127.0.0.1,localhost",
+    }  # (by git's curl either)
 
     def run(*args, check=True):
         done = subprocess.run(["gh", *args], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
@@ -46,14 +62,28 @@ def gh(tls_server, tls_certs, tmp_path):  # noqa: F811
 def test_gh_release_commands(gh):
     (gh.dir / "notes.txt").write_text("first file\n")
     (gh.dir / "tool.bin").write_bytes(os.urandom(70_000))
-    created = gh("release", "create", "v1.0", "notes.txt", "tool.bin#The tool", "--title", "One", "--notes", "N1",
-                 "--target", "main")
+    created = gh(
+        "release",
+        "create",
+        "v1.0",
+        "notes.txt",
+        "tool.bin#The tool",
+        "--title",
+        "One",
+        "--notes",
+        "N1",
+        "--target",
+        "main",
+    )
     assert created.stdout.strip().endswith(f"/{gh.repo}/releases/tag/v1.0")
     listed = gh("release", "list").stdout.strip().split("\t")
     assert listed[:3] == ["One", "Latest", "v1.0"]
     view = json.loads(gh("release", "view", "v1.0", "--json", "tagName,name,body,isDraft,assets,author").stdout)
     assert (view["tagName"], view["name"], view["body"], view["isDraft"]) == ("v1.0", "One", "N1", False)
-    assert {(a["name"], a["label"], a["size"]) for a in view["assets"]} == {("notes.txt", "", 11), ("tool.bin", "The tool", 70_000)}
+    assert {(a["name"], a["label"], a["size"]) for a in view["assets"]} == {
+        ("notes.txt", "", 11),
+        ("tool.bin", "The tool", 70_000),
+    }
     assert view["author"]["login"] == "admin"
 
     (gh.dir / "notes.txt").write_text("second version\n")

@@ -11,8 +11,13 @@ import pytest
 def test_pygithub_releases_and_assets(server, user, repo, tmp_path):
     from github import Auth, Github
 
-    gh = Github(base_url=server.api, auth=Auth.Token(user.token), retry=None, seconds_between_requests=0,
-                seconds_between_writes=0)
+    gh = Github(
+        base_url=server.api,
+        auth=Auth.Token(user.token),
+        retry=None,
+        seconds_between_requests=0,
+        seconds_between_writes=0,
+    )
     r = gh.get_repo(repo)
     rel = r.create_git_release("v1.0", "First", "Notes", draft=False, prerelease=False)
     assert rel.tag_name == "v1.0" and rel.name == "First" and rel.body == "Notes" and not rel.draft
@@ -51,12 +56,18 @@ def test_githubkit_releases_and_assets(server, user, repo, version):
     rel = rest.repos.create_release(owner, name, tag_name="v1", name="One", body="b", draft=True).parsed_data
     assert rel.draft is True and rel.published_at is None
     data = os.urandom(70_000)
-    asset = rest.repos.upload_release_asset(owner, name, rel.id, name="kit file.bin", data=data,
-                                            headers={"content-type": "application/octet-stream"}).parsed_data
+    asset = rest.repos.upload_release_asset(
+        owner, name, rel.id, name="kit file.bin", data=data, headers={"content-type": "application/octet-stream"}
+    ).parsed_data
     assert asset.name == "kit.file.bin" and asset.digest == "sha256:" + hashlib.sha256(data).hexdigest()
     upload_url = rel.upload_url.split("{")[0]
-    via_template = gh.request("POST", upload_url, params={"name": "second.txt", "label": ""}, content=b"two",
-                              headers={"content-type": "text/plain"})
+    via_template = gh.request(
+        "POST",
+        upload_url,
+        params={"name": "second.txt", "label": ""},
+        content=b"two",
+        headers={"content-type": "text/plain"},
+    )
     assert via_template.status_code == 201
     published = rest.repos.update_release(owner, name, rel.id, draft=False, make_latest="true").parsed_data
     assert published.draft is False and published.html_url.endswith("/releases/tag/v1")

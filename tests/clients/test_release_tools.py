@@ -40,8 +40,24 @@ def node_tools() -> Path:
 
 def tool_env(git: Git, **extra) -> dict:
     """git's scratch environment without CI, proxy or GitHub variables from the caller's."""
-    drop = ("CI", "GITHUB_", "GH_", "GITLAB", "TRAVIS", "CIRCLE", "BUILD", "JENKINS", "NPM_", "npm_",
-            "http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "all_proxy")
+    drop = (
+        "CI",
+        "GITHUB_",
+        "GH_",
+        "GITLAB",
+        "TRAVIS",
+        "CIRCLE",
+        "BUILD",
+        "JENKINS",
+        "NPM_",
+        "npm_",
+        "http_proxy",
+        "https_proxy",
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "ALL_PROXY",
+        "all_proxy",
+    )
     env = {k: v for k, v in git.env.items() if not k.startswith(drop)}
     env.update(NO_COLOR="1", FORCE_COLOR="0", **extra)
     return env
@@ -82,8 +98,9 @@ def remote_refs(git: Git, remote: str) -> dict[str, str]:
 
 
 # -- semantic-release ------------------------------------------------------------------------------
-def semantic_release(node_tools: Path, server, git: Git, work: Path, token: str, asset: bytes, *,
-                     comments: bool) -> str:
+def semantic_release(
+    node_tools: Path, server, git: Git, work: Path, token: str, asset: bytes, *, comments: bool
+) -> str:
     """`semantic-release --no-ci` in `work` with the GitHub plugin on the server and dist/tool.bin as
     the asset; its output. Without `comments`, the steps about issues and pull requests are off;
     with them, the plugin asks GraphQL for the pull requests of each commit and for its own issues."""
@@ -93,9 +110,16 @@ def semantic_release(node_tools: Path, server, git: Git, work: Path, token: str,
     github = {"githubApiUrl": server.api, "assets": [{"path": "dist/tool.bin", "label": "The tool"}]}
     if not comments:
         github.update(successCommentCondition=False, failCommentCondition=False, releasedLabels=False, labels=False)
-    config = {"branches": ["main"], "repositoryUrl": plain, "tagFormat": "v${version}",
-              "plugins": ["@semantic-release/commit-analyzer", "@semantic-release/release-notes-generator",
-                          ["@semantic-release/github", github]]}
+    config = {
+        "branches": ["main"],
+        "repositoryUrl": plain,
+        "tagFormat": "v${version}",
+        "plugins": [
+            "@semantic-release/commit-analyzer",
+            "@semantic-release/release-notes-generator",
+            ["@semantic-release/github", github],
+        ],
+    }
     (work / ".releaserc.json").write_text(json.dumps(config))
     env = tool_env(git, GH_TOKEN=token, PATH=f"{node_tools}:{os.environ['PATH']}")
     return run([node_tools / "semantic-release", "--no-ci"], work, env).stdout
@@ -133,7 +157,7 @@ def test_semantic_release_publishes_releases_with_an_asset(node_tools, server, u
     git("push", "-q", url(server, repo, user.token), "main", cwd=ci)
     out = semantic_release(node_tools, server, git, ci, user.token, b"second tool", comments=True)
     assert "Found git tag v1.0.0" in out and "Published release 1.0.1" in out, out
-    assert "Skip commenting" not in out and "Completed step \"success\" of plugin \"@semantic-release/github\"" in out
+    assert "Skip commenting" not in out and 'Completed step "success" of plugin "@semantic-release/github"' in out
     second = release_of(user.api, repo, "v1.0.1")
     assert "greet politely" in second["body"] and "say hello" not in second["body"]
     assert asset_bytes(user.api, second["assets"][0]) == b"second tool"
@@ -154,13 +178,25 @@ def test_semantic_release_stops_when_the_token_may_not_push(node_tools, server, 
     git("remote", "set-url", "origin", url(server, repo), cwd=work)
     plain = git.out("remote", "get-url", "origin", cwd=work)
     github = {"githubApiUrl": server.api, "failCommentCondition": False}
-    config = {"branches": ["main"], "repositoryUrl": plain, "plugins": [
-        "@semantic-release/commit-analyzer", "@semantic-release/release-notes-generator",
-        ["@semantic-release/github", github]]}
+    config = {
+        "branches": ["main"],
+        "repositoryUrl": plain,
+        "plugins": [
+            "@semantic-release/commit-analyzer",
+            "@semantic-release/release-notes-generator",
+            ["@semantic-release/github", github],
+        ],
+    }
     (work / ".releaserc.json").write_text(json.dumps(config))
     env = tool_env(git, GH_TOKEN=reader_token, PATH=f"{node_tools}:{os.environ['PATH']}")
-    done = subprocess.run([str(node_tools / "semantic-release"), "--no-ci"], cwd=work, env=env, capture_output=True,
-                          text=True, timeout=120)
+    done = subprocess.run(
+        [str(node_tools / "semantic-release"), "--no-ci"],
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode != 0
     assert "EGITNOPERMISSION" in done.stdout + done.stderr, done.stdout + done.stderr
     assert "EGHNOPERMISSION" in done.stdout + done.stderr  # (its fail step checks the API: push is false)
@@ -242,14 +278,23 @@ def test_release_it_publishes_a_release_with_an_asset(node_tools, tls_server, tl
     import ssl
 
     git = Git(tmp_path)
-    api = httpx.Client(base_url=tls_server.api, verify=ssl.create_default_context(cafile=str(tls_certs.ca)),
-                       timeout=30, headers={"authorization": f"token {tls_server.token}"})
+    api = httpx.Client(
+        base_url=tls_server.api,
+        verify=ssl.create_default_context(cafile=str(tls_certs.ca)),
+        timeout=30,
+        headers={"authorization": f"token {tls_server.token}"},
+    )
     name = unique("ri")
     api.post("/user/repos", json={"name": name, "auto_init": True}).raise_for_status()
     repo = f"admin/{name}"
     basic = base64.b64encode(f"x-access-token:{tls_server.token}".encode()).decode()
-    env = tool_env(git, GITHUB_TOKEN=tls_server.token, PATH=f"{node_tools}:{os.environ['PATH']}",
-                   GIT_SSL_CAINFO=str(tls_certs.ca), NODE_EXTRA_CA_CERTS=str(tls_certs.ca))
+    env = tool_env(
+        git,
+        GITHUB_TOKEN=tls_server.token,
+        PATH=f"{node_tools}:{os.environ['PATH']}",
+        GIT_SSL_CAINFO=str(tls_certs.ca),
+        NODE_EXTRA_CA_CERTS=str(tls_certs.ca),
+    )
     git.env = env
     work = tmp_path / "work"
     git("-c", f"http.extraheader=AUTHORIZATION: basic {basic}", "clone", "-q", url(tls_server, repo), str(work))
@@ -260,11 +305,17 @@ def test_release_it_publishes_a_release_with_an_asset(node_tools, tls_server, tl
     (tmp_path / "dist").mkdir()
     (tmp_path / "dist" / "ri-tool.bin").write_bytes(tool)
     host = tls_server.url.removeprefix("https://")
-    config = {"npm": False,
-              "git": {"tagName": "v${version}", "commit": False, "requireCommits": False},
-              "github": {"release": True, "host": host, "releaseName": "Release ${version}",
-                         "releaseNotes": "echo 'Notes for ${version}'",
-                         "assets": [str(tmp_path / "dist" / "ri-tool.bin")]}}
+    config = {
+        "npm": False,
+        "git": {"tagName": "v${version}", "commit": False, "requireCommits": False},
+        "github": {
+            "release": True,
+            "host": host,
+            "releaseName": "Release ${version}",
+            "releaseNotes": "echo 'Notes for ${version}'",
+            "assets": [str(tmp_path / "dist" / "ri-tool.bin")],
+        },
+    }
     (tmp_path / "release-it.json").write_text(json.dumps(config))
     done = run([node_tools / "release-it", "1.2.0", "--ci", "--config", tmp_path / "release-it.json"], work, env)
 

@@ -17,20 +17,38 @@ SECRET = "octokit's secret"
 
 def test_octokit_webhooks_receives_every_event(user, repo):
     with NodeReceiver(SECRET) as node:
-        r = user.api.post(f"/repos/{repo}/hooks", json={
-            "config": {"url": node.url, "content_type": "json", "secret": SECRET}, "events": ["*"]})
+        r = user.api.post(
+            f"/repos/{repo}/hooks",
+            json={"config": {"url": node.url, "content_type": "json", "secret": SECRET}, "events": ["*"]},
+        )
         assert r.status_code == 201, r.text
-        put = user.api.put(f"/repos/{repo}/contents/README.md", json={
-            "message": "hello", "content": base64.b64encode(b"hello").decode(),
-            "sha": user.api.get(f"/repos/{repo}/contents/README.md").json()["sha"]})
+        put = user.api.put(
+            f"/repos/{repo}/contents/README.md",
+            json={
+                "message": "hello",
+                "content": base64.b64encode(b"hello").decode(),
+                "sha": user.api.get(f"/repos/{repo}/contents/README.md").json()["sha"],
+            },
+        )
         assert put.status_code == 200, put.text
-        release = user.api.post(f"/repos/{repo}/releases", json={"tag_name": "v1.0.0", "name": "v1", "body": "b"}).json()
+        release = user.api.post(
+            f"/repos/{repo}/releases", json={"tag_name": "v1.0.0", "name": "v1", "body": "b"}
+        ).json()
         user.api.patch(f"/repos/{repo}/releases/{release['id']}", json={"body": "better"})
         user.api.delete(f"/repos/{repo}/releases/{release['id']}")
         user.api.patch(f"/repos/{repo}", json={"description": "webhooks"})
-        expected = [("ping", None), ("push", None), ("create", None), ("push", None), ("release", "created"),
-                    ("release", "published"), ("release", "released"), ("release", "edited"), ("release", "deleted"),
-                    ("repository", "edited")]
+        expected = [
+            ("ping", None),
+            ("push", None),
+            ("create", None),
+            ("push", None),
+            ("release", "created"),
+            ("release", "published"),
+            ("release", "released"),
+            ("release", "edited"),
+            ("release", "deleted"),
+            ("repository", "edited"),
+        ]
         lines = node.wait_for(lambda lines: len(lines) >= len(expected))
     assert [(x.get("name"), x.get("action")) for x in lines] == expected, lines
     for line in lines:
@@ -42,8 +60,10 @@ def test_octokit_webhooks_receives_every_event(user, repo):
 
 def test_octokit_webhooks_rejects_a_wrong_secret(user, repo):
     with NodeReceiver(SECRET) as node:
-        r = user.api.post(f"/repos/{repo}/hooks", json={
-            "config": {"url": node.url, "content_type": "json", "secret": "not the secret"}})
+        r = user.api.post(
+            f"/repos/{repo}/hooks",
+            json={"config": {"url": node.url, "content_type": "json", "secret": "not the secret"}},
+        )
         assert r.status_code == 201
         lines = node.wait_for(lambda lines: len(lines) >= 1)
     assert list(lines[0]) == ["rejected"]

@@ -30,8 +30,15 @@ def seed(api: str, token: str) -> dict:
         c.post("/user/repos", json={"name": "fuzz", "auto_init": True}).raise_for_status()
         release = c.post("/repos/admin/fuzz/releases", json={"tag_name": "v1", "name": "one"}).json()
         upload = release["upload_url"].split("{")[0]
-        assets = [httpx.post(upload, params={"name": f"a{i}.bin"}, content=b"x" * 100 * (i + 1),
-                             headers={**auth, "Content-Type": "application/octet-stream"}).json() for i in range(2)]
+        assets = [
+            httpx.post(
+                upload,
+                params={"name": f"a{i}.bin"},
+                content=b"x" * 100 * (i + 1),
+                headers={**auth, "Content-Type": "application/octet-stream"},
+            ).json()
+            for i in range(2)
+        ]
         c.post("/repos/admin/fuzz/releases", json={"tag_name": "v2", "draft": True})
     return {"owner": "admin", "repo": "fuzz", "release_id": release["id"], "asset_id": assets[0]["id"], "tag": "v1"}
 
@@ -42,18 +49,50 @@ def config(params: dict, path: Path) -> Path:
     return path
 
 
-def run(api: str, token: str, workdir: Path, max_examples: int = 20, seed_value: int = 1,
-        phases: str = "examples,coverage,fuzzing,stateful") -> tuple[int, str, dict]:
+def run(
+    api: str,
+    token: str,
+    workdir: Path,
+    max_examples: int = 20,
+    seed_value: int = 1,
+    phases: str = "examples,coverage,fuzzing,stateful",
+) -> tuple[int, str, dict]:
     params = seed(api, token)
     schema.subset()  # writes schema.SUBSET
     cfg = config(params, workdir / "schemathesis.toml")
     report = workdir / "report.json"
-    cmd = [sys.executable, "-m", "schemathesis.cli", "--config-file", str(cfg), "run", str(schema.SUBSET),
-           "--url", api, "-H", f"Authorization: token {token}", "--checks",
-           "not_a_server_error,response_schema_conformance", "--max-examples", str(max_examples),
-           "--seed", str(seed_value), "--phases", phases, "--workers", "2", "--no-color",
-           "--report", "json", "--report-json-path", str(report), "--request-timeout", "30",
-           "--exclude-path-regex", r".*/reactions.*"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "schemathesis.cli",
+        "--config-file",
+        str(cfg),
+        "run",
+        str(schema.SUBSET),
+        "--url",
+        api,
+        "-H",
+        f"Authorization: token {token}",
+        "--checks",
+        "not_a_server_error,response_schema_conformance",
+        "--max-examples",
+        str(max_examples),
+        "--seed",
+        str(seed_value),
+        "--phases",
+        phases,
+        "--workers",
+        "2",
+        "--no-color",
+        "--report",
+        "json",
+        "--report-json-path",
+        str(report),
+        "--request-timeout",
+        "30",
+        "--exclude-path-regex",
+        r".*/reactions.*",
+    ]
     out = subprocess.run(cmd, capture_output=True, text=True, cwd=workdir, timeout=1800)
     return out.returncode, out.stdout + out.stderr, _summary(out.stdout)
 
@@ -85,8 +124,10 @@ def _summary(text: str) -> dict:
 
 
 # Our endpoints outside the subset that GitHub's full description covers (repositories, users).
-FULL_PATHS = (r"^/(user|user/repos|users/\{username\}|repos/\{owner\}/\{repo\}"
-              r"(/branches|/tags|/collaborators/\{username\}|/hooks(/.*)?)?)$")
+FULL_PATHS = (
+    r"^/(user|user/repos|users/\{username\}|repos/\{owner\}/\{repo\}"
+    r"(/branches|/tags|/collaborators/\{username\}|/hooks(/.*)?)?)$"
+)
 
 
 def _hook(api: str, token: str) -> dict:
@@ -108,13 +149,37 @@ def run_full(api: str, token: str, workdir: Path, max_examples: int = 20, seed_v
     """The same with GitHub's full description (npm @octokit/openapi), limited to FULL_PATHS. Reads and
     creates first; then PATCH alone (it may rename the seeded repository); DELETE of it is left out."""
     seed(api, token)
-    cfg = config({"owner": "admin", "repo": "fuzz", "username": "admin", **_hook(api, token)},
-                 workdir / "schemathesis-full.toml")
-    base = [sys.executable, "-m", "schemathesis.cli", "--config-file", str(cfg), "run", str(schema.FULL),
-            "--url", api, "-H", f"Authorization: token {token}", "--checks",
-            "not_a_server_error,response_schema_conformance", "--max-examples", str(max_examples),
-            "--seed", str(seed_value), "--phases", "examples,coverage,fuzzing", "--workers", "2", "--no-color",
-            "--request-timeout", "30", "--include-path-regex", FULL_PATHS]
+    cfg = config(
+        {"owner": "admin", "repo": "fuzz", "username": "admin", **_hook(api, token)}, workdir / "schemathesis-full.toml"
+    )
+    base = [
+        sys.executable,
+        "-m",
+        "schemathesis.cli",
+        "--config-file",
+        str(cfg),
+        "run",
+        str(schema.FULL),
+        "--url",
+        api,
+        "-H",
+        f"Authorization: token {token}",
+        "--checks",
+        "not_a_server_error,response_schema_conformance",
+        "--max-examples",
+        str(max_examples),
+        "--seed",
+        str(seed_value),
+        "--phases",
+        "examples,coverage,fuzzing",
+        "--workers",
+        "2",
+        "--no-color",
+        "--request-timeout",
+        "30",
+        "--include-path-regex",
+        FULL_PATHS,
+    ]
     outputs, totals = [], {}
     others = [arg for method in ("GET", "POST", "PUT", "DELETE") for arg in ("--exclude-method", method)]
     for selection in (["--exclude-method", "DELETE", "--exclude-method", "PATCH"], others):
@@ -129,9 +194,27 @@ def run_own(api: str, token: str, workdir: Path, max_examples: int = 20, seed_va
     """The same against the description hubdepot serves for what GitHub's lacks (the Downloads API)."""
     seed(api, token)
     cfg = config({"owner": "admin", "repo": "fuzz"}, workdir / "schemathesis-own.toml")
-    cmd = [sys.executable, "-m", "schemathesis.cli", "--config-file", str(cfg), "run", api + "/hubdepot/openapi.json",
-           "-H", f"Authorization: token {token}", "--checks", "not_a_server_error,response_schema_conformance",
-           "--max-examples", str(max_examples), "--seed", str(seed_value), "--workers", "2", "--no-color",
-           "--request-timeout", "30"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "schemathesis.cli",
+        "--config-file",
+        str(cfg),
+        "run",
+        api + "/hubdepot/openapi.json",
+        "-H",
+        f"Authorization: token {token}",
+        "--checks",
+        "not_a_server_error,response_schema_conformance",
+        "--max-examples",
+        str(max_examples),
+        "--seed",
+        str(seed_value),
+        "--workers",
+        "2",
+        "--no-color",
+        "--request-timeout",
+        "30",
+    ]
     out = subprocess.run(cmd, capture_output=True, text=True, cwd=workdir, timeout=1800)
     return out.returncode, out.stdout + out.stderr, _summary(out.stdout)

@@ -12,7 +12,7 @@ def test_schemathesis_no_5xx_no_schema_violation(tmp_path):
     srv = server_support.start(tmp_path / "data")
     try:
         examples = int(os.environ.get("HUBDEPOT_FUZZ_EXAMPLES", "100"))
-        code, out, summary = fuzz.run(srv.api, srv.token, tmp_path, max_examples=examples)
+        _code, out, summary = fuzz.run(srv.api, srv.token, tmp_path, max_examples=examples)
     finally:
         srv.stop()
     print(summary)

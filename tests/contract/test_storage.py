@@ -44,7 +44,7 @@ def storage(request, tmp_path, bucket):
 def put(storage, data: bytes, piece: int = 65536) -> tuple[str, str]:
     writer = storage.writer()
     for offset in range(0, len(data), piece):
-        writer.write(data[offset: offset + piece])
+        writer.write(data[offset : offset + piece])
     assert writer.size == len(data)
     return writer.commit()
 
@@ -111,7 +111,7 @@ def test_big_blob_streams_in_chunks(storage):
     assert storage.size(key) == len(data)
     chunks = list(storage.read(key))
     assert all(len(c) <= CHUNK for c in chunks) and b"".join(chunks) == data
-    assert b"".join(storage.read(key, 5 * MIB - 3, 5 * MIB + 3)) == data[5 * MIB - 3: 5 * MIB + 3]
+    assert b"".join(storage.read(key, 5 * MIB - 3, 5 * MIB + 3)) == data[5 * MIB - 3 : 5 * MIB + 3]
     assert list(storage.keys()) == [key]
 
 
@@ -129,10 +129,12 @@ def test_local_path_and_presigned_get(storage):
         assert got.status_code == 200 and got.content == b"direct bytes"
         assert got.headers["content-type"] == "text/plain"
         assert got.headers["content-disposition"] == (
-            "attachment; filename=\"r?sum? 1.txt\"; filename*=UTF-8''r%C3%A9sum%C3%A9%201.txt")
+            "attachment; filename=\"r?sum? 1.txt\"; filename*=UTF-8''r%C3%A9sum%C3%A9%201.txt"
+        )
 
 
 # -- S3 only -------------------------------------------------------------------
+
 
 def test_s3_abort_cleans_the_multipart_upload(bucket):
     storage = make_s3(bucket)
@@ -171,8 +173,9 @@ def test_s3_direct_uploads(bucket):
     assert not isinstance(MemoryStorage(), DirectUploads)
     name = "downloads/o/r/file.bin"
     conditions = [["content-length-range", 5, 5], {"Content-Type": "application/octet-stream"}]
-    url, fields = storage.presigned_post(name, fields={"Content-Type": "application/octet-stream"},
-                                         conditions=conditions, expires=60)
+    url, fields = storage.presigned_post(
+        name, fields={"Content-Type": "application/octet-stream"}, conditions=conditions, expires=60
+    )
     assert fields["key"] == storage.object_key(name)
     assert {"policy", "x-amz-signature", "x-amz-credential", "x-amz-algorithm", "x-amz-date"} <= set(fields)
     assert storage.claim(name, 5) is None  # nothing posted yet

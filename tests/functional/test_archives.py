@@ -45,8 +45,11 @@ def test_tarball_and_zipball_links_and_archives(server, hub, user, repo):
         assert pax == {"comment": sha}
         assert anon.get(r.headers["location"]).content == got.content  # byte-stable
         git_dir = bare(hub, user.api, repo).path
-        direct = subprocess.run(["git", f"--git-dir={git_dir}", "archive", "--format=tar.gz", f"--prefix={top}/", sha],
-                                capture_output=True, check=True).stdout
+        direct = subprocess.run(
+            ["git", f"--git-dir={git_dir}", "archive", "--format=tar.gz", f"--prefix={top}/", sha],
+            capture_output=True,
+            check=True,
+        ).stdout
         assert got.content == direct
         again = anon.get(r.headers["location"], headers={"If-None-Match": got.headers["etag"]})
         assert again.status_code == 304
@@ -70,30 +73,44 @@ def test_archive_refs(server, hub, user, repo):
     git.references.create("refs/tags/v1.0", git.references["refs/heads/main"].target)
     git.references.create("refs/heads/feature/x", git.references["refs/heads/main"].target)
     put(user.api, repo, "later.txt", b"later")
-    cases = {"v1.0": "refs/tags/v1.0", "feature/x": "refs/heads/feature/x", first: first, first[:7]: first,
-             "refs/heads/main": "refs/heads/main"}
+    cases = {
+        "v1.0": "refs/tags/v1.0",
+        "feature/x": "refs/heads/feature/x",
+        first: first,
+        first[:7]: first,
+        "refs/heads/main": "refs/heads/main",
+    }
     for ref, full in cases.items():
         r = user.api.get(f"/repos/{repo}/tarball/{ref}", follow_redirects=False)
-        assert r.status_code == 302 and r.headers["location"] == f"{server.url}/_codeload/{repo}/legacy.tar.gz/{full}", ref
+        assert (
+            r.status_code == 302 and r.headers["location"] == f"{server.url}/_codeload/{repo}/legacy.tar.gz/{full}"
+        ), ref
     with raw_client() as anon:
         old = anon.get(f"{server.url}/_codeload/{repo}/legacy.tar.gz/refs/tags/v1.0")
-        assert _tar_names(old.content)[0] == sorted([f"{repo.replace('/', '-')}-{first[:7]}",
-                                                     f"{repo.replace('/', '-')}-{first[:7]}/README.md"])
+        assert _tar_names(old.content)[0] == sorted(
+            [f"{repo.replace('/', '-')}-{first[:7]}", f"{repo.replace('/', '-')}-{first[:7]}/README.md"]
+        )
     unknown = user.api.get(f"/repos/{repo}/zipball/nope", follow_redirects=False)
-    assert unknown.status_code == 404 and unknown.json()["documentation_url"].endswith("#download-a-repository-archive-zip")
+    assert unknown.status_code == 404 and unknown.json()["documentation_url"].endswith(
+        "#download-a-repository-archive-zip"
+    )
     repo_id = user.api.get(f"/repos/{repo}").json()["id"]
     by_id = user.api.get(f"/repositories/{repo_id}/tarball/v1.0", follow_redirects=False)
     assert by_id.headers["location"].endswith("/legacy.tar.gz/refs/tags/v1.0")
 
 
 def test_web_archive_urls_and_gh_rewrite(server, hub, user, repo):
-    owner, name = repo.split("/")
+    _owner, name = repo.split("/")
     git = bare(hub, user.api, repo)
     git.references.create("refs/tags/v2.1", git.references["refs/heads/main"].target)
     git.references.create("refs/heads/topic/a", git.references["refs/heads/main"].target)
     with raw_client() as anon:
-        for path, top in (("archive/refs/tags/v2.1.tar.gz", f"{name}-2.1"), ("archive/refs/heads/main.tar.gz", f"{name}-main"),
-                          ("archive/main.tar.gz", f"{name}-main"), ("archive/refs/heads/topic/a.tar.gz", f"{name}-topic-a")):
+        for path, top in (
+            ("archive/refs/tags/v2.1.tar.gz", f"{name}-2.1"),
+            ("archive/refs/heads/main.tar.gz", f"{name}-main"),
+            ("archive/main.tar.gz", f"{name}-main"),
+            ("archive/refs/heads/topic/a.tar.gz", f"{name}-topic-a"),
+        ):
             r = anon.get(f"{server.url}/{repo}/{path}")
             assert r.status_code == 200, path
             assert r.headers["content-disposition"] == f"attachment; filename={top}.tar.gz"
@@ -105,7 +122,10 @@ def test_web_archive_urls_and_gh_rewrite(server, hub, user, repo):
         assert anon.get(f"{server.url}/{repo}/archive/refs/tags/v2.1.rar").status_code == 404
         # gh rewrites a codeload path "/O/R/legacy.tar.gz/..." to "/O/R/tar.gz/...": that form works too
         plain = anon.get(f"{server.url}/_codeload/{repo}/tar.gz/refs/tags/v2.1")
-        assert plain.status_code == 200 and plain.headers["content-disposition"] == f"attachment; filename={name}-2.1.tar.gz"
+        assert (
+            plain.status_code == 200
+            and plain.headers["content-disposition"] == f"attachment; filename={name}-2.1.tar.gz"
+        )
         assert anon.get(f"{server.url}/_codeload/{repo}/rar/refs/tags/v2.1").status_code == 404
 
 
@@ -168,15 +188,14 @@ def test_client_disconnect_kills_git_archive(server, hub, user, repo):
     commit_entries(git, {"noise.bin": (pygit2.enums.FileMode.BLOB, blob)})
     loc = user.api.get(f"/repos/{repo}/tarball", follow_redirects=False).headers["location"]
     git_dir = str(Path(git.path).resolve()).rstrip("/")
-    with httpx.Client(timeout=30) as client:
-        with client.stream("GET", loc) as response:
-            assert response.status_code == 200
-            chunks = response.iter_raw(65536)  # (keep the iterator: dropping it closes the connection)
-            next(chunks)
-            deadline = time.monotonic() + 10
-            while not _blocked(_archivers(git_dir)) and time.monotonic() < deadline:
-                time.sleep(0.05)
-            assert _blocked(_archivers(git_dir)), "git archive should wait on the pipe while the client does not read"
+    with httpx.Client(timeout=30) as client, client.stream("GET", loc) as response:
+        assert response.status_code == 200
+        chunks = response.iter_raw(65536)  # (keep the iterator: dropping it closes the connection)
+        next(chunks)
+        deadline = time.monotonic() + 10
+        while not _blocked(_archivers(git_dir)) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert _blocked(_archivers(git_dir)), "git archive should wait on the pipe while the client does not read"
     deadline = time.monotonic() + 10
     while _archivers(git_dir) and time.monotonic() < deadline:
         time.sleep(0.05)

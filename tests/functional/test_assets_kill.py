@@ -36,14 +36,20 @@ def _slow_upload(release: dict, token: str, i: int, stop: threading.Event):
         for start in range(0, len(data), CHUNK):
             if stop.is_set():
                 return
-            yield data[start: start + CHUNK]
+            yield data[start : start + CHUNK]
             time.sleep(0.02)
 
     try:
         with httpx.Client(timeout=30) as c:
-            r = c.post(upload_url(release, name=f"storm-{i}.bin"), content=body(), headers={
-                "authorization": f"token {token}", "content-type": "application/octet-stream",
-                "content-length": str(len(data))})
+            r = c.post(
+                upload_url(release, name=f"storm-{i}.bin"),
+                content=body(),
+                headers={
+                    "authorization": f"token {token}",
+                    "content-type": "application/octet-stream",
+                    "content-length": str(len(data)),
+                },
+            )
             return i, r.status_code
     except Exception:  # the server died under it (httpx, or h11 when the body generator stops short)
         return i, None
@@ -73,8 +79,10 @@ def test_sigkill_during_uploads(tmp_path):
     srv = server_support.start(data_dir)
     api = server_support.CheckedClient(base_url=srv.api, headers={"authorization": f"token {srv.token}"})
     try:
-        assets = {a["name"]: a for a in api.get(f"/repos/admin/kill/releases/{release['id']}/assets",
-                                                params={"per_page": 100}).json()}
+        assets = {
+            a["name"]: a
+            for a in api.get(f"/repos/admin/kill/releases/{release['id']}/assets", params={"per_page": 100}).json()
+        }
         expected = {**earlier, **{f"storm-{i}.bin": _data(i) for i in range(20)}}
         acknowledged = {f"storm-{i}.bin" for i, code in results.items() if code == 201}
         assert set(earlier) | acknowledged <= set(assets)
@@ -89,8 +97,12 @@ def test_sigkill_during_uploads(tmp_path):
         again = api.get(f"/repos/admin/kill/releases/{release['id']}").json()  # upload_url on the new port
         for name in missing:  # no stuck half-asset holds a name
             assert upload(api, again, name, expected[name]).status_code == 201
-        fsck = subprocess.run([sys.executable, "-m", "hubdepot", "fsck", "--deep", "--data-dir", str(data_dir)],
-                              capture_output=True, text=True, timeout=120)
+        fsck = subprocess.run(
+            [sys.executable, "-m", "hubdepot", "fsck", "--deep", "--data-dir", str(data_dir)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert fsck.returncode == 0, fsck.stdout + fsck.stderr
     finally:
         api.close()

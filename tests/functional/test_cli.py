@@ -17,8 +17,13 @@ from tests.support import server as server_support
 
 def cli(server, *args, check=True):
     env = dict(server.env)
-    result = subprocess.run([sys.executable, "-m", "hubdepot", *args, "--data-dir", str(server.data_dir)],
-                            env=env, capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "hubdepot", *args, "--data-dir", str(server.data_dir)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     if check:
         assert result.returncode == 0, result.stderr
     return result
@@ -52,13 +57,17 @@ def test_users_tokens_repos_while_serving(server, client_for):
 def test_cli_errors_are_one_line(server):
     dup = cli(server, "user", "create", "admin", check=False)
     assert dup.returncode == 1 and dup.stderr.strip().count("\n") == 0 and "already_exists" in dup.stderr
-    bad = subprocess.run([sys.executable, "-m", "hubdepot", "serve", "--port", "99999"],
-                         capture_output=True, text=True, timeout=60)
+    bad = subprocess.run(
+        [sys.executable, "-m", "hubdepot", "serve", "--port", "99999"], capture_output=True, text=True, timeout=60
+    )
     assert bad.returncode != 0 and "port out of range" in bad.stderr and "Traceback" not in bad.stderr
     env = {**os.environ, "HUBDEPOT_UPLOAD_MAX_BYTES": "lots"}
-    bad_env = subprocess.run([sys.executable, "-m", "hubdepot", "db", "current"], env=env,
-                             capture_output=True, text=True, timeout=60)
-    assert bad_env.returncode != 0 and "HUBDEPOT_UPLOAD_MAX_BYTES" in bad_env.stderr and "Traceback" not in bad_env.stderr
+    bad_env = subprocess.run(
+        [sys.executable, "-m", "hubdepot", "db", "current"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert (
+        bad_env.returncode != 0 and "HUBDEPOT_UPLOAD_MAX_BYTES" in bad_env.stderr and "Traceback" not in bad_env.stderr
+    )
 
 
 def test_db_check_and_current(server):
@@ -72,12 +81,14 @@ def test_sigterm_lets_requests_finish(tmp_path):
 
     def slow_upload():
         with httpx.Client(base_url=srv.api, headers={"Authorization": f"token {srv.token}"}, timeout=30) as c:
+
             def body():  # the request is still arriving when SIGTERM lands
                 yield b'{"name": "late", "pad": "'
                 for _ in range(10):
                     time.sleep(0.1)
                     yield b"x"
                 yield b'"}'
+
             results.append(c.post("/user/repos", content=body(), headers={"content-type": "application/json"}))
 
     t = threading.Thread(target=slow_upload)

@@ -42,6 +42,7 @@ def _storm(base_url: str, token: str, requests: list[tuple[str, dict]]) -> list[
     barrier = threading.Barrier(len(requests))
     limits = httpx.Limits(max_connections=len(requests), max_keepalive_connections=len(requests))
     with httpx.Client(base_url=base_url, headers={"authorization": f"token {token}"}, timeout=60, limits=limits) as c:
+
         def one(item):
             path, body = item
             barrier.wait()
@@ -55,8 +56,10 @@ def _same_file_race(base_url: str, token: str, data_dir) -> None:
     repo, git_dir = _repo(base_url, token, data_dir)
     sha = _git(git_dir, "rev-parse", "main:README.md").strip()
     before = int(_git(git_dir, "rev-list", "--count", "main"))
-    requests = [(f"/repos/{repo}/contents/README.md", {"message": f"writer {i}", "content": b64(f"{i}\n".encode()),
-                                                      "sha": sha}) for i in range(50)]
+    requests = [
+        (f"/repos/{repo}/contents/README.md", {"message": f"writer {i}", "content": b64(f"{i}\n".encode()), "sha": sha})
+        for i in range(50)
+    ]
     responses = _storm(base_url, token, requests)
     codes = sorted(r.status_code for r in responses)
     assert codes == [200] + [409] * 49, codes
@@ -71,13 +74,17 @@ def _same_file_race(base_url: str, token: str, data_dir) -> None:
 
 def _different_files(base_url: str, token: str, data_dir) -> None:
     repo, git_dir = _repo(base_url, token, data_dir)
-    requests = [(f"/repos/{repo}/contents/files/f{i:02d}.txt", {"message": f"add {i}", "content": b64(b"x%d" % i)})
-                for i in range(30)]
+    requests = [
+        (f"/repos/{repo}/contents/files/f{i:02d}.txt", {"message": f"add {i}", "content": b64(b"x%d" % i)})
+        for i in range(30)
+    ]
     responses = _storm(base_url, token, requests)
     assert [r.status_code for r in responses] == [201] * 30
     assert int(_git(git_dir, "rev-list", "--count", "main")) == 31
     assert _git(git_dir, "rev-list", "--min-parents=2", "main") == ""  # linear history
-    assert _git(git_dir, "ls-tree", "--name-only", "main", "files/").split() == [f"files/f{i:02d}.txt" for i in range(30)]
+    assert _git(git_dir, "ls-tree", "--name-only", "main", "files/").split() == [
+        f"files/f{i:02d}.txt" for i in range(30)
+    ]
     shas = {r.json()["commit"]["sha"] for r in responses}
     assert shas == set(_git(git_dir, "rev-list", "main").split()[:30])  # every acknowledged commit is on main
     _git(git_dir, "fsck", "--full", "--no-dangling")

@@ -37,8 +37,13 @@ def test_stale_ref_lock_is_never_removed_by_a_writer_and_fsck_repairs_it(server,
     assert _git(git_dir, "rev-parse", "main").stdout.strip() == before
 
     def fsck(*args):
-        return subprocess.run([sys.executable, "-m", "hubdepot", "fsck", "--data-dir", str(server.data_dir), *args],
-                              capture_output=True, text=True, timeout=120, env=server.env)
+        return subprocess.run(
+            [sys.executable, "-m", "hubdepot", "fsck", "--data-dir", str(server.data_dir), *args],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env=server.env,
+        )
 
     found = fsck()
     assert f"(id {repo_id}): stale refs/heads/main.lock" in found.stdout
@@ -61,8 +66,10 @@ def _writer(srv, repo: str, worker: int, stop: threading.Event, acked: list, loc
         while not stop.is_set():
             data = base64.b64encode(os.urandom(64 * 1024)).decode()
             try:
-                r = c.put(f"/repos/{repo}/contents/w{worker}/{time.time_ns()}-{n}.bin",
-                          json={"message": f"w{worker} #{n}", "content": data})
+                r = c.put(
+                    f"/repos/{repo}/contents/w{worker}/{time.time_ns()}-{n}.bin",
+                    json={"message": f"w{worker} #{n}", "content": data},
+                )
             except httpx.HTTPError:
                 return
             if r.status_code == 201:

@@ -11,8 +11,8 @@ import httpx
 import pytest
 
 from hubdepot.storage import key_for
-from tests.support.releases import settled_count
 from tests.conftest import unique
+from tests.support.releases import settled_count
 
 pytestmark = pytest.mark.storage_matrix
 
@@ -33,17 +33,27 @@ def fetch(url: str, **kw) -> httpx.Response:
     return httpx.get(url, follow_redirects=True, timeout=60, **kw)
 
 
-def expected(server, repo: str, body: dict, name: str, size: int, content_type: str, description=None,
-             count: int = 0) -> dict:
-    return {"url": f"{server.api}/repos/{repo}/downloads/{body['id']}",
-            "html_url": f"{server.url}/downloads/{repo}/{name}", "id": body["id"], "name": name,
-            "description": description, "size": size, "download_count": count, "content_type": content_type,
-            "created_at": body["created_at"]}
+def expected(
+    server, repo: str, body: dict, name: str, size: int, content_type: str, description=None, count: int = 0
+) -> dict:
+    return {
+        "url": f"{server.api}/repos/{repo}/downloads/{body['id']}",
+        "html_url": f"{server.url}/downloads/{repo}/{name}",
+        "id": body["id"],
+        "name": name,
+        "description": description,
+        "size": size,
+        "download_count": count,
+        "content_type": content_type,
+        "created_at": body["created_at"],
+    }
 
 
 def test_create_list_get(server, backend, user, repo):
-    r = user.api.post(f"/repos/{repo}/downloads", json={"name": "new_file.jpg", "size": 114034,
-                                                         "description": "Latest release", "content_type": "text/plain"})
+    r = user.api.post(
+        f"/repos/{repo}/downloads",
+        json={"name": "new_file.jpg", "size": 114034, "description": "Latest release", "content_type": "text/plain"},
+    )
     assert r.status_code == 201, r.text
     body = r.json()
     plain = expected(server, repo, body, "new_file.jpg", 114034, "text/plain", "Latest release")
@@ -53,17 +63,31 @@ def test_create_list_get(server, backend, user, repo):
     policy = json.loads(base64.b64decode(body["policy"]))
     assert ["content-length-range", 114034, 114034] in policy["conditions"]
     assert {"Content-Type": "image/jpeg"} in policy["conditions"]
-    assert body["path"].endswith(f"downloads/{repo}/new_file.jpg") and body["prefix"] == body["path"][:-len("new_file.jpg")]
+    assert (
+        body["path"].endswith(f"downloads/{repo}/new_file.jpg")
+        and body["prefix"] == body["path"][: -len("new_file.jpg")]
+    )
     assert body["expirationdate"].endswith("Z") and policy["expiration"].startswith(body["expirationdate"][:-1])
     if backend.endswith("-s3"):
         assert body["s3_url"].endswith("/" + body["bucket"]) and body["acl"] == "bucket-owner-full-control"
-        assert body["fields"]["x-amz-algorithm"] == "AWS4-HMAC-SHA256" and body["signature"] == body["fields"]["x-amz-signature"]
+        assert (
+            body["fields"]["x-amz-algorithm"] == "AWS4-HMAC-SHA256"
+            and body["signature"] == body["fields"]["x-amz-signature"]
+        )
         assert body["fields"]["x-amz-credential"].startswith(body["accesskeyid"] + "/")
     else:
         assert body["s3_url"] == server.url + "/" and body["bucket"] == "hubdepot" and body["acl"] == "public-read"
         assert body["path"] == f"downloads/{repo}/new_file.jpg" and body["accesskeyid"].startswith("HD")
-        assert list(body["fields"]) == ["key", "acl", "success_action_status", "Filename", "AWSAccessKeyId",
-                                        "Policy", "Signature", "Content-Type"]
+        assert list(body["fields"]) == [
+            "key",
+            "acl",
+            "success_action_status",
+            "Filename",
+            "AWSAccessKeyId",
+            "Policy",
+            "Signature",
+            "Content-Type",
+        ]
     listed = user.api.get(f"/repos/{repo}/downloads")
     assert listed.status_code == 200 and listed.json() == [plain] and "link" not in listed.headers
     got = user.api.get(f"/repos/{repo}/downloads/{body['id']}")
@@ -91,14 +115,28 @@ def test_validation(user, repo):
     assert missing.status_code == 422 and missing.json()["message"] == 'Invalid request.\n\n"name" wasn\'t supplied.'
     assert post({"name": "a"}).json()["message"] == 'Invalid request.\n\n"size" wasn\'t supplied.'
     typed = post({"name": "a", "size": "big"})
-    assert typed.status_code == 422 and typed.json()["message"] == "Invalid request.\n\nFor 'properties/size', \"big\" is not a number."
-    assert post({"name": "a", "size": 1.5}).json()["message"] == "Invalid request.\n\nFor 'properties/size', 1.5 is not an integer."
-    assert post({"name": "a", "size": None}).json()["message"] == "Invalid request.\n\nFor 'properties/size', null is not a number."
-    assert post({"name": 5, "size": 1}).json()["message"] == "Invalid request.\n\nFor 'properties/name', 5 is not a string."
+    assert (
+        typed.status_code == 422
+        and typed.json()["message"] == "Invalid request.\n\nFor 'properties/size', \"big\" is not a number."
+    )
+    assert (
+        post({"name": "a", "size": 1.5}).json()["message"]
+        == "Invalid request.\n\nFor 'properties/size', 1.5 is not an integer."
+    )
+    assert (
+        post({"name": "a", "size": None}).json()["message"]
+        == "Invalid request.\n\nFor 'properties/size', null is not a number."
+    )
+    assert (
+        post({"name": 5, "size": 1}).json()["message"]
+        == "Invalid request.\n\nFor 'properties/name', 5 is not a string."
+    )
     assert post({"name": "a", "size": 1, "description": 3}).status_code == 422
     for bad_name in ("", "a/b", "..", "x" * 256):
         r = post({"name": bad_name, "size": 1})
-        assert r.status_code == 422 and r.json()["errors"] == [{"resource": "Download", "code": "invalid", "field": "name"}]
+        assert r.status_code == 422 and r.json()["errors"] == [
+            {"resource": "Download", "code": "invalid", "field": "name"}
+        ]
     negative = post({"name": "a", "size": -1})
     assert negative.json()["errors"] == [{"resource": "Download", "code": "invalid", "field": "size"}]
     assert post({"name": "dup.txt", "size": 1.0}).status_code == 201

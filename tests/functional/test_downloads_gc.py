@@ -31,15 +31,37 @@ def asset_referencing(hub, user_login: str, repo: str, key: str) -> None:
     """An asset row holding `key` (set up in the database directly: gc only reads the column)."""
     stamp = now()
     with hub.db.write() as conn:
-        repo_id, owner_id = conn.execute(sa.text(
-            "SELECT r.id, r.owner_id FROM repositories r JOIN accounts a ON a.id = r.owner_id "
-            "WHERE a.login_key = :o AND r.name_key = :n"), {"o": user_login.lower(), "n": repo.split("/")[1].lower()}).one()
-        release_id = conn.execute(releases.insert().values(
-            repository_id=repo_id, tag_name=unique("v"), target_commitish="main", author_id=owner_id,
-            created_at=stamp, updated_at=stamp, published_at=stamp)).inserted_primary_key[0]
-        conn.execute(release_assets.insert().values(
-            release_id=release_id, name="a.bin", content_type="application/octet-stream", state="uploaded",
-            size=1, blob_key=key, uploader_id=owner_id, created_at=stamp, updated_at=stamp))
+        repo_id, owner_id = conn.execute(
+            sa.text(
+                "SELECT r.id, r.owner_id FROM repositories r JOIN accounts a ON a.id = r.owner_id "
+                "WHERE a.login_key = :o AND r.name_key = :n"
+            ),
+            {"o": user_login.lower(), "n": repo.split("/")[1].lower()},
+        ).one()
+        release_id = conn.execute(
+            releases.insert().values(
+                repository_id=repo_id,
+                tag_name=unique("v"),
+                target_commitish="main",
+                author_id=owner_id,
+                created_at=stamp,
+                updated_at=stamp,
+                published_at=stamp,
+            )
+        ).inserted_primary_key[0]
+        conn.execute(
+            release_assets.insert().values(
+                release_id=release_id,
+                name="a.bin",
+                content_type="application/octet-stream",
+                state="uploaded",
+                size=1,
+                blob_key=key,
+                uploader_id=owner_id,
+                created_at=stamp,
+                updated_at=stamp,
+            )
+        )
 
 
 def test_gc_keeps_referenced_and_young_blobs(server_hub, user, repo):

@@ -33,8 +33,14 @@ def raw_post(url: str, fields: list[tuple[str, str]], file: bytes | None = None,
     for name, value in fields:
         out += f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
     if file is not None:
-        out += (f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="f.bin"\r\n'
-                f"Content-Type: application/octet-stream\r\n\r\n").encode() + file + b"\r\n"
+        out += (
+            (
+                f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="f.bin"\r\n'
+                f"Content-Type: application/octet-stream\r\n\r\n"
+            ).encode()
+            + file
+            + b"\r\n"
+        )
     for name, value in after:
         out += f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
     out += f"--{boundary}--\r\n".encode()
@@ -47,17 +53,23 @@ def test_answers_as_s3_does(server, user, repo):
     created = upload(body, data)
     assert created.status_code == 201 and created.headers["content-type"] == "application/xml"
     etag = f'"{hashlib.sha256(data).hexdigest()}"'
-    assert created.text == ('<?xml version="1.0" encoding="UTF-8"?>\n'
-                            f"<PostResponse><Location>{body['html_url']}</Location><Bucket>hubdepot</Bucket>"
-                            f"<Key>downloads/{repo}/a.bin</Key><ETag>{etag}</ETag></PostResponse>")
+    assert created.text == (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        f"<PostResponse><Location>{body['html_url']}</Location><Bucket>hubdepot</Bucket>"
+        f"<Key>downloads/{repo}/a.bin</Key><ETag>{etag}</ETag></PostResponse>"
+    )
     assert created.headers["location"] == body["html_url"] and created.headers["etag"] == etag
     assert upload(body, data, success_action_status="200").status_code == 200
-    default = raw_post(body["s3_url"], [(k, v) for k, v in body["fields"].items() if k != "success_action_status"], data)
+    default = raw_post(
+        body["s3_url"], [(k, v) for k, v in body["fields"].items() if k != "success_action_status"], data
+    )
     assert default.status_code == 204 and default.content == b""
     redirected = upload(body, data, success_action_status="", success_action_redirect="https://example.test/done?x=1")
     assert redirected.status_code == 303
-    assert redirected.headers["location"] == (f"https://example.test/done?x=1&bucket=hubdepot&key=downloads%2F"
-                                              f"{repo.replace('/', '%2F')}%2Fa.bin&etag=%22{etag[1:-1]}%22")
+    assert redirected.headers["location"] == (
+        f"https://example.test/done?x=1&bucket=hubdepot&key=downloads%2F"
+        f"{repo.replace('/', '%2F')}%2Fa.bin&etag=%22{etag[1:-1]}%22"
+    )
     assert fetch(body["html_url"]).content == data
 
 
@@ -67,18 +79,25 @@ def test_signature_access_key_and_expiry(server, hub, user, repo):
     fields = body["fields"]
     tampered = ("B" if fields["Signature"][0] == "A" else "A") + fields["Signature"][1:]
     assert s3_error(upload(body, data, Signature=tampered)) == (
-        403, "SignatureDoesNotMatch", "The request signature we calculated does not match the signature you "
-                                      "provided. Check your key and signing method.")
+        403,
+        "SignatureDoesNotMatch",
+        "The request signature we calculated does not match the signature you "
+        "provided. Check your key and signing method.",
+    )
     assert s3_error(upload(body, data, AWSAccessKeyId="AKIAIOSFODNN7EXAMPLE")) == (
-        403, "InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records.")
-    anonymous = raw_post(body["s3_url"], [(k, v) for k, v in fields.items()
-                                          if k not in ("AWSAccessKeyId", "Signature")], data)
+        403,
+        "InvalidAccessKeyId",
+        "The AWS Access Key Id you provided does not exist in our records.",
+    )
+    anonymous = raw_post(
+        body["s3_url"], [(k, v) for k, v in fields.items() if k not in ("AWSAccessKeyId", "Signature")], data
+    )
     assert s3_error(anonymous) == (403, "AccessDenied", "Access Denied")
     document = json.loads(base64.b64decode(fields["Policy"]))
     widened = base64.b64encode(json.dumps({**document, "conditions": document["conditions"][:-1]}).encode()).decode()
     assert s3_error(upload(body, data + b"!", Policy=widened))[1] == "SignatureDoesNotMatch"
     creds = s3policy.credentials(hub.signer.secret)
-    past = dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=5)
+    past = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=5)
     expired = s3policy.encode(past, document["conditions"])
     r = upload(body, data, Policy=expired, Signature=s3policy.sign_v2(creds.secret, expired))
     assert s3_error(r) == (403, "AccessDenied", "Invalid according to Policy: Policy expired.")
@@ -91,16 +110,31 @@ def test_every_condition_is_checked(server, user, repo):
     body = create(user.api, repo, "c.txt", data)
     prefix = "Invalid according to Policy: Policy Condition failed: "
     assert s3_error(upload(body, data, **{"Content-Type": "text/html"})) == (
-        400, "InvalidPolicyDocument", prefix + '["eq", "$content-type", "text/plain"]')
+        400,
+        "InvalidPolicyDocument",
+        prefix + '["eq", "$content-type", "text/plain"]',
+    )
     assert s3_error(upload(body, data, key=f"downloads/{repo}/other.txt")) == (
-        400, "InvalidPolicyDocument", prefix + f'["eq", "$key", "downloads/{repo}/c.txt"]')
+        400,
+        "InvalidPolicyDocument",
+        prefix + f'["eq", "$key", "downloads/{repo}/c.txt"]',
+    )
     assert s3_error(upload(body, data, acl="public-read-write"))[2] == prefix + '["eq", "$acl", "public-read"]'
     assert s3_error(upload(body, data, **{"x-amz-meta-a": "1"})) == (
-        400, "InvalidPolicyDocument", "Invalid according to Policy: Extra input fields: x-amz-meta-a")
+        400,
+        "InvalidPolicyDocument",
+        "Invalid according to Policy: Extra input fields: x-amz-meta-a",
+    )
     assert s3_error(upload(body, data + b"!")) == (
-        400, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed size")
+        400,
+        "EntityTooLarge",
+        "Your proposed upload exceeds the maximum allowed size",
+    )
     assert s3_error(upload(body, data[:-1])) == (
-        400, "EntityTooSmall", "Your proposed upload is smaller than the minimum allowed size")
+        400,
+        "EntityTooSmall",
+        "Your proposed upload is smaller than the minimum allowed size",
+    )
     assert fetch(body["html_url"]).status_code == 404
     assert upload(body, data, **{"x-ignore-note": "anything"}).status_code == 201
 
@@ -114,12 +148,18 @@ def test_file_must_come_last(server, user, repo):
     ignored = raw_post(body["s3_url"], fields, data, after=[("x-whatever", "ignored after the file")])
     assert ignored.status_code == 201
     assert s3_error(raw_post(body["s3_url"], fields)) == (
-        400, "InvalidArgument", "POST requires exactly one file upload per request.")
+        400,
+        "InvalidArgument",
+        "POST requires exactly one file upload per request.",
+    )
     assert s3_error(httpx.post(body["s3_url"], data=body["fields"]))[:2] == (412, "PreconditionFailed")
     no_key = raw_post(body["s3_url"], fields[1:], data)
     assert s3_error(no_key)[:2] == (400, "InvalidArgument")
-    assert s3_error(httpx.post(body["s3_url"], content=b"--x\r\nbroken", headers={
-        "content-type": "multipart/form-data; boundary=x"}))[:2] == (400, "InvalidArgument")
+    assert s3_error(
+        httpx.post(
+            body["s3_url"], content=b"--x\r\nbroken", headers={"content-type": "multipart/form-data; boundary=x"}
+        )
+    )[:2] == (400, "InvalidArgument")
 
 
 def test_deleted_download_refuses_its_upload(user, repo):
@@ -137,11 +177,19 @@ def test_sigv4_post_from_botocore(server, hub, user, repo):
     body = create(user.api, repo, "v4.bin", data)
     creds = s3policy.credentials(hub.signer.secret)
     client = boto3.session.Session().client(
-        "s3", endpoint_url=server.url, region_name="us-east-1", aws_access_key_id=creds.access_key_id,
-        aws_secret_access_key=creds.secret, config=Config(signature_version="s3v4", s3={"addressing_style": "path"}))
+        "s3",
+        endpoint_url=server.url,
+        region_name="us-east-1",
+        aws_access_key_id=creds.access_key_id,
+        aws_secret_access_key=creds.secret,
+        config=Config(signature_version="s3v4", s3={"addressing_style": "path"}),
+    )
     post = client.generate_presigned_post(
-        "hubdepot", body["path"], Fields={"acl": body["acl"], "Content-Type": body["mime_type"]},
-        Conditions=[{"acl": body["acl"]}, {"Content-Type": body["mime_type"]}, ["content-length-range", 1000, 1000]])
+        "hubdepot",
+        body["path"],
+        Fields={"acl": body["acl"], "Content-Type": body["mime_type"]},
+        Conditions=[{"acl": body["acl"]}, {"Content-Type": body["mime_type"]}, ["content-length-range", 1000, 1000]],
+    )
     assert post["url"] == server.url + "/hubdepot"
     sent = httpx.post(post["url"], data=post["fields"], files={"file": ("v4.bin", data)})
     assert sent.status_code == 204, sent.text
@@ -155,7 +203,8 @@ def _worker_rss_peak(server) -> int:
     peak = 0
     for pid in os.listdir("/proc"):
         try:
-            status = open(f"/proc/{pid}/status").read()
+            with open(f"/proc/{pid}/status") as f:
+                status = f.read()
         except OSError:
             continue
         if pid.isdigit() and f"PPid:\t{server.process.pid}\n" in status:

@@ -11,11 +11,11 @@ import pytest
 
 from hubdepot.config import Settings
 from hubdepot.storage import key_for, open_storage
-from tests.support.releases import settled_count
 from tests.conftest import unique
 from tests.functional.test_downloads import create, fetch, upload
 from tests.support import s3
 from tests.support import server as server_support
+from tests.support.releases import settled_count
 from tests.support.server import CheckedClient
 
 

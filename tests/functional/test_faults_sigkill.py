@@ -28,14 +28,20 @@ def _traffic(srv, release: dict, stop: threading.Event, acked: dict, worker: int
                     name = f"w{worker}-{time.monotonic_ns()}.bin"
                     data = rng.randbytes(rng.randint(1, 300_000))
                     upload = srv.url + "/api/uploads" + release["upload_url"].split("/api/uploads", 1)[1].split("{")[0]
-                    r = c.post(upload, params={"name": name}, content=data,
-                               headers={"Content-Type": "application/octet-stream"})
+                    r = c.post(
+                        upload,
+                        params={"name": name},
+                        content=data,
+                        headers={"Content-Type": "application/octet-stream"},
+                    )
                     if r.status_code == 201:
                         acked["assets"][name] = len(data)
                 elif kind == "commit":
                     path = f"k/w{worker}-{time.monotonic_ns()}.txt"
-                    r = c.put(f"/contents/{path}", json={"message": path,
-                                                         "content": base64.b64encode(os.urandom(200)).decode()})
+                    r = c.put(
+                        f"/contents/{path}",
+                        json={"message": path, "content": base64.b64encode(os.urandom(200)).decode()},
+                    )
                     if r.status_code == 201:
                         acked["files"].add(path)
                 else:
@@ -82,8 +88,9 @@ def test_sigkill_loop(tmp_path):
     try:
         for round_ in range(rounds):
             stop = threading.Event()
-            threads = [threading.Thread(target=_traffic, args=(srv, release, stop, acked, round_ * 10 + w))
-                       for w in range(4)]
+            threads = [
+                threading.Thread(target=_traffic, args=(srv, release, stop, acked, round_ * 10 + w)) for w in range(4)
+            ]
             for t in threads:
                 t.start()
             time.sleep(rng.uniform(0.2, 0.8))
@@ -93,8 +100,10 @@ def test_sigkill_loop(tmp_path):
                 t.join(15)
             srv = server_support.start(data, port=None)
             _check(srv, acked, release["id"])
-        print(f"faults injected and survived: {rounds}; acknowledged uploads {len(acked['assets'])}, "
-              f"commits {len(acked['files'])}")
+        print(
+            f"faults injected and survived: {rounds}; acknowledged uploads {len(acked['assets'])}, "
+            f"commits {len(acked['files'])}"
+        )
         assert acked["assets"] and acked["files"]
     finally:
         srv.stop()

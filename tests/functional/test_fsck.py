@@ -10,8 +10,13 @@ from tests.support import server as server_support
 
 
 def _fsck(srv, *args):
-    return subprocess.run([sys.executable, "-m", "hubdepot", "fsck", "--data-dir", str(srv.data_dir), *args],
-                          capture_output=True, text=True, timeout=120, env=srv.env)
+    return subprocess.run(
+        [sys.executable, "-m", "hubdepot", "fsck", "--data-dir", str(srv.data_dir), *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=srv.env,
+    )
 
 
 def test_fsck_reports_missing_blob_tag_and_git_dir(tmp_path):
@@ -25,8 +30,12 @@ def test_fsck_reports_missing_blob_tag_and_git_dir(tmp_path):
             c.post("/user/repos", json={"name": "g", "auto_init": True}).raise_for_status()
             rel = c.post("/repos/admin/f/releases", json={"tag_name": "v1"}).json()
             upload = rel["upload_url"].split("{")[0]
-            asset = httpx.post(upload, params={"name": "a.bin"}, content=b"x" * 1000,
-                               headers={"Authorization": f"token {srv.token}", "Content-Type": "application/octet-stream"})
+            asset = httpx.post(
+                upload,
+                params={"name": "a.bin"},
+                content=b"x" * 1000,
+                headers={"Authorization": f"token {srv.token}", "Content-Type": "application/octet-stream"},
+            )
             assert asset.status_code == 201, asset.text
         clean = _fsck(srv, "--deep")
         assert clean.returncode == 0 and clean.stdout == "", clean.stdout + clean.stderr

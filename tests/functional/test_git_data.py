@@ -22,10 +22,12 @@ def test_blob_tree_commit_ref_round_trip(server, user, repo):
     r = api.post(f"/repos/{repo}/git/blobs", json={"content": "hello\n", "encoding": "utf-8"})
     assert r.status_code == 201 and r.json() == {
         "url": f"{server.api}/repos/{repo}/git/blobs/ce013625030ba8dba906f756967f9e9ca394464a",
-        "sha": "ce013625030ba8dba906f756967f9e9ca394464a"}
+        "sha": "ce013625030ba8dba906f756967f9e9ca394464a",
+    }
     blob = r.json()["sha"]
-    b64 = api.post(f"/repos/{repo}/git/blobs", json={"content": base64.b64encode(b"\x00\x01").decode(),
-                                                     "encoding": "base64"}).json()["sha"]
+    b64 = api.post(
+        f"/repos/{repo}/git/blobs", json={"content": base64.b64encode(b"\x00\x01").decode(), "encoding": "base64"}
+    ).json()["sha"]
     got = api.get(f"/repos/{repo}/git/blobs/{blob}").json()
     assert got["size"] == 6 and base64.b64decode(got["content"]) == b"hello\n" and got["encoding"] == "base64"
     raw = api.get(f"/repos/{repo}/git/blobs/{b64}", headers={"Accept": "application/vnd.github.raw"})
@@ -34,21 +36,39 @@ def test_blob_tree_commit_ref_round_trip(server, user, repo):
 
     head = _tip(api, repo)
     base_tree = api.get(f"/repos/{repo}/git/commits/{head}").json()["tree"]["sha"]
-    r = api.post(f"/repos/{repo}/git/trees", json={"base_tree": base_tree, "tree": [
-        {"path": "src/deep/hello.txt", "mode": "100644", "type": "blob", "sha": blob},
-        {"path": "bin/run", "mode": "100755", "type": "blob", "content": "#!/bin/sh\n"},
-        {"path": "README.md", "mode": "100644", "type": "blob", "sha": None}]})
+    r = api.post(
+        f"/repos/{repo}/git/trees",
+        json={
+            "base_tree": base_tree,
+            "tree": [
+                {"path": "src/deep/hello.txt", "mode": "100644", "type": "blob", "sha": blob},
+                {"path": "bin/run", "mode": "100755", "type": "blob", "content": "#!/bin/sh\n"},
+                {"path": "README.md", "mode": "100644", "type": "blob", "sha": None},
+            ],
+        },
+    )
     assert r.status_code == 201, r.text
     tree = r.json()
     assert sorted(e["path"] for e in tree["tree"]) == ["bin", "src"]
     deep = api.get(f"/repos/{repo}/git/trees/{tree['sha']}", params={"recursive": "1"}).json()
     assert [(e["path"], e["type"]) for e in deep["tree"]] == [
-        ("bin", "tree"), ("bin/run", "blob"), ("src", "tree"), ("src/deep", "tree"), ("src/deep/hello.txt", "blob")]
+        ("bin", "tree"),
+        ("bin/run", "blob"),
+        ("src", "tree"),
+        ("src/deep", "tree"),
+        ("src/deep/hello.txt", "blob"),
+    ]
     assert deep["truncated"] is False and deep["tree"][1]["mode"] == "100755" and deep["tree"][4]["size"] == 6
 
-    r = api.post(f"/repos/{repo}/git/commits", json={
-        "message": "built by the data API", "tree": tree["sha"], "parents": [head],
-        "author": {"name": "Ada", "email": "ada@example.com", "date": "2020-01-02T03:04:05Z"}})
+    r = api.post(
+        f"/repos/{repo}/git/commits",
+        json={
+            "message": "built by the data API",
+            "tree": tree["sha"],
+            "parents": [head],
+            "author": {"name": "Ada", "email": "ada@example.com", "date": "2020-01-02T03:04:05Z"},
+        },
+    )
     assert r.status_code == 201, r.text
     made = r.json()
     assert made["author"] == {"name": "Ada", "email": "ada@example.com", "date": "2020-01-02T03:04:05Z"}
@@ -85,9 +105,16 @@ def test_blob_tree_commit_ref_round_trip(server, user, repo):
 
 def test_annotated_tags_and_git_sees_them(server, user, repo, tmp_path):
     api, head = user.api, _tip(user.api, repo)
-    r = api.post(f"/repos/{repo}/git/tags", json={
-        "tag": "v9", "message": "nine\n", "object": head, "type": "commit",
-        "tagger": {"name": "T", "email": "t@example.com", "date": "2021-05-06T07:08:09Z"}})
+    r = api.post(
+        f"/repos/{repo}/git/tags",
+        json={
+            "tag": "v9",
+            "message": "nine\n",
+            "object": head,
+            "type": "commit",
+            "tagger": {"name": "T", "email": "t@example.com", "date": "2021-05-06T07:08:09Z"},
+        },
+    )
     assert r.status_code == 201, r.text
     tag = r.json()
     assert tag["object"] == {"sha": head, "type": "commit", "url": f"{server.api}/repos/{repo}/git/commits/{head}"}
@@ -118,18 +145,20 @@ def test_commits_list_single_compare_and_branch(server, user, repo, tmp_path):
     assert listed.json()[1]["author"]["login"] == user.login  # the API's commits are the user's
     assert listed.json()[0]["author"] is None  # pushed by an email no account has
     assert [c["sha"] for c in api.get(f"/repos/{repo}/commits", params={"path": "a.txt"}).json()] == [third, first]
-    assert [c["sha"] for c in api.get(f"/repos/{repo}/commits", params={"author": "pusher@example.com"}).json()] \
-        == [third]
+    assert [c["sha"] for c in api.get(f"/repos/{repo}/commits", params={"author": "pusher@example.com"}).json()] == [
+        third
+    ]
     by_login = api.get(f"/repos/{repo}/commits", params={"author": user.login}).json()
     assert [c["sha"] for c in by_login][:2] == [second, first]
     paged = api.get(f"/repos/{repo}/commits", params={"per_page": 2, "page": 2})
-    assert [c["sha"] for c in paged.json()][0] == first and 'rel="prev"' in paged.headers["link"]
+    assert paged.json()[0]["sha"] == first and 'rel="prev"' in paged.headers["link"]
     assert api.get(f"/repos/{repo}/commits", params={"since": "2999-01-01T00:00:00Z"}).json() == []
 
     one = api.get(f"/repos/{repo}/commits/{third}").json()
     assert one["stats"] == {"total": 3, "additions": 2, "deletions": 1}
     assert [(f["filename"], f["status"], f["additions"], f["deletions"]) for f in one["files"]] == [
-        ("a.txt", "modified", 2, 1)]
+        ("a.txt", "modified", 2, 1)
+    ]
     assert one["files"][0]["patch"].startswith("@@ -1,2 +1,3 @@")
     diff = api.get(f"/repos/{repo}/commits/{third}", headers={"Accept": "application/vnd.github.diff"})
     assert diff.status_code == 200 and diff.text.startswith("diff --git a/a.txt b/a.txt") and "+three" in diff.text
@@ -176,15 +205,28 @@ def test_recursive_tree_is_truncated_at_githubs_limits(server, user, tmp_path):
     git = Git(tmp_path)
     source = tmp_path / "src.git"
     git("init", "-q", "--bare", str(source))
-    stream = ["blob", "mark :1", "data 2", "x", "", "commit refs/heads/main",
-              "committer A <a@example.com> 1700000000 +0000", "data 4", "wide"]
+    stream = [
+        "blob",
+        "mark :1",
+        "data 2",
+        "x",
+        "",
+        "commit refs/heads/main",
+        "committer A <a@example.com> 1700000000 +0000",
+        "data 4",
+        "wide",
+    ]
     stream += [f"M 644 :1 d{i % 100:02d}/f{i:05d}.txt" for i in range(60_000)]
     git(f"--git-dir={source}", "fast-import", "--quiet", input="\n".join(stream) + "\n\n")
     git(f"--git-dir={source}", "push", "-q", url(server, repo, user.token), "main")
     top = user.api.get(f"/repos/{repo}/git/trees/main")
     assert top.status_code == 200 and len(top.json()["tree"]) == 100 and top.json()["truncated"] is False
-    deep = httpx.get(f"{server.api}/repos/{repo}/git/trees/main", params={"recursive": "1"},
-                     headers={"Authorization": f"token {user.token}"}, timeout=120)
+    deep = httpx.get(
+        f"{server.api}/repos/{repo}/git/trees/main",
+        params={"recursive": "1"},
+        headers={"Authorization": f"token {user.token}"},
+        timeout=120,
+    )
     body = deep.json()
     assert body["truncated"] is True and 25_000 < len(body["tree"]) < 60_100
     assert 6 * 1024 * 1024 < len(deep.content) <= 7 * 1024 * 1024

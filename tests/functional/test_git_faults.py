@@ -72,19 +72,31 @@ def test_sigkill_during_pushes(tmp_path):
     works = []
     for w in range(3):
         work = tmp_path / f"w{w}"
-        assert _git(env, "clone", "-q", f"http://x:{srv.token}@{srv.url.removeprefix('http://')}/admin/p.git",
-                    str(work)).returncode == 0
+        assert (
+            _git(
+                env, "clone", "-q", f"http://x:{srv.token}@{srv.url.removeprefix('http://')}/admin/p.git", str(work)
+            ).returncode
+            == 0
+        )
         works.append(work)
     rng, repaired = random.Random(11), []
     try:
-        for round_ in range(rounds):
+        for _round in range(rounds):
             stop = threading.Event()
             for work in works:  # the restarted server listens on another port
-                _git(env, "remote", "set-url", "origin",
-                     f"http://x:{srv.token}@{srv.url.removeprefix('http://')}/admin/p.git", cwd=work)
+                _git(
+                    env,
+                    "remote",
+                    "set-url",
+                    "origin",
+                    f"http://x:{srv.token}@{srv.url.removeprefix('http://')}/admin/p.git",
+                    cwd=work,
+                )
                 _git(env, "fetch", "-q", "origin", cwd=work)
-            threads = [threading.Thread(target=_pusher, args=(srv, work, f"w{i}", stop, acked, env))
-                       for i, work in enumerate(works)]
+            threads = [
+                threading.Thread(target=_pusher, args=(srv, work, f"w{i}", stop, acked, env))
+                for i, work in enumerate(works)
+            ]
             for t in threads:
                 t.start()
             time.sleep(rng.uniform(0.5, 1.5))
@@ -95,11 +107,19 @@ def test_sigkill_during_pushes(tmp_path):
             srv = server_support.start(data, port=None)
             repaired += _check(srv, acked, git_dir, env)
             for i, work in enumerate(works):  # the next round pushes on top of what the server has
-                _git(env, "fetch", "-q", f"http://x:{srv.token}@{srv.url.removeprefix('http://')}/admin/p.git",
-                     f"+refs/heads/w{i}:refs/remotes/origin/w{i}", cwd=work)
+                _git(
+                    env,
+                    "fetch",
+                    "-q",
+                    f"http://x:{srv.token}@{srv.url.removeprefix('http://')}/admin/p.git",
+                    f"+refs/heads/w{i}:refs/remotes/origin/w{i}",
+                    cwd=work,
+                )
                 _git(env, "reset", "-q", "--hard", f"origin/w{i}", cwd=work) if f"w{i}" in acked else None
-        print(f"push faults injected and survived: {rounds}; branches acknowledged {len(acked)}; "
-              f"leftovers repaired: {repaired}")
+        print(
+            f"push faults injected and survived: {rounds}; branches acknowledged {len(acked)}; "
+            f"leftovers repaired: {repaired}"
+        )
         assert acked
     finally:
         srv.stop()

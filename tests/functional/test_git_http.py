@@ -17,9 +17,17 @@ from tests.functional.test_contents import b64, put
 
 def git_env(home: Path) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
-    env.update(HOME=str(home), GIT_CONFIG_NOSYSTEM="1", GIT_TERMINAL_PROMPT="0", GIT_ASKPASS="",
-               SSH_ASKPASS="", GIT_AUTHOR_NAME="Pusher", GIT_AUTHOR_EMAIL="pusher@example.com",
-               GIT_COMMITTER_NAME="Pusher", GIT_COMMITTER_EMAIL="pusher@example.com")
+    env.update(
+        HOME=str(home),
+        GIT_CONFIG_NOSYSTEM="1",
+        GIT_TERMINAL_PROMPT="0",
+        GIT_ASKPASS="",
+        SSH_ASKPASS="",
+        GIT_AUTHOR_NAME="Pusher",
+        GIT_AUTHOR_EMAIL="pusher@example.com",
+        GIT_COMMITTER_NAME="Pusher",
+        GIT_COMMITTER_EMAIL="pusher@example.com",
+    )
     return env
 
 
@@ -32,8 +40,15 @@ class Git:
         self.env = git_env(self.home)
 
     def __call__(self, *args, cwd=None, check=True, input=None) -> subprocess.CompletedProcess:
-        proc = subprocess.run(["git", "-c", "init.defaultBranch=main", "-c", "protocol.version=2", *args],
-                              cwd=cwd, env=self.env, capture_output=True, text=True, timeout=120, input=input)
+        proc = subprocess.run(
+            ["git", "-c", "init.defaultBranch=main", "-c", "protocol.version=2", *args],
+            cwd=cwd,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            input=input,
+        )
         if check and proc.returncode != 0:
             raise AssertionError(f"git {' '.join(args)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
         return proc
@@ -109,8 +124,13 @@ def test_anonymous_clone_of_a_public_repository_shallow_partial_and_v2(server, u
     traced = git("-c", "protocol.version=2", "ls-remote", url(server, repo), check=False)
     assert traced.returncode == 0
     env = dict(git.env, GIT_TRACE_PACKET="1")
-    proc = subprocess.run(["git", "-c", "protocol.version=2", "ls-remote", url(server, repo)], env=env,
-                          capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        ["git", "-c", "protocol.version=2", "ls-remote", url(server, repo)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert "version 2" in proc.stderr and "ls-refs" in proc.stderr
 
 
@@ -142,7 +162,7 @@ def test_private_repository_rules(server, hub, user, make_user, git, tmp_path):
         dumb = http.get(f"{url(server, repo, user.token)}/info/refs")
         assert dumb.status_code == 403 and "dumb-http" in dumb.text
 
-    stranger, stranger_token = make_user()
+    _stranger, stranger_token = make_user()
     denied = git("clone", url(server, repo, stranger_token), str(tmp_path / "stranger"), check=False)
     assert denied.returncode != 0 and "Repository not found." in denied.stderr
     wrong = git("clone", url(server, repo, "not-a-token"), str(tmp_path / "wrong"), check=False)
@@ -289,8 +309,14 @@ def _leftovers(hub, user, repo: str) -> list[str]:
 
 
 def _pack_for(git: Git, work: Path, sha: str) -> bytes:
-    return subprocess.run(["git", "pack-objects", "--stdout", "--revs"], input=f"{sha}\n^{sha}~1\n".encode(),
-                          cwd=work, env=git.env, capture_output=True, check=True).stdout
+    return subprocess.run(
+        ["git", "pack-objects", "--stdout", "--revs"],
+        input=f"{sha}\n^{sha}~1\n".encode(),
+        cwd=work,
+        env=git.env,
+        capture_output=True,
+        check=True,
+    ).stdout
 
 
 def test_bad_input_moves_no_ref_and_leaves_nothing(server, hub, user, repo, git, tmp_path):
@@ -305,13 +331,18 @@ def test_bad_input_moves_no_ref_and_leaves_nothing(server, hub, user, repo, git,
     receive = f"{url(server, repo, user.token)}/git-receive-pack"
     rpc = {"content-type": "application/x-git-receive-pack-request"}
     with httpx.Client(timeout=60) as http:
-        bad = http.post(f"{url(server, repo)}/git-upload-pack", content=b"zzzz not pkt-lines",
-                        headers={"content-type": "application/x-git-upload-pack-request"})
+        bad = http.post(
+            f"{url(server, repo)}/git-upload-pack",
+            content=b"zzzz not pkt-lines",
+            headers={"content-type": "application/x-git-upload-pack-request"},
+        )
         assert bad.status_code < 500
         wrong_type = http.post(receive, content=command, headers={"content-type": "text/plain"})
         assert wrong_type.status_code == 400
         garbage = http.post(receive, content=command + b"PACK" + os.urandom(5000), headers=rpc)
-        assert garbage.status_code == 200 and b"unpack" in garbage.content and b"ok refs/heads/main" not in garbage.content
+        assert (
+            garbage.status_code == 200 and b"unpack" in garbage.content and b"ok refs/heads/main" not in garbage.content
+        )
         truncated = http.post(receive, content=command + pack[: len(pack) // 2], headers=rpc)
         assert b"ok refs/heads/main" not in truncated.content
         no_pack = http.post(receive, content=_pkt("garbage without a flush"), headers=rpc)
@@ -328,15 +359,17 @@ def test_bad_input_moves_no_ref_and_leaves_nothing(server, hub, user, repo, git,
     host, port = server.url.removeprefix("http://").split(":")
     import base64
     import socket
+
     auth = base64.b64encode(f"x:{user.token}".encode()).decode()
     with socket.create_connection((host, int(port))) as sock:  # a client that leaves mid-pack
-        head = (f"POST /{repo}.git/git-receive-pack HTTP/1.1\r\nHost: {host}\r\nAuthorization: Basic {auth}\r\n"
-                "Content-Type: application/x-git-receive-pack-request\r\nTransfer-Encoding: chunked\r\n\r\n")
+        head = (
+            f"POST /{repo}.git/git-receive-pack HTTP/1.1\r\nHost: {host}\r\nAuthorization: Basic {auth}\r\n"
+            "Content-Type: application/x-git-receive-pack-request\r\nTransfer-Encoding: chunked\r\n\r\n"
+        )
         part = command + pack[: len(pack) // 2]
         sock.sendall(head.encode() + f"{len(part):x}\r\n".encode() + part + b"\r\n")
     for _ in range(100):  # the push fails and releases the lock: an API commit goes through
-        r = user.api.put(f"/repos/{repo}/contents/after.txt",
-                         json={"message": "after", "content": b64(b"after\n")})
+        r = user.api.put(f"/repos/{repo}/contents/after.txt", json={"message": "after", "content": b64(b"after\n")})
         if r.status_code == 201:
             break
     assert r.status_code == 201
@@ -344,8 +377,10 @@ def test_bad_input_moves_no_ref_and_leaves_nothing(server, hub, user, repo, git,
     assert _leftovers(hub, user, repo) == []
     assert [p for p in fsck.check(hub) if repo in p] == []
     tree = git.out("rev-parse", "HEAD^{tree}", cwd=work)  # a malformed commit: git's fsck refuses it
-    bad = (f"tree {tree}\nauthor Bad <bad@example.com> yesterday +0000\n"
-           "committer Bad <bad@example.com> 1700000000 +0000\n\nbad date\n")
+    bad = (
+        f"tree {tree}\nauthor Bad <bad@example.com> yesterday +0000\n"
+        "committer Bad <bad@example.com> 1700000000 +0000\n\nbad date\n"
+    )
     bad_sha = git("hash-object", "-t", "commit", "-w", "--literally", "--stdin", cwd=work, input=bad).stdout.strip()
     refused = git("push", "origin", f"{bad_sha}:refs/heads/bad", cwd=work, check=False)
     assert refused.returncode != 0 and "fsck" in refused.stderr
@@ -405,8 +440,15 @@ def test_gzip_request_bodies_as_git_sends_them(server, user, repo):
     """git gzips upload-pack requests over 1 KiB (Content-Encoding: gzip): the same answer either way."""
     import gzip
 
-    body = _pkt("command=ls-refs\n") + _pkt("agent=git/test\n") + b"0001" + _pkt("peel\n") + b"".join(
-        _pkt(f"ref-prefix refs/heads/{'x' * 40}{i}\n") for i in range(40)) + _pkt("ref-prefix refs/heads/\n") + b"0000"
+    body = (
+        _pkt("command=ls-refs\n")
+        + _pkt("agent=git/test\n")
+        + b"0001"
+        + _pkt("peel\n")
+        + b"".join(_pkt(f"ref-prefix refs/heads/{'x' * 40}{i}\n") for i in range(40))
+        + _pkt("ref-prefix refs/heads/\n")
+        + b"0000"
+    )
     assert len(body) > 1024
     headers = {"content-type": "application/x-git-upload-pack-request", "git-protocol": "version=2"}
     target = f"{url(server, repo)}/git-upload-pack"

@@ -48,8 +48,9 @@ def test_viewer(gql, user):
 
 def test_release_list_pages_like_gh(gql, user, repo, make_user):
     owner, name = repo.split("/")
-    made = [user.api.post(f"/repos/{repo}/releases", json={"tag_name": f"v{i}", "name": f"R{i}"}).json()
-            for i in range(3)]
+    made = [
+        user.api.post(f"/repos/{repo}/releases", json={"tag_name": f"v{i}", "name": f"R{i}"}).json() for i in range(3)
+    ]
     draft = user.api.post(f"/repos/{repo}/releases", json={"tag_name": "v9", "draft": True}).json()
     user.api.patch(f"/repos/{repo}/releases/{made[1]['id']}", json={"prerelease": True})
     seen, cursor = [], None
@@ -61,10 +62,24 @@ def test_release_list_pages_like_gh(gql, user, repo, make_user):
             break
         cursor = page["pageInfo"]["endCursor"]
     assert [n["tagName"] for n in seen] == ["v9", "v2", "v1", "v0"]
-    assert seen[0] == {"name": None, "tagName": "v9", "isDraft": True, "isLatest": False, "isPrerelease": False,
-                       "createdAt": draft["created_at"], "publishedAt": None}
-    assert seen[1] == {"name": "R2", "tagName": "v2", "isDraft": False, "isLatest": True, "isPrerelease": False,
-                       "createdAt": made[2]["created_at"], "publishedAt": made[2]["published_at"]}
+    assert seen[0] == {
+        "name": None,
+        "tagName": "v9",
+        "isDraft": True,
+        "isLatest": False,
+        "isPrerelease": False,
+        "createdAt": draft["created_at"],
+        "publishedAt": None,
+    }
+    assert seen[1] == {
+        "name": "R2",
+        "tagName": "v2",
+        "isDraft": False,
+        "isLatest": True,
+        "isPrerelease": False,
+        "createdAt": made[2]["created_at"],
+        "publishedAt": made[2]["published_at"],
+    }
     assert seen[2]["isPrerelease"] is True
     _, other = make_user()
     theirs = gql(other, RELEASE_LIST, owner=owner, name=name, perPage=10, endCursor=None).json()
@@ -80,7 +95,9 @@ def test_release_by_tag_finds_drafts_for_writers(gql, user, repo, make_user):
     got = gql(user.token, BY_TAG, owner=owner, name=name, tagName="v1").json()
     assert got == {"data": {"repository": {"release": {"databaseId": pub["id"], "isDraft": False}}}}
     _, other = make_user()
-    assert gql(other, BY_TAG, owner=owner, name=name, tagName="v2").json() == {"data": {"repository": {"release": None}}}
+    assert gql(other, BY_TAG, owner=owner, name=name, tagName="v2").json() == {
+        "data": {"repository": {"release": None}}
+    }
 
 
 def test_ref_and_default_branch(gql, user, repo):
@@ -89,27 +106,56 @@ def test_ref_and_default_branch(gql, user, repo):
     sha = user.api.get(f"/repos/{repo}/tags").json()[0]["commit"]["sha"]
     repo_id = user.api.get(f"/repos/{repo}").json()["id"]
     got = gql(user.token, FIND_REF, owner=owner, name=name, tagName="refs/tags/v1").json()
-    assert got == {"data": {"repository": {"ref": {"id": node("Ref", f"{repo_id}:refs/tags/v1"), "name": "v1",
-                                                   "prefix": "refs/tags/", "target": {"oid": sha}}}}}
+    assert got == {
+        "data": {
+            "repository": {
+                "ref": {
+                    "id": node("Ref", f"{repo_id}:refs/tags/v1"),
+                    "name": "v1",
+                    "prefix": "refs/tags/",
+                    "target": {"oid": sha},
+                }
+            }
+        }
+    }
     missing = gql(user.token, FIND_REF, owner=owner, name=name, tagName="refs/tags/nope").json()
     assert missing == {"data": {"repository": {"ref": None}}}
-    query = "{repository(owner:\"%s\", name:\"%s\"){nameWithOwner viewerPermission defaultBranchRef{name} latestRelease{tagName tagCommit{oid} releaseAssets(first:5){totalCount}}}}" % (owner, name)
-    assert gql(user.token, query).json() == {"data": {"repository": {
-        "nameWithOwner": repo, "viewerPermission": "ADMIN", "defaultBranchRef": {"name": "main"},
-        "latestRelease": {"tagName": "v1", "tagCommit": {"oid": sha}, "releaseAssets": {"totalCount": 0}}}}}
+    query = (
+        f'{{repository(owner:"{owner}", name:"{name}"){{nameWithOwner viewerPermission defaultBranchRef{{name}} '
+        "latestRelease{tagName tagCommit{oid} releaseAssets(first:5){totalCount}}}}"
+    )
+    assert gql(user.token, query).json() == {
+        "data": {
+            "repository": {
+                "nameWithOwner": repo,
+                "viewerPermission": "ADMIN",
+                "defaultBranchRef": {"name": "main"},
+                "latestRelease": {"tagName": "v1", "tagCommit": {"oid": sha}, "releaseAssets": {"totalCount": 0}},
+            }
+        }
+    }
 
 
 def test_errors_in_githubs_shape(gql, server, user, repo):
     owner, name = repo.split("/")
     missing = gql(user.token, BY_TAG, owner=owner, name="nope", tagName="v1").json()
-    assert missing == {"data": {"repository": None}, "errors": [{
-        "type": "NOT_FOUND", "path": ["repository"], "locations": [{"line": 2, "column": 3}],
-        "message": f"Could not resolve to a Repository with the name '{owner}/nope'."}]}
+    assert missing == {
+        "data": {"repository": None},
+        "errors": [
+            {
+                "type": "NOT_FOUND",
+                "path": ["repository"],
+                "locations": [{"line": 2, "column": 3}],
+                "message": f"Could not resolve to a Repository with the name '{owner}/nope'.",
+            }
+        ],
+    }
     unknown = gql(user.token, "{ viewer { nope } }").json()
     assert "data" not in unknown and "nope" in unknown["errors"][0]["message"]
     too_many = gql(user.token, RELEASE_LIST, owner=owner, name=name, perPage=101, endCursor=None).json()
     assert too_many["errors"][0]["message"] == (
-        "Requesting 101 records on the `releases` connection exceeds the `first` limit of 100 records.")
+        "Requesting 101 records on the `releases` connection exceeds the `first` limit of 100 records."
+    )
     auth = {"authorization": f"token {user.token}"}
     no_query = httpx.post(f"{server.url}/api/graphql", json={}, headers=auth)
     assert no_query.status_code == 200 and no_query.json()["errors"][0]["message"].startswith("A query attribute")
@@ -133,8 +179,17 @@ def test_repository_info_as_gh_repo_clone_asks(gql, user, repo):
     owner, name = repo.split("/")
     rest = user.api.get(f"/repos/{repo}").json()
     got = gql(user.token, REPO_INFO, owner=owner, name=name).json()["data"]["repository"]
-    assert got == {"id": rest["node_id"], "name": name, "owner": {"login": owner},
-                   "hasIssuesEnabled": rest["has_issues"], "description": None, "hasWikiEnabled": rest["has_wiki"],
-                   "viewerPermission": "ADMIN", "defaultBranchRef": {"name": "main"}, "parent": None,
-                   "mergeCommitAllowed": rest["allow_merge_commit"], "rebaseMergeAllowed": rest["allow_rebase_merge"],
-                   "squashMergeAllowed": rest["allow_squash_merge"]}
+    assert got == {
+        "id": rest["node_id"],
+        "name": name,
+        "owner": {"login": owner},
+        "hasIssuesEnabled": rest["has_issues"],
+        "description": None,
+        "hasWikiEnabled": rest["has_wiki"],
+        "viewerPermission": "ADMIN",
+        "defaultBranchRef": {"name": "main"},
+        "parent": None,
+        "mergeCommitAllowed": rest["allow_merge_commit"],
+        "rebaseMergeAllowed": rest["allow_rebase_merge"],
+        "squashMergeAllowed": rest["allow_squash_merge"],
+    }

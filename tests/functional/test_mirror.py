@@ -15,8 +15,7 @@ import pytest
 
 from tests.conftest import unique
 from tests.support import server as server_support
-from tests.support.mirror import (MB, all_releases, comparable, download_counts, ls_remote, run_mirror, seed,
-                                  summary)
+from tests.support.mirror import MB, all_releases, comparable, download_counts, ls_remote, run_mirror, seed, summary
 from tests.support.releases import upload
 
 
@@ -35,8 +34,13 @@ def source_api(source):
 
 def _org(server) -> str:
     org = unique("org")
-    subprocess.run([sys.executable, "-m", "hubdepot", "org", "create", org, "--data-dir", str(server.data_dir)],
-                   check=True, capture_output=True, env=server.env, timeout=60)
+    subprocess.run(
+        [sys.executable, "-m", "hubdepot", "org", "create", org, "--data-dir", str(server.data_dir)],
+        check=True,
+        capture_output=True,
+        env=server.env,
+        timeout=60,
+    )
     return org
 
 
@@ -44,7 +48,7 @@ def _same_releases(source, server, source_api, admin, full: str) -> None:
     theirs = comparable(all_releases(source_api, full), source.url)
     ours = comparable(all_releases(admin, full), server.url)
     assert len(ours) == len(theirs)
-    for mine, source_release in zip(ours, theirs):
+    for mine, source_release in zip(ours, theirs, strict=True):
         assert {k: v for k, v in mine.items() if v != source_release.get(k)} == {}, source_release["tag_name"]
 
 
@@ -68,8 +72,12 @@ def test_a_whole_copy_then_incremental_syncs(source, source_api, server, admin):
     assert repo.status_code == 200, repo.text
     repo = repo.json()
     assert repo["mirror_url"] == url and repo["owner"]["type"] == "Organization"
-    assert (repo["description"], repo["homepage"], repo["private"], repo["default_branch"]) == \
-        ("mirrored thing", "https://example.com/x", False, "main")
+    assert (repo["description"], repo["homepage"], repo["private"], repo["default_branch"]) == (
+        "mirrored thing",
+        "https://example.com/x",
+        False,
+        "main",
+    )
     assert ls_remote(f"{server.url}/{full}.git") == ls_remote(f"{source.url}/{full}.git")
     assert len(ls_remote(f"{server.url}/{full}.git")) == 2 + 25 + 3  # main, dev, t000..t024, v1.0, v1.1-rc1, v1.1
     _same_releases(source, server, source_api, admin, full)
@@ -105,7 +113,9 @@ def _change_the_source(api, full: str, files: dict) -> None:
     files["new.bin"] = full.encode() * 5000
     assert upload(api, by_tag["v1.1"], "new.bin", files["new.bin"]).status_code == 201
     assert api.delete(by_tag["v1.1-rc1"]["url"]).status_code == 204
-    put = api.put(f"/repos/{full}/contents/NEWS.md", json={"message": "news", "content": base64.b64encode(b"x").decode()})
+    put = api.put(
+        f"/repos/{full}/contents/NEWS.md", json={"message": "news", "content": base64.b64encode(b"x").decode()}
+    )
     assert put.status_code == 201
     assert api.delete(f"/repos/{full}/git/refs/tags/t000").status_code == 204
 
@@ -122,10 +132,27 @@ def test_the_copy_is_read_only_to_everyone_but_the_mirror(source, source_api, se
     work = tmp_path / "w"
     push_url = f"http://x-access-token:{server.token}@{server.url.removeprefix('http://')}/{full}.git"
     subprocess.run(["git", "clone", "-q", push_url, str(work)], check=True, timeout=60)
-    subprocess.run(["git", "-C", str(work), "-c", "user.name=a", "-c", "user.email=a@b", "commit", "-q",
-                    "--allow-empty", "-m", "local"], check=True, timeout=60)
-    push = subprocess.run(["git", "-C", str(work), "push", "origin", "HEAD:main"], capture_output=True, text=True,
-                          timeout=60)
+    subprocess.run(
+        [
+            "git",
+            "-C",
+            str(work),
+            "-c",
+            "user.name=a",
+            "-c",
+            "user.email=a@b",
+            "commit",
+            "-q",
+            "--allow-empty",
+            "-m",
+            "local",
+        ],
+        check=True,
+        timeout=60,
+    )
+    push = subprocess.run(
+        ["git", "-C", str(work), "push", "origin", "HEAD:main"], capture_output=True, text=True, timeout=60
+    )
     assert push.returncode != 0 and "is a mirror of" in push.stderr
     assert len(all_releases(admin, full)) == 3  # drafts stay at the source unless --include-drafts
 
@@ -163,8 +190,19 @@ def test_since_and_releases_only(source, source_api, server, admin):
         assert upload(source_api, rel, f"{tag}.bin", tag.encode() * 1000).status_code == 201
         time.sleep(1.1)  # created_at has a one-second grain
     copy = f"{org}-picky/copy"
-    done = summary(run_mirror(server, f"{source.url}/{full}", "--since", "v2", "--releases-only", "--as", copy,
-                              "--json", token=source.token))
+    done = summary(
+        run_mirror(
+            server,
+            f"{source.url}/{full}",
+            "--since",
+            "v2",
+            "--releases-only",
+            "--as",
+            copy,
+            "--json",
+            token=source.token,
+        )
+    )
     assert (done["releases_created"], done["assets_downloaded"], done["refs_updated"]) == (1, 1, 0)
     assert [r["tag_name"] for r in all_releases(admin, copy)] == ["v2"]
     assert ls_remote(f"{server.url}/{copy}.git") == {}  # --releases-only: no git data

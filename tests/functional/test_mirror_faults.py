@@ -16,7 +16,7 @@ import pytest
 
 from tests.conftest import unique
 from tests.support import server as server_support
-from tests.support.mirror import FaultyProxy, all_releases, download_counts, run_mirror, seed, summary, MB
+from tests.support.mirror import MB, FaultyProxy, all_releases, download_counts, run_mirror, seed, summary
 
 
 @pytest.fixture(scope="module")
@@ -32,8 +32,13 @@ def proxied(tmp_path_factory):
 
 def _seeded(srv, big: int):
     org = unique("org")
-    subprocess.run([sys.executable, "-m", "hubdepot", "org", "create", org, "--data-dir", str(srv.data_dir)],
-                   check=True, capture_output=True, env=srv.env, timeout=60)
+    subprocess.run(
+        [sys.executable, "-m", "hubdepot", "org", "create", org, "--data-dir", str(srv.data_dir)],
+        check=True,
+        capture_output=True,
+        env=srv.env,
+        timeout=60,
+    )
     api = httpx.Client(base_url=srv.api, headers={"Authorization": f"token {srv.token}"}, timeout=60)
     return api, f"{org}/tool", seed(api, org, "tool", big=big, tags=3)
 
@@ -68,8 +73,17 @@ def test_sigkill_mid_download_then_resume(proxied, server, admin, client_for):
     api, full, files = _seeded(srv, 3 * MB)
     proxy.slow = 0.01  # ~6 MB/s per asset: the kill lands mid-download
     env = {**server.env, "HUBDEPOT_MIRROR_TOKEN": srv.token}
-    cmd = [sys.executable, "-m", "hubdepot", "mirror", f"{proxy.url}/{full}", "--concurrency", "2",
-           "--data-dir", str(server.data_dir)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "hubdepot",
+        "mirror",
+        f"{proxy.url}/{full}",
+        "--concurrency",
+        "2",
+        "--data-dir",
+        str(server.data_dir),
+    ]
     process = subprocess.Popen(cmd, env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
     stored = []
     try:
@@ -86,7 +100,6 @@ def test_sigkill_mid_download_then_resume(proxied, server, admin, client_for):
     anonymous = client_for(None)
     assert all_releases(anonymous, full) == []  # releases being copied stay hidden until complete
     assert admin.get(f"/repos/{full}").json()["mirror_url"] == f"{proxy.url}/{full}"
-    before = download_counts(api, full)
     resumed = summary(run_mirror(server, f"{proxy.url}/{full}", "--json", token=srv.token))
     assert resumed["assets_downloaded"] == 5 - len(stored)
     assert resumed["assets_unchanged"] + resumed["assets_reused"] == len(stored)
@@ -112,8 +125,13 @@ def test_full_disk_is_one_line_and_no_server_is_needed(proxied, tmp_path, small_
     _api, full, _files = _seeded(srv, 5 * MB)
     env = {**os.environ, "HUBDEPOT_MIRROR_TOKEN": srv.token, "HUBDEPOT_STORAGE": f"file://{small_disk}/blobs"}
     env.pop("HUBDEPOT_DATABASE_URL", None)
-    result = subprocess.run([sys.executable, "-m", "hubdepot", "mirror", f"{proxy.url}/{full}", "--data-dir",
-                             str(tmp_path / "alone")], env=env, capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "hubdepot", "mirror", f"{proxy.url}/{full}", "--data-dir", str(tmp_path / "alone")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert result.stderr.strip().splitlines()[-1].endswith("disk full: no room left for the mirror's data")
     leftovers = list((small_disk / "blobs" / "tmp").iterdir()) if (small_disk / "blobs" / "tmp").exists() else []

@@ -47,14 +47,18 @@ def _checks_page(response: httpx.Response, url: str) -> None:
 
 def test_every_html_url_and_avatar_url_answers(server, site, signed_in, anon):
     urls = urls_in(site.answers)
-    assert {f"{server.url}/{site.repo}", f"{server.url}/{site.login}", site.release["html_url"],
-            site.asset["browser_download_url"]} <= urls | urls_in(site.answers, ("browser_download_url",))
+    assert {
+        f"{server.url}/{site.repo}",
+        f"{server.url}/{site.login}",
+        site.release["html_url"],
+        site.asset["browser_download_url"],
+    } <= urls | urls_in(site.answers, ("browser_download_url",))
     assert any("/avatars/u/" in u for u in urls) and any("/blob/" in u for u in urls)
     assert any("/tree/" in u for u in urls) and any("/commit/" in u for u in urls)
     assert any("/downloads/" in u for u in urls)
     for url in sorted(urls):
         assert url.startswith(server.url)
-        path = url[len(server.url):]
+        path = url[len(server.url) :]
         public = site.private not in path and site.draft["html_url"] != url
         response = (anon if public else signed_in).get(path)
         if "/downloads/" in path and not path.endswith("/downloads"):
@@ -69,7 +73,7 @@ def test_pages_show_what_they_should(site, anon):
     assert f"{anon.base_url}".rstrip("/") + f"/{site.repo}.git" in home  # the clone URL
     assert "Version 1.0.0" in home and "Latest" in home
     blob = anon.get(f"/{site.repo}/blob/main/src/app.py").text
-    assert '<span id=L10>' in blob and '<b class=k>def</b>' in blob and "80 lines" in blob
+    assert "<span id=L10>" in blob and "<b class=k>def</b>" in blob and "80 lines" in blob
     assert f'href="/raw/{site.repo}/main/src/app.py"' in blob
     image = anon.get(f"/{site.repo}/blob/main/docs/logo.png").text
     assert f'<img src="/raw/{site.repo}/main/docs/logo.png"' in image
@@ -80,7 +84,7 @@ def test_pages_show_what_they_should(site, anon):
     assert "Pre-release" in releases and "Latest" in releases and "Secret draft" not in releases
     release = anon.get(f"/{site.repo}/releases/tag/v1.0.0").text
     assert site.asset["digest"] in release and "tool-linux-amd64.tar.gz" in release
-    assert f"/{site.repo}/archive/refs/tags/v1.0.0.zip" in release and ".tar.gz\">Source code" in release
+    assert f"/{site.repo}/archive/refs/tags/v1.0.0.zip" in release and '.tar.gz">Source code' in release
     assert "first <strong>stable</strong> release" in release
     assert "onmouseover" not in release and "<b>hover</b>" in release
     tags = anon.get(f"/{site.repo}/tags").text
@@ -101,7 +105,7 @@ def test_markdown_is_sanitised_and_links_point_into_the_repository(site, anon):
 
 def test_user_html_is_never_rendered_from_our_origin(site, anon):
     page = anon.get(f"/{site.repo}/blob/main/page.html").text
-    assert "<script>document.title" not in page and '&lt;<b class=nt>script</b>' in page
+    assert "<script>document.title" not in page and "&lt;<b class=nt>script</b>" in page
     raw = anon.get(f"/raw/{site.repo}/main/page.html")
     assert raw.headers["content-type"].startswith("text/plain") and "sandbox" in raw.headers["content-security-policy"]
 
@@ -131,14 +135,19 @@ def test_avatars_are_deterministic_svg(anon, site):
 
 
 def test_private_repositories_and_drafts_stay_hidden(server, hub, site, anon, signed_in, make_user):
-    for path in (f"/{site.private}", f"/{site.private}/releases", f"/{site.private}/tree/main",
-                 f"/{site.private}/releases/tag/p1", site.draft["html_url"][len(server.url):]):
+    for path in (
+        f"/{site.private}",
+        f"/{site.private}/releases",
+        f"/{site.private}/tree/main",
+        f"/{site.private}/releases/tag/p1",
+        site.draft["html_url"][len(server.url) :],
+    ):
         assert anon.get(path).status_code == 404, path
         assert signed_in.get(path).status_code == 200, path
     assert site.private.split("/")[1] not in anon.get(f"/{site.login}").text
     assert site.private.split("/")[1] in signed_in.get(f"/{site.login}").text
     assert "Secret draft" in signed_in.get(f"/{site.repo}/releases").text
-    assert "Draft" in signed_in.get(site.draft["html_url"][len(server.url):]).text
+    assert "Draft" in signed_in.get(site.draft["html_url"][len(server.url) :]).text
     # a stranger, signed in, sees neither
     stranger, _ = make_user()
     from hubdepot.services import sessions
@@ -161,13 +170,20 @@ def test_sign_in_form_cookie_and_sign_out(server, site):
         # no token, or a token from another browser: refused
         assert client.post("/session", data={"login": site.login, "password": PASSWORD}).status_code == 403
         with httpx.Client(base_url=server.url) as other:
-            assert other.post("/session", data={"login": site.login, "password": PASSWORD,
-                                                "authenticity_token": token}).status_code == 403
-        wrong = client.post("/session", data={"login": site.login, "password": "nope-nope",
-                                              "authenticity_token": token})
+            assert (
+                other.post(
+                    "/session", data={"login": site.login, "password": PASSWORD, "authenticity_token": token}
+                ).status_code
+                == 403
+            )
+        wrong = client.post(
+            "/session", data={"login": site.login, "password": "nope-nope", "authenticity_token": token}
+        )
         assert wrong.status_code == 401 and "Incorrect username or password." in wrong.text
-        r = client.post("/session", data={"login": site.login, "password": PASSWORD, "authenticity_token": token,
-                                          "return_to": f"/{site.repo}"})
+        r = client.post(
+            "/session",
+            data={"login": site.login, "password": PASSWORD, "authenticity_token": token, "return_to": f"/{site.repo}"},
+        )
         assert r.status_code == 302 and r.headers["location"] == f"/{site.repo}"
         cookie = next(h for h in r.headers.get_list("set-cookie") if h.startswith("user_session="))
         assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Secure" not in cookie  # plain HTTP here
@@ -193,8 +209,15 @@ def test_sign_in_form_cookie_and_sign_out(server, site):
 def test_return_to_stays_on_this_site(server, site):
     with httpx.Client(base_url=server.url, timeout=60) as client:
         token = re.search(r'authenticity_token" value="([^"]+)"', client.get("/login").text).group(1)
-        r = client.post("/session", data={"login": site.login, "password": PASSWORD, "authenticity_token": token,
-                                          "return_to": "//evil.example/x"})
+        r = client.post(
+            "/session",
+            data={
+                "login": site.login,
+                "password": PASSWORD,
+                "authenticity_token": token,
+                "return_to": "//evil.example/x",
+            },
+        )
         assert r.headers["location"] == "/"
 
 
@@ -206,8 +229,9 @@ def test_sign_in_is_throttled_per_login(server, make_user, hub):
     with httpx.Client(base_url=server.url, timeout=60) as client:
         token = re.search(r'authenticity_token" value="([^"]+)"', client.get("/login").text).group(1)
         for _ in range(sessions.LOGIN_FAILURES):
-            bad = client.post("/session", data={"login": login, "password": "wrong-password",
-                                                "authenticity_token": token})
+            bad = client.post(
+                "/session", data={"login": login, "password": "wrong-password", "authenticity_token": token}
+            )
             assert bad.status_code == 401
         r = client.post("/session", data={"login": login, "password": PASSWORD, "authenticity_token": token})
         assert r.status_code == 429 and "Too many sign-in attempts" in r.text and "retry-after" in r.headers
@@ -217,8 +241,7 @@ def test_cli_sets_passwords(server, make_user, tmp_path):
     login, _ = make_user()
     cmd = [sys.executable, "-m", "hubdepot", "user", "passwd", login, "--data-dir", str(server.data_dir)]
     env = dict(server.env)
-    done = subprocess.run(cmd + ["--password-stdin"], input="from-stdin-123\n", capture_output=True, text=True,
-                          env=env)
+    done = subprocess.run(cmd + ["--password-stdin"], input="from-stdin-123\n", capture_output=True, text=True, env=env)
     assert done.returncode == 0, done.stderr
     sign_in(server.url, login, "from-stdin-123").close()
     (tmp_path / "pw").write_text("from-a-file-456\n")
@@ -227,9 +250,23 @@ def test_cli_sets_passwords(server, make_user, tmp_path):
     short = subprocess.run(cmd + ["--password-stdin"], input="short\n", capture_output=True, text=True, env=env)
     assert short.returncode != 0 and "password" in short.stderr
     created = unique_login()
-    made = subprocess.run([sys.executable, "-m", "hubdepot", "user", "create", created, "--password-stdin",
-                           "--data-dir", str(server.data_dir)], input="created-pass-789\n", capture_output=True,
-                          text=True, env=env)
+    made = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "hubdepot",
+            "user",
+            "create",
+            created,
+            "--password-stdin",
+            "--data-dir",
+            str(server.data_dir),
+        ],
+        input="created-pass-789\n",
+        capture_output=True,
+        text=True,
+        env=env,
+    )
     assert made.returncode == 0, made.stderr
     sign_in(server.url, created, "created-pass-789").close()
 
@@ -241,8 +278,13 @@ def unique_login() -> str:
 
 
 def test_unknown_pages_are_html_404s(anon, site):
-    for path in ("/no-such-user-xyz", f"/{site.repo}/blob/main/nope.txt", f"/{site.repo}/releases/tag/nope",
-                 f"/{site.repo}/commit/0123456789abcdef", "/nobody/nothing"):
+    for path in (
+        "/no-such-user-xyz",
+        f"/{site.repo}/blob/main/nope.txt",
+        f"/{site.repo}/releases/tag/nope",
+        f"/{site.repo}/commit/0123456789abcdef",
+        "/nobody/nothing",
+    ):
         r = anon.get(path)
         assert r.status_code == 404 and r.headers["content-type"].startswith("text/html"), path
 
@@ -256,13 +298,21 @@ def test_anonymous_page_copies_never_outlive_a_write(server, site, anon, signed_
     name = unique("notes") + ".md"
     path = f"/{site.repo}/blob/main/docs/{name}"
     api = httpx.Client(base_url=server.api, headers={"Authorization": f"token {site.token}"}, timeout=60)
-    r = api.put(f"/repos/{site.repo}/contents/docs/{name}", json={
-        "message": "add", "content": base64.b64encode(b"# Guide\n").decode()})
+    r = api.put(
+        f"/repos/{site.repo}/contents/docs/{name}",
+        json={"message": "add", "content": base64.b64encode(b"# Guide\n").decode()},
+    )
     assert r.status_code == 201, r.text
     assert "Guide" in anon.get(path).text
     assert "Guide" in anon.get(path).text  # the kept copy
-    r = api.put(f"/repos/{site.repo}/contents/docs/{name}", json={
-        "message": "edit", "sha": r.json()["content"]["sha"], "content": base64.b64encode(b"# Handbook\n").decode()})
+    r = api.put(
+        f"/repos/{site.repo}/contents/docs/{name}",
+        json={
+            "message": "edit",
+            "sha": r.json()["content"]["sha"],
+            "content": base64.b64encode(b"# Handbook\n").decode(),
+        },
+    )
     assert r.status_code == 200, r.text
     api.close()
     assert "Handbook" in anon.get(path).text
@@ -279,7 +329,7 @@ def test_release_list_shows_the_first_assets_and_links_to_all(server, site, sign
     api.close()
     listing = signed_in.get(f"/{site.repo}/releases").text
     assert "part-09.bin" in listing and "part-10.bin" not in listing and "Show all 12 assets" in listing
-    page = signed_in.get(release["html_url"][len(server.url):]).text
+    page = signed_in.get(release["html_url"][len(server.url) :]).text
     assert "part-11.bin" in page and "sha256:" in page
 
 
@@ -324,10 +374,10 @@ def test_session_cookie_is_secure_under_tls(tls_server, tls_certs):  # noqa: F81
 def test_sign_in_is_throttled_per_address(hub, make_user):
     """In this process (the throttle is per process): many failures from one address, over many logins,
     refuse that address even the right password; another address still signs in."""
+    import uuid
+
     from hubdepot import errors
     from hubdepot.services import sessions
-
-    import uuid
 
     login, _ = make_user()
     address, other = (f"2001:db8::{uuid.uuid4().hex[:4]}" for _ in range(2))  # fresh for each backend's run

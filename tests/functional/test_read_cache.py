@@ -52,8 +52,9 @@ def test_releases_and_contents_are_fresh_on_the_other_process(two_servers):
     for i in range(5):
         readme = b.get(f"{repo}/contents/README.md").json()
         content = base64.b64encode(f"# v{i}\n".encode()).decode()
-        a.put(f"{repo}/contents/README.md", json={"message": f"edit {i}", "sha": readme["sha"],
-                                                  "content": content}).raise_for_status()
+        a.put(
+            f"{repo}/contents/README.md", json={"message": f"edit {i}", "sha": readme["sha"], "content": content}
+        ).raise_for_status()
         assert b.get(f"{repo}/contents/README.md").json()["sha"] != readme["sha"]
         b.get(f"{repo}/releases/latest")
         made = a.post(f"{repo}/releases", json={"tag_name": f"v{i}"}).json()
@@ -69,7 +70,8 @@ def test_admin_command_writes_invalidate(two_servers):
     env = {**a.env, "HUBDEPOT_DATA_DIR": str(a.data_dir)}
     if a.database_url:
         env["HUBDEPOT_DATABASE_URL"] = a.database_url
-    subprocess.run([sys.executable, "-m", "hubdepot", "repo", "create", f"admin/{name}"], env=env, check=True,
-                   capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "hubdepot", "repo", "create", f"admin/{name}"], env=env, check=True, capture_output=True
+    )
     after = [r["name"] for r in client.get("/user/repos").json()]
     assert name in after and set(before) < set(after)

@@ -21,9 +21,11 @@ PR_FIELDS = f"""{BASE_FIELDS} mergeable changedFiles mergedAt isDraft mergedBy {
 
 
 def associated_prs(shas: list[str]) -> str:  # (lib/success.js buildAssociatedPRsQuery, 12.0.10)
-    objects = "".join(f"""commit{sha[:12]}: object(oid: "{sha}") {{ ...on Commit {{ oid
+    objects = "".join(
+        f"""commit{sha[:12]}: object(oid: "{sha}") {{ ...on Commit {{ oid
       associatedPullRequests(first: 100) {{ pageInfo {{ endCursor hasNextPage }} nodes {{ {PR_FIELDS} }} }} }} }}"""
-                      for sha in shas)
+        for sha in shas
+    )
     return f"""query getAssociatedPRs($owner: String!, $repo: String!) {{
       repository(owner: $owner, name: $repo) {{ {objects} }} }}"""
 
@@ -57,21 +59,33 @@ def test_commits_have_no_associated_pull_requests(gql, user, repo):
     unknown = "0123456789abcdef0123456789abcdef01234567"
     got = gql(associated_prs([head["sha"], unknown]), owner=owner, repo=name)
     empty = {"pageInfo": {"endCursor": None, "hasNextPage": False}, "nodes": []}
-    assert got == {"data": {"repository": {
-        f"commit{head['sha'][:12]}": {"oid": head["sha"], "associatedPullRequests": empty},
-        f"commit{unknown[:12]}": None}}}
+    assert got == {
+        "data": {
+            "repository": {
+                f"commit{head['sha'][:12]}": {"oid": head["sha"], "associatedPullRequests": empty},
+                f"commit{unknown[:12]}": None,
+            }
+        }
+    }
     tree = head["commit"]["tree"]["sha"]
     kinds = gql(f"""{{ repository(owner: "{owner}", name: "{name}") {{
         tree: object(oid: "{tree}") {{ __typename id oid abbreviatedOid }}
         main: object(expression: "main") {{ __typename oid }}
         nothing: object(expression: "no-such-branch") {{ oid }} }} }}""")
-    assert kinds == {"data": {"repository": {
-        "tree": {"__typename": "Tree", "id": node("Tree", tree), "oid": tree, "abbreviatedOid": tree[:7]},
-        "main": {"__typename": "Commit", "oid": head["sha"]}, "nothing": None}}}
+    assert kinds == {
+        "data": {
+            "repository": {
+                "tree": {"__typename": "Tree", "id": node("Tree", tree), "oid": tree, "abbreviatedOid": tree[:7]},
+                "main": {"__typename": "Commit", "oid": head["sha"]},
+                "nothing": None,
+            }
+        }
+    }
     unpaged = gql(f"""{{ repository(owner: "{owner}", name: "{name}") {{
-        object(oid: "{head['sha']}") {{ ... on Commit {{ associatedPullRequests {{ totalCount }} }} }} }} }}""")
+        object(oid: "{head["sha"]}") {{ ... on Commit {{ associatedPullRequests {{ totalCount }} }} }} }} }}""")
     assert unpaged["errors"][0]["message"] == (
-        "You must provide a `first` or `last` value to properly paginate the `associatedPullRequests` connection.")
+        "You must provide a `first` or `last` value to properly paginate the `associatedPullRequests` connection."
+    )
 
 
 def test_no_open_issues_and_numbered_issues_are_not_found(gql, repo):
@@ -81,8 +95,8 @@ def test_no_open_issues_and_numbered_issues_are_not_found(gql, repo):
     related = gql(RELATED, owner=owner, repo=name)
     assert related["data"] == {"repository": {"issue12": None}}
     assert [(e["type"], e["path"], e["message"]) for e in related["errors"]] == [
-        ("NOT_FOUND", ["repository", "issue12"],
-         "Could not resolve to an issue or pull request with the number of 12.")]
+        ("NOT_FOUND", ["repository", "issue12"], "Could not resolve to an issue or pull request with the number of 12.")
+    ]
     clash = gql("{ viewer { login: name login } }")  # other conflicts stay errors
     assert "data" not in clash and "'name' and 'login' are different fields" in clash["errors"][0]["message"]
 
@@ -92,7 +106,8 @@ def test_installation_repositories_need_an_installation_token(user, client_for):
         r = user.api.request(method, "/installation/repositories", params={"per_page": 1})
         assert r.status_code == 403
     body = user.api.get("/installation/repositories").json()
-    assert body["message"] == ("You must authenticate with an installation access token in order to list "
-                               "repositories for an installation.")
+    assert body["message"] == (
+        "You must authenticate with an installation access token in order to list repositories for an installation."
+    )
     assert body["documentation_url"].endswith("#list-repositories-accessible-to-the-app-installation")
     assert client_for(None).get("/installation/repositories").status_code == 401

@@ -34,8 +34,12 @@ def test_create_published_release_whole_body_and_tag(server, user, repo, repo_id
     assert tag_sha(hub, repo_id, "v1.0.0") == sha
     tags = user.api.get(f"/repos/{repo}/tags").json()
     assert [(t["name"], t["commit"]["sha"]) for t in tags] == [("v1.0.0", sha)]
-    for path in (f"/repos/{repo}/releases/{got['id']}", f"/repos/{repo}/releases/tags/v1.0.0",
-                 f"/repos/{repo}/releases/latest", f"/repositories/{repo_id}/releases/{got['id']}"):
+    for path in (
+        f"/repos/{repo}/releases/{got['id']}",
+        f"/repos/{repo}/releases/tags/v1.0.0",
+        f"/repos/{repo}/releases/latest",
+        f"/repositories/{repo_id}/releases/{got['id']}",
+    ):
         again = user.api.get(path)
         assert again.status_code == 200 and again.json() == got, path
     etag = user.api.get(f"/repos/{repo}/releases/{got['id']}").headers["etag"]
@@ -71,14 +75,21 @@ def test_duplicate_tag_and_validation(user, repo):
     assert user.api.post(f"/repos/{repo}/releases", json={"tag_name": "v1"}).status_code == 201
     dup = user.api.post(f"/repos/{repo}/releases", json={"tag_name": "v1", "name": "again"})
     assert dup.status_code == 422
-    assert dup.json() == {"message": "Validation Failed",
-                          "errors": [{"resource": "Release", "code": "already_exists", "field": "tag_name"}],
-                          "documentation_url": "https://docs.github.com/rest/releases/releases#create-a-release",
-                          "status": "422"}
+    assert dup.json() == {
+        "message": "Validation Failed",
+        "errors": [{"resource": "Release", "code": "already_exists", "field": "tag_name"}],
+        "documentation_url": "https://docs.github.com/rest/releases/releases#create-a-release",
+        "status": "422",
+    }
     missing = user.api.post(f"/repos/{repo}/releases", json={"name": "x"})
-    assert missing.status_code == 422 and missing.json()["message"] == 'Invalid request.\n\n"tag_name" wasn\'t supplied.'
+    assert (
+        missing.status_code == 422 and missing.json()["message"] == 'Invalid request.\n\n"tag_name" wasn\'t supplied.'
+    )
     typed = user.api.post(f"/repos/{repo}/releases", json={"tag_name": "v2", "draft": "yes"})
-    assert typed.status_code == 422 and typed.json()["message"] == "Invalid request.\n\nFor 'properties/draft', \"yes\" is not a boolean."
+    assert (
+        typed.status_code == 422
+        and typed.json()["message"] == "Invalid request.\n\nFor 'properties/draft', \"yes\" is not a boolean."
+    )
     latest = user.api.post(f"/repos/{repo}/releases", json={"tag_name": "v2", "make_latest": True})
     assert latest.status_code == 422
     bad_mode = user.api.post(f"/repos/{repo}/releases", json={"tag_name": "v2", "make_latest": "maybe"})
@@ -87,7 +98,8 @@ def test_duplicate_tag_and_validation(user, repo):
     assert bad_tag.status_code == 422 and bad_tag.json()["errors"] == [
         {"resource": "Release", "code": "custom", "field": "tag_name", "message": "tag_name is not a valid tag"},
         {"resource": "Release", "code": "custom", "message": "Published releases must have a valid tag"},
-        {"resource": "Release", "code": "invalid", "field": "target_commitish"}]
+        {"resource": "Release", "code": "invalid", "field": "target_commitish"},
+    ]
     assert user.api.post(f"/repos/{repo}/releases", content=b"{").status_code == 400
 
 
@@ -128,12 +140,14 @@ def test_update_and_tag_rename(server, user, repo, repo_id, author, hub):
     rel = user.api.post(f"/repos/{repo}/releases", json={"tag_name": "v1", "name": "a"}).json()
     old_sha = tag_sha(hub, repo_id, "v1")
     new_head = _head(hub, repo_id)
-    r = user.api.patch(f"/repos/{repo}/releases/{rel['id']}",
-                       json={"name": "b", "body": "new", "prerelease": True, "tag_name": "v1.1"})
+    r = user.api.patch(
+        f"/repos/{repo}/releases/{rel['id']}", json={"name": "b", "body": "new", "prerelease": True, "tag_name": "v1.1"}
+    )
     assert r.status_code == 200
     got = r.json()
-    assert got == expected_release(server.url, repo, got, author, tag="v1.1", target="main", name="b", body="new",
-                                   prerelease=True)
+    assert got == expected_release(
+        server.url, repo, got, author, tag="v1.1", target="main", name="b", body="new", prerelease=True
+    )
     assert tag_sha(hub, repo_id, "v1") == old_sha and tag_sha(hub, repo_id, "v1.1") == new_head
     empty = user.api.patch(f"/repos/{repo}/releases/{rel['id']}", json={"target_commitish": ""})
     assert empty.status_code == 422
@@ -167,7 +181,12 @@ def test_latest_pointer_and_make_latest(user, repo):
     assert latest() == "v1"
     make("v6", make_latest="legacy")
     assert latest() == "v6"  # legacy: the newest (not excluded) release
-    assert user.api.delete(f"/repos/{repo}/releases/{user.api.get(f'/repos/{repo}/releases/latest').json()['id']}").status_code == 204
+    assert (
+        user.api.delete(
+            f"/repos/{repo}/releases/{user.api.get(f'/repos/{repo}/releases/latest').json()['id']}"
+        ).status_code
+        == 204
+    )
     assert latest() == "v5"
     user.api.patch(f"/repos/{repo}/releases/{v5}", json={"prerelease": True})
     assert latest() == "v1"
@@ -232,16 +251,22 @@ def test_generate_notes(server, user, repo, repo_id, hub):
     r = user.api.post(f"/repos/{repo}/releases/generate-notes", json={"tag_name": "v2"})
     assert r.status_code == 200
     html = f"{server.url}/{repo}"
-    assert r.json() == {"name": "v2", "body": (
-        "## What's Changed\n"
-        f"* Add b by Test Author in {html}/commit/{b}\n"
-        f"* Add a by Test Author in {html}/commit/{a}\n"
-        f"\n\n**Full Changelog**: {html}/compare/v1...v2")}
-    created = user.api.post(f"/repos/{repo}/releases",
-                            json={"tag_name": "v2", "body": "Intro", "generate_release_notes": True}).json()
+    assert r.json() == {
+        "name": "v2",
+        "body": (
+            "## What's Changed\n"
+            f"* Add b by Test Author in {html}/commit/{b}\n"
+            f"* Add a by Test Author in {html}/commit/{a}\n"
+            f"\n\n**Full Changelog**: {html}/compare/v1...v2"
+        ),
+    }
+    created = user.api.post(
+        f"/repos/{repo}/releases", json={"tag_name": "v2", "body": "Intro", "generate_release_notes": True}
+    ).json()
     assert created["name"] == "v2" and created["body"].startswith("Intro\n\n## What's Changed\n* Add b")
-    first = user.api.post(f"/repos/{repo}/releases/generate-notes",
-                          json={"tag_name": "v1", "previous_tag_name": "nope"})
+    first = user.api.post(
+        f"/repos/{repo}/releases/generate-notes", json={"tag_name": "v1", "previous_tag_name": "nope"}
+    )
     assert first.status_code == 422
     missing = user.api.post(f"/repos/{repo}/releases/generate-notes", json={})
     assert missing.status_code == 422 and "tag_name" in missing.json()["message"]
@@ -303,15 +328,18 @@ def test_concurrent_creates_of_one_tag(server, user, repo, repo_id, hub):
     assert tag_sha(hub, repo_id, "race") is not None
 
 
-@pytest.mark.parametrize("spec", [
-    {"tag_name": "v" * 100_000},
-    {"tag_name": "a..b"},
-    {"tag_name": "ok-tag", "target_commitish": "t" * 100_000},
-    {"tag_name": "v" * 100_000, "draft": True},
-    {"tag_name": "a..b", "draft": True},
-    {"tag_name": "ok-draft", "draft": True, "target_commitish": "t" * 100_000},
-    {"tag_name": "x/" + "y" * 300},
-])
+@pytest.mark.parametrize(
+    "spec",
+    [
+        {"tag_name": "v" * 100_000},
+        {"tag_name": "a..b"},
+        {"tag_name": "ok-tag", "target_commitish": "t" * 100_000},
+        {"tag_name": "v" * 100_000, "draft": True},
+        {"tag_name": "a..b", "draft": True},
+        {"tag_name": "ok-draft", "draft": True, "target_commitish": "t" * 100_000},
+        {"tag_name": "x/" + "y" * 300},
+    ],
+)
 def test_bad_tag_and_target_names_are_422(user, repo, spec):
     before = user.api.get(f"/repos/{repo}/releases").json()
     r = user.api.post(f"/repos/{repo}/releases", json=spec)
@@ -323,8 +351,11 @@ def test_bad_tag_and_target_names_are_422(user, repo, spec):
 
 def test_bad_names_on_update_are_422(user, repo):
     made = user.api.post(f"/repos/{repo}/releases", json={"tag_name": "v1", "draft": True}).json()
-    for change in ({"tag_name": "v" * 100_000}, {"tag_name": "a..b", "draft": False},
-                   {"target_commitish": "t" * 100_000}):
+    for change in (
+        {"tag_name": "v" * 100_000},
+        {"tag_name": "a..b", "draft": False},
+        {"target_commitish": "t" * 100_000},
+    ):
         r = user.api.patch(f"/repos/{repo}/releases/{made['id']}", json=change)
         assert r.status_code == 422, (change.keys(), r.text[:300])
     assert user.api.get(f"/repos/{repo}/releases/{made['id']}").json()["tag_name"] == "v1"

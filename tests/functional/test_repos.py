@@ -26,7 +26,11 @@ def test_auth_forms(server, client_for, user):
         assert r.json()["login"] == user.login
     bad = client_for("ghp_" + "x" * 36).get("/user")
     assert bad.status_code == 401
-    assert bad.json() == {"message": "Bad credentials", "documentation_url": "https://docs.github.com/rest", "status": "401"}
+    assert bad.json() == {
+        "message": "Bad credentials",
+        "documentation_url": "https://docs.github.com/rest",
+        "status": "401",
+    }
     anon = client_for().get("/user")
     assert anon.status_code == 401 and anon.json()["message"] == "Requires authentication"
 
@@ -59,8 +63,9 @@ def test_validation_errors(user):
     assert user.api.post("/user/repos", json={"name": dup}).status_code == 201
     again = user.api.post("/user/repos", json={"name": dup.upper()})
     assert again.status_code == 422
-    assert again.json()["errors"] == [{"resource": "Repository", "code": "custom", "field": "name",
-                                       "message": "name already exists on this account"}]
+    assert again.json()["errors"] == [
+        {"resource": "Repository", "code": "custom", "field": "name", "message": "name already exists on this account"}
+    ]
     missing = user.api.post("/user/repos", json={})
     assert missing.status_code == 422 and missing.json()["message"] == 'Invalid request.\n\n"name" wasn\'t supplied.'
     typed = user.api.post("/user/repos", json={"name": 5})
@@ -90,7 +95,7 @@ def test_org_repos(hub, user, make_user, client_for):
 
     org = unique("org")
     accounts.create_account(hub, org, "Organization")
-    outsider_login, outsider_token = make_user()
+    _outsider_login, outsider_token = make_user()
     denied = client_for(outsider_token).post(f"/orgs/{org}/repos", json={"name": "x"})
     assert denied.status_code == 403
     accounts.add_member(hub, org, user.login)
@@ -117,8 +122,13 @@ def test_headers_etag_head_versions(user, repo, client_for):
         assert user.api.get(f"/repos/{repo}", headers={"X-GitHub-Api-Version": version}).status_code == 200
     old = user.api.get(f"/repos/{repo}", headers={"X-GitHub-Api-Version": "2021-01-01"})
     assert old.status_code == 400
-    for accept in ("", "*/*", "application/vnd.github.merge-info-preview+json, application/vnd.github.nebula-preview",
-                   "text/html", "application/xml"):
+    for accept in (
+        "",
+        "*/*",
+        "application/vnd.github.merge-info-preview+json, application/vnd.github.nebula-preview",
+        "text/html",
+        "application/xml",
+    ):
         assert user.api.get(f"/repos/{repo}", headers={"Accept": accept}).status_code == 200, accept
 
 
@@ -160,8 +170,9 @@ def test_pagination_link_header(user, hub):
 def test_rate_limit_exhaustion(tmp_path):
     from tests.support import server as server_support
 
-    srv = server_support.start(tmp_path / "rl", env={"HUBDEPOT_RATE_LIMIT_ANONYMOUS": "3",
-                                                     "HUBDEPOT_RATE_LIMIT_AUTHENTICATED": "4"})
+    srv = server_support.start(
+        tmp_path / "rl", env={"HUBDEPOT_RATE_LIMIT_ANONYMOUS": "3", "HUBDEPOT_RATE_LIMIT_AUTHENTICATED": "4"}
+    )
     try:
         import httpx
 
@@ -195,9 +206,16 @@ def test_bad_input_never_500(user, repo, hub):
 
     from hubdepot.db.tables import tokens
 
-    for path in ("/repos/admin/%FF%FE", "/repos/admin/a%00b", "/users/%FF", "/repositories/99999999999999999999999",
-                 "/repositories/0", f"/users/{'a' * 5000}", f"/repos/{repo}/tags?per_page=-5&page=99999999999999999999",
-                 f"/repos/{repo}/branches?page=-1"):
+    for path in (
+        "/repos/admin/%FF%FE",
+        "/repos/admin/a%00b",
+        "/users/%FF",
+        "/repositories/99999999999999999999999",
+        "/repositories/0",
+        f"/users/{'a' * 5000}",
+        f"/repos/{repo}/tags?per_page=-5&page=99999999999999999999",
+        f"/repos/{repo}/branches?page=-1",
+    ):
         r = user.api.get(path)
         assert r.status_code in (200, 404), (path, r.status_code)
         if r.status_code == 200:

@@ -86,13 +86,16 @@ def test_hooks_need_admin(user, repo, make_user, client_for, receiver):
     assert anonymous.get(f"/repos/{repo}/hooks").status_code == 401
 
 
-@pytest.mark.parametrize("body, field", [
-    ({"config": {"url": "ftp://example.com/x"}}, "config"),
-    ({"config": {}}, "config"),
-    ({"config": {"url": "http://example.com/x", "content_type": "xml"}}, "config"),
-    ({"config": {"url": "http://example.com/x"}, "events": ["no_such_event"]}, "events"),
-    ({"config": {"url": "http://example.com/x"}, "name": "travis"}, "name"),
-])
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"config": {"url": "ftp://example.com/x"}}, "config"),
+        ({"config": {}}, "config"),
+        ({"config": {"url": "http://example.com/x", "content_type": "xml"}}, "config"),
+        ({"config": {"url": "http://example.com/x"}, "events": ["no_such_event"]}, "events"),
+        ({"config": {"url": "http://example.com/x"}, "name": "travis"}, "name"),
+    ],
+)
 def test_bad_hooks_are_422(user, repo, body, field):
     r = user.api.post(f"/repos/{repo}/hooks", json=body)
     assert r.status_code == 422, r.text
@@ -109,8 +112,9 @@ def test_contents_writes_send_push_events(user, repo, receiver):
     receiver.wait_for(lambda got: len(got) == 1)  # the ping
     first = _put(user.api, repo, "docs/a.md", "one")
     second = _put(user.api, repo, "docs/a.md", "two", first["content"]["sha"])
-    r = user.api.request("DELETE", f"/repos/{repo}/contents/docs/a.md",
-                         json={"message": "gone", "sha": second["content"]["sha"]})
+    r = user.api.request(
+        "DELETE", f"/repos/{repo}/contents/docs/a.md", json={"message": "gone", "sha": second["content"]["sha"]}
+    )
     assert r.status_code == 200
     got = receiver.wait_for(lambda got: len(got) == 4)
     _checked(got)
@@ -122,8 +126,9 @@ def test_contents_writes_send_push_events(user, repo, receiver):
     assert [p["commits"][0]["removed"] for p in pushes] == [[], [], ["docs/a.md"]]
     assert pushes[0]["after"] == first["commit"]["sha"] == pushes[1]["before"]
     assert pushes[1]["after"] == second["commit"]["sha"] == pushes[2]["before"]
-    assert all(p["ref"] == "refs/heads/main" and not p["created"] and not p["deleted"] and not p["forced"]
-               for p in pushes)
+    assert all(
+        p["ref"] == "refs/heads/main" and not p["created"] and not p["deleted"] and not p["forced"] for p in pushes
+    )
     assert pushes[0]["head_commit"]["id"] == first["commit"]["sha"]
     assert pushes[0]["pusher"]["name"] == user.login and pushes[0]["sender"]["login"] == user.login
     assert pushes[0]["repository"]["full_name"] == repo and isinstance(pushes[0]["repository"]["pushed_at"], int)
@@ -138,8 +143,9 @@ def test_contents_writes_send_push_events(user, repo, receiver):
 
 def test_release_lifecycle_events(user, repo, receiver):
     _hook(user.api, repo, receiver.url, events=["release", "create"])
-    r = user.api.post(f"/repos/{repo}/releases", json={"tag_name": "v1.0", "name": "One", "body": "notes",
-                                                       "draft": True})
+    r = user.api.post(
+        f"/repos/{repo}/releases", json={"tag_name": "v1.0", "name": "One", "body": "notes", "draft": True}
+    )
     release = r.json()
     url = f"/repos/{repo}/releases/{release['id']}"
     assert user.api.patch(url, json={"draft": False}).status_code == 200
@@ -147,9 +153,17 @@ def test_release_lifecycle_events(user, repo, receiver):
     assert user.api.patch(url, json={"prerelease": True}).status_code == 200
     assert user.api.patch(url, json={"draft": True}).status_code == 200
     assert user.api.delete(url).status_code == 204
-    expected = [("ping", None), ("release", "created"), ("create", None), ("release", "published"),
-                ("release", "released"), ("release", "edited"), ("release", "prereleased"),
-                ("release", "unpublished"), ("release", "deleted")]
+    expected = [
+        ("ping", None),
+        ("release", "created"),
+        ("create", None),
+        ("release", "published"),
+        ("release", "released"),
+        ("release", "edited"),
+        ("release", "prereleased"),
+        ("release", "unpublished"),
+        ("release", "deleted"),
+    ]
     got = receiver.wait_for(lambda got: len(got) >= len(expected))
     _checked(got)
     assert [(d.event, d.payload.get("action")) for d in got] == expected
@@ -167,8 +181,12 @@ def test_published_release_creates_tag_push(user, repo, receiver):
     got = receiver.wait_for(lambda got: len(got) >= 6)
     _checked(got)
     assert [(d.event, d.payload.get("action")) for d in got[1:]] == [
-        ("create", None), ("push", None), ("release", "created"), ("release", "published"),
-        ("release", "prereleased")]
+        ("create", None),
+        ("push", None),
+        ("release", "created"),
+        ("release", "published"),
+        ("release", "prereleased"),
+    ]
     push = got[2].payload
     assert push["ref"] == "refs/tags/v2" and push["created"] and push["before"] == "0" * 40
     assert push["commits"] == [] and push["head_commit"]["id"] == push["after"]
@@ -271,28 +289,41 @@ def test_organisation_hooks(server, hub, admin, make_user, client_for):
     from hubdepot.db.tables import memberships
 
     with hub.db.write() as conn:
-        conn.execute(memberships.insert().values(org_id=accounts.by_login(hub, org).id,
-                                                 user_id=accounts.by_login(hub, login).id, role="admin"))
-        conn.execute(memberships.insert().values(org_id=accounts.by_login(hub, org).id,
-                                                 user_id=accounts.by_login(hub, member_login).id, role="member"))
+        conn.execute(
+            memberships.insert().values(
+                org_id=accounts.by_login(hub, org).id, user_id=accounts.by_login(hub, login).id, role="admin"
+            )
+        )
+        conn.execute(
+            memberships.insert().values(
+                org_id=accounts.by_login(hub, org).id, user_id=accounts.by_login(hub, member_login).id, role="member"
+            )
+        )
     owner = client_for(token)
     with PyReceiver(secret=SECRET) as rec:
-        r = owner.post(f"/orgs/{org}/hooks", json={"config": {"url": rec.url, "content_type": "json",
-                                                              "secret": SECRET}, "events": ["*"]})
+        r = owner.post(
+            f"/orgs/{org}/hooks",
+            json={"config": {"url": rec.url, "content_type": "json", "secret": SECRET}, "events": ["*"]},
+        )
         assert r.status_code == 201, r.text
         hook = r.json()
         assert hook["type"] == "Organization" and hook["config"]["secret"] == "********"
         assert client_for(member_token).get(f"/orgs/{org}/hooks").status_code == 403
         assert owner.get(f"/orgs/{org}/hooks/{hook['id']}/config").json()["url"] == rec.url
         name = unique("private")
-        assert owner.post(f"/orgs/{org}/repos", json={"name": name, "private": True, "auto_init": True}
-                          ).status_code == 201
+        assert (
+            owner.post(f"/orgs/{org}/repos", json={"name": name, "private": True, "auto_init": True}).status_code == 201
+        )
         _put(owner, f"{org}/{name}", "a.txt", "a")
         assert owner.delete(f"/repos/{org}/{name}").status_code == 204
         got = rec.wait_for(lambda got: len(got) >= 4)
         _checked(got)
         assert [(d.event, d.payload.get("action")) for d in got] == [
-            ("ping", None), ("repository", "created"), ("push", None), ("repository", "deleted")]
+            ("ping", None),
+            ("repository", "created"),
+            ("push", None),
+            ("repository", "deleted"),
+        ]
         assert got[0].headers["x-github-hook-installation-target-type"] == "organization"
         assert all(d.payload["organization"]["login"] == org for d in got)
         assert got[2].payload["repository"]["private"] is True
@@ -304,7 +335,7 @@ def test_organisation_hooks(server, hub, admin, make_user, client_for):
 def test_private_repository_events_stay_in_the_repository(user, receiver):
     """Another repository's hook never hears of a private repository's events."""
     names = [unique("repo"), unique("repo")]
-    for name, private in zip(names, (True, False)):
+    for name, private in zip(names, (True, False), strict=True):
         user.api.post("/user/repos", json={"name": name, "auto_init": True, "private": private})
     _hook(user.api, f"{user.login}/{names[1]}", receiver.url)
     receiver.wait_for(lambda got: len(got) == 1)
@@ -328,10 +359,14 @@ def test_ref_changes_is_the_entry_point_for_git_pushes(hub, user, repo, receiver
     tip = _put(user.api, repo, "b.txt", "b")["commit"]["sha"]
     access = repo_service.find(hub, SYSTEM, *repo.split("/"))
     actor = Actor(accounts.by_login(hub, user.login), ("repo",), 0)
-    parent = subprocess.run(["git", "-C", str(access.git_dir), "rev-parse", f"{tip}^"], capture_output=True,
-                            text=True, check=True).stdout.strip()
-    steps = [("refs/heads/feature", events.ZERO, tip), ("refs/heads/feature", tip, parent),
-             ("refs/heads/feature", parent, events.ZERO)]
+    parent = subprocess.run(
+        ["git", "-C", str(access.git_dir), "rev-parse", f"{tip}^"], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    steps = [
+        ("refs/heads/feature", events.ZERO, tip),
+        ("refs/heads/feature", tip, parent),
+        ("refs/heads/feature", parent, events.ZERO),
+    ]
     for ref, before, after in steps:
         if after == events.ZERO:
             subprocess.run(["git", "-C", str(access.git_dir), "update-ref", "-d", ref], check=True)
@@ -361,10 +396,11 @@ def test_old_history_is_pruned(hub, user, repo, receiver):
     hook = _hook(user.api, repo, receiver.url)
     base = f"/repos/{repo}/hooks/{hook['id']}/deliveries"
     ping = settled(user.api, base, 1)[0]
-    old = dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=hub.settings.webhook_retention_hours + 1)
+    old = dt.datetime.now(dt.UTC) - dt.timedelta(hours=hub.settings.webhook_retention_hours + 1)
     with hub.db.write() as conn:
-        event_id = conn.execute(sa.select(webhook_deliveries.c.event_id).where(
-            webhook_deliveries.c.id == ping["id"])).scalar()
+        event_id = conn.execute(
+            sa.select(webhook_deliveries.c.event_id).where(webhook_deliveries.c.id == ping["id"])
+        ).scalar()
         conn.execute(webhook_deliveries.update().where(webhook_deliveries.c.id == ping["id"]).values(created_at=old))
         conn.execute(webhook_events.update().where(webhook_events.c.id == event_id).values(created_at=old))
     assert queue.prune(hub) >= 1

@@ -16,8 +16,12 @@ from tests.conftest import PG_URL
 from tests.support import server as server_support
 from tests.support.receivers import PyReceiver, validate_payload
 
-FAST = {"HUBDEPOT_WEBHOOK_BACKOFF_MS": "200", "HUBDEPOT_WEBHOOK_TIMEOUT": "1", "HUBDEPOT_WEBHOOK_LEASE_SECONDS": "3",
-        "HUBDEPOT_WEBHOOK_POLL_MS": "100"}
+FAST = {
+    "HUBDEPOT_WEBHOOK_BACKOFF_MS": "200",
+    "HUBDEPOT_WEBHOOK_TIMEOUT": "1",
+    "HUBDEPOT_WEBHOOK_LEASE_SECONDS": "3",
+    "HUBDEPOT_WEBHOOK_POLL_MS": "100",
+}
 
 
 def _client(srv) -> httpx.Client:
@@ -206,7 +210,9 @@ def test_two_processes_share_1000_deliveries_on_postgresql(tmp_path):
         second.stop()
     pushes = {k for k in keys if k[1] not in {d.guid for d in rec.received if d.event == "ping"}}
     duplicates = sum(keys.values()) - len(keys)
-    print(f"\n1,000 push deliveries + 10 pings over two processes (one killed): {len(keys)} distinct, "
-          f"{duplicates} duplicates, {elapsed:.1f} s")
+    print(
+        f"\n1,000 push deliveries + 10 pings over two processes (one killed): {len(keys)} distinct, "
+        f"{duplicates} duplicates, {elapsed:.1f} s"
+    )
     assert len(pushes) == 1000 and len(keys) == 1010
     assert duplicates <= 20  # at most what the killed process had in flight

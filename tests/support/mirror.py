@@ -12,7 +12,6 @@ import subprocess
 import sys
 import threading
 import time
-from urllib.parse import urlsplit
 
 import httpx
 
@@ -35,8 +34,16 @@ def blob(seed: str, size: int) -> bytes:
 def seed(api: httpx.Client, owner: str, name: str, *, big: int = 3 * MB, tags: int = 25, private=False) -> dict:
     """A repository at the source with branches, many tags, releases (latest pinned elsewhere than the
     newest, a prerelease, a draft) and assets of several MB. Returns {asset name: bytes}."""
-    r = api.post(f"/orgs/{owner}/repos", json={"name": name, "auto_init": True, "private": private,
-                                               "description": "mirrored thing", "homepage": "https://example.com/x"})
+    r = api.post(
+        f"/orgs/{owner}/repos",
+        json={
+            "name": name,
+            "auto_init": True,
+            "private": private,
+            "description": "mirrored thing",
+            "homepage": "https://example.com/x",
+        },
+    )
     assert r.status_code == 201, r.text
     full = f"{owner}/{name}"
     main = api.get(f"/repos/{full}/git/ref/heads/main").json()["object"]["sha"]
@@ -46,8 +53,10 @@ def seed(api: httpx.Client, owner: str, name: str, *, big: int = 3 * MB, tags: i
     files = {}
 
     def release(tag, assets, **spec):
-        rel = api.post(f"/repos/{full}/releases", json={"tag_name": tag, "name": f"Release {tag}",
-                                                          "body": f"Notes for **{tag}**", **spec})
+        rel = api.post(
+            f"/repos/{full}/releases",
+            json={"tag_name": tag, "name": f"Release {tag}", "body": f"Notes for **{tag}**", **spec},
+        )
         assert rel.status_code == 201, rel.text
         for asset_name, data, extra in assets:
             up = upload(api, rel.json(), asset_name, data, **extra)
@@ -55,11 +64,19 @@ def seed(api: httpx.Client, owner: str, name: str, *, big: int = 3 * MB, tags: i
             files[asset_name] = data
         return rel.json()
 
-    release("v1.0", [("tool-1.0.tar.gz", blob(owner + "a", big), {"label": "Source tarball"}),
-                     ("small.txt", f"hello from {owner}\n".encode(), {})])
+    release(
+        "v1.0",
+        [
+            ("tool-1.0.tar.gz", blob(owner + "a", big), {"label": "Source tarball"}),
+            ("small.txt", f"hello from {owner}\n".encode(), {}),
+        ],
+    )
     release("v1.1-rc1", [("tool-1.1rc1.bin", blob(owner + "b", big // 2 + 7), {})], prerelease=True)
-    release("v1.1", [("tool-1.1.bin", blob(owner + "c", big + 11), {}), ("checksums.txt", owner.encode() * 10, {})],
-            make_latest="false")
+    release(
+        "v1.1",
+        [("tool-1.1.bin", blob(owner + "c", big + 11), {}), ("checksums.txt", owner.encode() * 10, {})],
+        make_latest="false",
+    )
     release("v2.0-draft", [("draft.bin", blob(owner + "d", 1000), {})], draft=True)
     return files
 
@@ -69,8 +86,13 @@ def run_mirror(server, *args, token: str | None = None, timeout: float = 120, ch
     env.pop("HUBDEPOT_MIRROR_TOKEN", None)
     if token:
         env["HUBDEPOT_MIRROR_TOKEN"] = token
-    result = subprocess.run([sys.executable, "-m", "hubdepot", "mirror", *args, "--data-dir", str(server.data_dir)],
-                            env=env, capture_output=True, text=True, timeout=timeout)
+    result = subprocess.run(
+        [sys.executable, "-m", "hubdepot", "mirror", *args, "--data-dir", str(server.data_dir)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
     if check:
         assert result.returncode == 0, result.stderr[-3000:]
     return result
@@ -110,8 +132,14 @@ def download_counts(api: httpx.Client, full: str) -> dict[str, int]:
 
 
 def ls_remote(url: str) -> dict[str, str]:
-    out = subprocess.run(["git", "ls-remote", url], capture_output=True, text=True, timeout=60, check=True,
-                         env={**os.environ, "GIT_TERMINAL_PROMPT": "0"}).stdout
+    out = subprocess.run(
+        ["git", "ls-remote", url],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+        env={**os.environ, "GIT_TERMINAL_PROMPT": "0"},
+    ).stdout
     return {ref: sha for sha, ref in (line.split("\t") for line in out.splitlines()) if ref != "HEAD"}
 
 
@@ -166,7 +194,11 @@ def _handler(proxy: FaultyProxy):
         def _json(self, status: int, body: dict, headers: dict | None = None) -> None:
             data = json.dumps(body).encode()
             self.send_response(status)
-            for k, v in {"content-type": "application/json", "content-length": str(len(data)), **(headers or {})}.items():
+            for k, v in {
+                "content-type": "application/json",
+                "content-length": str(len(data)),
+                **(headers or {}),
+            }.items():
                 self.send_header(k, v)
             self.end_headers()
             self.wfile.write(data)
@@ -176,13 +208,16 @@ def _handler(proxy: FaultyProxy):
             asset = "octet-stream" in self.headers.get("accept", "")
             if self.path.startswith("/blob/"):
                 proxy.blob_authorizations.append(self.headers.get("authorization"))
-                self.path = self.path[len("/blob"):]
+                self.path = self.path[len("/blob") :]
                 del self.headers["authorization"]
             elif api and proxy.take("error_500"):
                 return self._json(500, {"message": "Server Error"})
             elif api and proxy.take("rate_limited"):
-                return self._json(403, {"message": "API rate limit exceeded for user."},
-                                  {"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(int(time.time()) + 1)})
+                return self._json(
+                    403,
+                    {"message": "API rate limit exceeded for user."},
+                    {"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(int(time.time()) + 1)},
+                )
             elif api and proxy.take("secondary"):
                 return self._json(403, {"message": "You have exceeded a secondary rate limit."}, {"retry-after": "1"})
             elif asset and proxy.take("redirect_asset"):

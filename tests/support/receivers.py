@@ -61,8 +61,15 @@ class Delivery:
 class PyReceiver:
     """Records every POST; answers `status` (200 by default); checks X-Hub-Signature(-256) with `secret`."""
 
-    def __init__(self, secret: str | None = None, port: int | None = None, status: int = 200, delay: float = 0,
-                 answer: bytes = b"thanks", headers: dict | None = None):
+    def __init__(
+        self,
+        secret: str | None = None,
+        port: int | None = None,
+        status: int = 200,
+        delay: float = 0,
+        answer: bytes = b"thanks",
+        headers: dict | None = None,
+    ):
         self.secret, self.status, self.delay, self.answer = secret, status, delay, answer
         self.headers = headers or {}
         self.port = port or free_port()
@@ -77,6 +84,7 @@ class PyReceiver:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"  # keep-alive, as most receivers
             disable_nagle_algorithm = True
+
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("content-length", 0)))
                 headers = {k.lower(): v for k, v in self.headers.items()}
@@ -112,8 +120,9 @@ class PyReceiver:
         key = self.secret.encode()
         sha256 = "sha256=" + hmac.new(key, body, hashlib.sha256).hexdigest()
         sha1 = "sha1=" + hmac.new(key, body, hashlib.sha1).hexdigest()
-        return hmac.compare_digest(headers.get("x-hub-signature-256", ""), sha256) and \
-            hmac.compare_digest(headers.get("x-hub-signature", ""), sha1)
+        return hmac.compare_digest(headers.get("x-hub-signature-256", ""), sha256) and hmac.compare_digest(
+            headers.get("x-hub-signature", ""), sha1
+        )
 
     def _record(self, delivery: Delivery) -> None:
         with self._lock:
@@ -155,8 +164,13 @@ class NodeReceiver:
         self._process = None
 
     def start(self) -> NodeReceiver:
-        self._process = subprocess.Popen(["node", str(NODE_DIR / "webhooks.mjs"), str(self.port), self.secret],
-                                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=NODE_DIR, text=True)
+        self._process = subprocess.Popen(
+            ["node", str(NODE_DIR / "webhooks.mjs"), str(self.port), self.secret],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            cwd=NODE_DIR,
+            text=True,
+        )
         ready = self._process.stdout.readline()
         assert ready.startswith("listening"), ready + self._process.stderr.read()
         threading.Thread(target=self._read, daemon=True).start()
@@ -170,7 +184,9 @@ class NodeReceiver:
         deadline = time.monotonic() + timeout
         while not predicate(self.lines):
             if time.monotonic() > deadline:
-                raise AssertionError(f"timed out; node received {[(x.get('name'), x.get('action')) for x in self.lines]}")
+                raise AssertionError(
+                    f"timed out; node received {[(x.get('name'), x.get('action')) for x in self.lines]}"
+                )
             time.sleep(0.05)
         return list(self.lines)
 

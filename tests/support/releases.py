@@ -16,19 +16,43 @@ def node(kind: str, ident) -> str:
 def expected_user(origin: str, login: str, account_id: int, site_admin: bool = False) -> dict:
     api = f"{origin}/api/v3/users/{login}"
     return {
-        "login": login, "id": account_id, "node_id": node("User", account_id),
-        "avatar_url": f"{origin}/avatars/u/{account_id}?v=4", "gravatar_id": "", "url": api,
-        "html_url": f"{origin}/{login}", "followers_url": f"{api}/followers",
-        "following_url": f"{api}/following{{/other_user}}", "gists_url": f"{api}/gists{{/gist_id}}",
-        "starred_url": f"{api}/starred{{/owner}}{{/repo}}", "subscriptions_url": f"{api}/subscriptions",
-        "organizations_url": f"{api}/orgs", "repos_url": f"{api}/repos", "events_url": f"{api}/events{{/privacy}}",
-        "received_events_url": f"{api}/received_events", "type": "User", "user_view_type": "public",
+        "login": login,
+        "id": account_id,
+        "node_id": node("User", account_id),
+        "avatar_url": f"{origin}/avatars/u/{account_id}?v=4",
+        "gravatar_id": "",
+        "url": api,
+        "html_url": f"{origin}/{login}",
+        "followers_url": f"{api}/followers",
+        "following_url": f"{api}/following{{/other_user}}",
+        "gists_url": f"{api}/gists{{/gist_id}}",
+        "starred_url": f"{api}/starred{{/owner}}{{/repo}}",
+        "subscriptions_url": f"{api}/subscriptions",
+        "organizations_url": f"{api}/orgs",
+        "repos_url": f"{api}/repos",
+        "events_url": f"{api}/events{{/privacy}}",
+        "received_events_url": f"{api}/received_events",
+        "type": "User",
+        "user_view_type": "public",
         "site_admin": site_admin,
     }
 
 
-def expected_release(origin: str, full_name: str, got: dict, author: dict, *, tag: str, target: str, name=None,
-                     body=None, draft=False, prerelease=False, immutable=False, assets=None) -> dict:
+def expected_release(
+    origin: str,
+    full_name: str,
+    got: dict,
+    author: dict,
+    *,
+    tag: str,
+    target: str,
+    name=None,
+    body=None,
+    draft=False,
+    prerelease=False,
+    immutable=False,
+    assets=None,
+) -> dict:
     """The whole release body we expect; ids and timestamps are taken from `got`."""
     rid = got["id"]
     url = f"{origin}/api/v3/repos/{full_name}/releases/{rid}"
@@ -36,12 +60,22 @@ def expected_release(origin: str, full_name: str, got: dict, author: dict, *, ta
     if draft:
         assert url_tag.startswith("untagged-") and len(url_tag) == len("untagged-") + 20
     return {
-        "url": url, "assets_url": f"{url}/assets",
+        "url": url,
+        "assets_url": f"{url}/assets",
         "upload_url": f"{origin}/api/uploads/repos/{full_name}/releases/{rid}/assets{{?name,label}}",
-        "html_url": f"{origin}/{full_name}/releases/tag/{url_tag}", "id": rid, "author": author,
-        "node_id": node("Release", rid), "tag_name": tag, "target_commitish": target, "name": name,
-        "draft": draft, "immutable": immutable, "prerelease": prerelease, "created_at": got["created_at"],
-        "updated_at": got["updated_at"], "published_at": None if draft else got["published_at"],
+        "html_url": f"{origin}/{full_name}/releases/tag/{url_tag}",
+        "id": rid,
+        "author": author,
+        "node_id": node("Release", rid),
+        "tag_name": tag,
+        "target_commitish": target,
+        "name": name,
+        "draft": draft,
+        "immutable": immutable,
+        "prerelease": prerelease,
+        "created_at": got["created_at"],
+        "updated_at": got["updated_at"],
+        "published_at": None if draft else got["published_at"],
         "assets": assets or [],
         "tarball_url": None if draft else f"{origin}/api/v3/repos/{full_name}/tarball/{quote(tag, safe='/')}",
         "zipball_url": None if draft else f"{origin}/api/v3/repos/{full_name}/zipball/{quote(tag, safe='/')}",
@@ -49,14 +83,35 @@ def expected_release(origin: str, full_name: str, got: dict, author: dict, *, ta
     }
 
 
-def expected_asset(origin: str, full_name: str, got: dict, uploader: dict, *, url_tag: str, name: str, size: int,
-                   digest: str, content_type: str, label=None, download_count: int = 0) -> dict:
+def expected_asset(
+    origin: str,
+    full_name: str,
+    got: dict,
+    uploader: dict,
+    *,
+    url_tag: str,
+    name: str,
+    size: int,
+    digest: str,
+    content_type: str,
+    label=None,
+    download_count: int = 0,
+) -> dict:
     aid = got["id"]
     return {
-        "url": f"{origin}/api/v3/repos/{full_name}/releases/assets/{aid}", "id": aid,
-        "node_id": node("ReleaseAsset", aid), "name": name, "label": label, "uploader": uploader,
-        "content_type": content_type, "state": "uploaded", "size": size, "digest": f"sha256:{digest}",
-        "download_count": download_count, "created_at": got["created_at"], "updated_at": got["updated_at"],
+        "url": f"{origin}/api/v3/repos/{full_name}/releases/assets/{aid}",
+        "id": aid,
+        "node_id": node("ReleaseAsset", aid),
+        "name": name,
+        "label": label,
+        "uploader": uploader,
+        "content_type": content_type,
+        "state": "uploaded",
+        "size": size,
+        "digest": f"sha256:{digest}",
+        "download_count": download_count,
+        "created_at": got["created_at"],
+        "updated_at": got["updated_at"],
         "browser_download_url": f"{origin}/{full_name}/releases/download/{url_tag}/{quote(name, safe='')}",
     }
 

@@ -37,8 +37,13 @@ def endpoint() -> str:
 
 def client():
     return boto3.session.Session().client(
-        "s3", endpoint_url=endpoint(), region_name=REGION, aws_access_key_id=KEY_ID,
-        aws_secret_access_key=SECRET, config=Config(signature_version="s3v4", s3={"addressing_style": "path"}))
+        "s3",
+        endpoint_url=endpoint(),
+        region_name=REGION,
+        aws_access_key_id=KEY_ID,
+        aws_secret_access_key=SECRET,
+        config=Config(signature_version="s3v4", s3={"addressing_style": "path"}),
+    )
 
 
 def new_bucket(prefix: str = "hubdepot") -> str:

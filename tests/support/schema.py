@@ -19,8 +19,10 @@ from openapi_schema_validator import OAS30Validator
 ROOT = Path(__file__).resolve().parents[2]
 FULL = ROOT / "tests" / "node" / "node_modules" / "@octokit" / "openapi" / "generated" / "api.github.com.json"
 SUBSET = FULL.parent / "hubdepot-subset.openapi.json"
-SUBSET_PATHS = re.compile(r"^/repos/\{owner\}/\{repo\}/(readme(/\{dir\})?|contents/\{path\}|tarball/\{ref\}|"
-                          r"zipball/\{ref\}|releases(/.*)?|immutable-releases)$")
+SUBSET_PATHS = re.compile(
+    r"^/repos/\{owner\}/\{repo\}/(readme(/\{dir\})?|contents/\{path\}|tarball/\{ref\}|"
+    r"zipball/\{ref\}|releases(/.*)?|immutable-releases)$"
+)
 MULTI = {"path", "dir", "tag", "ref"}
 
 
@@ -39,7 +41,7 @@ def _regex(template: str) -> re.Pattern:
     return re.compile(out + "/?$")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _spec(path: Path) -> dict:
     if path == SUBSET:
         return subset()
@@ -102,10 +104,14 @@ def subset() -> dict:
         if kept:
             components[kind] = kept
     tags = {t for item in paths.values() for op in item.values() if isinstance(op, dict) for t in op.get("tags", [])}
-    doc = {"openapi": full["openapi"], "info": {"title": "GitHub v3 REST API (hubdepot subset)",
-                                                "version": full["info"]["version"]},
-           "tags": [t for t in full.get("tags", []) if t["name"] in tags], "servers": full.get("servers", []),
-           "paths": paths, "components": components}
+    doc = {
+        "openapi": full["openapi"],
+        "info": {"title": "GitHub v3 REST API (hubdepot subset)", "version": full["info"]["version"]},
+        "tags": [t for t in full.get("tags", []) if t["name"] in tags],
+        "servers": full.get("servers", []),
+        "paths": paths,
+        "components": components,
+    }
     text = json.dumps(doc, indent=1)
     if not SUBSET.exists() or SUBSET.read_text() != text:  # atomically: parallel test workers do this too
         tmp = SUBSET.with_name(f"{SUBSET.name}.{os.getpid()}")
@@ -114,7 +120,7 @@ def subset() -> dict:
     return doc
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _operations(which: str) -> list:
     spec = _spec(SUBSET if which == "subset" else FULL)
     ops = []

@@ -78,8 +78,9 @@ def family(pid: int) -> list[int]:
     return out
 
 
-def start(data_dir: Path, database_url: str = "", *, extra_args=(), env=None, port=None, scheme="http",
-          wait: float = 30) -> Server:
+def start(
+    data_dir: Path, database_url: str = "", *, extra_args=(), env=None, port=None, scheme="http", wait: float = 30
+) -> Server:
     port = port or free_port()
     data_dir.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, **(env or {})}
@@ -129,7 +130,7 @@ class CheckedClient(httpx.Client):
         path = request.url.path
         for prefix in ("/api/v3", "/api/uploads"):
             if path.startswith(prefix):
-                api_path = path[len(prefix):] or "/"
+                api_path = path[len(prefix) :] or "/"
                 break
         else:
             return
@@ -143,8 +144,9 @@ class CheckedClient(httpx.Client):
             assert body["status"] == str(response.status_code), body
             return
         api_path = _canonical(api_path)
-        if schema.validate(request.method, api_path, response.status_code, response.json(),
-                           accept=request.headers.get("accept")):
+        if schema.validate(
+            request.method, api_path, response.status_code, response.json(), accept=request.headers.get("accept")
+        ):
             self.checked += 1
 
 

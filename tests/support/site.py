@@ -108,8 +108,15 @@ def _fill(hub, api, login: str, token: str) -> Site:
     answers = []
     name, secret = unique("demo"), unique("secret")
     for repo_name, private in ((name, False), (secret, True)):
-        r = api.post("/user/repos", json={"name": repo_name, "auto_init": True, "private": private,
-                                          "description": f"{repo_name} for the page tests"})
+        r = api.post(
+            "/user/repos",
+            json={
+                "name": repo_name,
+                "auto_init": True,
+                "private": private,
+                "description": f"{repo_name} for the page tests",
+            },
+        )
         assert r.status_code == 201, r.text
         answers.append(r.json())
     repo, private_repo = f"{login}/{name}", f"{login}/{secret}"
@@ -124,8 +131,13 @@ def _fill(hub, api, login: str, token: str) -> Site:
     for path in ("", "README.md", "src", "src/app.py", "docs"):
         answers.append(api.get(f"/repos/{repo}/contents/{path}").json())
     pre = _release(api, repo, tag_name="v0.9.0-rc.1", name="Release candidate", prerelease=True, body="Try it")
-    latest = _release(api, repo, tag_name="v1.0.0", name="Version 1.0.0",
-                      body="## Notes\n\n* first **stable** release\n\n<b onmouseover=alert(1)>hover</b>")
+    latest = _release(
+        api,
+        repo,
+        tag_name="v1.0.0",
+        name="Version 1.0.0",
+        body="## Notes\n\n* first **stable** release\n\n<b onmouseover=alert(1)>hover</b>",
+    )
     draft = _release(api, repo, tag_name="v2.0.0", name="Secret draft", draft=True)
     r = upload(api, latest, "tool-linux-amd64.tar.gz", b"binary bytes " * 100, "application/gzip")
     assert r.status_code == 201, r.text
@@ -141,12 +153,14 @@ def _fill(hub, api, login: str, token: str) -> Site:
 
 def _legacy_download(api, repo: str) -> dict:
     data = b"legacy download bytes"
-    r = api.post(f"/repos/{repo}/downloads", json={"name": "legacy.zip", "size": len(data),
-                                                      "description": "An old download"})
+    r = api.post(
+        f"/repos/{repo}/downloads", json={"name": "legacy.zip", "size": len(data), "description": "An old download"}
+    )
     assert r.status_code == 201, r.text
     body = r.json()
-    sent = httpx.post(body["s3_url"], data=body["fields"], files={"file": ("legacy.zip", data, body["mime_type"])},
-                      timeout=60)
+    sent = httpx.post(
+        body["s3_url"], data=body["fields"], files={"file": ("legacy.zip", data, body["mime_type"])}, timeout=60
+    )
     assert sent.status_code in (201, 204), sent.text
     return api.get(f"/repos/{repo}/downloads/{body['id']}").json()
 

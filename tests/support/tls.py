@@ -41,7 +41,10 @@ def tls_certs(tmp_path_factory) -> Certs:
 @pytest.fixture(scope="session")
 def tls_server(tmp_path_factory, tls_certs):
     """`hubdepot serve --tls-cert --tls-key` on a free port (SQLite, local storage): https://127.0.0.1:PORT."""
-    srv = server_support.start(tmp_path_factory.mktemp("server-tls"), scheme="https",
-                               extra_args=["--tls-cert", str(tls_certs.cert), "--tls-key", str(tls_certs.key)])
+    srv = server_support.start(
+        tmp_path_factory.mktemp("server-tls"),
+        scheme="https",
+        extra_args=["--tls-cert", str(tls_certs.cert), "--tls-key", str(tls_certs.key)],
+    )
     yield srv
     srv.stop()

@@ -26,7 +26,7 @@ class Where:
 
 def wrapped_base64(data: bytes) -> str:
     text = base64.b64encode(data).decode()
-    return "".join(text[i:i + _LINE] + "\n" for i in range(0, len(text), _LINE))
+    return "".join(text[i : i + _LINE] + "\n" for i in range(0, len(text), _LINE))
 
 
 def _common(w: Where, node, kind: str) -> dict:
@@ -43,8 +43,14 @@ def _common(w: Where, node, kind: str) -> dict:
         html_url = urls.blob_html(w.full_name, w.ref, node.path)
     download = w.download(node.path) if kind in ("file", "symlink") else None
     return {
-        "name": node.name, "path": node.path, "sha": node.sha, "size": node.size,
-        "url": self_url, "html_url": html_url, "git_url": git_url, "download_url": download,
+        "name": node.name,
+        "path": node.path,
+        "sha": node.sha,
+        "size": node.size,
+        "url": self_url,
+        "html_url": html_url,
+        "git_url": git_url,
+        "download_url": download,
         "type": kind,
         "_links": {"self": self_url, "git": git_url, "html": html_url},
     }
@@ -108,9 +114,11 @@ def _hosted(urls: Urls, url: str | None) -> str | None:
     if not url:
         return None
     host = re.escape(urls.host())
-    for pattern in (rf"^{re.escape(urls.public)}/([^/]+/[^/]+?)(?:\.git)?/?$",
-                    rf"^(?:git|ssh|https?)://(?:[^@/]+@)?{host}/([^/]+/[^/]+?)(?:\.git)?/?$",
-                    rf"^[^@/]+@{host}:([^/]+/[^/]+?)(?:\.git)?$"):
+    for pattern in (
+        rf"^{re.escape(urls.public)}/([^/]+/[^/]+?)(?:\.git)?/?$",
+        rf"^(?:git|ssh|https?)://(?:[^@/]+@)?{host}/([^/]+/[^/]+?)(?:\.git)?/?$",
+        rf"^[^@/]+@{host}:([^/]+/[^/]+?)(?:\.git)?$",
+    ):
         match = re.match(pattern, url)
         if match:
             return match.group(1)
@@ -125,7 +133,7 @@ def _submodule_urls(urls: Urls, node) -> tuple[str | None, str | None]:
 
 
 def _when(who) -> str:
-    return dt.datetime.fromtimestamp(who.time, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return dt.datetime.fromtimestamp(who.time, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _person(who) -> dict:
@@ -143,10 +151,17 @@ def git_commit(urls: Urls, full_name: str, repo_id: int, info) -> dict:
         "committer": _person(info.committer),
         "tree": {"sha": info.tree, "url": urls.git_tree(full_name, info.tree)},
         "message": info.message,
-        "parents": [{"url": urls.git_commit(full_name, p), "html_url": urls.commit_html(full_name, p), "sha": p}
-                    for p in info.parents],
-        "verification": {"verified": False, "reason": "unsigned", "signature": None, "payload": None,
-                         "verified_at": None},
+        "parents": [
+            {"url": urls.git_commit(full_name, p), "html_url": urls.commit_html(full_name, p), "sha": p}
+            for p in info.parents
+        ],
+        "verification": {
+            "verified": False,
+            "reason": "unsigned",
+            "signature": None,
+            "payload": None,
+            "verified_at": None,
+        },
     }
 
 

@@ -12,8 +12,17 @@ from hubdepot.urls import Urls, node_id, qpath
 _OBJECT_URL = {"commit": "git_commit", "tree": "git_tree", "blob": "git_blob"}
 _UNSIGNED = {"verified": False, "reason": "unsigned", "signature": None, "payload": None, "verified_at": None}
 
-__all__ = ["git_commit", "short_blob", "blob", "git_tree", "git_ref", "git_tag", "commit", "commit_comparison",
-           "branch_with_protection"]
+__all__ = [
+    "blob",
+    "branch_with_protection",
+    "commit",
+    "commit_comparison",
+    "git_commit",
+    "git_ref",
+    "git_tag",
+    "git_tree",
+    "short_blob",
+]
 
 
 def short_blob(urls: Urls, full_name: str, sha: str) -> dict:
@@ -21,8 +30,14 @@ def short_blob(urls: Urls, full_name: str, sha: str) -> dict:
 
 
 def blob(urls: Urls, full_name: str, repo_id: int, found) -> dict:
-    return {"sha": found.sha, "node_id": node_id("Blob", f"{repo_id}:{found.sha}"), "size": found.size,
-            "url": urls.git_blob(full_name, found.sha), "content": wrapped_base64(found.data), "encoding": "base64"}
+    return {
+        "sha": found.sha,
+        "node_id": node_id("Blob", f"{repo_id}:{found.sha}"),
+        "size": found.size,
+        "url": urls.git_blob(full_name, found.sha),
+        "content": wrapped_base64(found.data),
+        "encoding": "base64",
+    }
 
 
 def git_tree(urls: Urls, full_name: str, tree) -> dict:
@@ -44,23 +59,38 @@ def _object_url(urls: Urls, full_name: str, kind: str, sha: str) -> str:
 
 
 def git_ref(urls: Urls, full_name: str, repo_id: int, ref) -> dict:
-    return {"ref": ref.ref, "node_id": node_id("Ref", f"{repo_id}:{ref.ref}"),
-            "url": f"{urls.repo(full_name)}/git/{qpath(ref.ref)}",
-            "object": {"sha": ref.sha, "type": ref.type, "url": _object_url(urls, full_name, ref.type, ref.sha)}}
+    return {
+        "ref": ref.ref,
+        "node_id": node_id("Ref", f"{repo_id}:{ref.ref}"),
+        "url": f"{urls.repo(full_name)}/git/{qpath(ref.ref)}",
+        "object": {"sha": ref.sha, "type": ref.type, "url": _object_url(urls, full_name, ref.type, ref.sha)},
+    }
 
 
 def _when(who) -> str:
-    return dt.datetime.fromtimestamp(who.time, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return dt.datetime.fromtimestamp(who.time, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def git_tag(urls: Urls, full_name: str, repo_id: int, tag) -> dict:
-    tagger = {"date": _when(tag.tagger), "email": tag.tagger.email, "name": tag.tagger.name} if tag.tagger else \
-        {"date": "1970-01-01T00:00:00Z", "email": "", "name": ""}
-    return {"node_id": node_id("Tag", f"{repo_id}:{tag.sha}"), "tag": tag.tag, "sha": tag.sha,
-            "url": f"{urls.repo(full_name)}/git/tags/{tag.sha}", "message": tag.message, "tagger": tagger,
-            "object": {"sha": tag.object_sha, "type": tag.object_type,
-                       "url": _object_url(urls, full_name, tag.object_type, tag.object_sha)},
-            "verification": _UNSIGNED}
+    tagger = (
+        {"date": _when(tag.tagger), "email": tag.tagger.email, "name": tag.tagger.name}
+        if tag.tagger
+        else {"date": "1970-01-01T00:00:00Z", "email": "", "name": ""}
+    )
+    return {
+        "node_id": node_id("Tag", f"{repo_id}:{tag.sha}"),
+        "tag": tag.tag,
+        "sha": tag.sha,
+        "url": f"{urls.repo(full_name)}/git/tags/{tag.sha}",
+        "message": tag.message,
+        "tagger": tagger,
+        "object": {
+            "sha": tag.object_sha,
+            "type": tag.object_type,
+            "url": _object_url(urls, full_name, tag.object_type, tag.object_sha),
+        },
+        "verification": _UNSIGNED,
+    }
 
 
 def _person(who) -> dict:
@@ -74,17 +104,23 @@ def commit(urls: Urls, full_name: str, repo_id: int, view) -> dict:
         "sha": info.sha,
         "node_id": node_id("Commit", f"{repo_id}:{info.sha}"),
         "commit": {
-            "author": _person(info.author), "committer": _person(info.committer), "message": info.message,
+            "author": _person(info.author),
+            "committer": _person(info.committer),
+            "message": info.message,
             "tree": {"sha": info.tree, "url": urls.git_tree(full_name, info.tree)},
-            "url": urls.git_commit(full_name, info.sha), "comment_count": 0, "verification": _UNSIGNED,
+            "url": urls.git_commit(full_name, info.sha),
+            "comment_count": 0,
+            "verification": _UNSIGNED,
         },
         "url": urls.commit(full_name, info.sha),
         "html_url": urls.commit_html(full_name, info.sha),
         "comments_url": f"{urls.commit(full_name, info.sha)}/comments",
         "author": simple_user(urls, view.author) if view.author is not None else None,
         "committer": simple_user(urls, view.committer) if view.committer is not None else None,
-        "parents": [{"sha": p, "url": urls.commit(full_name, p), "html_url": urls.commit_html(full_name, p)}
-                    for p in info.parents],
+        "parents": [
+            {"sha": p, "url": urls.commit(full_name, p), "html_url": urls.commit_html(full_name, p)}
+            for p in info.parents
+        ],
     }
     if view.files is not None:
         body["stats"] = _stats(view.files)
@@ -99,11 +135,17 @@ def _stats(files) -> dict:
 
 def diff_entry(urls: Urls, full_name: str, commit_sha: str, change) -> dict:
     path = qpath(change.filename)
-    body = {"sha": change.sha, "filename": change.filename, "status": change.status,
-            "additions": change.additions, "deletions": change.deletions, "changes": change.changes,
-            "blob_url": f"{urls.repo_html(full_name)}/blob/{commit_sha}/{path}",
-            "raw_url": f"{urls.repo_html(full_name)}/raw/{commit_sha}/{path}",
-            "contents_url": f"{urls.repo(full_name)}/contents/{path}?ref={commit_sha}"}
+    body = {
+        "sha": change.sha,
+        "filename": change.filename,
+        "status": change.status,
+        "additions": change.additions,
+        "deletions": change.deletions,
+        "changes": change.changes,
+        "blob_url": f"{urls.repo_html(full_name)}/blob/{commit_sha}/{path}",
+        "raw_url": f"{urls.repo_html(full_name)}/raw/{commit_sha}/{path}",
+        "contents_url": f"{urls.repo(full_name)}/contents/{path}?ref={commit_sha}",
+    }
     if change.patch is not None:
         body["patch"] = change.patch
     if change.previous_filename is not None:
@@ -138,7 +180,9 @@ def branch_with_protection(urls: Urls, full_name: str, repo_id: int, name: str, 
         "commit": commit(urls, full_name, repo_id, view),
         "_links": {"self": self_url, "html": f"{urls.repo_html(full_name)}/tree/{qpath(name)}"},
         "protected": False,
-        "protection": {"enabled": False, "required_status_checks": {"enforcement_level": "off", "contexts": [],
-                                                                     "checks": []}},
+        "protection": {
+            "enabled": False,
+            "required_status_checks": {"enforcement_level": "off", "contexts": [], "checks": []},
+        },
         "protection_url": f"{self_url}/protection",
     }

@@ -80,8 +80,12 @@ def hook_delivery(row, url: str) -> dict:
     """One delivery in full: what was sent (headers, payload) and what came back."""
     return hook_delivery_item(row) | {
         "url": url,
-        "request": {"headers": json.loads(row.request_headers) if row.request_headers else None,
-                    "payload": json.loads(row.payload)},
-        "response": {"headers": json.loads(row.response_headers) if row.response_headers else None,
-                     "payload": row.response_body},
+        "request": {
+            "headers": json.loads(row.request_headers) if row.request_headers else None,
+            "payload": json.loads(row.payload),
+        },
+        "response": {
+            "headers": json.loads(row.response_headers) if row.response_headers else None,
+            "payload": row.response_body,
+        },
     }

@@ -4,8 +4,9 @@
 Revision ID: 0006
 Revises: 0005
 """
-from alembic import op
+
 import sqlalchemy as sa
+from alembic import op
 
 revision = "0006"
 down_revision = "0005"
@@ -26,8 +27,12 @@ def upgrade() -> None:
         sa.Column("options", sa.Text(), nullable=False),
         sa.Column("etags", sa.Text(), nullable=False),
         sa.Column("synced_at", sa.DateTime(timezone=True), nullable=True),
-        sa.ForeignKeyConstraint(["repository_id"], ["repositories.id"], name=op.f("fk_mirrors_repository_id_repositories"),
-                                ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["repository_id"],
+            ["repositories.id"],
+            name=op.f("fk_mirrors_repository_id_repositories"),
+            ondelete="CASCADE",
+        ),
         sa.PrimaryKeyConstraint("repository_id", name=op.f("pk_mirrors")),
     )
     op.create_table(
@@ -37,8 +42,12 @@ def upgrade() -> None:
         sa.Column("source_id", sa.BigInteger(), nullable=False),
         sa.Column("local_id", sa.BigInteger(), nullable=False),
         sa.Column("fingerprint", sa.String(length=64), nullable=False),
-        sa.ForeignKeyConstraint(["repository_id"], ["repositories.id"],
-                                name=op.f("fk_mirror_links_repository_id_repositories"), ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["repository_id"],
+            ["repositories.id"],
+            name=op.f("fk_mirror_links_repository_id_repositories"),
+            ondelete="CASCADE",
+        ),
         sa.PrimaryKeyConstraint("repository_id", "kind", "source_id", name=op.f("pk_mirror_links")),
     )
 
