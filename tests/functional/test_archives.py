@@ -171,11 +171,15 @@ def _archivers(git_dir: str) -> list[int]:
     return found
 
 
+_WRITE_WAITS = ("pipe_write", "anon_pipe_write", "sock_alloc_send_pskb", "unix_stream_sendmsg")
+
+
 def _blocked(pids: list[int]) -> bool:
-    """True when a git archive process sleeps in pipe_write (back-pressure reaches the subprocess)."""
+    """True when a git archive process sleeps writing its output (back-pressure reaches the subprocess):
+    in pipe_write for a pipe, in sock_alloc_send_pskb for the socket pair uvloop gives subprocesses."""
     for pid in pids:
         try:
-            if Path(f"/proc/{pid}/wchan").read_text().strip() in ("pipe_write", "anon_pipe_write"):
+            if Path(f"/proc/{pid}/wchan").read_text().strip() in _WRITE_WAITS:
                 return True
         except OSError:
             pass
