@@ -59,6 +59,8 @@ def test_releases_and_contents_are_fresh_on_the_other_process(two_servers):
         b.get(f"{repo}/releases/latest")
         made = a.post(f"{repo}/releases", json={"tag_name": f"v{i}"}).json()
         assert b.get(f"{repo}/releases/latest").json()["id"] == made["id"]
+        link = b.get(f"{repo}/releases", params={"per_page": 1}).headers.get("link", "")
+        assert (f'page={i + 1}>; rel="last"' in link) if i else not link  # the count is fresh too
 
 
 def test_admin_command_writes_invalidate(two_servers):
