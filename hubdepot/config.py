@@ -49,7 +49,7 @@ class Settings:
     public_url: str = ""
     tls_cert: str = ""
     tls_key: str = ""
-    workers: int = 1
+    workers: int = 0  # 0: one per CPU (what serves a machine best, bench/repos.py --workers)
     storage: str = ""  # "" = local dir in data_dir; "s3://bucket/prefix" for S3
     s3_endpoint_url: str = ""
     s3_region: str = "us-east-1"
@@ -88,6 +88,10 @@ class Settings:
         if ":" in host:
             host = f"[{host}]"
         return f"{self.scheme}://{host}:{self.port}"
+
+    @property
+    def worker_count(self) -> int:
+        return int(self.workers) or os.cpu_count() or 1
 
     @property
     def rate_limited(self) -> bool:
@@ -154,8 +158,8 @@ class Settings:
             raise SettingsError("webhook timeout, lease, poll, concurrency and retention must be positive")
         if int(self.webhook_lease_seconds) <= int(self.webhook_timeout):
             raise SettingsError("webhook_lease_seconds must be longer than webhook_timeout")
-        if int(self.workers) < 1:
-            raise SettingsError("workers must be at least 1")
+        if int(self.workers) < 0:
+            raise SettingsError("workers must be at least 1 (0: one per CPU)")
         if self.log_level not in ("critical", "error", "warning", "info", "debug"):
             raise SettingsError(f"log level must be critical, error, warning, info or debug: {self.log_level}")
 

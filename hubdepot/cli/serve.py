@@ -21,7 +21,7 @@ from hubdepot.config import Settings, to_env
 @click.option("--public-url", default=None, help="Origin clients reach us at (default from host and port)")
 @click.option("--tls-cert", default=None, help="PEM certificate chain (serves https)")
 @click.option("--tls-key", default=None, help="PEM private key")
-@click.option("--workers", type=int, default=None, help="Worker processes")
+@click.option("--workers", type=int, default=None, help="Worker processes (default: one per CPU)")
 @click.option("--storage", default=None, help="Blob storage: empty for the data dir, or s3://bucket/prefix")
 def serve(**options) -> None:
     """Run the server (REST at /api/v3, uploads at /api/uploads, GraphQL at /api/graphql)."""
@@ -111,7 +111,7 @@ def _run(settings: Settings) -> None:
         port=int(settings.port),
         interface=Interfaces.ASGI,
         loop=Loops.uvloop,  # 1.5x the requests/s of asyncio's loop on small answers (bench/profile.py)
-        workers=int(settings.workers),
+        workers=settings.worker_count,
         log_level=LogLevels(settings.log_level),
         log_access=False,
         **tls,

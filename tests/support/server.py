@@ -85,6 +85,7 @@ def start(
     data_dir.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, **(env or {})}
     env.pop("HUBDEPOT_DATABASE_URL", None)
+    env.setdefault("HUBDEPOT_WORKERS", "1")  # one worker unless a test asks for more (the default is one per CPU)
     if database_url:
         env["HUBDEPOT_DATABASE_URL"] = database_url
     log = data_dir / f"server-{port}.log"
