@@ -128,6 +128,8 @@ def run(seconds: int = 8, workers: int = 1):
                 base = f"http://x:{srv.token}@{srv.url.removeprefix('http://')}/admin"
                 for i in range(ROUNDS):
                     _git(env, "init", "-q", "--bare", str(root / f"r{i}.git"))
+                    # the same checks on both sides: hubdepot's receive-pack verifies every object, as GitHub's
+                    _git(env, "--git-dir", str(root / f"r{i}.git"), "config", "receive.fsckObjects", "true")
                     httpx.post(srv.api + "/user/repos", json={"name": f"big{i}"}, headers=auth).raise_for_status()
                     sides = [("ref_", f"{origin}/r{i}.git", None), ("", f"{base}/big{i}.git", srv)]
                     for prefix, remote, server in sides if i % 2 == 0 else sides[::-1]:  # who goes first alternates
