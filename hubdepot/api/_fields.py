@@ -33,3 +33,15 @@ def field(data: dict, name: str, kind: type, *, required: bool = False, nullable
 def _article(kind: type) -> str:
     name = _TYPE_NAMES.get(kind, kind.__name__)
     return ("an " if name[0] in "aeiou" else "a ") + name
+
+
+def person(data: dict, key: str) -> tuple | None:
+    """An author/committer object (name, email, optional date) as (name, email, date); None when absent."""
+    value = field(data, key, dict)
+    if value is None:
+        return None
+    return (
+        field(value, "name", str, required=True),
+        field(value, "email", str, required=True),
+        field(value, "date", str),
+    )

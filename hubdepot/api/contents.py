@@ -8,7 +8,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response, StreamingResponse
 
 from hubdepot.api._base import Req, endpoint, json_response, not_modified
-from hubdepot.api._fields import field
+from hubdepot.api._fields import field, person
 from hubdepot.api.representations import contents as rep
 from hubdepot.services import contents as service
 from hubdepot.web import markdown
@@ -105,17 +105,6 @@ def readme_in(req: Req):
     return _render(req, access, found, mode, readme=True)
 
 
-def _person(data: dict, key: str) -> tuple | None:
-    value = field(data, key, dict)
-    if value is None:
-        return None
-    return (
-        field(value, "name", str, required=True),
-        field(value, "email", str, required=True),
-        field(value, "date", str),
-    )
-
-
 def _file_commit(req: Req, done: service.FileWrite) -> dict:
     access = done.access
     where = rep.Where(req.hub.urls, access.full_name, done.branch, done.download_url)
@@ -128,8 +117,8 @@ def _commit_fields(req: Req, data: dict) -> dict:
     return {
         "message": field(data, "message", str, required=True),
         "branch": field(data, "branch", str),
-        "author": _person(data, "author"),
-        "committer": _person(data, "committer"),
+        "author": person(data, "author"),
+        "committer": person(data, "committer"),
         "timezone": req.request.headers.get("time-zone"),
     }
 

@@ -9,7 +9,7 @@ from starlette.responses import Response, StreamingResponse
 
 from hubdepot import errors
 from hubdepot.api._base import Req, endpoint, json_response, no_content, paged_response
-from hubdepot.api._fields import field
+from hubdepot.api._fields import field, person
 from hubdepot.api.representations import git_data as rep
 from hubdepot.services import git_data as service
 
@@ -85,17 +85,6 @@ def get_git_commit(req: Req):
     return json_response(req, rep.git_commit(_urls(req), access.full_name, access.id, info))
 
 
-def _person(data: dict, key: str) -> tuple | None:
-    value = field(data, key, dict)
-    if value is None:
-        return None
-    return (
-        field(value, "name", str, required=True),
-        field(value, "email", str, required=True),
-        field(value, "date", str),
-    )
-
-
 @endpoint(f"{DOCS}/commits#create-a-commit")
 def create_git_commit(req: Req):
     access, data = req.repo(), req.json()
@@ -111,8 +100,8 @@ def create_git_commit(req: Req):
         message=message,
         tree_sha=tree,
         parents=parents,
-        author=_person(data, "author"),
-        committer=_person(data, "committer"),
+        author=person(data, "author"),
+        committer=person(data, "committer"),
     )
     body = rep.git_commit(_urls(req), access.full_name, access.id, info)
     return json_response(req, body, status=201, headers={"location": body["url"]})
@@ -137,7 +126,7 @@ def create_tag(req: Req):
         message=field(data, "message", str, required=True),
         object_sha=field(data, "object", str, required=True),
         object_type=field(data, "type", str, required=True),
-        tagger=_person(data, "tagger"),
+        tagger=person(data, "tagger"),
     )
     body = rep.git_tag(_urls(req), access.full_name, access.id, found)
     return json_response(req, body, status=201, headers={"location": body["url"]})

@@ -35,8 +35,19 @@ def serve(**options) -> None:
     except Exception as exc:  # the database is unreachable or broken: one line, not a traceback
         raise click.ClickException(f"cannot migrate the database at {settings.database}: {exc}") from None
     _first_start(hub)
+    _repair(hub)
     hub.db.dispose()
     _run(settings)
+
+
+def _repair(hub) -> None:
+    """What writers killed with the last server left (ref lock files, push quarantines) would block
+    their branches: remove them now, as `hubdepot fsck --repair` does (each repository's lock is taken
+    first, so a writer of another running server is never disturbed)."""
+    from hubdepot.services import fsck
+
+    for line in fsck.repair(hub):
+        click.echo(f"hubdepot: {line}", err=True)
 
 
 def _first_start(hub) -> None:

@@ -55,6 +55,27 @@ def test_stale_ref_lock_is_never_removed_by_a_writer_and_fsck_repairs_it(server,
     assert _git(git_dir, "rev-parse", "main").stdout.strip() == r.json()["commit"]["sha"]
 
 
+def test_a_restarted_server_removes_what_killed_writers_left(tmp_path):
+    """A server killed inside a ref update leaves the branch's lock file; the next start removes it (its
+    writer is gone: nothing holds the repository lock), so the branch takes writes again at once."""
+    srv = server_support.start(tmp_path / "data")
+    auth = {"Authorization": f"token {srv.token}"}
+    made = httpx.post(f"{srv.api}/user/repos", json={"name": "r", "auto_init": True}, headers=auth).json()
+    git_dir = srv.data_dir / "repositories" / f"{made['id']}.git"
+    srv.crash()
+    (git_dir / "refs" / "heads" / "main.lock").write_text("left by a writer that was killed\n")
+    srv = server_support.start(tmp_path / "data")
+    try:
+        assert "removed stale refs/heads/main.lock" in srv.log.read_text()
+        r = httpx.put(
+            f"{srv.api}/repos/admin/r/contents/after.txt", json={"message": "m", "content": "eA=="}, headers=auth
+        )
+        assert r.status_code == 201, r.text
+        assert _git(git_dir, "rev-parse", "main").stdout.strip() == r.json()["commit"]["sha"]
+    finally:
+        srv.stop()
+
+
 def _kill_all(srv) -> None:
     srv.crash()
 
