@@ -215,4 +215,5 @@ def test_two_processes_share_1000_deliveries_on_postgresql(tmp_path):
         f"{duplicates} duplicates, {elapsed:.1f} s"
     )
     assert len(pushes) == 1000 and len(keys) == 1010
-    assert duplicates <= 20  # at most what the killed process had in flight
+    # at most what the killed process had sent but not yet recorded: a batch (queue.due's 20) per hook
+    assert duplicates <= 10 * 20
