@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import os
-import secrets
 
 from starlette.applications import Starlette
 from starlette.convertors import IntegerConvertor, register_url_convertor
@@ -15,39 +13,10 @@ from starlette.routing import Route
 
 from hubdepot import api, errors, pages, web
 from hubdepot.config import Settings
-from hubdepot.db.generation import Generation
-from hubdepot.db.session import Database
 from hubdepot.http import render
 from hubdepot.http.edge import Edge, error_request_id
+from hubdepot.hub import create_hub
 from hubdepot.services import Hub
-from hubdepot.services.signing import Signer
-from hubdepot.storage import open_storage
-from hubdepot.urls import Urls
-
-
-def secret_key(settings: Settings) -> bytes:
-    """The URL-signing key: from settings, else a random one kept (mode 0600) in the data dir."""
-    if settings.secret_key:
-        return settings.secret_key.encode()
-    path = settings.data_dir / "secret.key"
-    if not path.exists():
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as f:
-            f.write(secrets.token_hex(32))
-    return path.read_text().strip().encode()
-
-
-def create_hub(settings: Settings) -> Hub:
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    db = Database(settings.database, Generation(settings.data_dir / "generation"))
-    return Hub(
-        settings=settings,
-        db=db,
-        storage=open_storage(settings),
-        urls=Urls(settings.public),
-        signer=Signer(secret_key(settings)),
-    )
 
 
 async def _error(request: Request, exc: Exception) -> Response:

@@ -168,8 +168,8 @@ def db() -> None:
 
 
 def _plain_hub(data_dir, database_url):
-    from hubdepot.app import create_hub
     from hubdepot.cli.common import settings_from
+    from hubdepot.hub import create_hub
 
     return create_hub(settings_from(data_dir=data_dir, database_url=database_url))
 

@@ -18,8 +18,8 @@ def settings_from(**overrides) -> Settings:
 
 
 def hub_from(data_dir=None, database_url=None):
-    from hubdepot.app import create_hub
     from hubdepot.db import migrate
+    from hubdepot.hub import create_hub
 
     hub = create_hub(settings_from(data_dir=data_dir, database_url=database_url))
     migrate.upgrade(hub.db)

@@ -26,8 +26,8 @@ from hubdepot.config import Settings, to_env
 def serve(**options) -> None:
     """Run the server (REST at /api/v3, uploads at /api/uploads, GraphQL at /api/graphql)."""
     settings = settings_from(**options)
-    from hubdepot.app import create_hub
     from hubdepot.db import migrate
+    from hubdepot.hub import create_hub
 
     hub = create_hub(settings)
     try:

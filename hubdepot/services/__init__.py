@@ -19,7 +19,7 @@ def now() -> dt.datetime:
 
 @dataclasses.dataclass
 class Hub:
-    """Everything a use case needs, built once by hubdepot.app.create_hub."""
+    """Everything a use case needs, built once by hubdepot.hub.create_hub."""
 
     settings: Settings
     db: Database
