@@ -15,6 +15,7 @@ from starlette.responses import Response
 from hubdepot import errors
 from hubdepot.api._media import Media, negotiate
 from hubdepot.api._pagination import Page, link_header, page_of
+from hubdepot.http import files
 from hubdepot.http.streams import read_body
 from hubdepot.services import Actor, Hub
 from hubdepot.services import repos as repo_service
@@ -125,11 +126,7 @@ def etag_of(data: bytes) -> str:
 
 
 def not_modified(req: Req, etag: str) -> bool:
-    header = req.request.headers.get("if-none-match")
-    if not header or req.method not in ("GET", "HEAD"):
-        return False
-    tags = {t.strip().removeprefix("W/") for t in header.split(",")}
-    return etag in tags or "*" in tags
+    return files.not_modified(req.request, etag)
 
 
 def json_response(req: Req, body, status: int = 200, headers: dict | None = None, etag: str | None = None) -> Response:

@@ -13,31 +13,19 @@ hub.db.write()), so that the event commits with the change or not at all:
 ref_changes is called by one function only, services/refs.py record(), which every ref change goes
 through (contents API commits, release tags, git pushes, the git data API): after the refs moved
 (compare-and-swapped under the repository lock), record() moves pushed_at and writes these events in
-one transaction. RefUpdate.forced may be left None: it is worked out from history.
+one transaction, with git/refs.RefUpdate (whether a push was forced is worked out from history).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 from collections.abc import Iterable
 
 from hubdepot.events import outbox
 from hubdepot.git import log as git_log
-from hubdepot.git.log import ZERO
+from hubdepot.git.refs import ZERO, RefUpdate
 
 __all__ = ["ZERO", "RefUpdate", "ping", "push_payload", "ref_changes", "release_changed", "repository_changed"]
-
-
-@dataclasses.dataclass(frozen=True)
-class RefUpdate:
-    """One ref move: ZERO as `before` for a creation, as `after` for a deletion. `forced` None: worked
-    out from history (after does not descend from before)."""
-
-    ref: str  # refs/heads/main, refs/tags/v1
-    before: str
-    after: str
-    forced: bool | None = None
 
 
 def _payloads():
@@ -94,9 +82,7 @@ def ref_changes(conn, hub, access, actor, updates: Iterable[RefUpdate]) -> int:
 
 
 def push_payload(hub, access, actor, update: RefUpdate) -> dict:
-    pushed = git_log.pushed(access.git_dir, update.ref, update.before, update.after)
-    if update.forced is not None:
-        pushed = dataclasses.replace(pushed, forced=update.forced)
+    pushed = git_log.pushed(access.git_dir, update.ref, update.before, update.after)  # forced: from history
     sender = actor.account
     logins = {f"{sender.id}+{sender.login}@users.noreply.{hub.urls.host().rsplit(':', 1)[0].strip('[]')}": sender.login}
     if sender.email:

@@ -13,7 +13,8 @@ from hubdepot.api.representations import releases as release_rep
 from hubdepot.api.representations import repos as repo_rep
 from hubdepot.api.representations.users import simple_user
 from hubdepot.git import Identity
-from hubdepot.git.log import ZERO, Pushed, PushedCommit
+from hubdepot.git.log import Pushed, PushedCommit
+from hubdepot.git.refs import ZERO
 from hubdepot.urls import Urls, node_id, q
 
 ZEN = "Design for failure."

@@ -7,14 +7,11 @@ consumer stops early (a client disconnects, the response is cancelled) the subpr
 
 from __future__ import annotations
 
-import asyncio
-import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import anyio
+from hubdepot.git import transport
 
-CHUNK = 64 * 1024
 FORMATS = {"tar.gz": "tar.gz", "zip": "zip"}
 
 
@@ -38,29 +35,6 @@ def archive(git_dir: Path, sha: str, fmt: str, prefix: str) -> AsyncIterator[byt
     return pipe(archive_command(git_dir, sha, fmt, prefix))
 
 
-async def pipe(argv: list[str]) -> AsyncIterator[bytes]:
-    """Yield a subprocess's stdout in chunks; kill it if the consumer goes away first."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
-    env["GIT_CONFIG_NOSYSTEM"] = "1"
-    proc = await asyncio.create_subprocess_exec(
-        *argv,
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.DEVNULL,
-        env=env,
-    )
-    stdout = proc.stdout
-    assert stdout is not None, "stdout=PIPE"
-    try:
-        while True:
-            data = await stdout.read(CHUNK)
-            if not data:
-                break
-            yield data
-        with anyio.CancelScope(shield=True):
-            await proc.wait()
-    finally:
-        if proc.returncode is None:
-            proc.kill()
-            with anyio.CancelScope(shield=True):
-                await proc.wait()
+def pipe(argv: list[str]) -> AsyncIterator[bytes]:
+    """A git command's stdout in chunks, killed if the consumer goes away first (git/transport.run)."""
+    return transport.run(argv, transport.environment(None), None)

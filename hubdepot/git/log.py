@@ -8,6 +8,7 @@ from pathlib import Path
 import pygit2
 
 from hubdepot.git import Identity
+from hubdepot.git.refs import ZERO
 from hubdepot.git.repos import opened
 
 
@@ -37,9 +38,6 @@ def commits_between(git_dir: Path, head: str, base: str | None, limit: int = 250
             if len(out) >= limit:
                 break
     return out
-
-
-ZERO = "0" * 40
 
 
 @dataclasses.dataclass(frozen=True)

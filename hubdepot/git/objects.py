@@ -15,6 +15,7 @@ import pygit2
 
 from hubdepot import errors, git
 from hubdepot.git import commits as git_commits
+from hubdepot.git import refs as git_refs
 from hubdepot.git.commits import CommitInfo, commit_info
 from hubdepot.git.repos import opened, reading
 
@@ -245,7 +246,7 @@ def create_tag(git_dir: Path, name: str, message: str, object_sha: str, object_t
         obj = _object(repo, object_sha)
         if obj is None or _TYPES.get(obj.type) != object_type:
             raise errors.Unprocessable("Object does not exist")
-        if not pygit2.reference_is_valid_name(f"refs/tags/{name}"):
+        if not git_refs.valid_name(f"refs/tags/{name}"):
             raise errors.ValidationFailed.one("Tag", "tag", "invalid")
         sign, minutes = ("-" if tagger.offset < 0 else "+"), abs(tagger.offset)
         text = (

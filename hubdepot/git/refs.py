@@ -215,10 +215,18 @@ def _age(path: Path, now: float) -> float:
         return -1.0
 
 
+NAME_MAX = 255  # bytes per part of a ref name: a loose ref is a file
+REF_MAX = 1024  # bytes in a whole ref name
+
+
 def valid_name(name: str) -> bool:
+    """A full ref name git accepts and a file system can hold."""
     try:
+        raw = name.encode("utf-8", "surrogatepass")
+        if len(raw) > REF_MAX or any(len(part) > NAME_MAX for part in raw.split(b"/")):
+            return False
         return pygit2.reference_is_valid_name(name)
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, AttributeError):
         return False
 
 

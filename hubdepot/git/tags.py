@@ -22,22 +22,8 @@ class FoundRef:
     sha: str  # the commit it points at (annotated tags peeled)
 
 
-NAME_MAX = 255  # bytes per part of a ref name: a loose ref is a file
-REF_MAX = 1024  # bytes in a whole ref name
-
-
-def valid_ref_name(full: str) -> bool:
-    """A full ref name git accepts and a file system can hold."""
-    raw = full.encode("utf-8", "surrogatepass")
-    return (
-        len(raw) <= REF_MAX
-        and all(len(part) <= NAME_MAX for part in raw.split(b"/"))
-        and pygit2.reference_is_valid_name(full)
-    )
-
-
 def valid_tag_name(name: str) -> bool:
-    return bool(name) and valid_ref_name(f"refs/tags/{name}")
+    return bool(name) and git_refs.valid_name(f"refs/tags/{name}")
 
 
 def resolve_target(git_dir: Path, commitish: str) -> str | None:

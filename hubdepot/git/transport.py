@@ -169,11 +169,18 @@ async def _finish(feeder) -> None:
 
 
 async def _stop(proc, feeder) -> None:
-    """The consumer left early: close stdin so git stops on its own, kill it if it lingers."""
-    if feeder is not None:
-        await _finish(feeder)
+    """The consumer left early. A command fed a body (a push) gets its stdin closed so it stops on its
+    own and cleans up, and is killed only if it lingers; one that only writes (an archive, a fetch's
+    advertisement, a blob) is killed at once."""
     if proc.returncode is not None:
+        if feeder is not None:
+            await _finish(feeder)
         return
+    if feeder is None:
+        proc.kill()
+        await proc.wait()
+        return
+    await _finish(feeder)
     with contextlib.suppress(Exception):
         proc.stdin and proc.stdin.close()
     try:

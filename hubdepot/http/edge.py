@@ -15,7 +15,7 @@ from urllib.parse import unquote_to_bytes
 
 from hubdepot import errors
 from hubdepot.api._media import negotiate
-from hubdepot.http import render
+from hubdepot.http import files, render
 from hubdepot.http.auth import Login
 from hubdepot.http.cache import ReadCache
 from hubdepot.services import Actor, Hub
@@ -199,8 +199,7 @@ class Edge:
 
 async def _send_cached(scope, send, entry, headers, extra) -> None:
     """A cached answer, with this request's id; 304 when the client holds it already."""
-    tags = headers.get("if-none-match")
-    if tags and entry.etag and (entry.etag in {t.strip().removeprefix("W/") for t in tags.split(",")} or tags == "*"):
+    if files.etag_matches(headers.get("if-none-match"), entry.etag):
         kept = [(k, v) for k, v in entry.headers if k not in (b"content-length", b"content-type")]
         await send({"type": "http.response.start", "status": 304, "headers": kept + extra})
         await send({"type": "http.response.body", "body": b""})

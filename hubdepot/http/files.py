@@ -38,12 +38,16 @@ def disposition(name: str, kind: str = "attachment") -> str:
     return f"{kind}; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
-def not_modified(request: Request, etag: str) -> bool:
-    header = request.headers.get("if-none-match")
-    if not header or request.method not in ("GET", "HEAD"):
+def etag_matches(header: str | None, etag: str | None) -> bool:
+    """Whether an If-None-Match header names `etag` (weak or strong) or is "*"."""
+    if not header or not etag:
         return False
     tags = {t.strip().removeprefix("W/") for t in header.split(",")}
     return etag.removeprefix("W/") in tags or "*" in tags
+
+
+def not_modified(request: Request, etag: str) -> bool:
+    return request.method in ("GET", "HEAD") and etag_matches(request.headers.get("if-none-match"), etag)
 
 
 def byte_range(header: str | None, size: int) -> tuple[int, int] | str | None:

@@ -274,7 +274,7 @@ def test_push(hub: Hub, actor: Actor, scope: Scope, hook_id: int) -> None:
         row = _row(conn, scope, hook_id)
         if tip is None or not outbox.wants(row, "push"):
             return
-        update = events.RefUpdate(f"refs/heads/{access.repo.default_branch}", tip, tip, False)
+        update = events.RefUpdate(f"refs/heads/{access.repo.default_branch}", tip, tip)
         outbox.put(conn, [row], "push", None, access.id, lambda: events.push_payload(hub, access, actor, update))
 
 

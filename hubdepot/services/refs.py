@@ -84,7 +84,7 @@ def _emit(conn, hub: Hub, access: RepoAccess, actor: Actor | None, updates: list
     delete events are written here, into the outbox, in the same transaction as pushed_at (conn).
     `actor` is the pusher (every ref change needs push access, so never anonymous)."""
     if actor is not None:
-        events.ref_changes(conn, hub, access, actor, [events.RefUpdate(u.ref, u.before, u.after) for u in updates])
+        events.ref_changes(conn, hub, access, actor, updates)
 
 
 def protected(hub: Hub, access: RepoAccess) -> list[str]:
