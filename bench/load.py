@@ -10,6 +10,7 @@ import random
 import shutil
 import statistics
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -113,7 +114,7 @@ def run(seconds: int = 60, workers: int = 1, clients: int = 64, processes: int =
             upload = _setup(urls[0], token)
             stats = Stats()
             stop = time.monotonic() + seconds
-            asyncio.run(_gather(clients, urls, token, upload, stop, stats))
+            _in_own_thread(lambda: asyncio.run(_gather(clients, urls, token, upload, stop, stats)))
             problems = _verify(urls[0], token, stats)
             problems += _check_history(root / "data", stats)
         finally:
@@ -121,6 +122,23 @@ def run(seconds: int = 60, workers: int = 1, clients: int = 64, processes: int =
                 s.stop()
             shutil.rmtree(root, ignore_errors=True)
     return _report(stats, problems, seconds, clients, processes)
+
+
+def _in_own_thread(work) -> None:
+    """Run an event loop where none runs: a caller (pytest with Playwright's sync API) may have one."""
+    failure: list[BaseException] = []
+
+    def body() -> None:
+        try:
+            work()
+        except BaseException as exc:  # carried back to the caller's thread
+            failure.append(exc)
+
+    thread = threading.Thread(target=body, name="load-clients")
+    thread.start()
+    thread.join()
+    if failure:
+        raise failure[0]
 
 
 async def _gather(clients, urls, token, upload, stop, stats) -> None:
