@@ -61,7 +61,7 @@ def _assets(srv, release_id: int, count: int) -> None:
     hub.db.dispose()
 
 
-def _setup(srv) -> dict[str, str]:
+def setup(srv) -> dict[str, str]:
     auth = {"Authorization": f"token {srv.token}"}
     with httpx.Client(base_url=srv.api, headers=auth, timeout=60) as api:
         api.post("/user/repos", json={"name": "site", "auto_init": True, "description": "Bench"}).raise_for_status()
@@ -76,7 +76,7 @@ def _setup(srv) -> dict[str, str]:
     }
 
 
-def _session(srv) -> str:
+def session(srv) -> str:
     """A signed-in browser's Cookie header (the admin, through the sign-in form)."""
     import re
 
@@ -96,8 +96,8 @@ def _session(srv) -> str:
 def run(seconds: int, workers: int) -> list[str]:
     out, bodies, loads, signed = [], {}, {}, {}
     with hubdepot(workers) as srv:
-        pages = _setup(srv)
-        cookie = _session(srv)
+        pages = setup(srv)
+        cookie = session(srv)
         for name, url in pages.items():
             r = httpx.get(url, timeout=60)
             r.raise_for_status()

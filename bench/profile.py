@@ -1,6 +1,7 @@
-"""python -m bench.profile [--no-cache] [--path repo|latest|contents] [--seconds N]: where a read's time
-goes. Starts hubdepot (one worker), loads one read with wrk, samples the worker with py-spy, and
-prints the functions holding the most samples (self, and inclusive)."""
+"""python -m bench.profile [--no-cache] [--path repo|latest|contents|PAGE] [--seconds N] [--connections N]:
+where a read's time goes (PAGE: repo-page, blob-page or release-page of bench/pages, signed in).
+Starts hubdepot (one worker), loads one read with wrk, samples the worker with py-spy, and prints the
+functions holding the most samples (self, and inclusive)."""
 
 from __future__ import annotations
 
@@ -15,12 +16,18 @@ from pathlib import Path
 
 import httpx
 
+from bench import pages
 from bench.common import hubdepot, need, wrk
 
 PATHS = {
     "repo": "/repos/admin/bench",
     "latest": "/repos/admin/bench/releases/latest",
     "contents": "/repos/admin/bench/contents/README.md",
+}
+PAGES = {
+    "repo-page": "repository page",
+    "blob-page": "blob page, 5,000 lines",
+    "release-page": "release page, 1,000 assets",
 }
 
 
@@ -65,8 +72,9 @@ def top(raw: Path, n: int = 15) -> list[str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="bench.profile")
-    parser.add_argument("--path", choices=sorted(PATHS), default="repo")
+    parser.add_argument("--path", choices=sorted(PATHS) + sorted(PAGES), default="repo")
     parser.add_argument("--seconds", type=int, default=8)
+    parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--no-cache", action="store_true", help="HUBDEPOT_READ_CACHE=0: the uncached path")
     args = parser.parse_args()
     local = Path(sys.executable).with_name("py-spy")
@@ -74,7 +82,12 @@ def main() -> None:
     env = {"HUBDEPOT_READ_CACHE": "0"} if args.no_cache else {}
     with hubdepot(1, env=env) as srv, tempfile.TemporaryDirectory() as tmp:
         auth = {"Authorization": f"token {srv.token}"}
-        seed(srv.api, auth)
+        if args.path in PAGES:
+            url = pages.setup(srv)[PAGES[args.path]]
+            auth = {"Cookie": pages.session(srv), "Accept-Encoding": "gzip"}
+        else:
+            seed(srv.api, auth)
+            url = srv.api + PATHS[args.path]
         raw = Path(tmp) / "profile.txt"
         record = [
             spy,
@@ -94,10 +107,11 @@ def main() -> None:
         ]
         sampler = threading.Thread(target=subprocess.run, args=(record,), kwargs={"capture_output": True})
         sampler.start()
-        load = wrk(srv.api + PATHS[args.path], seconds=args.seconds, headers=auth)
+        connections = args.connections
+        load = wrk(url, connections=connections, threads=min(2, connections), seconds=args.seconds, headers=auth)
         sampler.join()
         print(
-            f"GET {PATHS[args.path]} ({'no cache' if args.no_cache else 'cache on'}): {load.rps:.0f} req/s, "
+            f"GET {url} ({'no cache' if args.no_cache else 'cache on'}): {load.rps:.0f} req/s, "
             f"p50 {load.p50_ms:.1f} ms, p99 {load.p99_ms:.1f} ms"
         )
         print("\n".join(top(raw)))

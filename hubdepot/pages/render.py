@@ -3,6 +3,7 @@ gzip for browsers that accept it, and the CSRF token the page's forms carry."""
 
 from __future__ import annotations
 
+import asyncio
 import collections
 import datetime as dt
 import functools
@@ -10,12 +11,14 @@ import gzip
 import hashlib
 import threading
 import time
+import weakref
 from importlib import resources
 from urllib.parse import quote
 
+import anyio
+import anyio.to_thread
 import jinja2
 from markupsafe import Markup
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -38,6 +41,7 @@ PAGE_HEADERS = {
 GZIP_MIN = 1024
 GZIP_FAST = 128 * 1024  # larger pages (long files) get gzip's fastest level
 PAGE_CACHE_BYTES = 64 * 1024 * 1024
+PAGE_THREADS = 4
 ANONYMOUS_SECONDS = 5.0  # how old a page kept for anonymous visitors may be
 STATIC_PREFIX = "/_static/"
 
@@ -162,8 +166,12 @@ def _render(request: Request, template: str, form: bool, context: dict) -> tuple
     return environment().get_template(template).render(**context).encode(), anchor if fresh else None
 
 
+def _gzip_accepted(request: Request) -> bool:
+    return "gzip" in request.headers.get("accept-encoding", "")
+
+
 def _respond(request: Request, body: bytes, packed: bytes, out: dict) -> bytes:
-    if packed and "gzip" in request.headers.get("accept-encoding", ""):
+    if packed and _gzip_accepted(request):
         out["content-encoding"] = "gzip"
         return packed
     return body
@@ -190,12 +198,15 @@ def html(
     if chunk is not None:
         context["chunk"] = Markup(packing.SENTINEL)
     body, anchor = _render(request, template, form, context)
+    seconds = request.scope.get("hubdepot.page_seconds")
+    kept = bool(seconds and status == 200 and not form and anchor is None and actor_of(request) is None)
     if chunk is not None:
         body, packed = packing.spliced(body, chunk)
-    else:
-        packed = gzip.compress(body, 5 if len(body) < GZIP_FAST else 1) if len(body) >= GZIP_MIN else b""
-    seconds = request.scope.get("hubdepot.page_seconds")
-    if seconds and status == 200 and not form and anchor is None and actor_of(request) is None:
+    elif len(body) < GZIP_MIN or not (kept or _gzip_accepted(request)):
+        packed = b""
+    else:  # a page kept for many visitors is worth gzip's slower level; one visitor's is not
+        packed = gzip.compress(body, 5 if kept and len(body) < GZIP_FAST else 1)
+    if kept:
         _pages.put(_cache_key(request), (body, packed), seconds, request.scope.get("hubdepot.page_generation"))
     body = _respond(request, body, packed, out)
     response = Response(body, status_code=status, headers=out, media_type="text/html; charset=utf-8")
@@ -224,11 +235,26 @@ def page(fn=None, *, cache_seconds: float = 0):
                 return Response(_respond(request, *found, out), headers=out, media_type="text/html; charset=utf-8")
             request.scope["hubdepot.page_seconds"] = cache_seconds
             request.scope["hubdepot.page_generation"] = current
-        return await run_in_threadpool(fn, request, request.app.state.hub, actor_of(request))
+        hub = request.app.state.hub
+        return await anyio.to_thread.run_sync(fn, request, hub, actor_of(request), limiter=_renderers())
 
     endpoint.__name__ = endpoint.__qualname__ = fn.__name__
     endpoint.__doc__ = fn.__doc__
     return endpoint
+
+
+_limiters: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _renderers() -> anyio.CapacityLimiter:
+    """Pages rendered at once in a worker: rendering holds the GIL, so more threads only queue for it
+    (16 signed-in browsers on the release page: 139 req/s with 40 threads, 216-238 with 2-4); a few
+    to overlap the database and git waits. One limiter per event loop (tests run several)."""
+    loop = asyncio.get_running_loop()
+    found = _limiters.get(loop)
+    if found is None:
+        found = _limiters[loop] = anyio.CapacityLimiter(PAGE_THREADS)
+    return found
 
 
 def redirect(url: str, status: int = 302) -> Response:
