@@ -206,7 +206,7 @@ def html(
         packed = b""
     else:  # a page kept for many visitors is worth gzip's slower level; one visitor's is not
         packed = gzip.compress(body, 5 if kept and len(body) < GZIP_FAST else 1)
-    if kept:
+    if kept and seconds:
         _pages.put(_cache_key(request), (body, packed), seconds, request.scope.get("hubdepot.page_generation"))
     body = _respond(request, body, packed, out)
     response = Response(body, status_code=status, headers=out, media_type="text/html; charset=utf-8")

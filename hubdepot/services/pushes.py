@@ -65,13 +65,19 @@ def advertise(hub: Hub, access: RepoAccess, service: str, protocol: str | None) 
     return transport.run(argv, transport.environment(protocol), None)
 
 
-def serve(
+async def serve(
     hub: Hub, actor: Actor | None, access: RepoAccess, service: str, body: AsyncIterator[bytes], protocol: str | None
 ) -> AsyncIterator[bytes]:
+    whole = await transport.unless_probe(body)
+    if whole is None:  # git checking its credentials before a large request: nothing to run or lock
+        return
     if service == UPLOAD:
         argv = transport.command(access.git_dir, service, advertise=False)
-        return transport.run(argv, transport.environment(protocol), body)
-    return _push(hub, actor, access, body, protocol)
+        chunks = transport.run(argv, transport.environment(protocol), whole)
+    else:
+        chunks = _push(hub, actor, access, whole, protocol)
+    async for chunk in chunks:
+        yield chunk
 
 
 async def _push(

@@ -458,3 +458,28 @@ def test_gzip_request_bodies_as_git_sends_them(server, user, repo):
     assert plain.status_code == packed.status_code == 200
     assert plain.headers["content-type"] == "application/x-git-upload-pack-result"
     assert b"refs/heads/main" in plain.content and packed.content == plain.content
+
+
+def test_probe_before_a_large_push_and_the_push_itself(server, user, repo, git, tmp_path):
+    """A request larger than http.postBuffer is preceded by git's probe (a body of "0000" to have
+    credentials asked for): it gets 200 with nothing, or the 401 challenge without them; the chunked
+    push that follows lands."""
+    receive = f"{url(server, repo, user.token)}/git-receive-pack"
+    rpc = {"content-type": "application/x-git-receive-pack-request"}
+    with httpx.Client(timeout=30) as http:
+        probe = http.post(receive, content=b"0000", headers=rpc)
+        assert probe.status_code == 200 and probe.content == b""
+        assert probe.headers["content-type"] == "application/x-git-receive-pack-result"
+        anonymous = http.post(f"{url(server, repo)}/git-receive-pack", content=b"0000", headers=rpc)
+        assert anonymous.status_code == 401 and "Basic" in anonymous.headers["www-authenticate"]
+        fetch_probe = http.post(
+            f"{url(server, repo)}/git-upload-pack",
+            content=b"0000",
+            headers={"content-type": "application/x-git-upload-pack-request"},
+        )
+        assert fetch_probe.status_code == 200 and fetch_probe.content == b""
+    work = tmp_path / "w"
+    git("clone", "-q", url(server, repo, user.token), str(work))
+    sha = commit(git, work, "big.txt", os.urandom(300_000).hex())
+    git("-c", "http.postBuffer=65536", "push", "-q", "origin", "main", cwd=work)
+    assert branch_sha(user.api, repo, "main") == sha
