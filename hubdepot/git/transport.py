@@ -201,15 +201,15 @@ class _Child:
         for IDLE_SECONDS: it must not hold the repository lock forever) just close it."""
         stdin, sink = self.stdin, self.sink
         assert stdin is not None and sink is not None, "spawned with fed=True"
-        chunks = body.__aiter__()
+        loop = asyncio.get_running_loop()
         try:
-            while not sink.gone:
-                try:
-                    chunk = await asyncio.wait_for(chunks.__anext__(), IDLE_SECONDS)
-                except StopAsyncIteration:
-                    break
-                stdin.write(chunk)
-                await sink.ready.wait()
+            async with asyncio.timeout(IDLE_SECONDS) as idle:  # one timer, moved on by each chunk
+                async for chunk in body:
+                    if sink.gone:
+                        break
+                    idle.reschedule(loop.time() + IDLE_SECONDS)
+                    stdin.write(chunk)
+                    await sink.ready.wait()
         except Exception:  # the client left, or a truncated or undecodable body: git sees EOF, fails cleanly
             pass
         finally:
