@@ -19,8 +19,10 @@ ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium():
+    """Module-scoped: Playwright's sync API keeps an event loop running in this thread while it is
+    open, and tests of other modules that start their own loop (asyncio.run) must not meet it."""
     if not os.access(CHROMIUM, os.X_OK):
         pytest.fail(f"{CHROMIUM} is missing: run `make install-test` (it installs Debian's chromium)")
     from playwright.sync_api import sync_playwright
