@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from hubdepot.cli.common import data_options, friendly, hub_from
-from hubdepot.services import SYSTEM, Actor, accounts, sessions
+from hubdepot.services import SYSTEM, Actor, accounts
 from hubdepot.services import repos as repo_service
 
 
@@ -45,6 +45,8 @@ def _password(password_stdin: bool, password_file) -> str | None:
 @data_options
 @friendly
 def user_create(login, admin, email, name, password_stdin, password_file, data_dir, database_url):
+    from hubdepot.services import sessions  # (argon2: loaded by the commands that hash)
+
     password = _password(password_stdin, password_file)
     if password is not None:
         sessions.check_password(password)
@@ -62,6 +64,8 @@ def user_create(login, admin, email, name, password_stdin, password_file, data_d
 @friendly
 def user_passwd(login, password_stdin, password_file, data_dir, database_url):
     """Set LOGIN's password for the web sign-in form."""
+    from hubdepot.services import sessions
+
     password = _password(password_stdin, password_file)
     if password is None:
         raise click.UsageError("give the password with --password-stdin or --password-file")

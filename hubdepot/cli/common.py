@@ -18,11 +18,14 @@ def settings_from(**overrides) -> Settings:
 
 
 def hub_from(data_dir=None, database_url=None):
-    from hubdepot.db import migrate
+    from hubdepot.db import revision
     from hubdepot.hub import create_hub
 
     hub = create_hub(settings_from(data_dir=data_dir, database_url=database_url))
-    migrate.upgrade(hub.db)
+    if not revision.at_head(hub.db):
+        from hubdepot.db import migrate
+
+        migrate.upgrade(hub.db)
     return hub
 
 
