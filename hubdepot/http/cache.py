@@ -12,11 +12,10 @@ used out first). With rate limits on, the edge does not use the cache (each answ
 
 from __future__ import annotations
 
-import collections
 import dataclasses
-import threading
 import time
 
+from hubdepot.bounded import Bounded
 from hubdepot.db.generation import Generation
 
 TTL = 60.0
@@ -40,17 +39,14 @@ class Entry:
 class ReadCache:
     def __init__(self, generation: Generation, max_bytes: int = MAX_BYTES):
         self.generation = generation
-        self.max_bytes = max_bytes
-        self._entries: collections.OrderedDict[tuple, Entry] = collections.OrderedDict()
-        self._bytes = 0
-        self._lock = threading.Lock()
+        self._entries: Bounded[Entry] = Bounded(max_bytes, lambda entry: entry.size)
 
     def get(self, key: tuple) -> Entry | None:
         entry = self._entries.get(key)
         if entry is None:
             return None
         if entry.generation != self.generation.current() or entry.expires < time.monotonic():
-            self._drop(key)
+            self._entries.drop(key)
             return None
         return entry
 
@@ -58,18 +54,4 @@ class ReadCache:
         if len(body) > MAX_ENTRY:
             return
         etag = next((v.decode("latin-1") for k, v in headers if k == b"etag"), None)
-        entry = Entry(generation, time.monotonic() + TTL, headers, body, etag)
-        with self._lock:
-            old = self._entries.pop(key, None)
-            if old is not None:
-                self._bytes -= old.size
-            self._entries[key] = entry
-            self._bytes += entry.size
-            while self._bytes > self.max_bytes and self._entries:
-                self._bytes -= self._entries.popitem(last=False)[1].size
-
-    def _drop(self, key: tuple) -> None:
-        with self._lock:
-            old = self._entries.pop(key, None)
-            if old is not None:
-                self._bytes -= old.size
+        self._entries.put(key, Entry(generation, time.monotonic() + TTL, headers, body, etag))

@@ -4,12 +4,10 @@ repository, and the small decisions (text or binary, image or not)."""
 
 from __future__ import annotations
 
-import collections
 import functools
 import html
 import posixpath
 import re
-import threading
 
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import get_lexer_for_filename
@@ -17,6 +15,7 @@ from pygments.lexers.special import TextLexer
 from pygments.token import STANDARD_TYPES
 from pygments.util import ClassNotFound
 
+from hubdepot.bounded import Bounded
 from hubdepot.urls import qpath
 from hubdepot.web import markdown
 
@@ -91,30 +90,7 @@ def _merged(tokens):
         yield current, "".join(parts)
 
 
-class _Cache:
-    """Highlighted lines by (blob sha, name), bounded by their total size."""
-
-    def __init__(self, limit: int):
-        self.items: collections.OrderedDict[tuple, list[str]] = collections.OrderedDict()
-        self.size, self.limit = 0, limit
-        self.lock = threading.Lock()
-
-    def get(self, key, make):
-        with self.lock:
-            if key in self.items:
-                self.items.move_to_end(key)
-                return self.items[key]
-        value = make()
-        with self.lock:
-            if key not in self.items:
-                self.items[key] = value
-                self.size += sum(map(len, value))
-            while self.size > self.limit and self.items:
-                self.size -= sum(map(len, self.items.popitem(last=False)[1]))
-        return value
-
-
-_lines = _Cache(CACHE_BYTES)
+_lines: Bounded[list[str]] = Bounded(CACHE_BYTES, lambda lines: sum(map(len, lines)))  # by (blob sha, name)
 
 
 def _numbered(name: str, data: bytes) -> list[str]:
@@ -126,7 +102,7 @@ def _numbered(name: str, data: bytes) -> list[str]:
 
 def highlighted(sha: str, name: str, data: bytes) -> tuple[str, int]:
     """(markup, line count) of a text file, kept by blob sha."""
-    markup, count = _lines.get((sha, name), lambda: _numbered(name, data))
+    markup, count = _lines.made((sha, name), lambda: _numbered(name, data))
     return markup, int(count)
 
 

@@ -6,11 +6,11 @@ valid deflate stream; the CRC is carried across the parts."""
 
 from __future__ import annotations
 
-import collections
 import dataclasses
 import struct
-import threading
 import zlib
+
+from hubdepot.bounded import Bounded
 
 SENTINEL = "\x00hubdepot-chunk\x00"
 CACHE_BYTES = 64 * 1024 * 1024
@@ -28,29 +28,17 @@ def deflate(data: bytes, level: int, final: bool) -> bytes:
     return compressor.compress(data) + compressor.flush(zlib.Z_FINISH if final else zlib.Z_FULL_FLUSH)
 
 
-_chunks: collections.OrderedDict = collections.OrderedDict()
-_size = 0
-_lock = threading.Lock()
+_chunks: Bounded[Chunk] = Bounded(CACHE_BYTES, lambda c: len(c.data) + len(c.deflated))
 
 
 def chunk(key, markup: str) -> Chunk:
     """`markup` as a Chunk, made once per key (the key must name the markup: e.g. a blob's sha)."""
-    global _size
-    with _lock:
-        found = _chunks.get(key)
-        if found is not None:
-            _chunks.move_to_end(key)
-            return found
-    data = markup.encode()
-    made = Chunk(data, deflate(data, 6, False))
-    with _lock:
-        if key not in _chunks:
-            _chunks[key] = made
-            _size += len(made.data) + len(made.deflated)
-        while _size > CACHE_BYTES and _chunks:
-            old = _chunks.popitem(last=False)[1]
-            _size -= len(old.data) + len(old.deflated)
-    return made
+
+    def make() -> Chunk:
+        data = markup.encode()
+        return Chunk(data, deflate(data, 6, False))
+
+    return _chunks.made(key, make)
 
 
 def spliced(page: bytes, piece: Chunk) -> tuple[bytes, bytes]:

@@ -4,12 +4,10 @@ gzip for browsers that accept it, and the CSRF token the page's forms carry."""
 from __future__ import annotations
 
 import asyncio
-import collections
 import datetime as dt
 import functools
 import gzip
 import hashlib
-import threading
 import time
 import weakref
 from importlib import resources
@@ -22,6 +20,7 @@ from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import Response
 
+from hubdepot.bounded import Bounded
 from hubdepot.http.auth import actor_of
 from hubdepot.pages import packing
 from hubdepot.services import sessions
@@ -121,36 +120,19 @@ def secure(request: Request) -> bool:
     return request.url.scheme == "https" or request.app.state.hub.urls.public.startswith("https://")
 
 
-class _Pages:
-    """Whole pages for anonymous visitors, (plain, gzipped) by URL, each for a few seconds and only while
-    the data dir's write generation (db/generation.py) has not moved; bounded by size."""
-
-    def __init__(self, limit: int):
-        self.items: collections.OrderedDict = collections.OrderedDict()
-        self.size, self.limit = 0, limit
-        self.lock = threading.Lock()
-
-    def get(self, key, generation: int | None) -> tuple[bytes, bytes] | None:
-        with self.lock:
-            found = self.items.get(key)
-            if found is None or found[2] < time.monotonic() or found[3] != generation:
-                return None
-            self.items.move_to_end(key)
-            return found[:2]
-
-    def put(self, key, value, seconds: float, generation: int | None) -> None:
-        with self.lock:
-            old = self.items.pop(key, None)
-            if old is not None:
-                self.size -= len(old[0]) + len(old[1])
-            self.items[key] = (*value, time.monotonic() + seconds, generation)
-            self.size += len(value[0]) + len(value[1])
-            while self.size > self.limit and self.items:
-                old = self.items.popitem(last=False)[1]
-                self.size -= len(old[0]) + len(old[1])
+# pages kept for anonymous visitors: (plain, gzipped, until when, write generation) by URL
+_pages: Bounded[tuple[bytes, bytes, float, int | None]] = Bounded(PAGE_CACHE_BYTES, lambda p: len(p[0]) + len(p[1]))
 
 
-_pages = _Pages(PAGE_CACHE_BYTES)
+def _kept(key, generation: int | None) -> tuple[bytes, bytes] | None:
+    """A page kept for anonymous visitors, if it is still young and no write has happened since."""
+    found = _pages.get(key)
+    if found is None:
+        return None
+    if found[2] < time.monotonic() or found[3] != generation:
+        _pages.drop(key)
+        return None
+    return found[0], found[1]
 
 
 def _render(request: Request, template: str, form: bool, context: dict) -> tuple[bytes, str | None]:
@@ -207,7 +189,8 @@ def html(
     else:  # a page kept for many visitors is worth gzip's slower level; one visitor's is not
         packed = gzip.compress(body, 5 if kept and len(body) < GZIP_FAST else 1)
     if kept and seconds:
-        _pages.put(_cache_key(request), (body, packed), seconds, request.scope.get("hubdepot.page_generation"))
+        generation = request.scope.get("hubdepot.page_generation")
+        _pages.put(_cache_key(request), (body, packed, time.monotonic() + seconds, generation))
     body = _respond(request, body, packed, out)
     response = Response(body, status_code=status, headers=out, media_type="text/html; charset=utf-8")
     if anchor:
@@ -229,7 +212,7 @@ def page(fn=None, *, cache_seconds: float = 0):
         if cache_seconds and actor_of(request) is None:
             generation = request.app.state.hub.db.generation
             current = generation.current() if generation is not None else None
-            found = _pages.get(_cache_key(request), current)
+            found = _kept(_cache_key(request), current)
             if found is not None:
                 out = dict(PAGE_HEADERS)
                 return Response(_respond(request, *found, out), headers=out, media_type="text/html; charset=utf-8")

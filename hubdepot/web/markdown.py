@@ -8,13 +8,13 @@ preformatted text. The wrapper markup mirrors GitHub's (`markdown-body` article 
 
 from __future__ import annotations
 
-import collections
 import functools
 import html
-import threading
 
 import nh3
 from markdown_it import MarkdownIt
+
+from hubdepot.bounded import Bounded
 
 MARKDOWN = (".md", ".markdown", ".mdown", ".mkdn", ".mkd")
 CACHE_BYTES = 32 * 1024 * 1024  # rendered pages kept by blob sha: markdown-it does ~0.3-1 MB/s
@@ -69,24 +69,9 @@ def render(path: str, data: bytes, readme: bool = False) -> str:
     )
 
 
-_cache: collections.OrderedDict[tuple, str] = collections.OrderedDict()
-_cache_size = 0
-_cache_lock = threading.Lock()
+_rendered: Bounded[str] = Bounded(CACHE_BYTES, len)
 
 
 def render_cached(path: str, sha: str, data: bytes, readme: bool = False) -> str:
     """render(), remembered by (blob sha, path, readme): a blob's bytes never change."""
-    global _cache_size
-    key = (sha, path, readme)
-    with _cache_lock:
-        if key in _cache:
-            _cache.move_to_end(key)
-            return _cache[key]
-    page = render(path, data, readme)
-    with _cache_lock:
-        if key not in _cache:
-            _cache[key] = page
-            _cache_size += len(page)
-        while _cache_size > CACHE_BYTES and _cache:
-            _cache_size -= len(_cache.popitem(last=False)[1])
-    return page
+    return _rendered.made((sha, path, readme), lambda: render(path, data, readme))
