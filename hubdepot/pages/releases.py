@@ -10,7 +10,7 @@ from starlette.requests import Request
 from hubdepot.pages.render import ANONYMOUS_SECONDS, html, human_size, page, page_number, redirect
 from hubdepot.services import pages as service
 from hubdepot.services import releases as reads
-from hubdepot.urls import qpath
+from hubdepot.urls import q, qpath
 from hubdepot.web import markdown
 
 RELEASES_PER_PAGE = 10
@@ -31,14 +31,14 @@ def asset_rows(hub, full_name: str, tag: str, rows: list, full: bool) -> Markup:
     """The <li> of each asset (built here rather than in the template: a page holds up to 100, and
     this is ten times faster). `full` adds the sha256 digest and the download count."""
     out = []
+    base = str(escape(hub.urls.browser_download(full_name, tag, "")))  # then each asset's name, quoted
     for a in rows:
-        url = escape(hub.urls.browser_download(full_name, tag, a.name))
         label = f' <span class="muted">{escape(a.label)}</span>' if a.label else ""
         digest = f'<code class="digest" title="SHA-256 digest">sha256:{a.digest}</code>' if full and a.digest else ""
         count = a.download_count or 0
         downloads = f'<span class="downloads">{count:,} download{"" if count == 1 else "s"}</span>' if full else ""
         out.append(
-            f'<li><a class="asset-name" href="{url}">{escape(a.name)}</a>{label}{digest}'
+            f'<li><a class="asset-name" href="{base}{escape(q(a.name))}">{escape(a.name)}</a>{label}{digest}'
             f'<span class="size">{human_size(a.size)}</span>{downloads}</li>'
         )
     return Markup("".join(out))
