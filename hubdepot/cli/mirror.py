@@ -91,6 +91,7 @@ def _run_all(hub, runs, token, report):
         except MirrorError as exc:
             failures.append({"source": url, "error": str(exc)})
         except errors.StorageFull:
+            hub.storage.drop_partials("")  # no asset bytes kept for a later run: the room is needed now
             failures.append({"source": url, "error": "disk full: no room left for the mirror's data"})
         except errors.HubdepotError as exc:
             failures.append({"source": url, "error": exc.message})

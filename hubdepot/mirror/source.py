@@ -217,10 +217,19 @@ class Source:
     # -- asset bytes ---------------------------------------------------------------------------
     # http.client, not httpx, carries the bytes: readinto() a 256 KiB buffer is several times faster.
 
-    def download(self, url: str, storage, expected_size: int, progress: Callable[[int], None]):
+    def download(
+        self, url: str, storage, expected_size: int, progress: Callable[[int], None], partial: str | None = None
+    ):
         """Stream an asset's bytes into a storage writer; a cut connection resumes with a Range
-        request where the source allows it. Returns the uncommitted writer holding every byte."""
-        writer, failures, buffer = storage.writer(), 0, bytearray(CHUNK)
+        request where the source allows it, and so does the bytes a killed run left under `partial`.
+        Returns the uncommitted writer holding every byte."""
+        writer, failures, buffer = storage.writer(partial), 0, bytearray(CHUNK)
+        if writer.size > expected_size:  # not what this asset's first bytes can be: start over
+            writer.abort()
+            writer = storage.writer(partial, fresh=True)
+        if writer.size:
+            self.note(f"{urlsplit(url).netloc}: resuming at {writer.size} bytes, kept from an earlier run")
+            progress(writer.size)
         try:
             while True:
                 try:
@@ -235,7 +244,7 @@ class Source:
                     if writer.size and response.status == 200:  # no range support: start over
                         progress(-writer.size)
                         writer.abort()
-                        writer = storage.writer()
+                        writer = storage.writer(partial, fresh=True)
                     self._copy(response, writer, buffer, progress)
                     if writer.size >= expected_size:
                         return writer

@@ -98,6 +98,7 @@ def _mirror(hub, target: Target, source: Source, token, options: Options, report
     etags = {"options": options.stored(), target.api_repo: [meta.pop("etag"), meta]}
     Releases(hub, access, source, state, options, report, summary, etags).run()
     mirrors.save_etags(hub, access, etags)
+    hub.storage.drop_partials(f"{access.id}-")  # complete: what is left belongs to assets gone at the source
 
 
 _META = ("name", "description", "homepage", "private", "default_branch", "clone_url")
@@ -324,14 +325,13 @@ class Releases:
 
     def _stream(self, asset: dict, size: int, expected: str) -> tuple[str, str, int]:
         self.report.asset_started(asset["name"], size)
-        writer = self.source.download(asset["url"], self.hub.storage, size, self.report.advance)
+        # kept across a crash only when the source names the digest: the whole is checked against it
+        partial = f"{self.access.id}-{int(asset['id'])}-{size}-{expected[:16]}" if expected else None
+        writer = self.source.download(asset["url"], self.hub.storage, size, self.report.advance, partial)
         if writer.size != size:
             writer.abort()
             raise MirrorError(f"asset {asset['name']}: the source sent {writer.size} bytes, its size is {size}")
-        try:
-            key, digest = writer.commit()
-        except errors.StorageFull:
-            raise MirrorError("disk full: no room for the assets here") from None
+        key, digest = writer.commit()  # (a full disk: errors.StorageFull, the command's one line)
         if expected and expected != digest:
             raise MirrorError(
                 f"asset {asset['name']}: digest sha256:{digest} differs from the source's {asset['digest']}"

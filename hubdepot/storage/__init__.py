@@ -41,7 +41,13 @@ class BlobWriter(Protocol):
 
 
 class BlobStorage(Protocol):
-    def writer(self) -> BlobWriter: ...
+    def writer(self, partial: str | None = None, fresh: bool = False) -> BlobWriter:
+        """A new blob. `partial` (local disk only; others start afresh): a name under which the bytes
+        written so far survive a crash or abort() and are taken up again by the next writer of that
+        name (its `size` says how many); `fresh` drops them first."""
+
+    def drop_partials(self, prefix: str) -> int:
+        """Forget the partial blobs whose names start with `prefix` (how many there were)."""
 
     def read(self, key: str, start: int = 0, end: int | None = None) -> Iterator[bytes]:
         """Bytes [start, end) of a blob, in chunks."""

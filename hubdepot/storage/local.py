@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import fcntl
+import glob
 import hashlib
 import os
 import tempfile
@@ -13,17 +15,43 @@ from pathlib import Path
 from hubdepot import errors
 from hubdepot.storage import CHUNK, key_for
 
+PARTIAL = "partial-"  # tmp/partial-NAME: a blob a crash may leave half-written, taken up again
+
 
 class LocalWriter:
-    def __init__(self, root: Path):
+    """A blob being written under tmp/. `partial`: a name the caller can ask for again after a crash
+    (tmp/partial-NAME): its bytes so far are kept by abort() and taken up again (hashed first) by the
+    next writer of that name; `fresh` empties it."""
+
+    def __init__(self, root: Path, partial: str | None = None, fresh: bool = False):
         self.root = root
         tmp = root / "tmp"
         tmp.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(dir=tmp, prefix="upload-")
-        self._file = os.fdopen(fd, "wb", buffering=0)
-        self._path = Path(name)
         self._hash = hashlib.sha256()
         self.size = 0
+        self._keep = partial is not None and self._take_up(tmp / f"{PARTIAL}{partial}", fresh)
+        if not self._keep:
+            fd, name = tempfile.mkstemp(dir=tmp, prefix="upload-")
+            self._file = os.fdopen(fd, "wb", buffering=0)
+            self._path = Path(name)
+
+    def _take_up(self, path: Path, fresh: bool) -> bool:
+        """Open the partial blob at `path` and hash what it holds; False when another process has it
+        open (a second mirror of the same repository: that one gets a plain temp file)."""
+        file = open(path, "a+b", buffering=0)  # noqa: SIM115 (closed by commit or abort)
+        try:
+            fcntl.flock(file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)  # released when the file closes
+        except BlockingIOError:
+            file.close()
+            return False
+        if fresh:
+            file.truncate(0)
+        file.seek(0)
+        while chunk := file.read(CHUNK):
+            self._hash.update(chunk)
+            self.size += len(chunk)
+        self._file, self._path = file, path
+        return True
 
     def write(self, data: bytes) -> None:
         self._hash.update(data)
@@ -46,7 +74,8 @@ class LocalWriter:
     def abort(self) -> None:
         if not self._file.closed:
             self._file.close()
-        self._path.unlink(missing_ok=True)
+        if not self._keep:
+            self._path.unlink(missing_ok=True)
 
 
 @contextlib.contextmanager
@@ -57,6 +86,7 @@ def _full_disk(writer: LocalWriter):
     except OSError as exc:
         if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
             raise
+        writer._keep = False  # a full disk wants its room back, partial or not
         writer.abort()
         raise errors.StorageFull() from exc
 
@@ -66,8 +96,15 @@ class LocalStorage:
         self.root = Path(root)
         self.root.mkdir(parents=True, exist_ok=True)
 
-    def writer(self) -> LocalWriter:
-        return LocalWriter(self.root)
+    def writer(self, partial: str | None = None, fresh: bool = False) -> LocalWriter:
+        return LocalWriter(self.root, partial, fresh)
+
+    def drop_partials(self, prefix: str) -> int:
+        """Remove the kept partial blobs whose names start with `prefix`; returns how many."""
+        found = list((self.root / "tmp").glob(f"{PARTIAL}{glob.escape(prefix)}*"))
+        for path in found:
+            path.unlink(missing_ok=True)
+        return len(found)
 
     def _path(self, key: str) -> Path:
         if not key.startswith("sha256/") or ".." in key:

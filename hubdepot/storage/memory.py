@@ -42,8 +42,11 @@ class MemoryStorage:
         self.times: dict[str, float] = {}
         self.lock = threading.Lock()
 
-    def writer(self) -> MemoryWriter:
-        return MemoryWriter(self)
+    def writer(self, partial: str | None = None, fresh: bool = False) -> MemoryWriter:
+        return MemoryWriter(self)  # (no partial blobs here: a crashed writer's bytes start over)
+
+    def drop_partials(self, prefix: str) -> int:
+        return 0
 
     def read(self, key: str, start: int = 0, end: int | None = None) -> Iterator[bytes]:
         data = self.blobs[key]

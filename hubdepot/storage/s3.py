@@ -171,8 +171,11 @@ class S3Storage:
         self.client.copy({"Bucket": self.bucket, "Key": source}, self.bucket, target, Config=self._transfer)
 
     # -- BlobStorage -------------------------------------------------------
-    def writer(self) -> S3Writer:
-        return S3Writer(self)
+    def writer(self, partial: str | None = None, fresh: bool = False) -> S3Writer:
+        return S3Writer(self)  # (no partial blobs here: a crashed writer's bytes start over)
+
+    def drop_partials(self, prefix: str) -> int:
+        return 0
 
     def read(self, key: str, start: int = 0, end: int | None = None) -> Iterator[bytes]:
         if end is not None and end <= start:

@@ -92,22 +92,36 @@ def test_sigkill_mid_download_then_resume(proxied, server, admin, client_for):
                 stored.append(line.split("asset ", 1)[1].split(":", 1)[0])
                 break
         assert stored, "no asset finished before the mirror ended"
+        _wait_for_partial_bytes(server.data_dir / "blobs" / "tmp")  # and one is half-way
         process.send_signal(signal.SIGKILL)
     finally:
         process.kill()
         process.wait(30)
     proxy.slow = 0
+    proxy.asset_ranges.clear()
     anonymous = client_for(None)
     assert all_releases(anonymous, full) == []  # releases being copied stay hidden until complete
     assert admin.get(f"/repos/{full}").json()["mirror_url"] == f"{proxy.url}/{full}"
-    resumed = summary(run_mirror(server, f"{proxy.url}/{full}", "--json", token=srv.token))
+    run = run_mirror(server, f"{proxy.url}/{full}", "--json", token=srv.token)
+    resumed = summary(run)
     assert resumed["assets_downloaded"] == 5 - len(stored)
+    # the asset the kill interrupted goes on from the bytes the killed run kept, not from zero
+    assert "resuming at" in run.stderr and any(r and r != "bytes=0-" for r in proxy.asset_ranges)
     assert resumed["assets_unchanged"] + resumed["assets_reused"] == len(stored)
     after = download_counts(api, full)
     for name in stored:
         assert after[name] == 1  # complete before the kill: not downloaded again
     assert len(all_releases(anonymous, full)) == 3
     _check_bytes(admin, full, files)
+
+
+def _wait_for_partial_bytes(tmp, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if any(p.stat().st_size > 64 * 1024 for p in tmp.glob("partial-*")):
+            return
+        time.sleep(0.01)
+    raise AssertionError("no asset was half-way through before the deadline")
 
 
 @pytest.fixture

@@ -156,6 +156,7 @@ class FaultyProxy:
         self.faults = {"error_500": 0, "rate_limited": 0, "secondary": 0, "cut_asset": 0, "redirect_asset": 0}
         self.slow = 0.0  # seconds of sleep per 64 KiB of asset bytes
         self.blob_authorizations: list[str | None] = []
+        self.asset_ranges: list[str | None] = []  # the Range header of each asset request
         self.lock = threading.Lock()
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self.httpd.daemon_threads = True
@@ -206,6 +207,8 @@ def _handler(proxy: FaultyProxy):
         def _handle(self):
             api = self.path.startswith("/api/")
             asset = "octet-stream" in self.headers.get("accept", "")
+            if asset:
+                proxy.asset_ranges.append(self.headers.get("range"))
             if self.path.startswith("/blob/"):
                 proxy.blob_authorizations.append(self.headers.get("authorization"))
                 self.path = self.path[len("/blob") :]
