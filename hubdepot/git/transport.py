@@ -223,9 +223,9 @@ class _Child:
         return True
 
     async def stop(self, feeder) -> None:
-        """The consumer left early. A command fed a body (a push) gets its stdin closed so it stops on
-        its own and cleans up, and is killed only if it lingers; one that only writes (an archive, a
-        fetch's advertisement, a blob) is killed at once."""
+        """Done, or the consumer left early. A command still running that was fed a body (a push) gets
+        its stdin closed so it stops on its own and cleans up, and is killed only if it lingers; one
+        that only writes (an archive, a fetch's advertisement, a blob) is killed at once."""
         if feeder is not None:
             await _finish(feeder)
         if self.proc.poll() is None and (feeder is None or not await self.exited(10)):

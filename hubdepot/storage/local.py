@@ -131,11 +131,18 @@ class LocalStorage:
         return LocalWriter(self.root, partial, fresh)
 
     def drop_partials(self, prefix: str) -> int:
-        """Remove the kept partial blobs whose names start with `prefix`; returns how many."""
-        found = list((self.root / "tmp").glob(f"{PARTIAL}{glob.escape(prefix)}*"))
-        for path in found:
-            path.unlink(missing_ok=True)
-        return len(found)
+        """Remove the kept partial blobs whose names start with `prefix`, but not one a writer has
+        open (another mirror is filling it); returns how many went."""
+        dropped = 0
+        for path in (self.root / "tmp").glob(f"{PARTIAL}{glob.escape(prefix)}*"):
+            with contextlib.suppress(FileNotFoundError), open(path, "rb") as file:
+                try:
+                    fcntl.flock(file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    continue
+                path.unlink()
+                dropped += 1
+        return dropped
 
     def _path(self, key: str) -> Path:
         if not key.startswith("sha256/") or ".." in key:
