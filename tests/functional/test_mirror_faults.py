@@ -20,6 +20,15 @@ from tests.support.mirror import MB, FaultyProxy, all_releases, download_counts,
 
 
 @pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """This module's own target (overrides the shared one): the mirrors recorded here point at a proxy
+    gone after this module, and must not be in another module's `hubdepot mirror --all`."""
+    srv = server_support.start(tmp_path_factory.mktemp("mirror-target"))
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(scope="module")
 def proxied(tmp_path_factory):
     """A source hubdepot whose every URL (public URL) goes through a FaultyProxy."""
     proxy = FaultyProxy()
