@@ -14,16 +14,20 @@ import time
 import httpx
 import pytest
 
-from tests.conftest import unique
+from tests.conftest import BASE_PG_URL, WORKER, scratch_database, unique
 from tests.support import server as server_support
 from tests.support.mirror import MB, FaultyProxy, all_releases, download_counts, run_mirror, seed, summary
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """This module's own target (overrides the shared one): the mirrors recorded here point at a proxy
-    gone after this module, and must not be in another module's `hubdepot mirror --all`."""
-    srv = server_support.start(tmp_path_factory.mktemp("mirror-target"))
+def server(backend, tmp_path_factory):
+    """This module's own target (overrides the shared one), on each backend, with a PostgreSQL database
+    of its own: the mirrors recorded here point at a proxy gone after this module, and must not be in
+    another module's `hubdepot mirror --all`."""
+    url = ""
+    if backend.startswith("postgresql"):
+        url = scratch_database(f"{BASE_PG_URL.rpartition('/')[2]}_{WORKER or 'main'}_mirror_faults", fresh=True)
+    srv = server_support.start(tmp_path_factory.mktemp(f"mirror-target-{backend}"), url)
     yield srv
     srv.stop()
 
@@ -64,6 +68,7 @@ def test_errors_rate_limits_cut_downloads_and_redirects(proxied, server, admin):
     srv, proxy = proxied
     api, full, files = _seeded(srv, 2 * MB)
     proxy.faults.update(error_500=2, rate_limited=1, secondary=1, cut_asset=3, redirect_asset=2)
+    proxy.blob_authorizations.clear()  # (the proxy serves this module's tests on every backend)
     started = time.monotonic()
     result = run_mirror(server, f"{proxy.url}/{full}", "--json", token=srv.token)
     done = summary(result)
