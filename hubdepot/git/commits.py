@@ -188,3 +188,16 @@ def commit_info(repo, sha: str) -> CommitInfo:
 
 def _identity(sig: pygit2.Signature) -> git.Identity:
     return git.Identity(sig.name, sig.email, sig.time, sig.offset)
+
+
+def initial_commit(path: Path, branch: str, files: dict[str, bytes], message: str, signature) -> str:
+    """Create the first commit of an empty repository on `branch`; returns its sha."""
+    sig = pygit2.Signature(signature.name, signature.email, signature.time, signature.offset)
+    with repo_lock(path), opened(path) as repo:
+        builder = repo.TreeBuilder()
+        for name, data in files.items():
+            builder.insert(name, repo.create_blob(data), pygit2.enums.FileMode.BLOB)
+        tree = builder.write()
+        oid = repo.create_commit(None, sig, sig, message, tree, [])
+        git_refs.update(repo, path, f"refs/heads/{branch}", ZERO, str(oid))
+        return str(oid)

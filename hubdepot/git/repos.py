@@ -81,18 +81,3 @@ def reading(git_dir: Path) -> Iterator[pygit2.Repository]:
 def set_head(path: Path, branch: str) -> None:
     with repo_lock(path), opened(path) as repo:
         repo.set_head(f"refs/heads/{branch}")
-
-
-def initial_commit(path: Path, branch: str, files: dict[str, bytes], message: str, signature) -> str:
-    """Create the first commit of an empty repository on `branch`; returns its sha."""
-    sig = pygit2.Signature(signature.name, signature.email, signature.time, signature.offset)
-    with repo_lock(path), opened(path) as repo:
-        builder = repo.TreeBuilder()
-        for name, data in files.items():
-            builder.insert(name, repo.create_blob(data), pygit2.enums.FileMode.BLOB)
-        tree = builder.write()
-        oid = repo.create_commit(None, sig, sig, message, tree, [])
-        from hubdepot.git import refs  # (refs opens repositories through this module)
-
-        refs.update(repo, path, f"refs/heads/{branch}", refs.ZERO, str(oid))
-        return str(oid)

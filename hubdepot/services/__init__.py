@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
 from hubdepot.config import Settings
@@ -11,6 +12,8 @@ from hubdepot.db.session import Database
 from hubdepot.services.signing import Signer
 from hubdepot.storage import BlobStorage
 from hubdepot.urls import Urls
+
+RANK = {None: 0, "pull": 1, "push": 2, "admin": 3}  # a repository permission's rank
 
 
 def now() -> dt.datetime:
@@ -43,6 +46,27 @@ class Actor:
     @property
     def login(self) -> str:
         return self.account.login
+
+
+@dataclasses.dataclass(frozen=True)
+class RepoAccess:
+    """A repository the caller may see, with the caller's permission on it."""
+
+    repo: Any  # a repositories row
+    owner: Any  # an accounts row
+    permission: str | None  # pull | push | admin (None never leaves find())
+    git_dir: Path
+
+    @property
+    def id(self) -> int:
+        return self.repo.id
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.owner.login}/{self.repo.name}"
+
+    def can(self, level: str) -> bool:
+        return RANK[self.permission] >= RANK[level]
 
 
 @dataclasses.dataclass(frozen=True)

@@ -26,8 +26,7 @@ from hubdepot.db.tables import releases, repositories
 from hubdepot.git import refs as git_refs
 from hubdepot.git import repos as git_repos
 from hubdepot.git.refs import ZERO, RefUpdate
-from hubdepot.services import Actor, Hub, now
-from hubdepot.services.repos import RepoAccess
+from hubdepot.services import Actor, Hub, RepoAccess, now
 
 __all__ = ["ZERO", "RefUpdate", "check_protected", "protected", "record"]
 

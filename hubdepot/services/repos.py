@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import re
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
@@ -13,35 +12,16 @@ import sqlalchemy as sa
 from hubdepot import errors, events, git
 from hubdepot.db.session import inserted_id
 from hubdepot.db.tables import accounts, collaborators, memberships, repositories
+from hubdepot.git import commits as git_commits
 from hubdepot.git import refs as git_refs
 from hubdepot.git import repos as git_repos
-from hubdepot.services import Actor, Hub, now
+from hubdepot.services import RANK as _RANK
+from hubdepot.services import Actor, Hub, RepoAccess, now
+from hubdepot.services import refs as ref_service
 from hubdepot.services.accounts import by_login, org_role
 
 _NAME = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
-_RANK = {None: 0, "pull": 1, "push": 2, "admin": 3}
 _BRANCH = re.compile(r"^(?!/|.*(?:\.\.|//|@\{|\\|\.lock$|/$|\.$))[^\x00-\x20~^:?*\[\x7f]+$")
-
-
-@dataclasses.dataclass(frozen=True)
-class RepoAccess:
-    """A repository the caller may see, with the caller's permission on it."""
-
-    repo: Any  # a repositories row
-    owner: Any  # an accounts row
-    permission: str | None  # pull | push | admin (None never leaves find())
-    git_dir: Path
-
-    @property
-    def id(self) -> int:
-        return self.repo.id
-
-    @property
-    def full_name(self) -> str:
-        return f"{self.owner.login}/{self.repo.name}"
-
-    def can(self, level: str) -> bool:
-        return _RANK[self.permission] >= _RANK[level]
 
 
 def _decide(actor: Actor | None, repo, owner, collab: str | None, role: str | None) -> str | None:
@@ -185,8 +165,6 @@ def create(
         raise
     access = find_by_id(hub, actor, repo_id)
     if first is not None:
-        from hubdepot.services import refs as ref_service  # (refs needs RepoAccess from here)
-
         # no pusher: the repository's own first commit is announced by repository.created, not a push
         ref_service.record(
             hub, access, None, [ref_service.RefUpdate(f"refs/heads/{default_branch}", ref_service.ZERO, first)]
@@ -197,7 +175,7 @@ def create(
 def _initial_commit(path: Path, name: str, description, branch: str, actor: Actor) -> str:
     readme = f"# {name}\n" + (f"{description}\n" if description else "")
     who = git.Identity(actor.account.name or actor.login, actor.account.email or f"{actor.login}@users.noreply")
-    return git_repos.initial_commit(path, branch, {"README.md": readme.encode()}, "Initial commit", who)
+    return git_commits.initial_commit(path, branch, {"README.md": readme.encode()}, "Initial commit", who)
 
 
 def _org_for_create(hub: Hub, actor: Actor, org_login: str):
