@@ -13,9 +13,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from hubdepot import errors
-from hubdepot.api._media import Media, negotiate
 from hubdepot.api._pagination import Page, link_header, page_of
 from hubdepot.http import files
+from hubdepot.http.media import Media, negotiate
 from hubdepot.http.streams import read_body
 from hubdepot.services import Actor, Hub
 from hubdepot.services import repos as repo_service

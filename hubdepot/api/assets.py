@@ -6,8 +6,8 @@ from __future__ import annotations
 from hubdepot.api import uploads
 from hubdepot.api._base import Req, endpoint, json_response, no_content, paged_response
 from hubdepot.api._fields import field
-from hubdepot.api.representations.releases import release_asset
 from hubdepot.http import files
+from hubdepot.representations.releases import release_asset
 from hubdepot.services import assets as asset_service
 
 DOCS = "https://docs.github.com/rest/releases/assets"

@@ -9,7 +9,7 @@ from starlette.responses import Response, StreamingResponse
 
 from hubdepot.api._base import Req, endpoint, json_response, not_modified
 from hubdepot.api._fields import field, person
-from hubdepot.api.representations import contents as rep
+from hubdepot.representations import contents as rep
 from hubdepot.services import contents as service
 from hubdepot.web import markdown
 

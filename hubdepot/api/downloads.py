@@ -7,7 +7,7 @@ import orjson
 from hubdepot import errors
 from hubdepot.api._base import Req, endpoint, json_response, no_content, paged_response
 from hubdepot.api._fields import field
-from hubdepot.api.representations.downloads import create_download, download
+from hubdepot.representations.downloads import create_download, download
 from hubdepot.services import downloads as service
 
 DOCS = "https://developer.github.com/v3/repos/downloads"

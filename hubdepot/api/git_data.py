@@ -10,7 +10,7 @@ from starlette.responses import Response, StreamingResponse
 from hubdepot import errors
 from hubdepot.api._base import Req, endpoint, json_response, no_content, paged_response
 from hubdepot.api._fields import field, person
-from hubdepot.api.representations import git_data as rep
+from hubdepot.representations import git_data as rep
 from hubdepot.services import git_data as service
 
 DOCS = "https://docs.github.com/rest/git"

@@ -10,7 +10,7 @@ from hubdepot import errors
 from hubdepot.api._base import Req, endpoint, json_response, no_content, paged_response
 from hubdepot.api._fields import field
 from hubdepot.api._pagination import page_of
-from hubdepot.api.representations import hooks as rep
+from hubdepot.representations import hooks as rep
 from hubdepot.services import hooks as service
 
 DOCS = "https://docs.github.com/rest/repos/webhooks"

@@ -6,7 +6,7 @@ from __future__ import annotations
 from hubdepot import errors
 from hubdepot.api._base import Req, endpoint, json_response, no_content, paged_response
 from hubdepot.api._fields import field
-from hubdepot.api.representations.releases import immutable_releases, release, release_notes
+from hubdepot.representations.releases import immutable_releases, release, release_notes
 from hubdepot.services import release_writes as writes
 from hubdepot.services import releases as reads
 

@@ -7,8 +7,8 @@ from starlette.responses import Response
 from hubdepot import errors
 from hubdepot.api._base import Req, endpoint, json_response, no_content, paged_response
 from hubdepot.api._fields import field
-from hubdepot.api.representations.repos import branch_short, full_repository, tag
 from hubdepot.git import refs as git_refs
+from hubdepot.representations.repos import branch_short, full_repository, tag
 from hubdepot.services import repos as repo_service
 
 DOCS = "https://docs.github.com/rest/repos/repos"

@@ -11,9 +11,9 @@ from starlette.responses import Response
 
 from hubdepot import errors
 from hubdepot.api._base import JSON_TYPE, Req
-from hubdepot.api._media import negotiate
-from hubdepot.api.representations.releases import release_asset
 from hubdepot.http import streams
+from hubdepot.http.media import negotiate
+from hubdepot.representations.releases import release_asset
 from hubdepot.services import assets as asset_service
 
 

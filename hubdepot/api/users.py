@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from hubdepot.api._base import Req, endpoint, json_response, paged_response
-from hubdepot.api.representations.repos import repository
-from hubdepot.api.representations.users import private_user, public_user
+from hubdepot.representations.repos import repository
+from hubdepot.representations.users import private_user, public_user
 from hubdepot.services import accounts
 from hubdepot.services import repos as repo_service
 

@@ -1,6 +1,6 @@
 """Webhooks: events written into an outbox in the transaction of the change, delivered by a task in
 every serve process (worker.py), signed and retried (sender.py), payloads in GitHub's shapes
-(payloads.py, which reuses hubdepot/api/representations).
+(payloads.py, which reuses hubdepot/representations).
 
 The entry points services call, each inside their open write transaction (`conn` from
 hub.db.write()), so that the event commits with the change or not at all:
@@ -21,27 +21,20 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable
 
-from hubdepot.events import outbox
+from hubdepot.events import outbox, payloads
 from hubdepot.git import log as git_log
 from hubdepot.git.refs import ZERO, RefUpdate
+from hubdepot.representations import hooks as hook_rep
 
 __all__ = ["ZERO", "RefUpdate", "ping", "push_payload", "ref_changes", "release_changed", "repository_changed"]
 
 
-def _payloads():
-    """events.payloads, imported on first use: it imports hubdepot.api's representations, whose
-    package imports the handlers, which import the services that import this module."""
-    from hubdepot.events import payloads
-
-    return payloads
-
-
 def _create_event(urls, ref: str, repo, owner, sender) -> dict:
-    return _payloads().create_event(urls, ref, repo, owner, sender)
+    return payloads.create_event(urls, ref, repo, owner, sender)
 
 
 def _delete_event(urls, ref: str, repo, owner, sender) -> dict:
-    return _payloads().delete_event(urls, ref, repo, owner, sender)
+    return payloads.delete_event(urls, ref, repo, owner, sender)
 
 
 def _org_id(owner) -> int | None:
@@ -87,7 +80,7 @@ def push_payload(hub, access, actor, update: RefUpdate) -> dict:
     logins = {f"{sender.id}+{sender.login}@users.noreply.{hub.urls.host().rsplit(':', 1)[0].strip('[]')}": sender.login}
     if sender.email:
         logins[sender.email] = sender.login
-    return _payloads().push_event(
+    return payloads.push_event(
         hub.urls, update.ref, update.before, update.after, pushed, access.repo, access.owner, sender, logins
     )
 
@@ -102,7 +95,7 @@ def release_changed(conn, hub, access, actor, actions: Iterable[str], view, chan
 
     def build(action: str) -> dict:
         if not shared:
-            shared.update(_payloads().release_event(hub.urls, "", view, access.repo, access.owner, actor.account))
+            shared.update(payloads.release_event(hub.urls, "", view, access.repo, access.owner, actor.account))
         body = {**shared, "action": action}
         if action == "edited":
             body["changes"] = changes or {}
@@ -123,14 +116,12 @@ def repository_changed(conn, hub, repo, owner, actor, action: str, changes: dict
         "repository",
         action,
         repo.id,
-        lambda: _payloads().repository_event(hub.urls, action, repo, owner, actor.account, changes),
+        lambda: payloads.repository_event(hub.urls, action, repo, owner, actor.account, changes),
     )
 
 
 def ping(conn, hub, actor, owner, access, hook_row) -> int:
     """A ping to this one hook (on creation, and POST …/pings); `access` None for an organisation's hook."""
-    from hubdepot.api.representations import hooks as hook_rep
-
     if access is not None:
         body = hook_rep.hook(hub.urls.repo(access.full_name) + "/hooks", hook_row)
     else:
@@ -142,6 +133,6 @@ def ping(conn, hub, actor, owner, access, hook_row) -> int:
         "ping",
         None,
         access.id if access is not None else None,
-        lambda: _payloads().ping_event(hub.urls, body, hook_row.id, repo, owner, actor.account),
+        lambda: payloads.ping_event(hub.urls, body, hook_row.id, repo, owner, actor.account),
         always=True,
     )

@@ -1,6 +1,6 @@
 """Webhook payloads in GitHub's shapes (checked in tests against @octokit/webhooks-schemas).
 
-Pure functions. They reuse the REST API's representations (hubdepot/api/representations) and
+Pure functions. They reuse the REST API's representations (hubdepot/representations) and
 trim them to what webhook payloads carry: webhook objects are the API's without a few newer
 fields (user_view_type, a release's immutable/updated_at, an asset's digest).
 """
@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from hubdepot.api.representations import releases as release_rep
-from hubdepot.api.representations import repos as repo_rep
-from hubdepot.api.representations.users import simple_user
 from hubdepot.git import Identity
 from hubdepot.git.log import Pushed, PushedCommit
 from hubdepot.git.refs import ZERO
+from hubdepot.representations import releases as release_rep
+from hubdepot.representations import repos as repo_rep
+from hubdepot.representations.users import simple_user
 from hubdepot.urls import Urls, node_id, q
 
 ZEN = "Design for failure."

@@ -14,10 +14,10 @@ import time
 from urllib.parse import unquote_to_bytes
 
 from hubdepot import errors
-from hubdepot.api._media import negotiate
 from hubdepot.http import files, render
 from hubdepot.http.auth import Login
 from hubdepot.http.cache import ReadCache
+from hubdepot.http.media import negotiate
 from hubdepot.services import Actor, Hub
 from hubdepot.services.ratelimit import RateLimiter
 

@@ -7,11 +7,11 @@ import time
 import pytest
 from starlette.datastructures import QueryParams
 
-from hubdepot.api._media import negotiate
 from hubdepot.api._pagination import link_header, page_of
 from hubdepot.config import Settings, SettingsError, parse_size
 from hubdepot.http.auth import credentials
 from hubdepot.http.edge import request_id
+from hubdepot.http.media import negotiate
 from hubdepot.services.accounts import new_token
 from hubdepot.services.signing import Signer
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hubdepot.api.representations import iso
+from hubdepot.representations import iso
 from hubdepot.urls import Urls
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from hubdepot.api.representations.contents import git_commit, wrapped_base64
-from hubdepot.api.representations.users import simple_user
+from hubdepot.representations.contents import git_commit, wrapped_base64
+from hubdepot.representations.users import simple_user
 from hubdepot.urls import Urls, node_id, qpath
 
 _OBJECT_URL = {"commit": "git_commit", "tree": "git_tree", "blob": "git_blob"}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from hubdepot.api.representations import iso
+from hubdepot.representations import iso
 
 SECRET_MASK = "********"
 

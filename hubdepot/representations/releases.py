@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from hubdepot.api.representations import iso
-from hubdepot.api.representations.users import simple_user
+from hubdepot.representations import iso
+from hubdepot.representations.users import simple_user
 from hubdepot.urls import Urls, node_id
 
 
