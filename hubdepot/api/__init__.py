@@ -29,6 +29,7 @@ REPO_PREFIX = "/repos/{owner}/{repo}"
 # (methods, path under /api/v3, handler)
 V3: list[tuple[tuple[str, ...], str, object]] = [
     (("GET",), "/", users.root),
+    (("GET",), "/meta", users.meta),
     (("GET",), "/user", users.me),
     (("GET",), "/user/repos", users.my_repos),
     (("POST",), "/user/repos", repos.create_for_user),

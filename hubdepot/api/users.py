@@ -1,7 +1,8 @@
-"""GET /, GET /user, GET /users/{login}, GET /user/repos."""
+"""GET /, GET /meta, GET /user, GET /users/{login}, GET /user/repos."""
 
 from __future__ import annotations
 
+from hubdepot import GHES_VERSION
 from hubdepot.api._base import Req, endpoint, json_response, paged_response
 from hubdepot.representations.repos import repository
 from hubdepot.representations.users import private_user, public_user
@@ -52,6 +53,16 @@ def root(req: Req):
             "user_search_url": f"{api}/search/users?q={{query}}{{&page,per_page,sort,order}}",
         },
     )
+
+
+@endpoint(
+    "https://docs.github.com/enterprise-server@3.19/rest/meta/meta#get-github-enterprise-server-meta-information",
+    inline=True,
+)
+def meta(req: Req):
+    """GHES's meta: the installed version (also in every answer's X-GitHub-Enterprise-Version); the
+    API takes tokens only, no passwords."""
+    return json_response(req, {"verifiable_password_authentication": False, "installed_version": GHES_VERSION})
 
 
 @endpoint(f"{DOCS}#get-the-authenticated-user", inline=True)

@@ -74,7 +74,9 @@ def due(hub: Hub, hook_id: int, limit: int = 20) -> tuple[Target | None, list[Du
             .limit(limit)
         ).all()
     kind, target_id = ("repository", hook.repository_id) if hook.repository_id else ("organization", hook.org_id)
-    target = Target(hook.id, hook.url, hook.content_type, hook.secret, hook.insecure_ssl == "1", kind, target_id)
+    target = Target(
+        hook.id, hook.url, hook.content_type, hook.secret, hook.insecure_ssl == "1", kind, target_id, hub.urls.host()
+    )
     return target, [Due(r.id, r.guid, r.event, r.payload.encode(), r.attempts, _aware(r.created_at)) for r in rows]
 
 

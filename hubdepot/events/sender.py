@@ -15,6 +15,8 @@ from urllib.parse import quote_plus, urlsplit
 
 import httpx
 
+from hubdepot import GHES_VERSION
+
 HOOKSHOT = "GitHub-Hookshot/" + hashlib.sha1(b"hubdepot").hexdigest()[:7]  # GitHub sends a short hex version
 BODY_KEEP = 64 * 1024  # bytes of a receiver's answer we keep
 
@@ -28,6 +30,7 @@ class Target:
     insecure_ssl: bool
     kind: str  # repository | organization
     target_id: int
+    host: str  # this server's host, as GHES names itself to receivers
 
 
 @dataclasses.dataclass(frozen=True)
@@ -56,6 +59,8 @@ def request_of(target: Target, event: str, guid: str, payload: bytes) -> tuple[d
         "X-GitHub-Hook-ID": str(target.hook_id),
         "X-GitHub-Hook-Installation-Target-Type": target.kind,
         "X-GitHub-Hook-Installation-Target-ID": str(target.target_id),
+        "X-GitHub-Enterprise-Version": GHES_VERSION,
+        "X-GitHub-Enterprise-Host": target.host,
         "Content-Type": "application/json" if target.content_type == "json" else "application/x-www-form-urlencoded",
     }
     if target.secret:

@@ -13,7 +13,7 @@ import re
 import time
 from urllib.parse import unquote_to_bytes
 
-from hubdepot import errors
+from hubdepot import GHES_VERSION, errors
 from hubdepot.http import files, render
 from hubdepot.http.auth import Login
 from hubdepot.http.cache import ReadCache
@@ -33,6 +33,7 @@ _EXPOSE = (
 )
 _STATIC = [
     (b"server", b"hubdepot"),
+    (b"x-github-enterprise-version", GHES_VERSION.encode()),
     (b"access-control-allow-origin", b"*"),
     (b"access-control-expose-headers", _EXPOSE.encode()),
     (b"x-frame-options", b"deny"),

@@ -110,6 +110,9 @@ def test_headers_etag_head_versions(user, repo, client_for):
     etag = first.headers["etag"]
     for name in ("x-github-request-id", "x-github-media-type", "x-github-api-version-selected"):
         assert name in first.headers, name
+    meta = client_for(None).get("/meta")  # GHES's: the version clients read, also in every answer's header
+    assert meta.status_code == 200 and meta.json()["installed_version"] == first.headers["x-github-enterprise-version"]
+    assert meta.json()["verifiable_password_authentication"] is False
     assert not [name for name in first.headers if name.startswith("x-ratelimit")]  # off, as on GHES
     assert first.headers["x-github-media-type"] == "github.v3; format=json"
     again = user.api.get(f"/repos/{repo}", headers={"If-None-Match": etag})

@@ -11,6 +11,7 @@ import time
 
 import pytest
 
+from hubdepot import GHES_VERSION
 from tests.conftest import unique
 from tests.support.receivers import PyReceiver, validate_payload
 
@@ -139,6 +140,7 @@ def test_contents_writes_send_push_events(user, repo, receiver):
     assert headers["x-github-hook-installation-target-type"] == "repository"
     assert headers["x-github-hook-installation-target-id"] == str(pushes[0]["repository"]["id"])
     assert headers["user-agent"].startswith("GitHub-Hookshot/") and headers["content-type"] == "application/json"
+    assert headers["x-github-enterprise-version"] == GHES_VERSION and headers["x-github-enterprise-host"]
 
 
 def test_release_lifecycle_events(user, repo, receiver):

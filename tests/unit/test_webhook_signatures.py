@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs
 
+from hubdepot import GHES_VERSION
 from hubdepot.events.sender import Target, request_of
 
 
 def _target(content_type: str, secret: str | None = "It's a Secret to Everybody") -> Target:
-    return Target(7, "http://127.0.0.1:9/hook", content_type, secret, False, "repository", 42)
+    return Target(7, "http://127.0.0.1:9/hook", content_type, secret, False, "repository", 42, "depot.example:8443")
 
 
 def test_githubs_documented_signature():
@@ -19,6 +20,8 @@ def test_githubs_documented_signature():
     assert headers["Content-Type"] == "application/json"
     assert headers["X-GitHub-Hook-ID"] == "7" and headers["X-GitHub-Hook-Installation-Target-ID"] == "42"
     assert headers["User-Agent"].startswith("GitHub-Hookshot/")
+    assert headers["X-GitHub-Enterprise-Host"] == "depot.example:8443"  # as GitHub Enterprise Server names itself
+    assert headers["X-GitHub-Enterprise-Version"] == GHES_VERSION
 
 
 def test_form_bodies_carry_the_json_in_payload_and_are_signed_as_sent():
