@@ -14,8 +14,8 @@ from collections.abc import Callable
 import orjson
 import sqlalchemy as sa
 
+from hubdepot.db import now
 from hubdepot.db.tables import hooks, webhook_deliveries, webhook_events
-from hubdepot.services import now
 
 _wakers: list[Callable[[], object]] = []
 

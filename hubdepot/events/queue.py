@@ -13,13 +13,16 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from typing import TYPE_CHECKING
 
 import orjson
 import sqlalchemy as sa
 
 from hubdepot.db.tables import hooks, webhook_deliveries, webhook_events
 from hubdepot.events.sender import Outcome, Target
-from hubdepot.services import Hub
+
+if TYPE_CHECKING:  # (the delivery task is handed the Hub; events sit below services)
+    from hubdepot.services import Hub
 
 MAX_DELAY = 7200.0  # backoff cap between two attempts (seconds)
 

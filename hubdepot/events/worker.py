@@ -18,11 +18,14 @@ import socket
 import time
 import uuid
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import httpx
 
 from hubdepot.events import outbox, queue, sender
-from hubdepot.services import Hub
+
+if TYPE_CHECKING:  # (the delivery task is handed the Hub; events sit below services)
+    from hubdepot.services import Hub
 
 log = logging.getLogger("hubdepot.events")
 PRUNE_EVERY = 300.0  # seconds

@@ -3,21 +3,17 @@
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 from pathlib import Path
 from typing import Any
 
 from hubdepot.config import Settings
+from hubdepot.db import now as now  # (re-exported: every service stamps with it)
 from hubdepot.db.session import Database
 from hubdepot.services.signing import Signer
 from hubdepot.storage import BlobStorage
 from hubdepot.urls import Urls
 
 RANK = {None: 0, "pull": 1, "push": 2, "admin": 3}  # a repository permission's rank
-
-
-def now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(microsecond=0)
 
 
 @dataclasses.dataclass
