@@ -15,6 +15,7 @@ import httpx
 from bench.common import _children, hubdepot, row
 from bench.releases import PeakRss
 from tests.support import server as server_support
+from tests.support.clients import git_env
 
 ROUNDS = 3  # best of: the machine is shared, single runs are noisy
 
@@ -45,20 +46,6 @@ def _rss(pids: list[int]) -> int:
         except OSError:
             continue
     return total
-
-
-def _env(home: Path) -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
-    env.update(
-        HOME=str(home),
-        GIT_CONFIG_NOSYSTEM="1",
-        GIT_TERMINAL_PROMPT="0",
-        GIT_AUTHOR_NAME="b",
-        GIT_AUTHOR_EMAIL="b@example.com",
-        GIT_COMMITTER_NAME="b",
-        GIT_COMMITTER_EMAIL="b@example.com",
-    )
-    return env
 
 
 def _git(env, *args, cwd=None) -> None:
@@ -113,7 +100,7 @@ def run(seconds: int = 8, workers: int = 1):
     full = seconds >= 30
     files, size = (20_000, 5_250) if full else (2_000, 5_250)
     tmp = Path(tempfile.mkdtemp(prefix="hubdepot-bench-git-"))
-    env = _env(tmp)
+    env = git_env(tmp)
     root = tmp / "daemon"
     root.mkdir()
     times = {k: [] for k in ("push", "clone", "ref_push", "ref_clone")}

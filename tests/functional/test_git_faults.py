@@ -14,8 +14,8 @@ import time
 
 import httpx
 
-from tests.functional.test_git_http import git_env
 from tests.support import server as server_support
+from tests.support.clients import git_env
 
 
 def _git(env, *args, cwd=None, timeout=30) -> subprocess.CompletedProcess:

@@ -13,22 +13,7 @@ import pytest
 
 from tests.conftest import unique
 from tests.functional.test_contents import b64, put
-
-
-def git_env(home: Path) -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
-    env.update(
-        HOME=str(home),
-        GIT_CONFIG_NOSYSTEM="1",
-        GIT_TERMINAL_PROMPT="0",
-        GIT_ASKPASS="",
-        SSH_ASKPASS="",
-        GIT_AUTHOR_NAME="Pusher",
-        GIT_AUTHOR_EMAIL="pusher@example.com",
-        GIT_COMMITTER_NAME="Pusher",
-        GIT_COMMITTER_EMAIL="pusher@example.com",
-    )
-    return env
+from tests.support.clients import git_env
 
 
 class Git:
