@@ -49,6 +49,31 @@ def config(params: dict, path: Path) -> Path:
     return path
 
 
+def _schemathesis(cfg: Path, description: str, url: str | None, token: str, max_examples: int, seed_value: int) -> list:
+    """schemathesis on `description` (a file, with the server's `url`; or a URL) as `token`: the checks,
+    seed and limits every run here shares."""
+    cmd = [sys.executable, "-m", "schemathesis.cli", "--config-file", str(cfg), "run", description]
+    return (
+        cmd
+        + (["--url", url] if url else [])
+        + [
+            "-H",
+            f"Authorization: token {token}",
+            "--checks",
+            "not_a_server_error,response_schema_conformance",
+            "--max-examples",
+            str(max_examples),
+            "--seed",
+            str(seed_value),
+            "--workers",
+            "2",
+            "--no-color",
+            "--request-timeout",
+            "30",
+        ]
+    )
+
+
 def run(
     api: str,
     token: str,
@@ -61,35 +86,13 @@ def run(
     schema.subset()  # writes schema.SUBSET
     cfg = config(params, workdir / "schemathesis.toml")
     report = workdir / "report.json"
-    cmd = [
-        sys.executable,
-        "-m",
-        "schemathesis.cli",
-        "--config-file",
-        str(cfg),
-        "run",
-        str(schema.SUBSET),
-        "--url",
-        api,
-        "-H",
-        f"Authorization: token {token}",
-        "--checks",
-        "not_a_server_error,response_schema_conformance",
-        "--max-examples",
-        str(max_examples),
-        "--seed",
-        str(seed_value),
+    cmd = _schemathesis(cfg, str(schema.SUBSET), api, token, max_examples, seed_value) + [
         "--phases",
         phases,
-        "--workers",
-        "2",
-        "--no-color",
         "--report",
         "json",
         "--report-json-path",
         str(report),
-        "--request-timeout",
-        "30",
         "--exclude-path-regex",
         r".*/reactions.*",
     ]
@@ -152,31 +155,9 @@ def run_full(api: str, token: str, workdir: Path, max_examples: int = 20, seed_v
     cfg = config(
         {"owner": "admin", "repo": "fuzz", "username": "admin", **_hook(api, token)}, workdir / "schemathesis-full.toml"
     )
-    base = [
-        sys.executable,
-        "-m",
-        "schemathesis.cli",
-        "--config-file",
-        str(cfg),
-        "run",
-        str(schema.FULL),
-        "--url",
-        api,
-        "-H",
-        f"Authorization: token {token}",
-        "--checks",
-        "not_a_server_error,response_schema_conformance",
-        "--max-examples",
-        str(max_examples),
-        "--seed",
-        str(seed_value),
+    base = _schemathesis(cfg, str(schema.FULL), api, token, max_examples, seed_value) + [
         "--phases",
         "examples,coverage,fuzzing",
-        "--workers",
-        "2",
-        "--no-color",
-        "--request-timeout",
-        "30",
         "--include-path-regex",
         FULL_PATHS,
     ]
@@ -194,27 +175,6 @@ def run_own(api: str, token: str, workdir: Path, max_examples: int = 20, seed_va
     """The same against the description hubdepot serves for what GitHub's lacks (the Downloads API)."""
     seed(api, token)
     cfg = config({"owner": "admin", "repo": "fuzz"}, workdir / "schemathesis-own.toml")
-    cmd = [
-        sys.executable,
-        "-m",
-        "schemathesis.cli",
-        "--config-file",
-        str(cfg),
-        "run",
-        api + "/hubdepot/openapi.json",
-        "-H",
-        f"Authorization: token {token}",
-        "--checks",
-        "not_a_server_error,response_schema_conformance",
-        "--max-examples",
-        str(max_examples),
-        "--seed",
-        str(seed_value),
-        "--workers",
-        "2",
-        "--no-color",
-        "--request-timeout",
-        "30",
-    ]
+    cmd = _schemathesis(cfg, api + "/hubdepot/openapi.json", None, token, max_examples, seed_value)
     out = subprocess.run(cmd, capture_output=True, text=True, cwd=workdir, timeout=1800)
     return out.returncode, out.stdout + out.stderr, _summary(out.stdout)
