@@ -58,8 +58,7 @@ def top(raw: Path, n: int = 15) -> list[str]:
         if not frames:  # the process frame alone: the worker was idle
             continue
         total += weight
-        if frames:
-            own[frames[-1]] += weight
+        own[frames[-1]] += weight
         for frame in set(frames):
             inclusive[frame] += weight
     lines = [f"{total} samples; self:"]

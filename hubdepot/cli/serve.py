@@ -42,11 +42,11 @@ def serve(**options) -> None:
 
 def _repair(hub) -> None:
     """What writers killed with the last server left (ref lock files, push quarantines) would block
-    their branches: remove them now, as `hubdepot fsck --repair` does (each repository's lock is taken
-    first, so a writer of another running server is never disturbed)."""
+    their branches: remove them now, as `hubdepot fsck --repair` does, in every repository whose lock is
+    free (one a running mirror or push holds is skipped, not waited for: start-up never waits on it)."""
     from hubdepot.services import fsck
 
-    for line in fsck.repair(hub):
+    for line in fsck.repair(hub, wait=False):
         click.echo(f"hubdepot: {line}", err=True)
 
 

@@ -29,14 +29,6 @@ from hubdepot.representations import hooks as hook_rep
 __all__ = ["ZERO", "RefUpdate", "ping", "push_payload", "ref_changes", "release_changed", "repository_changed"]
 
 
-def _create_event(urls, ref: str, repo, owner, sender) -> dict:
-    return payloads.create_event(urls, ref, repo, owner, sender)
-
-
-def _delete_event(urls, ref: str, repo, owner, sender) -> dict:
-    return payloads.delete_event(urls, ref, repo, owner, sender)
-
-
 def _org_id(owner) -> int | None:
     return owner.id if owner.type == "Organization" else None
 
@@ -57,7 +49,7 @@ def ref_changes(conn, hub, access, actor, updates: Iterable[RefUpdate]) -> int:
                 "create",
                 None,
                 access.id,
-                functools.partial(_create_event, urls, update.ref, repo, owner, sender),
+                functools.partial(payloads.create_event, urls, update.ref, repo, owner, sender),
             )
         elif update.after == ZERO:
             written += outbox.put(
@@ -66,7 +58,7 @@ def ref_changes(conn, hub, access, actor, updates: Iterable[RefUpdate]) -> int:
                 "delete",
                 None,
                 access.id,
-                functools.partial(_delete_event, urls, update.ref, repo, owner, sender),
+                functools.partial(payloads.delete_event, urls, update.ref, repo, owner, sender),
             )
         written += outbox.put(
             conn, hooks, "push", None, access.id, functools.partial(push_payload, hub, access, actor, update)

@@ -9,12 +9,12 @@ Credentials travel in git's environment (GIT_CONFIG_*), never on a command line 
 from __future__ import annotations
 
 import base64
-import os
 import subprocess
 from pathlib import Path
 
 from hubdepot import errors
 from hubdepot.git import refs as git_refs
+from hubdepot.git import transport
 from hubdepot.git.lock import repo_lock
 from hubdepot.git.refs import RefUpdate
 
@@ -22,16 +22,15 @@ REFSPECS = ("+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*")
 
 
 def _environment(token: str | None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
-    env.update(GIT_CONFIG_NOSYSTEM="1", GIT_TERMINAL_PROMPT="0", GIT_ASKPASS="/bin/false")
+    extra = {"GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "/bin/false"}
     if token:
         basic = base64.b64encode(f"x-access-token:{token}".encode()).decode()
-        env.update(
+        extra.update(
             GIT_CONFIG_COUNT="1",
             GIT_CONFIG_KEY_0="http.extraHeader",
             GIT_CONFIG_VALUE_0=f"Authorization: Basic {basic}",
         )
-    return env
+    return transport.environment(None, extra)
 
 
 def fetch(git_dir: Path, url: str, token: str | None, timeout: float = 3600) -> list[RefUpdate]:

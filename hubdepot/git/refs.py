@@ -2,12 +2,14 @@
 
 Every ref write of hubdepot (contents API commits, release tags, the git data API) goes through
 update() below while holding the repository lock (git/lock.py); pushes let git receive-pack do its
-own compare-and-swap, under the same lock. A ref lock file left by a writer that died is never
-removed here: the update fails and `hubdepot fsck` reports the stale lock (see stale_locks()).
+own compare-and-swap, under the same lock. A ref lock file left by a writer that died makes the
+update fail; `hubdepot fsck` reports it (stale_locks()) and `serve` or `fsck --repair` removes it
+(remove_stale_locks()).
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import re
@@ -22,8 +24,8 @@ from hubdepot.git.lock import repo_lock, try_repo_lock
 from hubdepot.git.repos import opened
 
 ZERO = "0" * 40
-STALE_SECONDS = 600
-_HEX = re.compile(r"[0-9a-fA-F]{4,40}")  # a ref lock file older than this, with no writer, is reported by fsck
+STALE_SECONDS = 600  # a ref lock file older than this, with no writer, is reported by fsck
+_HEX = re.compile(r"[0-9a-fA-F]{4,40}")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -89,7 +91,7 @@ def _commit(obj) -> pygit2.Commit | None:
         return None
 
 
-def _peeled(repo: pygit2.Repository, ref: pygit2.Reference) -> str | None:
+def _peeled(ref: pygit2.Reference) -> str | None:
     commit = _commit(ref)
     return str(commit.id) if commit is not None else None
 
@@ -97,7 +99,7 @@ def _peeled(repo: pygit2.Repository, ref: pygit2.Reference) -> str | None:
 def branches(path: Path) -> list[Ref]:
     """Branches that name a commit, by name."""
     with opened(path) as repo:
-        found = ((name, _peeled(repo, repo.branches.local[name])) for name in repo.branches.local)
+        found = ((name, _peeled(repo.branches.local[name])) for name in repo.branches.local)
         return sorted((Ref(name, sha) for name, sha in found if sha), key=lambda ref: ref.name)
 
 
@@ -107,15 +109,10 @@ def tags(path: Path) -> list[Ref]:
     with opened(path) as repo:
         for name in repo.references:
             if name.startswith("refs/tags/"):
-                sha = _peeled(repo, _reference(repo, name))
+                sha = _peeled(_reference(repo, name))
                 if sha:
                     out.append(Ref(name.removeprefix("refs/tags/"), sha))
     return sorted(out, key=lambda ref: ref.name, reverse=True)
-
-
-def is_empty(path: Path) -> bool:
-    with opened(path) as repo:
-        return repo.is_empty
 
 
 def snapshot(path: Path) -> dict[str, str]:
@@ -162,10 +159,6 @@ def update(repo: pygit2.Repository, git_dir: Path, ref: str, before: str, after:
     return RefUpdate(ref, before, after)
 
 
-def set_head(repo: pygit2.Repository, branch: str) -> None:
-    repo.set_head(f"refs/heads/{branch}")
-
-
 def stale_locks(git_dir: Path, now: float | None = None) -> list[str]:
     """Lock files (refs, packed-refs, HEAD, config) and push quarantines whose writer is gone.
 
@@ -176,10 +169,15 @@ def stale_locks(git_dir: Path, now: float | None = None) -> list[str]:
         return _leftovers(git_dir, 0 if free else STALE_SECONDS, now or time.time())
 
 
-def remove_stale_locks(git_dir: Path) -> list[str]:
+def remove_stale_locks(git_dir: Path, wait: bool = True) -> list[str]:
     """`hubdepot fsck --repair`: wait for the repository lock (so no writer is inside), then remove the
-    lock files and quarantines that dead writers left; returns what was removed."""
-    with repo_lock(git_dir):
+    lock files and quarantines that dead writers left; returns what was removed. wait=False (serve's
+    start): a repository whose lock is held right now is left as it is."""
+    with contextlib.ExitStack() as stack:
+        if wait:
+            stack.enter_context(repo_lock(git_dir))
+        elif not stack.enter_context(try_repo_lock(git_dir)):
+            return []
         found = _leftovers(git_dir, 0, time.time())
         for name in found:
             path = Path(git_dir, name)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import fcntl
+import functools
 import os
 import subprocess
 from collections.abc import AsyncIterator
@@ -84,8 +85,9 @@ def environment(protocol: str | None, extra: dict[str, str] | None = None) -> di
     return env | (extra or {})
 
 
+@functools.cache
 def install_hooks(hooks_dir: Path) -> Path:
-    """Write hubdepot's hook scripts into `hooks_dir` (once per process; atomic replace)."""
+    """Write hubdepot's hook scripts into `hooks_dir` (once per process and directory: atomic replace)."""
     hooks_dir.mkdir(parents=True, exist_ok=True)
     for name, text in _HOOKS.items():
         path = hooks_dir / name
@@ -134,10 +136,11 @@ async def unless_probe(body: AsyncIterator[bytes]) -> AsyncIterator[bytes] | Non
             break
     if head == PROBE and not broken:
         return None
-    return _prefixed(head, None if broken else chunks)
+    return prefixed(head, None if broken else chunks)
 
 
-async def _prefixed(head: bytes, rest: AsyncIterator[bytes] | None) -> AsyncIterator[bytes]:
+async def prefixed(head: bytes, rest: AsyncIterator[bytes] | None) -> AsyncIterator[bytes]:
+    """`head`, then what `rest` yields."""
     if head:
         yield head
     if rest is not None:

@@ -12,6 +12,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response, StreamingResponse
 
 from hubdepot import errors
+from hubdepot.git import transport
 from hubdepot.http.auth import actor_of
 from hubdepot.services import pushes
 
@@ -55,12 +56,6 @@ def _pkt(line: str) -> bytes:
     return f"{len(data) + 4:04x}".encode() + data
 
 
-async def _prefixed(first: bytes, rest: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
-    yield first
-    async for chunk in rest:
-        yield chunk
-
-
 async def info_refs(request: Request) -> Response:
     service = request.query_params.get("service")
     if service not in pushes.SERVICES:
@@ -69,7 +64,7 @@ async def info_refs(request: Request) -> Response:
     protocol = _protocol(request)
     chunks = pushes.advertise(request.app.state.hub, access, service, protocol)
     if "version=2" not in (protocol or "") or service != pushes.UPLOAD:
-        chunks = _prefixed(_pkt(f"# service={service}\n") + b"0000", chunks)
+        chunks = transport.prefixed(_pkt(f"# service={service}\n") + b"0000", chunks)
     return GitResponse(chunks, media_type=f"application/x-{service}-advertisement", headers=NO_CACHE)
 
 

@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from hubdepot import errors
-from hubdepot.pages.render import ANONYMOUS_SECONDS, html, page, redirect, secure
+from hubdepot.pages.render import ANONYMOUS_SECONDS, csrf_anchor, html, page, redirect, secure
 from hubdepot.services import pages as service
 from hubdepot.services import sessions
 
@@ -47,7 +47,7 @@ async def session(request: Request) -> Response:
     form = await request.form(max_files=0, max_fields=FORM_MAX_FIELDS)
     login, password = str(form.get("login") or "").strip(), str(form.get("password") or "")
     back = _return_to(str(form.get("return_to") or ""))
-    anchor = request.cookies.get(sessions.SESSION_COOKIE) or request.cookies.get(sessions.CSRF_COOKIE)
+    anchor, _ = csrf_anchor(request, form=False)
     sessions.check_csrf(hub, anchor, str(form.get("authenticity_token") or ""))
     ip = request.client.host if request.client else "unknown"
     try:

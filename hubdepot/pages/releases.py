@@ -48,7 +48,6 @@ def _release(hub, access, view: reads.ReleaseView, latest_id: int | None, assets
     """What a template needs to show one release (`assets`: the ones shown, of `count`)."""
     row, full_name = view.row, access.full_name
     tag = view.url_tag
-    shown = assets
     return {
         "row": row,
         "tag": tag,
@@ -59,7 +58,7 @@ def _release(hub, access, view: reads.ReleaseView, latest_id: int | None, assets
         "notes": notes(row.body),
         "asset_count": count,
         "shown": len(assets),
-        "asset_rows": asset_rows(hub, full_name, tag, [a.row for a in shown if a.row.state == "uploaded"], full),
+        "asset_rows": asset_rows(hub, full_name, tag, [a.row for a in assets if a.row.state == "uploaded"], full),
         "zip": None if row.draft else f"/{full_name}/archive/refs/tags/{qpath(row.tag_name)}.zip",
         "tarball": None if row.draft else f"/{full_name}/archive/refs/tags/{qpath(row.tag_name)}.tar.gz",
         "tree": None if row.draft else f"/{full_name}/tree/{qpath(row.tag_name)}",

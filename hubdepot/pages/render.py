@@ -11,7 +11,6 @@ import hashlib
 import time
 import weakref
 from importlib import resources
-from urllib.parse import quote
 
 import anyio
 import anyio.to_thread
@@ -24,6 +23,7 @@ from hubdepot.bounded import Bounded
 from hubdepot.http.auth import actor_of
 from hubdepot.pages import packing
 from hubdepot.services import sessions
+from hubdepot.urls import q, qpath
 
 CSP = (
     "default-src 'none'; style-src 'self'; img-src 'self' data:; script-src 'self'; form-action 'self'; "
@@ -88,10 +88,6 @@ def iso(value) -> str:
     return value.isoformat().replace("+00:00", "Z")
 
 
-def qpath(path: str) -> str:
-    return quote(path, safe="/")
-
-
 @functools.lru_cache(maxsize=1)
 def environment() -> jinja2.Environment:
     env = jinja2.Environment(
@@ -102,7 +98,7 @@ def environment() -> jinja2.Environment:
         auto_reload=False,
     )
     env.globals.update(static=static_url)
-    env.filters.update(size=human_size, when=when, iso=iso, qpath=qpath, q=lambda s: quote(s, safe=""))
+    env.filters.update(size=human_size, when=when, iso=iso, qpath=qpath, q=q)
     return env
 
 

@@ -13,12 +13,13 @@ from hubdepot.git import repos as git_repos
 from hubdepot.services import Hub
 
 
-def repair(hub: Hub) -> list[str]:
-    """Remove what dead writers left in the repositories (ref lock files, push quarantines); one line each."""
+def repair(hub: Hub, wait: bool = True) -> list[str]:
+    """Remove what dead writers left in the repositories (ref lock files, push quarantines); one line each.
+    wait=False skips the repositories a writer holds right now instead of waiting for it."""
     out = []
     if hub.settings.repos_dir.is_dir():
         for path in sorted(hub.settings.repos_dir.glob("*.git")):
-            out += [f"{path.name}: removed stale {left}" for left in git_refs.remove_stale_locks(path)]
+            out += [f"{path.name}: removed stale {left}" for left in git_refs.remove_stale_locks(path, wait)]
     return out
 
 

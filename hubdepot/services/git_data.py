@@ -368,10 +368,3 @@ def compare_diff(access: RepoAccess, base: str, head: str):
     if merge is None:
         raise errors.NotFound(f"No common ancestor between {base} and {head}.")
     return diffs.diff_text(access.git_dir, merge, head_sha)
-
-
-def identity_of(person: dict | None) -> tuple | None:
-    """A request's {name, email, date} as the (name, email, date) tuple identity() checks."""
-    if person is None:
-        return None
-    return (person.get("name") or "", person.get("email") or "", person.get("date"))

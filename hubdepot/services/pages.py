@@ -68,20 +68,13 @@ def repo_home(hub: Hub, actor: Actor | None, owner_login: str, name: str) -> Rep
     return RepoHome(access, listing, readme, latest, total, branches, tags)
 
 
-_COUNT_ALL = (
-    sa.select(sa.func.count())
-    .select_from(releases_table)
-    .where(releases_table.c.repository_id == sa.bindparam("repo_id"))
-)
-_COUNT_PUBLISHED = _COUNT_ALL.where(releases_table.c.draft.is_(False))
 _RELEASE = sa.select(releases_table).where(releases_table.c.id == sa.bindparam("release_id"))
 
 
 def _release_summary(hub: Hub, access: RepoAccess):
     """(how many releases the caller may see, the latest release's row or None), without assets."""
     with hub.db.read() as conn:
-        count = _COUNT_ALL if access.can("push") else _COUNT_PUBLISHED
-        total = conn.execute(count, {"repo_id": access.id}).scalar()
+        total = reads.count_visible(hub, conn, access)
         found = reads.latest_id(conn, access.id) if total else None
         row = conn.execute(_RELEASE, {"release_id": found}).first() if found else None
     return total, row

@@ -15,6 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from hubdepot import errors
+from hubdepot.bounded import Bounded
 from hubdepot.db.tables import accounts, release_assets, releases
 from hubdepot.services import Hub
 from hubdepot.services.repos import RepoAccess
@@ -88,10 +89,11 @@ def _order():
     return (releases.c.draft.desc(), releases.c.created_at.desc(), releases.c.id.desc())
 
 
-_totals: dict[tuple[int, bool], tuple[int, int]] = {}  # (repository, drafts shown) -> (generation, count)
+# (repository, drafts shown) -> (generation, count), the 10,000 most recently used
+_totals: Bounded[tuple[int, int]] = Bounded(10_000, lambda _entry: 1)
 
 
-def _total(hub: Hub, conn, access: RepoAccess) -> int:
+def count_visible(hub: Hub, conn, access: RepoAccess) -> int:
     """How many releases the caller may see. Counting is the one part of a list page that grows with
     the repository, so the count is kept per process until the next write (the data dir's write
     generation, read before counting, as http/cache does)."""
@@ -102,16 +104,14 @@ def _total(hub: Hub, conn, access: RepoAccess) -> int:
         return found[1]
     total = conn.execute(sa.select(sa.func.count()).select_from(releases).where(_visible(access))).scalar_one()
     if generation is not None:
-        if len(_totals) > 10_000:
-            _totals.clear()
-        _totals[key] = (generation, total)
+        _totals.put(key, (generation, total))
     return total
 
 
 def list_releases(hub: Hub, access: RepoAccess, offset: int, limit: int) -> tuple[list[ReleaseView], int]:
     """One page of the releases the caller may see (drafts first, then newest first) and the total."""
     with hub.db.read() as conn:
-        total = _total(hub, conn, access)
+        total = count_visible(hub, conn, access)
         rows = conn.execute(
             sa.select(releases).where(_visible(access)).order_by(*_order()).offset(offset).limit(limit)
         ).all()
@@ -122,7 +122,7 @@ def list_summaries(hub: Hub, access: RepoAccess, offset: int, limit: int, assets
     """list_releases for the web page: (views with at most `assets_each` assets each, total,
     {release id: its asset count}, the latest release's id)."""
     with hub.db.read() as conn:
-        total = _total(hub, conn, access)
+        total = count_visible(hub, conn, access)
         rows = conn.execute(
             sa.select(releases).where(_visible(access)).order_by(*_order()).offset(offset).limit(limit)
         ).all()
