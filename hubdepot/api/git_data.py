@@ -235,9 +235,9 @@ def get_commit(req: Req):
         return _text(req, service.diff_of(access, req.params["ref"]), "diff")
     if req.media.param == "patch":
         return _text(req, service.patch_of(access, req.params["ref"]), "patch")
-    if req.media.param == "sha":
-        view = service.commit(req.hub, access, req.params["ref"])
-        return Response(view.info.sha, media_type="application/vnd.github.sha; charset=utf-8")
+    if req.media.param == "sha":  # the sha alone: no files, no authors
+        sha = service.resolve_sha(access, req.params["ref"])
+        return Response(sha, media_type="application/vnd.github.sha; charset=utf-8")
     view = service.commit(req.hub, access, req.params["ref"])
     return json_response(req, rep.commit(_urls(req), access.full_name, access.id, view))
 

@@ -15,6 +15,7 @@ import threading
 import time
 
 from starlette.concurrency import run_in_threadpool
+from starlette.requests import cookie_parser
 
 from hubdepot import errors
 from hubdepot.services import Actor, Hub, accounts, sessions
@@ -89,12 +90,9 @@ class Login:
 
 
 def session_cookie(header: str | None) -> str | None:
-    """The session cookie's value in a Cookie header, if any."""
-    for part in (header or "").split(";"):
-        name, _, value = part.strip().partition("=")
-        if name == sessions.SESSION_COOKIE and value:
-            return value.strip('"')
-    return None
+    """The session cookie's value in a Cookie header, if any: parsed as Starlette's request.cookies
+    parses it for the pages, so the edge and the pages agree on who is signed in."""
+    return cookie_parser(header or "").get(sessions.SESSION_COOKIE) or None
 
 
 def actor_of(request) -> Actor | None:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import base64
 import dataclasses
-import datetime as dt
 import re
 from collections.abc import Callable
 
+from hubdepot.representations import UNSIGNED, person
 from hubdepot.urls import Urls, node_id
 
 _LINE = 60  # GitHub wraps base64 content like Ruby's Base64.encode64: 60 characters and "\n"
@@ -132,14 +132,6 @@ def _submodule_urls(urls: Urls, node) -> tuple[str | None, str | None]:
     return urls.git_tree(other, node.sha), f"{urls.repo_html(other)}/tree/{node.sha}"
 
 
-def _when(who) -> str:
-    return dt.datetime.fromtimestamp(who.time, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _person(who) -> dict:
-    return {"name": who.name, "email": who.email, "date": _when(who)}
-
-
 def git_commit(urls: Urls, full_name: str, repo_id: int, info) -> dict:
     """The `commit` of a file-commit (GitHub's git commit object, unsigned)."""
     return {
@@ -147,21 +139,15 @@ def git_commit(urls: Urls, full_name: str, repo_id: int, info) -> dict:
         "node_id": node_id("Commit", f"{repo_id}:{info.sha}"),
         "url": urls.git_commit(full_name, info.sha),
         "html_url": urls.commit_html(full_name, info.sha),
-        "author": _person(info.author),
-        "committer": _person(info.committer),
+        "author": person(info.author),
+        "committer": person(info.committer),
         "tree": {"sha": info.tree, "url": urls.git_tree(full_name, info.tree)},
         "message": info.message,
         "parents": [
             {"url": urls.git_commit(full_name, p), "html_url": urls.commit_html(full_name, p), "sha": p}
             for p in info.parents
         ],
-        "verification": {
-            "verified": False,
-            "reason": "unsigned",
-            "signature": None,
-            "payload": None,
-            "verified_at": None,
-        },
+        "verification": UNSIGNED,
     }
 
 

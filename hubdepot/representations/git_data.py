@@ -3,14 +3,12 @@ branch-with-protection (git-commit lives in representations/contents.py, shared 
 
 from __future__ import annotations
 
-import datetime as dt
-
+from hubdepot.representations import UNSIGNED, person, when
 from hubdepot.representations.contents import git_commit, wrapped_base64
 from hubdepot.representations.users import simple_user
 from hubdepot.urls import Urls, node_id, qpath
 
 _OBJECT_URL = {"commit": "git_commit", "tree": "git_tree", "blob": "git_blob"}
-_UNSIGNED = {"verified": False, "reason": "unsigned", "signature": None, "payload": None, "verified_at": None}
 
 __all__ = [
     "blob",
@@ -67,13 +65,9 @@ def git_ref(urls: Urls, full_name: str, repo_id: int, ref) -> dict:
     }
 
 
-def _when(who) -> str:
-    return dt.datetime.fromtimestamp(who.time, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def git_tag(urls: Urls, full_name: str, repo_id: int, tag) -> dict:
     tagger = (
-        {"date": _when(tag.tagger), "email": tag.tagger.email, "name": tag.tagger.name}
+        {"date": when(tag.tagger), "email": tag.tagger.email, "name": tag.tagger.name}
         if tag.tagger
         else {"date": "1970-01-01T00:00:00Z", "email": "", "name": ""}
     )
@@ -89,12 +83,8 @@ def git_tag(urls: Urls, full_name: str, repo_id: int, tag) -> dict:
             "type": tag.object_type,
             "url": _object_url(urls, full_name, tag.object_type, tag.object_sha),
         },
-        "verification": _UNSIGNED,
+        "verification": UNSIGNED,
     }
-
-
-def _person(who) -> dict:
-    return {"name": who.name, "email": who.email, "date": _when(who)}
 
 
 def commit(urls: Urls, full_name: str, repo_id: int, view) -> dict:
@@ -104,13 +94,13 @@ def commit(urls: Urls, full_name: str, repo_id: int, view) -> dict:
         "sha": info.sha,
         "node_id": node_id("Commit", f"{repo_id}:{info.sha}"),
         "commit": {
-            "author": _person(info.author),
-            "committer": _person(info.committer),
+            "author": person(info.author),
+            "committer": person(info.committer),
             "message": info.message,
             "tree": {"sha": info.tree, "url": urls.git_tree(full_name, info.tree)},
             "url": urls.git_commit(full_name, info.sha),
             "comment_count": 0,
-            "verification": _UNSIGNED,
+            "verification": UNSIGNED,
         },
         "url": urls.commit(full_name, info.sha),
         "html_url": urls.commit_html(full_name, info.sha),

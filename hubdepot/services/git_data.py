@@ -309,7 +309,7 @@ def _author_keys(hub: Hub, author: str) -> set[str]:
 
 def commit(hub: Hub, access: RepoAccess, ref: str) -> CommitView:
     """One commit with its files (against its first parent)."""
-    sha = trees.resolve(access.git_dir, ref, access.repo.default_branch).sha
+    sha = resolve_sha(access, ref)
     info = objects.commit(access.git_dir, sha)
     files = diffs.changes(access.git_dir, info.parents[0] if info.parents else None, sha)
     view = _views(hub, [info])[0]
@@ -344,20 +344,25 @@ def branch(hub: Hub, access: RepoAccess, name: str) -> CommitView:
     sha = git_refs.snapshot(access.git_dir).get(f"refs/heads/{name}")
     if sha is None:
         raise errors.NotFound("Branch not found")
-    return _views(hub, [objects.commit(access.git_dir, _peel(access, sha))])[0]
+    return _views(hub, [objects.commit(access.git_dir, sha)])[0]
 
 
-def _peel(access: RepoAccess, sha: str) -> str:
-    return trees.resolve(access.git_dir, sha, access.repo.default_branch).sha
+def resolve_sha(access: RepoAccess, ref: str) -> str:
+    """The commit a ref, a sha or an abbreviation names, for /commits/{ref}: none is GitHub's 422
+    "No commit found for SHA: {ref}" (the contents API's ?ref= answers 404 instead, in git/trees)."""
+    try:
+        return trees.resolve(access.git_dir, ref, access.repo.default_branch).sha
+    except errors.NotFound:
+        raise errors.Unprocessable(f"No commit found for SHA: {ref}") from None
 
 
 def diff_of(access: RepoAccess, ref: str):
-    info = objects.commit(access.git_dir, trees.resolve(access.git_dir, ref, access.repo.default_branch).sha)
+    info = objects.commit(access.git_dir, resolve_sha(access, ref))
     return diffs.diff_text(access.git_dir, info.parents[0] if info.parents else None, info.sha)
 
 
 def patch_of(access: RepoAccess, ref: str):
-    sha = trees.resolve(access.git_dir, ref, access.repo.default_branch).sha
+    sha = resolve_sha(access, ref)
     return diffs.patch_text(access.git_dir, sha)
 
 

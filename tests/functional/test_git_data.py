@@ -164,6 +164,15 @@ def test_commits_list_single_compare_and_branch(server, user, repo, tmp_path):
     assert diff.status_code == 200 and diff.text.startswith("diff --git a/a.txt b/a.txt") and "+three" in diff.text
     patch = api.get(f"/repos/{repo}/commits/main", headers={"Accept": "application/vnd.github.patch"})
     assert patch.text.startswith(f"From {third} ") and "Subject: [PATCH] edit a" in patch.text
+    sha = api.get(f"/repos/{repo}/commits/main", headers={"Accept": "application/vnd.github.sha"})
+    assert (
+        sha.status_code == 200
+        and sha.text == third
+        and sha.headers["content-type"].startswith("application/vnd.github.sha")
+    )
+    missing = api.get(f"/repos/{repo}/commits/no-such-ref", headers={"Accept": "application/vnd.github.sha"})
+    assert missing.status_code == 422 and missing.json()["message"] == "No commit found for SHA: no-such-ref"
+    assert api.get(f"/repos/{repo}/commits/no-such-ref").status_code == 422  # as GitHub answers it
 
     cmp = api.get(f"/repos/{repo}/compare/{first}...main").json()
     assert (cmp["status"], cmp["ahead_by"], cmp["behind_by"], cmp["total_commits"]) == ("ahead", 2, 0, 2)
