@@ -16,11 +16,12 @@ from pygments.token import STANDARD_TYPES
 from pygments.util import ClassNotFound
 
 from hubdepot.bounded import Bounded
+from hubdepot.pages import packing
 from hubdepot.urls import qpath
 from hubdepot.web import markdown
 
 HIGHLIGHT_LIMIT = 512 * 1024  # larger text files are shown without colours
-CACHE_BYTES = 32 * 1024 * 1024
+CACHE_BYTES = 64 * 1024 * 1024  # highlighted files: markup and its deflated form
 IMAGES = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".bmp", ".ico"}
 _LINK = re.compile(r'(href|src)="([^"]*)"')
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
@@ -90,20 +91,20 @@ def _merged(tokens):
         yield current, "".join(parts)
 
 
-_lines: Bounded[list[str]] = Bounded(CACHE_BYTES, lambda lines: sum(map(len, lines)))  # by (blob sha, name)
+# (the file's markup as a packing.Chunk, its line count) by (blob sha, name): a blob never changes
+_files: Bounded[tuple[packing.Chunk, int]] = Bounded(CACHE_BYTES, lambda f: len(f[0].data) + len(f[0].deflated))
 
 
-def _numbered(name: str, data: bytes) -> list[str]:
-    """One chunk of markup for the whole file (in a list, as the cache counts sizes): each line a
-    span with its anchor id (L1, L2, ...); the numbers themselves come from the stylesheet."""
+def _numbered(name: str, data: bytes) -> tuple[packing.Chunk, int]:
+    """The whole file as one chunk of markup, each line a span with its anchor id (L1, L2, ...; the
+    numbers themselves come from the stylesheet), and how many lines."""
     lines = highlight(name, data)
-    return ["".join(f"<span id=L{i}>{line}</span>" for i, line in enumerate(lines, 1)), str(len(lines))]
+    return packing.chunk("".join(f"<span id=L{i}>{line}</span>" for i, line in enumerate(lines, 1))), len(lines)
 
 
-def highlighted(sha: str, name: str, data: bytes) -> tuple[str, int]:
-    """(markup, line count) of a text file, kept by blob sha."""
-    markup, count = _lines.made((sha, name), lambda: _numbered(name, data))
-    return markup, int(count)
+def highlighted(sha: str, name: str, data: bytes) -> tuple[packing.Chunk, int]:
+    """(markup ready to splice into a page, line count) of a text file, made once per blob."""
+    return _files.made((sha, name), lambda: _numbered(name, data))
 
 
 def rendered_markdown(full_name: str, ref: str, path: str, sha: str, data: bytes, readme: bool = False) -> str:

@@ -1,5 +1,5 @@
 """Gzip for a page with one large fixed part (a long file's lines): that part is deflated once and
-kept by key; each answer deflates only the page around it and splices the three raw deflate
+kept by its holder; each answer deflates only the page around it and splices the three raw deflate
 streams into one gzip member. Each part comes from a fresh compressor (no back-references into
 another part) and ends with a full flush (byte-aligned, not final), so the concatenation is one
 valid deflate stream; the CRC is carried across the parts."""
@@ -10,10 +10,7 @@ import dataclasses
 import struct
 import zlib
 
-from hubdepot.bounded import Bounded
-
 SENTINEL = "\x00hubdepot-chunk\x00"
-CACHE_BYTES = 64 * 1024 * 1024
 _HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"  # gzip, deflate, no name, no mtime, unknown OS
 
 
@@ -28,17 +25,10 @@ def deflate(data: bytes, level: int, final: bool) -> bytes:
     return compressor.compress(data) + compressor.flush(zlib.Z_FINISH if final else zlib.Z_FULL_FLUSH)
 
 
-_chunks: Bounded[Chunk] = Bounded(CACHE_BYTES, lambda c: len(c.data) + len(c.deflated))
-
-
-def chunk(key, markup: str) -> Chunk:
-    """`markup` as a Chunk, made once per key (the key must name the markup: e.g. a blob's sha)."""
-
-    def make() -> Chunk:
-        data = markup.encode()
-        return Chunk(data, deflate(data, 6, False))
-
-    return _chunks.made(key, make)
+def chunk(markup: str) -> Chunk:
+    """`markup` as a Chunk (its holder keeps it: pages/code keeps a file's by blob sha)."""
+    data = markup.encode()
+    return Chunk(data, deflate(data, 6, False))
 
 
 def spliced(page: bytes, piece: Chunk) -> tuple[bytes, bytes]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.requests import Request
 
 from hubdepot import errors
-from hubdepot.pages import code, packing
+from hubdepot.pages import code
 from hubdepot.pages.render import ANONYMOUS_SECONDS, html, page, page_number, redirect
 from hubdepot.services import pages as service
 from hubdepot.urls import qpath
@@ -121,8 +121,8 @@ def _view(access, found, plain: bool) -> dict:
             "kind": "markdown",
             "markdown": code.rendered_markdown(access.full_name, found.ref, node.path, node.sha, data),
         }
-    markup, count = code.highlighted(node.sha, node.name, data)
-    return {"kind": "code", "chunk": packing.chunk((node.sha, node.name), markup), "line_count": count}
+    chunk, count = code.highlighted(node.sha, node.name, data)
+    return {"kind": "code", "chunk": chunk, "line_count": count}
 
 
 @page

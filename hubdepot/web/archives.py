@@ -23,8 +23,8 @@ def _response(request: Request, archive: service.Archive) -> Response:
         "access-control-allow-origin": "*",
         "cache-control": "private, max-age=300",
     }
-    body = archive.chunks() if request.method == "GET" and not files.not_modified(request, archive.etag) else None
-    return files.stream(request, body, headers, archive.media_type)
+    # (chunks() starts nothing until read: stream() answers 304 and HEAD without reading it)
+    return files.stream(request, archive.chunks(), headers, archive.media_type)
 
 
 async def codeload(request: Request) -> Response:
