@@ -32,12 +32,18 @@ class FileChange:
         return self.additions + self.deletions
 
 
+def between(repo: pygit2.Repository, base: pygit2.Tree | None, tree: pygit2.Tree) -> pygit2.Diff:
+    """The diff from `base` to `tree`; from nothing (every file added) when there is no base."""
+    if base is None:
+        return tree.diff_to_tree(swap=True)
+    return repo.diff(base, tree)  # type: ignore[call-overload]  # (pygit2's stubs omit Tree arguments)
+
+
 def changes(git_dir: Path, base: str | None, head: str, limit: int = FILE_LIMIT) -> list[FileChange]:
     """Files changed from commit `base` (None: nothing, for a root commit) to commit `head`."""
     with reading(git_dir) as repo:
         new = repo[head].peel(pygit2.Tree)
-        # pygit2's stubs omit the Tree arguments Repository.diff() takes
-        diff = repo.diff(repo[base].peel(pygit2.Tree), new) if base else new.diff_to_tree(swap=True)  # type: ignore[call-overload]
+        diff = between(repo, repo[base].peel(pygit2.Tree) if base else None, new)
         diff.find_similar()
         out: list[FileChange] = []
         for patch in diff:

@@ -8,6 +8,7 @@ from pathlib import Path
 import pygit2
 
 from hubdepot import errors, git
+from hubdepot.git import diffs
 from hubdepot.git.trees import reading
 
 PATCH_LIMIT = 256 * 1024  # bytes of diff text shown on a commit page; the rest is summarised
@@ -81,8 +82,7 @@ def show(git_dir: Path, sha: str) -> tuple[Commit, list[FileChange]]:
         except (KeyError, ValueError, pygit2.GitError, pygit2.InvalidSpecError):
             raise errors.NotFound() from None
         parent = obj.parents[0].tree if obj.parents else None
-        # pygit2's stubs omit the Tree arguments Repository.diff() takes
-        diff = repo.diff(parent, obj.tree) if parent is not None else obj.tree.diff_to_tree(swap=True)  # type: ignore[call-overload]
+        diff = diffs.between(repo, parent, obj.tree)
         diff.find_similar()
         files, budget = [], PATCH_LIMIT
         for patch in diff:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pygit2
 
-from hubdepot.git import Identity
+from hubdepot.git import Identity, diffs
 from hubdepot.git.refs import ZERO
 from hubdepot.git.repos import opened
 
@@ -98,7 +98,7 @@ def _descends(repo, head, before: str) -> bool:
 
 
 def _pushed_commit(repo, commit) -> PushedCommit:
-    diff = repo.diff(commit.parents[0].tree, commit.tree) if commit.parents else commit.tree.diff_to_tree(swap=True)
+    diff = diffs.between(repo, commit.parents[0].tree if commit.parents else None, commit.tree)
     added, removed, modified = [], [], []
     for delta in diff.deltas:
         status = delta.status

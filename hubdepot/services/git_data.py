@@ -318,11 +318,7 @@ def commit(hub: Hub, access: RepoAccess, ref: str) -> CommitView:
 
 def compare(hub: Hub, access: RepoAccess, base: str, head: str, offset: int, size: int) -> Comparison:
     """base...head: the commits of head since the merge base, and the files they changed."""
-    base_sha = trees.resolve(access.git_dir, base, access.repo.default_branch).sha
-    head_sha = trees.resolve(access.git_dir, head, access.repo.default_branch).sha
-    merge = objects.merge_base(access.git_dir, base_sha, head_sha)
-    if merge is None:
-        raise errors.NotFound(f"No common ancestor between {base} and {head}.")
+    base_sha, head_sha, merge = _merge_base(access, base, head)
     ahead, behind = objects.ahead_behind(access.git_dir, head_sha, base_sha)
     status = (
         "identical" if not ahead and not behind else "ahead" if not behind else "behind" if not ahead else "diverged"
@@ -367,9 +363,15 @@ def patch_of(access: RepoAccess, ref: str):
 
 
 def compare_diff(access: RepoAccess, base: str, head: str):
+    _base_sha, head_sha, merge = _merge_base(access, base, head)
+    return diffs.diff_text(access.git_dir, merge, head_sha)
+
+
+def _merge_base(access: RepoAccess, base: str, head: str) -> tuple[str, str, str]:
+    """(base sha, head sha, their merge base) for base...head; NotFound for an unknown ref or none."""
     base_sha = trees.resolve(access.git_dir, base, access.repo.default_branch).sha
     head_sha = trees.resolve(access.git_dir, head, access.repo.default_branch).sha
     merge = objects.merge_base(access.git_dir, base_sha, head_sha)
     if merge is None:
         raise errors.NotFound(f"No common ancestor between {base} and {head}.")
-    return diffs.diff_text(access.git_dir, merge, head_sha)
+    return base_sha, head_sha, merge
