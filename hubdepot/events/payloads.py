@@ -1,8 +1,9 @@
-"""Webhook payloads in GitHub's shapes (checked in tests against @octokit/webhooks-schemas).
+"""Webhook payloads in GitHub's shapes: the tests check every event and action against GitHub's
+own description of its webhooks (@octokit/openapi-webhooks, generated/ghes-3.19.json).
 
-Pure functions. They reuse the REST API's representations (hubdepot/representations) and
-trim them to what webhook payloads carry: webhook objects are the API's without a few newer
-fields (user_view_type, a release's immutable/updated_at, an asset's digest).
+Pure functions. They reuse the REST API's representations (hubdepot/representations), so a
+user, release or asset in a payload is the one the API answers (user_view_type, a release's
+immutable/updated_at, an asset's digest included, as GitHub sends them).
 """
 
 from __future__ import annotations
@@ -18,12 +19,6 @@ from hubdepot.representations.users import simple_user
 from hubdepot.urls import Urls, node_id, q
 
 ZEN = "Design for failure."
-
-
-def user(urls: Urls, account) -> dict:
-    body = simple_user(urls, account)
-    body.pop("user_view_type", None)
-    return body
 
 
 def organization(urls: Urls, org) -> dict:
@@ -47,7 +42,6 @@ def organization(urls: Urls, org) -> dict:
 def repository(urls: Urls, repo, owner, push: bool = False) -> dict:
     """The repository object; a push event's has epoch-second created_at/pushed_at, stargazers and master_branch."""
     body = repo_rep.repository(urls, repo, owner)
-    body["owner"] = user(urls, owner)
     body["custom_properties"] = {}
     if push:
         body["created_at"] = _epoch(repo.created_at)
@@ -67,28 +61,14 @@ def _epoch(value: dt.datetime) -> int:
 
 def envelope(urls: Urls, repo, owner, sender, push: bool = False) -> dict:
     """repository, sender and (for an organisation's repository) organization."""
-    body = {"repository": repository(urls, repo, owner, push), "sender": user(urls, sender)}
+    body = {"repository": repository(urls, repo, owner, push), "sender": simple_user(urls, sender)}
     if owner.type == "Organization":
         body["organization"] = organization(urls, owner)
     return body
 
 
-def release(urls: Urls, view) -> dict:
-    body = release_rep.release(urls, view)
-    for key in ("immutable", "updated_at"):
-        body.pop(key, None)
-    body["author"] = user(urls, view.author)
-    for asset in body["assets"]:
-        asset.pop("digest", None)
-        if asset.get("uploader") is not None:
-            asset["uploader"].pop("user_view_type", None)
-        else:
-            asset.pop("uploader", None)
-    return body
-
-
 def release_event(urls: Urls, action: str, view, repo, owner, sender, changes: dict | None = None) -> dict:
-    body = {"action": action, "release": release(urls, view)}
+    body = {"action": action, "release": release_rep.release(urls, view)}
     if changes is not None:
         body["changes"] = changes
     return body | envelope(urls, repo, owner, sender)
@@ -179,6 +159,6 @@ def ping_event(urls: Urls, hook_body: dict, hook_id: int, repo, owner, sender) -
     body = {"zen": ZEN, "hook_id": hook_id, "hook": hook_body}
     if repo is not None:
         return body | envelope(urls, repo, owner, sender)
-    body["sender"] = user(urls, sender)
+    body["sender"] = simple_user(urls, sender)
     body["organization"] = organization(urls, owner)
     return body

@@ -1,5 +1,6 @@
 """A real @octokit/webhooks receiver (tests/node/webhooks.mjs): it verifies every signature and
-dispatches to its on(...) handlers; the payloads it got are valid by @octokit/webhooks-schemas."""
+dispatches to its on(...) handlers; the payloads it got are valid by GitHub's own description of
+its webhooks (@octokit/openapi-webhooks, GHES 3.19)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
 """Webhooks through the API: hooks of repositories and organisations, and the events a real
-receiver gets (HMAC checked, payloads valid by @octokit/webhooks-schemas), the deliveries log and
-redelivery. Every API answer is checked against GitHub's OpenAPI description (CheckedClient)."""
+receiver gets (HMAC checked, payloads valid by GitHub's own description of its webhooks for GHES
+3.19: @octokit/openapi-webhooks), the deliveries log and redelivery. Every API answer is checked
+against GitHub's OpenAPI description (CheckedClient)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import pytest
 from hubdepot import GHES_VERSION
 from tests.conftest import unique
 from tests.support.receivers import PyReceiver, validate_payload
+from tests.support.releases import upload
 
 SECRET = "It's a Secret to Everybody"
 
@@ -281,26 +283,23 @@ def test_inactive_and_filtered_hooks_get_nothing(user, repo, receiver):
     assert receiver.received == []
 
 
-def test_organisation_hooks(server, hub, admin, make_user, client_for):
+def _organisation(hub, make_user, *roles: str) -> tuple[str, list[str]]:
+    """A fresh organisation and the tokens of fresh users with these roles ("admin", "member") in it."""
+    from hubdepot.db.tables import memberships
     from hubdepot.services import accounts
 
     org = unique("org")
     accounts.create_account(hub, org, "Organization")
-    login, token = make_user()
-    member_login, member_token = make_user()
-    from hubdepot.db.tables import memberships
-
+    users = [(make_user(), role) for role in roles]
+    org_id = accounts.by_login(hub, org).id
+    rows = [dict(org_id=org_id, user_id=accounts.by_login(hub, login).id, role=role) for (login, _), role in users]
     with hub.db.write() as conn:
-        conn.execute(
-            memberships.insert().values(
-                org_id=accounts.by_login(hub, org).id, user_id=accounts.by_login(hub, login).id, role="admin"
-            )
-        )
-        conn.execute(
-            memberships.insert().values(
-                org_id=accounts.by_login(hub, org).id, user_id=accounts.by_login(hub, member_login).id, role="member"
-            )
-        )
+        conn.execute(memberships.insert(), rows)
+    return org, [token for (_, token), _ in users]
+
+
+def test_organisation_hooks(server, hub, admin, make_user, client_for):
+    org, (token, member_token) = _organisation(hub, make_user, "admin", "member")
     owner = client_for(token)
     with PyReceiver(secret=SECRET) as rec:
         r = owner.post(
@@ -332,6 +331,61 @@ def test_organisation_hooks(server, hub, admin, make_user, client_for):
         deliveries = settled(owner, f"/orgs/{org}/hooks/{hook['id']}/deliveries", 4)
         assert len(deliveries) == 4 and {d["status_code"] for d in deliveries} == {200}
     assert owner.delete(f"/orgs/{org}/hooks/{hook['id']}").status_code == 204
+
+
+# Every event and action hubdepot sends (events/__init__.py's ref_changes, release_changed,
+# repository_changed and ping, called from services/refs, release_writes, repos and hooks).
+SENT = {
+    ("ping", None),
+    ("push", None),
+    ("create", None),
+    ("delete", None),
+    *(("release", a) for a in ("created", "published", "released", "prereleased", "edited", "unpublished", "deleted")),
+    *(("repository", a) for a in ("created", "edited", "renamed", "privatized", "publicized", "deleted")),
+}
+
+
+def _every_event(api, org: str) -> None:
+    """Drive every event and action of SENT in a fresh repository of `org`."""
+    name = unique("all")
+    repo = f"{org}/{name}"
+    assert api.post(f"/orgs/{org}/repos", json={"name": name, "auto_init": True}).status_code == 201
+    head = _put(api, repo, "a.txt", "a")["commit"]["sha"]
+    assert api.post(f"/repos/{repo}/git/refs", json={"ref": "refs/heads/b", "sha": head}).status_code == 201
+    assert api.delete(f"/repos/{repo}/git/refs/heads/b").status_code == 204
+    release = api.post(f"/repos/{repo}/releases", json={"tag_name": "v1", "draft": True}).json()  # body: null
+    assert upload(api, release, "app.bin", b"bytes").status_code == 201
+    url = f"/repos/{repo}/releases/{release['id']}"
+    for change in ({"draft": False}, {"name": "One"}, {"prerelease": True}, {"draft": True}):
+        assert api.patch(url, json=change).status_code == 200
+    assert api.delete(f"/repos/{repo}/git/refs/tags/v1").status_code == 204
+    assert api.delete(url).status_code == 204
+    for change in ({"description": "d"}, {"private": True}, {"private": False}, {"name": name + "-2"}):
+        assert api.patch(f"/repos/{repo}", json=change).status_code == 200
+    assert api.delete(f"/repos/{repo}-2").status_code == 204
+
+
+def test_every_event_and_action_is_as_github_describes_it(hub, make_user, client_for):
+    """Each event and action hubdepot sends, as a real receiver gets it, against GitHub's description
+    of GHES 3.19's webhooks (what it requires: a release's immutable and updated_at, an asset's digest)."""
+    org, (token,) = _organisation(hub, make_user, "admin")
+    api = client_for(token)
+    with PyReceiver(secret=SECRET) as rec:
+        body = {"config": {"url": rec.url, "content_type": "json", "secret": SECRET}, "events": ["*"]}
+        assert api.post(f"/orgs/{org}/hooks", json=body).status_code == 201
+        _every_event(api, org)
+        got = rec.wait_for(
+            lambda got: any(d.payload.get("action") == "deleted" and d.event == "repository" for d in got)
+        )
+    _checked(got)
+    assert {(d.event, d.payload.get("action")) for d in got} == SENT
+    assert {d.payload["ref_type"] for d in got if d.event in ("create", "delete")} == {"branch", "tag"}
+    created = next(d.payload["release"] for d in got if d.event == "release")
+    assert created["body"] is None and created["immutable"] is False and created["updated_at"]
+    published = next(d.payload["release"] for d in got if d.payload.get("action") == "published")
+    asset = published["assets"][0]
+    assert asset["digest"].startswith("sha256:") and asset["uploader"]["user_view_type"] == "public"
+    assert all(d.payload["sender"]["user_view_type"] == "public" for d in got)
 
 
 def test_private_repository_events_stay_in_the_repository(user, receiver):

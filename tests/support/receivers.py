@@ -1,6 +1,7 @@
 """Webhook receivers for tests: a Python one (http.server in a thread, checking HMAC signatures)
 and a node one (@octokit/webhooks: `verify` and `on(...)` handlers, tests/node/webhooks.mjs).
-Both record what arrives; the payloads are checked against @octokit/webhooks-schemas."""
+Both record what arrives; the payloads are checked against GitHub's own description of its webhooks
+(@octokit/openapi-webhooks, generated/ghes-3.19.json: the GHES version hubdepot names itself)."""
 
 from __future__ import annotations
 
@@ -12,31 +13,52 @@ import subprocess
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from urllib.parse import parse_qs
 
 from tests.support.server import ROOT, free_port
 
 NODE_DIR = ROOT / "tests" / "node"
-SCHEMA_PATH = NODE_DIR / "node_modules" / "@octokit" / "webhooks-schemas" / "schema.json"
+DESCRIPTION_PATH = NODE_DIR / "node_modules" / "@octokit" / "openapi-webhooks" / "generated" / "ghes-3.19.json"
 
 
 @functools.cache
-def _schemas() -> dict:
-    return json.loads(SCHEMA_PATH.read_text())
+def _description() -> tuple[dict, dict[tuple[str, str | None], str]]:
+    """GitHub's description and its index: (event, action) -> the request body's schema reference.
+    The event is the webhook's x-github subcategory (the X-GitHub-Event header); the action, the
+    value the schema's `action` property allows (None for events without actions: push, ping...)."""
+    doc = json.loads(DESCRIPTION_PATH.read_text())
+    schemas, index = doc["components"]["schemas"], {}
+    for item in doc["webhooks"].values():
+        operation = item["post"]
+        ref = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+        action = schemas[ref.rsplit("/", 1)[1]].get("properties", {}).get("action", {})
+        for name in action.get("enum") or [action.get("const")]:
+            index.setdefault((operation["x-github"]["subcategory"], name), ref)
+    return doc, index
+
+
+@functools.cache
+def _validator(ref: str):
+    import jsonschema
+
+    # OpenAPI 3.1 schemas are JSON Schema 2020-12; the components ride along for the $refs.
+    schema = {"$ref": ref, "components": _description()[0]["components"]}
+    return jsonschema.Draft202012Validator(schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
 
 
 def validate_payload(event: str, payload: dict) -> None:
-    """Raise jsonschema.ValidationError unless `payload` is a valid `event` by @octokit/webhooks-schemas."""
+    """Raise jsonschema.ValidationError unless `payload` is what GitHub describes for this `event` and
+    its action (an event or action GitHub does not describe fails too)."""
     import jsonschema
 
-    root = _schemas()
-    action = payload.get("action")
-    name = f"{event}${action}" if action else f"{event}$event"
-    if name not in root["definitions"]:
-        name = f"{event}$event"
-    schema = {"$ref": f"#/definitions/{name}", "definitions": root["definitions"]}
-    jsonschema.Draft7Validator(schema, format_checker=jsonschema.Draft7Validator.FORMAT_CHECKER).validate(payload)
+    ref = _description()[1].get((event, payload.get("action")))
+    if ref is None:
+        raise jsonschema.ValidationError(f"GitHub describes no {event} event with action {payload.get('action')!r}")
+    errors = sorted(_validator(ref).iter_errors(payload), key=lambda e: list(e.absolute_path))
+    if errors:
+        raise jsonschema.ValidationError(
+            "; ".join(f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in errors[:10])
+        )
 
 
 class Delivery:
@@ -203,4 +225,4 @@ class NodeReceiver:
 
 
 def node_available() -> bool:
-    return (NODE_DIR / "node_modules" / "@octokit" / "webhooks").is_dir() and Path(SCHEMA_PATH).is_file()
+    return (NODE_DIR / "node_modules" / "@octokit" / "webhooks").is_dir() and DESCRIPTION_PATH.is_file()
