@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from hubdepot.cli import admin, mirror, serve
+from hubdepot.cli import admin, backup, mirror, serve
 
 
 @click.group()
@@ -22,5 +22,6 @@ for command in (
     admin.storage,
     admin.fsck,
     mirror.mirror,
+    backup.backup,
 ):
     main.add_command(command)

@@ -40,6 +40,14 @@ def current(db: Database) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
+def known(revision: str) -> bool:
+    """Whether this hubdepot's migrations include `revision` (a snapshot's schema can be rebuilt)."""
+    try:
+        return ScriptDirectory.from_config(_config(None)).get_revision(revision) is not None
+    except Exception:  # alembic's "no such revision" errors
+        return False
+
+
 def heads() -> list[str]:
     return list(ScriptDirectory.from_config(_config(None)).get_heads())
 
