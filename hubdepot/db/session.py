@@ -31,15 +31,19 @@ class Database:
                 yield conn
 
     @contextlib.contextmanager
-    def write(self) -> Iterator[sa.Connection]:
+    def write(self, duplicate: errors.HubdepotError | None = None) -> Iterator[sa.Connection]:
         """A write transaction; on SQLite it takes the write lock up front (BEGIN IMMEDIATE).
+
+        A unique constraint the transaction breaks rolls it back and raises `duplicate` (the caller's
+        GitHub answer, e.g. 422 already_exists), or errors.Conflict when none is given: the one place
+        a unique violation is recognised.
 
         conn.info["tx"] is a scratch dict of this transaction alone: callables a writer appends to
         its "before_commit" list run with the connection as the transaction's last statements, those
         in "after_commit" once it has committed (a rollback runs neither). Once the transaction has
         ended (committed or not), the generation moves, so no cached answer outlives it."""
         try:
-            with self._translate(), self.engine.connect() as conn:
+            with self._translate(duplicate or errors.Conflict("already exists")), self.engine.connect() as conn:
                 if self.is_sqlite:
                     conn.info["begin_mode"] = "IMMEDIATE"
                 tx = conn.info["tx"] = {}
@@ -57,24 +61,27 @@ class Database:
             callback()
 
     @contextlib.contextmanager
-    def _translate(self) -> Iterator[None]:
+    def _translate(self, duplicate: errors.HubdepotError | None = None) -> Iterator[None]:
         try:
             yield
         except sa_exc.OperationalError as exc:
             if _is_connection_error(exc):
                 raise errors.Unavailable("Database unavailable") from exc
             raise
-
-    def is_unique_violation(self, exc: Exception) -> bool:
-        return isinstance(exc, sa_exc.IntegrityError) and any(
-            word in str(exc.orig).lower() for word in ("unique", "duplicate key")
-        )
+        except sa_exc.IntegrityError as exc:
+            if duplicate is not None and _is_unique_violation(exc):
+                raise duplicate from exc
+            raise
 
     def dispose(self) -> None:
         self.engine.dispose()
         if self.generation is not None:
             self.generation.close()
             self.generation = None
+
+
+def _is_unique_violation(exc: sa_exc.IntegrityError) -> bool:
+    return any(word in str(exc.orig).lower() for word in ("unique", "duplicate key"))
 
 
 def _is_connection_error(exc: sa_exc.OperationalError) -> bool:

@@ -32,7 +32,7 @@ accounts = sa.Table(
     _id(),
     sa.Column("login", sa.String(39), nullable=False),
     sa.Column("login_key", sa.String(39), nullable=False, unique=True),  # lower-cased login
-    sa.Column("type", sa.String(16), nullable=False),  # User | Organization
+    sa.Column("type", sa.String(16), nullable=False),  # User | Organization | Bot
     sa.Column("name", sa.String(255)),
     sa.Column("email", sa.String(255)),
     sa.Column("site_admin", sa.Boolean, nullable=False, default=False),

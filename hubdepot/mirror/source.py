@@ -1,7 +1,9 @@
 """The source's API: one httpx client, every request through send(), which waits out rate limits
 (X-RateLimit-Remaining/Reset, Retry-After, secondary-limit 403s), retries 5xx answers and cut
 connections with backoff, and counts what it costs. The token goes to the API host only: an asset
-redirect to a blob host is followed without it.
+redirect to a blob host is followed without it. The source is hostile (docs/security.md): the pages
+and asset URLs it names must be on its API's origin, redirects may only lead to http(s), and git
+fetches from the host the user named.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ CHUNK = 256 * 1024  # fits the CPU cache from recv to hash to write (1 MiB measu
 _LINK_NEXT = re.compile(r'<([^>]+)>;\s*rel="next"')
 _CONTENT_RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+|\*)")
 GITHUB_HOSTS = ("github.com", "www.github.com")
+_REPO_PATH = re.compile(r"^/[A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9._-]{1,100}\.git$")
 
 
 class MirrorError(Exception):
@@ -42,6 +45,20 @@ class Target:
         github = self.host.lower() in GITHUB_HOSTS
         self.api_root = "https://api.github.com" if github else f"{origin}/api/v3"
         self.api_repo = f"{self.api_root}/repos/{self.owner}/{self.name}"
+        self.git_origin = "https://github.com" if github else origin
+
+    def clone_url(self, offered) -> str:
+        """Where git fetches from: the source's clone_url when it is a plain OWNER/NAME URL on the
+        host the user named (a renamed repository), else the user's own URL. Never a local path,
+        another host or anything git could read as an option."""
+        built = f"{self.git_origin}/{self.owner}/{self.name}.git"
+        if not isinstance(offered, str):
+            return built
+        parts = urlsplit(offered)
+        same = f"{parts.scheme}://{parts.netloc}".lower() == self.git_origin.lower()
+        if same and _REPO_PATH.match(parts.path) and not parts.query and not parts.fragment:
+            return offered
+        return built
 
 
 def _origin(url: str) -> tuple[str, str]:
@@ -198,8 +215,17 @@ class Source:
         raise MirrorError(f"{what}: HTTP {status} from {self.target.host}" + (f": {message}" if message else ""))
 
     def next_page(self, response_headers) -> str | None:
+        """The Link header's next page, which must be on the API's origin."""
         found = _LINK_NEXT.search(response_headers.get("link", ""))
-        return found.group(1) if found else None
+        if not found:
+            return None
+        if not self.on_api(found.group(1)):
+            raise MirrorError(f"{self.target.host} named a next page elsewhere: {found.group(1)[:200]!r}")
+        return found.group(1)
+
+    def on_api(self, url) -> bool:
+        """Whether `url` is on the source API's origin (what the token may go to)."""
+        return isinstance(url, str) and url.isascii() and _origin(url) == _origin(self.target.api_root)
 
     def page(self, url: str, etag: str | None):
         """One page of a list: (items or None when not modified, etag, next page URL or None)."""
@@ -303,6 +329,8 @@ class Source:
                 response.read()
                 conn.close()
                 url = urljoin(url, response.getheader("location"))
+                if urlsplit(url).scheme not in ("http", "https"):
+                    raise MirrorError(f"asset redirect to a URL that is not http(s): {url[:200]!r}")
                 continue
             if response.status == 206:
                 found = _CONTENT_RANGE.match(response.getheader("content-range") or "")

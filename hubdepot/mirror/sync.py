@@ -2,6 +2,12 @@
 copied, ETags of the source's pages) and resumable (an asset is complete or absent; ETags are
 saved only at the end of a run, so a run cut short is redone from the lists, skipping every
 asset already stored).
+
+The source is hostile until checked (docs/security.md): its JSON is read field by field with the
+types expected (a missing optional field is tolerated, a wrong one is not), git fetches only from
+the user's host (the source's clone_url only when it names the same origin), every URL it hands us
+(pages, assets) must be on its API's origin, and rows go through the API's own rules: a release or
+asset that breaks them is skipped with a note, never written.
 """
 
 from __future__ import annotations
@@ -10,6 +16,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import json
+import re
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -18,9 +25,12 @@ from typing import overload
 from hubdepot import errors
 from hubdepot.mirror.source import MirrorError, Source, Target
 from hubdepot.services import Hub, mirrors
+from hubdepot.services import assets as asset_service
 from hubdepot.services import mirror_releases as copies
 from hubdepot.services.mirror_releases import ASSET, RELEASE, AssetCopy, ReleaseCopy
 from hubdepot.storage import key_for
+
+_DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
 
 
 @dataclasses.dataclass
@@ -60,9 +70,28 @@ def parse_time(text: str) -> dt.datetime: ...
 @overload
 def parse_time(text: str | None) -> dt.datetime | None: ...
 def parse_time(text: str | None) -> dt.datetime | None:
+    """An ISO 8601 time from the source (UTC); a value that is not one is a Skipped."""
     if not text:
         return None
-    return dt.datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(dt.UTC)
+    try:
+        when = dt.datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+    except ValueError:
+        raise Skipped(f"not a time: {str(text)[:40]!r}") from None
+    return (when if when.tzinfo else when.replace(tzinfo=dt.UTC)).astimezone(dt.UTC)
+
+
+class Skipped(Exception):
+    """A release or asset of the source that breaks the API's rules: left out, with a note."""
+
+
+def _text(value, limit: int = 100_000) -> str | None:
+    return value[:limit] if isinstance(value, str) else None
+
+
+def _source_id(item) -> int:
+    if not isinstance(item, dict) or not isinstance(item.get("id"), int) or isinstance(item.get("id"), bool):
+        raise Skipped("an item without a numeric id")
+    return item["id"]
 
 
 def fingerprint(*parts) -> str:
@@ -85,7 +114,7 @@ def _mirror(hub, target: Target, source: Source, token, options: Options, report
     meta = _metadata(hub, target, source, options)
     owner, name = (options.as_name or f"{meta['owner']['login']}/{meta['name']}").split("/", 1)
     access = mirrors.ensure_repository(
-        hub, owner, meta["owner"].get("type", "User"), name, meta, target.web_url, target.api_repo, options.stored()
+        hub, owner, meta["owner"]["type"], name, meta, target.web_url, target.api_repo, options.stored()
     )
     summary.full_name = access.full_name
     report.repository(access.full_name, target.web_url)
@@ -93,27 +122,36 @@ def _mirror(hub, target: Target, source: Source, token, options: Options, report
     if state.etags.get("options") != options.stored():
         state.etags = {}
     if not options.releases_only:
-        summary.refs_updated = mirrors.fetch_refs(hub, access, meta.get("clone_url") or target.web_url + ".git", token)
-    access = mirrors.update_metadata(hub, access, meta)
+        summary.refs_updated = mirrors.fetch_refs(hub, access, target.clone_url(meta.get("clone_url")), token)
     etags = {"options": options.stored(), target.api_repo: [meta.pop("etag"), meta]}
     Releases(hub, access, source, state, options, report, summary, etags).run()
+    access = mirrors.update_metadata(hub, access, meta)  # the source's visibility once the copy is whole
     mirrors.save_etags(hub, access, etags)
     hub.storage.drop_partials(f"{access.id}-")  # complete: what is left belongs to assets gone at the source
 
 
-_META = ("name", "description", "homepage", "private", "default_branch", "clone_url")
-
-
 def _metadata(hub, target: Target, source: Source, options: Options) -> dict:
-    """The source repository's fields we copy, asked with the ETag of the previous run."""
+    """The source repository's fields we copy, asked with the ETag of the previous run, each checked
+    (a value hubdepot's API would refuse is dropped; a missing name or owner stops the run)."""
     old = mirrors.stored_etag(hub, target.web_url, target.api_repo)
     what = f"repository {target.owner}/{target.name}"
     body, etag = source.get_json(target.api_repo, old[0] if old else None, what=what, retries=3)
     if body is None:
         assert old is not None, "304 answers only a request with an ETag"
         return {**old[1], "etag": etag}
-    meta = {key: body.get(key) for key in _META}
-    meta["owner"] = {"login": body["owner"]["login"], "type": body["owner"].get("type", "User")}
+    owner = body.get("owner") if isinstance(body, dict) else None
+    if not isinstance(owner, dict) or not isinstance(owner.get("login"), str) or not isinstance(body.get("name"), str):
+        raise MirrorError(f"{what}: the source's answer has no repository name or owner")
+    meta = {
+        "name": body["name"],
+        "description": _text(body.get("description"), 1000),
+        "homepage": body.get("homepage") if mirrors.valid_homepage(body.get("homepage")) else None,
+        "private": body.get("private") is True,
+        "default_branch": body.get("default_branch") if mirrors.valid_branch(body.get("default_branch")) else None,
+        "clone_url": _text(body.get("clone_url"), 2000),
+    }
+    kind = owner.get("type") if owner.get("type") in ("User", "Organization") else "User"
+    meta["owner"] = {"login": owner["login"], "type": kind}
     return {**meta, "etag": etag}
 
 
@@ -134,7 +172,10 @@ class Releases:
         pending: list[tuple[dict, int, str]] = []
         jobs: list[Job] = []
         for release in wanted:
-            pending.append(self._plan(release, jobs))
+            try:
+                pending.append(self._plan(release, jobs))
+            except (Skipped, errors.ValidationFailed) as exc:
+                self._skip(f"release {release['tag_name'][:100]!r}", exc)
         self._download(jobs)
         for release, local_id, status in pending:
             self._finish(release, local_id, status)
@@ -143,6 +184,28 @@ class Releases:
                 copies.delete_release(self.hub, self.access, local_id)
                 self.summary.releases_deleted += 1
         self._latest()
+
+    def _skip(self, what: str, exc: Exception) -> None:
+        reason = "; ".join(
+            e.get("message") or f"{e.get('field')} {e.get('code')}" for e in getattr(exc, "errors", [])
+        ) or str(exc)
+        self.report.note(f"{self.access.full_name}: {what} left out: {reason}")
+
+    def _listed(self, items) -> list[dict]:
+        """The releases of one page that have what a release needs (id, tag, creation time)."""
+        if not isinstance(items, list):
+            raise MirrorError(f"{self.source.target.host} did not answer a list of releases")
+        out = []
+        for item in items:
+            try:
+                _source_id(item)
+                if not isinstance(item.get("tag_name"), str) or not isinstance(item.get("created_at"), str):
+                    raise Skipped("no tag_name or created_at")
+                parse_time(item["created_at"])
+                out.append(item)
+            except Skipped as exc:
+                self._skip(f"release {str(item.get('id') if isinstance(item, dict) else item)[:40]}", exc)
+        return out
 
     # -- listing ---------------------------------------------------------------------------
 
@@ -159,6 +222,7 @@ class Releases:
                 seen.update(ids)
                 self.summary.releases_unchanged += sum(1 for i in ids if (RELEASE, i) in self.state.links)
             else:
+                items = self._listed(items)
                 listed += items
                 seen.update(item["id"] for item in items)
                 ids = [i["id"] for i in items]
@@ -180,14 +244,17 @@ class Releases:
 
     # -- releases --------------------------------------------------------------------------
 
-    def _person(self, user: dict | None) -> int | None:
-        if not user:
+    def _person(self, user) -> int | None:
+        """The local account of a source's author or uploader (made by the API's login rules; bots
+        as Bot accounts); one hubdepot cannot hold stands for the repository's owner."""
+        if not isinstance(user, dict) or not isinstance(user.get("login"), str):
             return None
-        login = user["login"]
+        kind = user["type"] if isinstance(user.get("type"), str) else "User"
+        login: str = user["login"]
         if login not in self.people:
             try:
-                self.people[login] = mirrors.ensure_account(self.hub, login, user.get("type", "User")).id
-            except errors.ValidationFailed:  # a login hubdepot cannot hold (bots' "name[bot]")
+                self.people[login] = mirrors.ensure_account(self.hub, login, kind).id
+            except errors.ValidationFailed:
                 self.people[login] = self.access.owner.id
         return self.people[login]
 
@@ -195,9 +262,9 @@ class Releases:
         return ReleaseCopy(
             source_id=r["id"],
             tag_name=r["tag_name"],
-            target_commitish=r.get("target_commitish") or "",
-            name=r.get("name"),
-            body=r.get("body"),
+            target_commitish=_text(r.get("target_commitish"), 1000) or "",
+            name=_text(r.get("name")),
+            body=_text(r.get("body"), 1_000_000),
             draft=bool(r.get("draft")),
             prerelease=bool(r.get("prerelease")),
             immutable=bool(r.get("immutable")),
@@ -244,7 +311,10 @@ class Releases:
             source_id = None
         else:
             self.source.check(response, "latest release")
-            source_id = response.json()["id"]
+            try:
+                source_id = _source_id(response.json())
+            except (ValueError, Skipped):
+                source_id = None
         link = self.state.links.get((RELEASE, source_id)) if source_id is not None else None
         copies.set_latest(self.hub, self.access, link[0] if link else None)
         self.etags[url] = [response.headers.get("etag"), source_id]
@@ -252,23 +322,41 @@ class Releases:
     # -- assets ----------------------------------------------------------------------------
 
     def _asset_copy(self, a: dict) -> AssetCopy:
-        return AssetCopy(
+        """The asset's row, by the API's rules; its download URL on the source's API origin."""
+        _source_id(a)
+        if not isinstance(a.get("name"), str) or not isinstance(a.get("created_at"), str):
+            raise Skipped("no name or created_at")
+        if not isinstance(a.get("size"), int) or a["size"] < 0 or not self.source.on_api(a.get("url")):
+            raise Skipped(f"size {a.get('size')!r} or URL {str(a.get('url'))[:200]!r} not acceptable")
+        digest = a.get("digest")
+        if digest is not None and not (isinstance(digest, str) and _DIGEST.match(digest)):
+            raise Skipped(f"digest {str(digest)[:80]!r} is not sha256:HEX")
+        copy = AssetCopy(
             source_id=a["id"],
             name=a["name"],
-            label=a.get("label") or None,
-            content_type=a.get("content_type") or "application/octet-stream",
+            label=_text(a.get("label"), 255) or None,
+            content_type=_text(a.get("content_type"), 255) or "application/octet-stream",
             created_at=parse_time(a["created_at"]),
             updated_at=parse_time(a.get("updated_at") or a["created_at"]),
             uploader_id=self._person(a.get("uploader")),
+        )
+        return dataclasses.replace(
+            copy,
+            **asset_service.checked_fields({"name": copy.name, "label": copy.label, "content_type": copy.content_type}),
         )
 
     def _plan_assets(self, release: dict, local_id: int, jobs: list) -> None:
         local = copies.local_assets(self.hub, local_id)
         keep = set()
-        for asset in release.get("assets") or []:
-            if asset.get("state", "uploaded") != "uploaded":
+        assets = release.get("assets")
+        for asset in assets if isinstance(assets, list) else []:
+            if not isinstance(asset, dict) or asset.get("state", "uploaded") != "uploaded":
                 continue
-            copy = self._asset_copy(asset)
+            try:
+                copy = self._asset_copy(asset)
+            except (Skipped, errors.ValidationFailed) as exc:
+                self._skip(f"asset {str(asset.get('name'))[:100]!r} of {release['tag_name'][:100]!r}", exc)
+                continue
             print_ = fingerprint(dataclasses.asdict(copy), asset.get("size"), asset.get("digest"))
             link = self.state.links.get((ASSET, asset["id"]))
             mine = link[0] if link and link[0] in local else None

@@ -12,7 +12,7 @@ def simple_user(urls: Urls, account) -> dict:
     return {
         "login": login,
         "id": account.id,
-        "node_id": node_id("Organization" if account.type == "Organization" else "User", account.id),
+        "node_id": node_id(account.type if account.type in ("Organization", "Bot") else "User", account.id),
         "avatar_url": urls.avatar(account.id),
         "gravatar_id": "",
         "url": api,

@@ -15,6 +15,8 @@ from hubdepot.db.tables import accounts, memberships, tokens
 from hubdepot.services import Actor, Hub, now
 
 _LOGIN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$")
+_BOT = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,33}\[bot\]$")  # GitHub Apps' accounts (39 in all)
+TYPES = ("User", "Organization", "Bot")
 _ALPHABET = string.ascii_letters + string.digits
 DEFAULT_SCOPES = ("repo", "read:org", "workflow", "admin:org", "delete_repo")
 
@@ -31,7 +33,7 @@ def new_token() -> str:
 
 
 def create_account(hub: Hub, login: str, type_: str = "User", *, name=None, email=None, site_admin=False):
-    if not _LOGIN.match(login):
+    if type_ not in TYPES or not (_BOT if type_ == "Bot" else _LOGIN).match(login):
         raise errors.ValidationFailed.one("User", "login", "invalid", f"login {login!r} is not valid")
     stamp = now()
     row = dict(
@@ -44,14 +46,9 @@ def create_account(hub: Hub, login: str, type_: str = "User", *, name=None, emai
         created_at=stamp,
         updated_at=stamp,
     )
-    try:
-        with hub.db.write() as conn:
-            new_id = inserted_id(conn.execute(accounts.insert().values(**row)))
-            return by_id(conn, new_id)
-    except Exception as exc:
-        if hub.db.is_unique_violation(exc):
-            raise errors.ValidationFailed.one("User", "login", "already_exists") from exc
-        raise
+    with hub.db.write(duplicate=errors.ValidationFailed.one("User", "login", "already_exists")) as conn:
+        new_id = inserted_id(conn.execute(accounts.insert().values(**row)))
+        return by_id(conn, new_id)
 
 
 def by_login(hub: Hub, login: str):

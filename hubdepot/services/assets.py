@@ -65,7 +65,7 @@ def _refuse_immutable(row, action: str) -> None:
         raise errors.ValidationFailed.one("ReleaseAsset", "release", "custom", f"Cannot {action} an immutable release.")
 
 
-def _duplicate() -> errors.ValidationFailed:
+def duplicate() -> errors.ValidationFailed:
     return errors.ValidationFailed.one("ReleaseAsset", "name", "already_exists")
 
 
@@ -79,7 +79,7 @@ def _check_room(conn, release_id: int, name: str) -> None:
     names = conn.execute(sa.select(release_assets.c.name).where(release_assets.c.release_id == release_id)).scalars()
     taken = set(names)
     if name in taken:
-        raise _duplicate()
+        raise duplicate()
     if len(taken) >= MAX_ASSETS:
         raise _too_many()
 
@@ -107,37 +107,40 @@ def record_upload(
 ) -> tuple[str, reads.AssetView]:
     """Insert the asset row for stored bytes `blob` = (key, sha256 hex, size). One 201 per name:
     the unique (release_id, name) constraint decides races."""
-    key, digest, size = blob
     stamp = now()
-    try:
-        with hub.db.write() as conn:
-            conn.execute(sa.select(releases.c.id).where(releases.c.id == release_id).with_for_update())
-            row = reads.row_by_id(conn, access, release_id)
-            _refuse_immutable(row, "upload assets to")
-            _check_room(conn, row.id, name)
-            asset_id = inserted_id(
-                conn.execute(
-                    release_assets.insert().values(
-                        release_id=row.id,
-                        name=name,
-                        label=label,
-                        content_type=content_type,
-                        state="uploaded",
-                        size=size,
-                        digest=digest,
-                        blob_key=key,
-                        download_count=0,
-                        uploader_id=actor.id,
-                        created_at=stamp,
-                        updated_at=stamp,
-                    )
-                )
-            )
-            return _view(conn, access, asset_id)
-    except Exception as exc:
-        if hub.db.is_unique_violation(exc):
-            raise _duplicate() from exc
-        raise
+    fields = dict(name=name, label=label, content_type=content_type, uploader_id=actor.id)
+    with hub.db.write(duplicate=duplicate()) as conn:
+        conn.execute(sa.select(releases.c.id).where(releases.c.id == release_id).with_for_update())
+        row = reads.row_by_id(conn, access, release_id)
+        _refuse_immutable(row, "upload assets to")
+        asset_id = insert(conn, row.id, {**fields, "created_at": stamp, "updated_at": stamp}, blob)
+        return _view(conn, access, asset_id)
+
+
+_MEDIA_TYPE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}(;[ -~]*)?$")
+
+
+def checked_fields(fields: dict) -> dict:
+    """An asset's name (GitHub's renaming), label and content type as every asset row keeps them,
+    whoever writes it (an upload, the mirror)."""
+    out = dict(fields, name=_checked_name(fields["name"]))
+    label = fields.get("label")
+    if label is not None and (not isinstance(label, str) or len(label) > 255 or "\x00" in label):
+        raise errors.ValidationFailed.one("ReleaseAsset", "label", "invalid")
+    content_type = fields.get("content_type") or "application/octet-stream"
+    if not isinstance(content_type, str) or len(content_type) > 255 or not _MEDIA_TYPE.match(content_type):
+        raise errors.ValidationFailed.one("ReleaseAsset", "content_type", "invalid")
+    return out
+
+
+def insert(conn, release_id: int, fields: dict, blob: tuple[str, str, int]) -> int:
+    """The one way a release_assets row is made (uploads and the mirror), for stored, verified bytes
+    `blob` = (key, sha256 hex, size): fields checked, room and name checked in the release."""
+    fields = checked_fields(fields)
+    _check_room(conn, release_id, fields["name"])
+    key, digest, size = blob
+    values = dict(state="uploaded", size=size, digest=digest, blob_key=key, download_count=0)
+    return inserted_id(conn.execute(release_assets.insert().values(release_id=release_id, **fields, **values)))
 
 
 def _view(conn, access: RepoAccess, asset_id: int) -> tuple[str, reads.AssetView]:
@@ -179,16 +182,11 @@ def update(hub: Hub, actor: Actor | None, access: RepoAccess, asset_id: int, cha
         values["name"] = _checked_name(changes["name"])
     if "label" in changes:
         values["label"] = changes["label"]
-    try:
-        with hub.db.write() as conn:
-            release = _release_of_asset(conn, access, asset_id)
-            _refuse_immutable(release, "modify assets of")
-            conn.execute(release_assets.update().where(release_assets.c.id == asset_id).values(**values))
-            return _view(conn, access, asset_id)
-    except Exception as exc:
-        if hub.db.is_unique_violation(exc):
-            raise _duplicate() from exc
-        raise
+    with hub.db.write(duplicate=duplicate()) as conn:
+        release = _release_of_asset(conn, access, asset_id)
+        _refuse_immutable(release, "modify assets of")
+        conn.execute(release_assets.update().where(release_assets.c.id == asset_id).values(**values))
+        return _view(conn, access, asset_id)
 
 
 def delete(hub: Hub, actor: Actor | None, access: RepoAccess, asset_id: int) -> None:

@@ -148,13 +148,8 @@ def create(
         created_at=stamp,
         updated_at=stamp,
     )
-    try:
-        with hub.db.write() as conn:
-            new_id = inserted_id(conn.execute(downloads.insert().values(**values)))
-    except Exception as exc:
-        if hub.db.is_unique_violation(exc):
-            raise errors.ValidationFailed.one("Download", "name", "already_exists") from exc
-        raise
+    with hub.db.write(duplicate=errors.ValidationFailed.one("Download", "name", "already_exists")) as conn:
+        new_id = inserted_id(conn.execute(downloads.insert().values(**values)))
     row = get(hub, access, new_id)
     return row, ticket(hub, access, row)
 

@@ -4,6 +4,10 @@ source's fields and dates, each linked to its source id (services/mirrors.py kee
 Invariants: an asset row is inserted only once its bytes are stored and verified (the caller
 commits the blob first), together with its link, in one transaction; a release that is new here
 is made as a draft (invisible to readers) until its assets are in, then shown as at the source.
+
+Rows are written through the API's own funnels (services.release_writes.insert/write/announce/remove,
+services.assets.insert/checked_fields): the same rules for tags, names, lengths and media types, and the
+same webhook events, sent by the system account (docs/security.md: the mirror's rule for events).
 """
 
 from __future__ import annotations
@@ -13,9 +17,11 @@ import datetime as dt
 
 import sqlalchemy as sa
 
-from hubdepot.db.session import inserted_id
 from hubdepot.db.tables import mirror_links, release_assets, releases
-from hubdepot.services import Hub
+from hubdepot.services import SYSTEM, Hub
+from hubdepot.services import assets as asset_service
+from hubdepot.services import release_writes as writes
+from hubdepot.services import releases as reads
 from hubdepot.services.repos import RepoAccess
 
 RELEASE, ASSET = "release", "asset"
@@ -88,25 +94,19 @@ def put_release(
     """Insert or update the local copy of a source release; `hidden` keeps it a draft (and its
     fingerprint unfinished) until its assets are copied. Returns the local release id."""
     values = _release_values(copy, hidden)
+    writes.check_fields(values)
     with hub.db.write() as conn:
-        exists = (
-            local_id is not None
-            and conn.execute(
-                sa.select(releases.c.id).where(releases.c.id == local_id, releases.c.repository_id == access.id)
+        old = None
+        if local_id is not None:
+            old = conn.execute(
+                sa.select(releases).where(releases.c.id == local_id, releases.c.repository_id == access.id)
             ).first()
-            is not None
-        )
-        if exists:
-            conn.execute(releases.update().where(releases.c.id == local_id).values(**values))
+        if old is not None:
+            writes.write(conn, access, old.id, values)
         else:
-            local_id = inserted_id(
-                conn.execute(
-                    releases.insert().values(
-                        repository_id=access.id, latest_pinned=False, latest_excluded=False, **values
-                    )
-                )
-            )
+            local_id = writes.insert(conn, access, values)
         assert local_id is not None, "exists only with a local id"
+        writes.announce(conn, hub, access, SYSTEM, local_id, old)
         _link(conn, access, RELEASE, copy.source_id, local_id, "" if hidden else fingerprint)
     return local_id
 
@@ -117,7 +117,11 @@ def delete_release(hub: Hub, access: RepoAccess, local_id: int) -> None:
         asset_ids = list(
             conn.execute(sa.select(release_assets.c.id).where(release_assets.c.release_id == local_id)).scalars()
         )
-        conn.execute(releases.delete().where(releases.c.id == local_id, releases.c.repository_id == access.id))
+        row = conn.execute(
+            sa.select(releases).where(releases.c.id == local_id, releases.c.repository_id == access.id)
+        ).first()
+        if row is not None:
+            writes.remove(conn, hub, access, SYSTEM, reads.row_by_id(conn, access, row.id))
         _unlink(conn, access, ASSET, asset_ids)
         _unlink(conn, access, RELEASE, [local_id])
 
@@ -133,57 +137,34 @@ def add_asset(
 ) -> int:
     """The asset row for stored, verified bytes `blob` = (key, sha256 hex, size), replacing the
     local asset `replaces` (or one of the same name) in the same transaction."""
-    key, digest, size = blob
+    fields = asset_service.checked_fields(_asset_values(copy))
     with hub.db.write() as conn:
         stale = list(
             conn.execute(
                 sa.select(release_assets.c.id).where(
                     release_assets.c.release_id == release_id,
-                    sa.or_(release_assets.c.name == copy.name, release_assets.c.id == (replaces or -1)),
+                    sa.or_(release_assets.c.name == fields["name"], release_assets.c.id == (replaces or -1)),
                 )
             ).scalars()
         )
         if stale:
             conn.execute(release_assets.delete().where(release_assets.c.id.in_(stale)))
             _unlink(conn, access, ASSET, stale)
-        asset_id = inserted_id(
-            conn.execute(
-                release_assets.insert().values(
-                    release_id=release_id,
-                    name=copy.name,
-                    label=copy.label,
-                    content_type=copy.content_type,
-                    state="uploaded",
-                    size=size,
-                    digest=digest,
-                    blob_key=key,
-                    download_count=0,
-                    uploader_id=copy.uploader_id,
-                    created_at=copy.created_at,
-                    updated_at=copy.updated_at,
-                )
-            )
-        )
+        asset_id = asset_service.insert(conn, release_id, fields, blob)
         _link(conn, access, ASSET, copy.source_id, asset_id, fingerprint)
     return asset_id
 
 
 def update_asset(hub: Hub, access: RepoAccess, local_id: int, copy: AssetCopy, fingerprint: str) -> None:
     """Name, label, content type and dates changed at the source; the bytes did not."""
-    with hub.db.write() as conn:
-        conn.execute(
-            release_assets.update()
-            .where(release_assets.c.id == local_id)
-            .values(
-                name=copy.name,
-                label=copy.label,
-                content_type=copy.content_type,
-                uploader_id=copy.uploader_id,
-                created_at=copy.created_at,
-                updated_at=copy.updated_at,
-            )
-        )
+    fields = asset_service.checked_fields(_asset_values(copy))
+    with hub.db.write(duplicate=asset_service.duplicate()) as conn:
+        conn.execute(release_assets.update().where(release_assets.c.id == local_id).values(**fields))
         _link(conn, access, ASSET, copy.source_id, local_id, fingerprint)
+
+
+def _asset_values(copy: AssetCopy) -> dict:
+    return {f.name: getattr(copy, f.name) for f in dataclasses.fields(copy) if f.name != "source_id"}
 
 
 def delete_assets(hub: Hub, access: RepoAccess, local_ids: list[int]) -> None:

@@ -16,11 +16,9 @@ from typing import Any
 import sqlalchemy as sa
 
 from hubdepot import errors
-from hubdepot.db.session import inserted_id
 from hubdepot.db.tables import accounts, mirror_links, mirrors, repositories
 from hubdepot.git import fetch as git_fetch
 from hubdepot.git import refs as git_refs
-from hubdepot.git import repos as git_repos
 from hubdepot.services import SYSTEM, Hub, now
 from hubdepot.services import accounts as account_service
 from hubdepot.services import refs as ref_service
@@ -44,15 +42,37 @@ class Mirrored:
 
 
 def ensure_account(hub: Hub, login: str, type_: str = "User"):
-    """The local account `login`, created (as a User or an Organization) when missing."""
+    """The local account `login`, created when missing as an Organization, a Bot (GitHub Apps'
+    `name[bot]` accounts) or a User, by the API's login rules (ValidationFailed when it breaks them)."""
     try:
         return account_service.by_login(hub, login)
     except errors.NotFound:
         pass
+    kind = "Bot" if login.endswith("[bot]") else type_ if type_ in ("Organization", "Bot") else "User"
     try:
-        return account_service.create_account(hub, login, "Organization" if type_ == "Organization" else "User")
+        return account_service.create_account(hub, login, kind)
+    except errors.ValidationFailed as exc:
+        try:
+            return account_service.by_login(hub, login)  # made meanwhile by another run
+        except errors.NotFound:
+            raise exc from None
+
+
+def valid_homepage(value) -> bool:
+    """What the API would take as a repository's homepage."""
+    try:
+        repo_service.check_homepage(value if isinstance(value, str) else "-")
     except errors.ValidationFailed:
-        return account_service.by_login(hub, login)  # made meanwhile by another run
+        return False
+    return True
+
+
+def valid_branch(value) -> bool:
+    try:
+        repo_service.check_branch_name(value, "default_branch")
+    except errors.ValidationFailed:
+        return False
+    return True
 
 
 def ensure_repository(
@@ -86,35 +106,20 @@ def _is_blank(access: RepoAccess) -> bool:
 
 
 def _create(hub: Hub, owner, name: str, meta: dict) -> RepoAccess:
-    repo_service.check_name(name)
-    stamp = now()
-    branch = meta.get("default_branch") or "main"
-    values = dict(
-        owner_id=owner.id,
-        name=name,
-        name_key=name.lower(),
-        description=meta.get("description"),
-        homepage=meta.get("homepage") or None,
-        private=bool(meta.get("private")),
-        default_branch=branch,
-        immutable_releases=False,
-        created_at=stamp,
-        updated_at=stamp,
-        pushed_at=None,
-    )
+    """Through the API's funnel (services.repos.insert), private until the first run completes
+    (update_metadata then applies the source's visibility): a run that fails leaves nothing public."""
+    fields = {key: meta.get(key) for key in ("description", "homepage")}
+    fields.update(private=True, default_branch=meta.get("default_branch") or "main")
     try:
-        with hub.db.write() as conn:
-            repo_id = inserted_id(conn.execute(repositories.insert().values(**values)))
-            git_repos.create(hub.settings.repos_dir, repo_id, branch)
-    except Exception as exc:
-        if hub.db.is_unique_violation(exc):
-            return repo_service.find(hub, SYSTEM, owner.login, name)
-        raise
+        repo_id, _ = repo_service.insert(hub, SYSTEM, owner, name, fields)
+    except errors.ValidationFailed:
+        return repo_service.find(hub, SYSTEM, owner.login, name)  # made meanwhile by another run (else NotFound)
     return repo_service.find_by_id(hub, SYSTEM, repo_id)
 
 
 def update_metadata(hub: Hub, access: RepoAccess, meta: dict) -> RepoAccess:
-    """description, homepage, visibility and (once the branch exists here) the default branch."""
+    """description, homepage, visibility and (once the branch exists here) the default branch,
+    through the API's own update (its checks and its repository events)."""
     values = {
         "description": meta.get("description"),
         "homepage": meta.get("homepage") or None,
@@ -124,13 +129,11 @@ def update_metadata(hub: Hub, access: RepoAccess, meta: dict) -> RepoAccess:
     if branch and branch != access.repo.default_branch:
         names = {ref.name for ref in git_refs.branches(access.git_dir)}
         if branch in names or not names:
-            git_repos.set_head(access.git_dir, branch)
             values["default_branch"] = branch
-    current = {k: getattr(access.repo, k) for k in values}
-    if current != values:
-        with hub.db.write() as conn:
-            conn.execute(repositories.update().where(repositories.c.id == access.id).values(updated_at=now(), **values))
-    return repo_service.find_by_id(hub, SYSTEM, access.id)
+    changes = {k: v for k, v in values.items() if getattr(access.repo, k) != v}
+    if not changes:
+        return access
+    return repo_service.update(hub, SYSTEM, access, changes)
 
 
 def fetch_refs(hub: Hub, access: RepoAccess, clone_url: str, token: str | None) -> int:

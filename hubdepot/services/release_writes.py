@@ -24,6 +24,7 @@ from hubdepot.services.repos import RepoAccess, require
 
 LATEST_MODES = ("true", "false", "legacy")
 NAME_MAX = 255  # characters of tag_name and target_commitish (their columns)
+BODY_MAX = 125000  # GitHub's limit on a release's notes
 _LOCKED = ("tag_name", "target_commitish", "draft", "prerelease", "make_latest")
 
 
@@ -44,6 +45,59 @@ def _lock_repo(conn, repo_id: int) -> bool:
     if value is None:
         raise errors.NotFound()
     return bool(value)
+
+
+def check_fields(values: dict) -> None:
+    """The rules every release row keeps, whoever writes it (the API, the mirror)."""
+    tag = values.get("tag_name")
+    if "tag_name" in values and (not isinstance(tag, str) or not git_tags.valid_tag_name(tag) or len(tag) > NAME_MAX):
+        raise _invalid_tag()
+    target = values.get("target_commitish", "")
+    if not isinstance(target, str) or len(target) > NAME_MAX:
+        raise errors.ValidationFailed.one("Release", "target_commitish", "invalid")
+    if len(values.get("name") or "") > NAME_MAX * 4:
+        raise errors.ValidationFailed.one("Release", "name", "invalid", "name is too long (maximum is 1020 characters)")
+    if len(values.get("body") or "") > BODY_MAX:
+        raise errors.ValidationFailed.one(
+            "Release", "body", "custom", f"body is too long (maximum is {BODY_MAX} characters)"
+        )
+
+
+def insert(conn, access: RepoAccess, values: dict) -> int:
+    """The one way a releases row is made (the API's create and the mirror): its fields checked,
+    the row inserted (not yet latest-pinned). The caller calls announce() once the row is complete."""
+    check_fields(values)
+    row = {"latest_pinned": False, "latest_excluded": False, **values, "repository_id": access.id}
+    return inserted_id(conn.execute(releases.insert().values(**row)))
+
+
+def write(conn, access: RepoAccess, release_id: int, values: dict) -> None:
+    """The one way a releases row changes (the API's update and the mirror)."""
+    check_fields(values)
+    conn.execute(
+        releases.update().where(releases.c.id == release_id, releases.c.repository_id == access.id).values(**values)
+    )
+
+
+def announce(conn, hub: Hub, access: RepoAccess, actor: Actor | None, release_id: int, old=None) -> reads.ReleaseView:
+    """The release's view now, and its webhook events: created (+ published) for a new row, or
+    what changed since `old` (GitHub's edited/published/unpublished/released actions)."""
+    view = reads.views(conn, access, [reads.row_by_id(conn, access, release_id)])[0]
+    edits: dict
+    if old is None:
+        kind = "prereleased" if view.row.prerelease else "released"
+        actions, edits = ["created", *([] if view.row.draft else ["published", kind])], {}
+    else:
+        actions, edits = _update_actions(old, view.row)
+    events.release_changed(conn, hub, access, actor, actions, view, edits)
+    return view
+
+
+def remove(conn, hub: Hub, access: RepoAccess, actor: Actor | None, row) -> None:
+    """The one way a release goes (its assets' rows with it): release.deleted written."""
+    view = reads.views(conn, access, [row])[0]
+    conn.execute(releases.delete().where(releases.c.id == row.id))
+    events.release_changed(conn, hub, access, actor, ["deleted"], view)
 
 
 def _check_tag_free(conn, repo_id: int, tag: str, release_id: int | None) -> None:
@@ -107,8 +161,7 @@ def create(hub: Hub, actor: Actor | None, access: RepoAccess, spec: dict) -> rea
     require(access, actor, "push")
     assert actor is not None, "require() lets no anonymous caller push"
     tag = spec["tag_name"]
-    if not git_tags.valid_tag_name(tag) or len(tag) > NAME_MAX:
-        raise _invalid_tag()
+    check_fields({"tag_name": tag})
     if spec.get("generate_release_notes"):
         spec = _notes_into(hub, access, spec)
     draft, stamp = bool(spec.get("draft")), now()
@@ -119,7 +172,6 @@ def create(hub: Hub, actor: Actor | None, access: RepoAccess, spec: dict) -> rea
         if not draft:
             _check_tag_free(conn, access.id, tag, None)
         values = dict(
-            repository_id=access.id,
             tag_name=tag,
             target_commitish=target,
             name=spec.get("name"),
@@ -127,22 +179,17 @@ def create(hub: Hub, actor: Actor | None, access: RepoAccess, spec: dict) -> rea
             draft=draft,
             prerelease=bool(spec.get("prerelease")),
             immutable=immutable and not draft,
-            latest_pinned=False,
-            latest_excluded=False,
             author_id=actor.id,
             created_at=stamp,
             updated_at=stamp,
             published_at=None if draft else stamp,
         )
-        release_id = inserted_id(conn.execute(releases.insert().values(**values)))
+        release_id = insert(conn, access, values)
         made = _publish_tag(access, tag, target) if not draft else []
         ref_service.record(hub, access, actor, made, conn)
         eligible = not draft and not values["prerelease"]
         _apply_latest(conn, access.id, release_id, spec.get("make_latest") or "true", eligible)
-        view = reads.views(conn, access, [reads.row_by_id(conn, access, release_id)])[0]
-        published = [] if draft else ["published", "prereleased" if values["prerelease"] else "released"]
-        events.release_changed(conn, hub, access, actor, ["created", *published], view)
-    return view
+        return announce(conn, hub, access, actor, release_id)
 
 
 def _check_immutable(row, changes: dict) -> None:
@@ -162,10 +209,7 @@ def _check_immutable(row, changes: dict) -> None:
 def _update_values(access: RepoAccess, row, changes: dict, immutable_repo: bool, conn, made: list[RefUpdate]) -> dict:
     values = {k: changes[k] for k in ("name", "body", "prerelease", "target_commitish", "tag_name") if k in changes}
     tag = changes.get("tag_name", row.tag_name)
-    if "tag_name" in changes and (not git_tags.valid_tag_name(tag) or len(tag) > NAME_MAX):
-        raise _invalid_tag()
-    if len(changes.get("target_commitish", "")) > NAME_MAX:
-        raise errors.ValidationFailed.one("Release", "target_commitish", "invalid")
+    check_fields(values)
     draft = changes.get("draft", bool(row.draft))
     publishing = bool(row.draft) and not draft
     if not draft and (publishing or tag != row.tag_name):
@@ -195,17 +239,14 @@ def update(hub: Hub, actor: Actor | None, access: RepoAccess, release_id: int, c
         made: list[RefUpdate] = []
         values = _update_values(access, row, changes, immutable_repo, conn, made)
         ref_service.record(hub, access, actor, made, conn)
-        conn.execute(releases.update().where(releases.c.id == row.id).values(**values))
+        write(conn, access, row.id, values)
         eligible = not values["draft"] and not values.get("prerelease", row.prerelease)
         if "make_latest" in changes:
             _apply_latest(conn, access.id, row.id, changes["make_latest"], eligible)
         elif row.draft and not values["draft"]:
             mode = "true" if row.latest_pinned else "false" if row.latest_excluded else "legacy"
             _apply_latest(conn, access.id, row.id, mode, eligible)
-        view = reads.views(conn, access, [reads.row_by_id(conn, access, release_id)])[0]
-        actions, edits = _update_actions(row, view.row)
-        events.release_changed(conn, hub, access, actor, actions, view, edits)
-    return view
+        return announce(conn, hub, access, actor, row.id, old=row)
 
 
 def _update_actions(old, new) -> tuple[list[str], dict]:
@@ -231,10 +272,7 @@ def delete(hub: Hub, actor: Actor | None, access: RepoAccess, release_id: int) -
     require(access, actor, "push")
     with hub.db.write() as conn:
         _lock_repo(conn, access.id)
-        row = reads.row_by_id(conn, access, release_id)
-        view = reads.views(conn, access, [row])[0]
-        conn.execute(releases.delete().where(releases.c.id == row.id))
-        events.release_changed(conn, hub, access, actor, ["deleted"], view)
+        remove(conn, hub, access, actor, reads.row_by_id(conn, access, release_id))
 
 
 def _previous_tag(conn, access: RepoAccess, tag: str) -> str | None:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -132,37 +134,10 @@ def create(
     default_branch="main",
     auto_init=False,
 ) -> RepoAccess:
-    check_name(name)
-    _check_branch_name(default_branch, "default_branch")
-    _check_homepage(homepage)
     owner = actor.account if owner_login is None else _org_for_create(hub, actor, owner_login)
-    stamp = now()
-    values = dict(
-        owner_id=owner.id,
-        name=name,
-        name_key=name.lower(),
-        description=description,
-        homepage=homepage,
-        private=bool(private),
-        default_branch=default_branch,
-        immutable_releases=False,
-        created_at=stamp,
-        updated_at=stamp,
-        pushed_at=stamp if auto_init else None,
-    )
-    try:
-        with hub.db.write() as conn:
-            repo_id = inserted_id(conn.execute(repositories.insert().values(**values)))
-            path = git_repos.create(hub.settings.repos_dir, repo_id, default_branch)
-            first = _initial_commit(path, name, description, default_branch, actor) if auto_init else None
-            row = conn.execute(sa.select(repositories).where(repositories.c.id == repo_id)).first()
-            events.repository_changed(conn, hub, row, owner, actor, "created")
-    except Exception as exc:
-        if hub.db.is_unique_violation(exc):
-            raise errors.ValidationFailed.one(
-                "Repository", "name", "custom", "name already exists on this account"
-            ) from exc
-        raise
+    fields = dict(description=description, homepage=homepage, private=private, default_branch=default_branch)
+    initial = functools.partial(_initial_commit, name=name, description=description, actor=actor)
+    repo_id, first = insert(hub, actor, owner, name, fields, initial if auto_init else None)
     access = find_by_id(hub, actor, repo_id)
     if first is not None:
         # no pusher: the repository's own first commit is announced by repository.created, not a push
@@ -172,7 +147,44 @@ def create(
     return access
 
 
-def _initial_commit(path: Path, name: str, description, branch: str, actor: Actor) -> str:
+def insert(
+    hub: Hub, actor: Actor, owner, name: str, fields: dict, initial: Callable[[Path, str], str] | None = None
+) -> tuple[int, str | None]:
+    """The one way a repositories row is made (the API and the mirror): name, default branch and
+    homepage checked, the bare repository made (with its first commit from `initial(path, branch)`),
+    repository.created written to the outbox. Returns the id and the first commit's sha."""
+    check_name(name)
+    branch = fields.get("default_branch", "main")
+    check_branch_name(branch, "default_branch")
+    check_homepage(fields.get("homepage"))
+    stamp = now()
+    values = dict(
+        owner_id=owner.id,
+        name=name,
+        name_key=name.lower(),
+        description=fields.get("description"),
+        homepage=fields.get("homepage") or None,
+        private=bool(fields.get("private")),
+        default_branch=branch,
+        immutable_releases=False,
+        created_at=stamp,
+        updated_at=stamp,
+        pushed_at=stamp if initial else None,
+    )
+    with hub.db.write(duplicate=_name_taken()) as conn:
+        repo_id = inserted_id(conn.execute(repositories.insert().values(**values)))
+        path = git_repos.create(hub.settings.repos_dir, repo_id, branch)
+        first = initial(path, branch) if initial else None
+        row = conn.execute(sa.select(repositories).where(repositories.c.id == repo_id)).first()
+        events.repository_changed(conn, hub, row, owner, actor, "created")
+    return repo_id, first
+
+
+def _name_taken() -> errors.ValidationFailed:
+    return errors.ValidationFailed.one("Repository", "name", "custom", "name already exists on this account")
+
+
+def _initial_commit(path: Path, branch: str, *, name: str, description, actor: Actor) -> str:
     readme = f"# {name}\n" + (f"{description}\n" if description else "")
     who = git.Identity(actor.account.name or actor.login, actor.account.email or f"{actor.login}@users.noreply")
     return git_commits.initial_commit(path, branch, {"README.md": readme.encode()}, "Initial commit", who)
@@ -194,7 +206,7 @@ def check_name(name) -> None:
         raise errors.ValidationFailed.one("Repository", "name", "custom", "name is invalid")
 
 
-def _check_homepage(homepage) -> None:
+def check_homepage(homepage) -> None:
     """Empty, or an absolute URL (the schema says format: uri)."""
     if not homepage:
         return
@@ -208,7 +220,7 @@ def _check_homepage(homepage) -> None:
         raise errors.ValidationFailed.one("Repository", "homepage", "invalid", "homepage must be a URL")
 
 
-def _check_branch_name(branch, field: str) -> None:
+def check_branch_name(branch, field: str) -> None:
     if not isinstance(branch, str) or not _BRANCH.match(branch) or len(branch) > 255:
         raise errors.ValidationFailed.one("Repository", field, "invalid")
 
@@ -216,13 +228,13 @@ def _check_branch_name(branch, field: str) -> None:
 def update(hub: Hub, actor: Actor | None, access: RepoAccess, changes: dict) -> RepoAccess:
     require(access, actor, "admin")
     values = {k: changes[k] for k in ("description", "homepage", "private") if k in changes}
-    _check_homepage(values.get("homepage"))
+    check_homepage(values.get("homepage"))
     if "name" in changes and changes["name"] != access.repo.name:
         check_name(changes["name"])
         values.update(name=changes["name"], name_key=changes["name"].lower())
     if "default_branch" in changes:
         branch = changes["default_branch"]
-        _check_branch_name(branch, "default_branch")
+        check_branch_name(branch, "default_branch")
         names = {ref.name for ref in git_refs.branches(access.git_dir)}
         if names and branch not in names:
             raise errors.ValidationFailed.one(
@@ -234,18 +246,11 @@ def update(hub: Hub, actor: Actor | None, access: RepoAccess, changes: dict) -> 
         git_repos.set_head(access.git_dir, branch)
         values["default_branch"] = branch
     values["updated_at"] = now()
-    try:
-        with hub.db.write() as conn:
-            conn.execute(repositories.update().where(repositories.c.id == access.id).values(**values))
-            row = conn.execute(sa.select(repositories).where(repositories.c.id == access.id)).first()
-            for action, change in _repository_actions(access.repo, row):
-                events.repository_changed(conn, hub, row, access.owner, actor, action, change)
-    except Exception as exc:
-        if hub.db.is_unique_violation(exc):
-            raise errors.ValidationFailed.one(
-                "Repository", "name", "custom", "name already exists on this account"
-            ) from exc
-        raise
+    with hub.db.write(duplicate=_name_taken()) as conn:
+        conn.execute(repositories.update().where(repositories.c.id == access.id).values(**values))
+        row = conn.execute(sa.select(repositories).where(repositories.c.id == access.id)).first()
+        for action, change in _repository_actions(access.repo, row):
+            events.repository_changed(conn, hub, row, access.owner, actor, action, change)
     return find_by_id(hub, actor, access.id)
 
 
