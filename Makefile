@@ -3,6 +3,7 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
 NODE_STAMP := tests/node/node_modules/.installed
 RELEASE_TOOLS_STAMP := tests/release_tools/node_modules/.installed
 SYS_STAMP := $(VENV)/.system-packages
@@ -11,9 +12,15 @@ SYS_STAMP := $(VENV)/.system-packages
 
 install: $(STAMP)
 
+# What running needs (make serve); the test extras (pytest, Playwright, schemathesis, moto...) come
+# with make test, on top of it.
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -c constraints.txt -e .
+	touch $@
+
+$(TEST_STAMP): $(STAMP)
 	$(BIN)/pip install -q -c constraints.txt -e '.[test]'
 	touch $@
 
@@ -38,7 +45,7 @@ $(RELEASE_TOOLS_STAMP): tests/release_tools/package.json tests/release_tools/pac
 	cd tests/release_tools && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-install-test: $(STAMP) $(SYS_STAMP) $(NODE_STAMP) $(RELEASE_TOOLS_STAMP)
+install-test: $(TEST_STAMP) $(SYS_STAMP) $(NODE_STAMP) $(RELEASE_TOOLS_STAMP)
 
 serve: install
 	$(BIN)/hubdepot serve $(ARGS)
