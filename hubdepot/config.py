@@ -6,7 +6,9 @@ This module is the only reader of os.environ in hubdepot.
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import os
+import re
 from pathlib import Path
 
 
@@ -38,6 +40,32 @@ def _bool(text: str) -> bool:
     if low in {"0", "false", "no", "off", ""}:
         return False
     raise SettingsError(f"not a boolean: {text!r}")
+
+
+_HOSTNAME = re.compile(r"(?!-)[a-z0-9_-]{1,63}(?<!-)(\.(?!-)[a-z0-9_-]{1,63}(?<!-))*")
+
+
+@dataclasses.dataclass(frozen=True)
+class HostList:
+    """Hostnames (matched exactly, any case) and networks: "ci.internal,10.1.0.0/16"."""
+
+    hosts: frozenset[str] = frozenset()
+    networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
+
+    @classmethod
+    def parse(cls, text: str) -> HostList:
+        hosts, networks = set(), []
+        for item in filter(None, (part.strip().lower().rstrip(".") for part in text.split(","))):
+            if "/" in item or ":" in item or item.replace(".", "").isdigit():
+                networks.append(ipaddress.ip_network(item))  # a host address is a /32 (/128); host bits set: refused
+            elif _HOSTNAME.fullmatch(item) and len(item) <= 253:
+                hosts.add(item)
+            else:
+                raise ValueError(f"not a hostname or a network: {item!r} (use e.g. ci.internal,10.1.0.0/16)")
+        return cls(frozenset(hosts), tuple(networks))
+
+    def __str__(self) -> str:
+        return ",".join([*sorted(self.hosts), *map(str, self.networks)])
 
 
 @dataclasses.dataclass(frozen=True)
@@ -73,6 +101,7 @@ class Settings:
     webhook_poll_ms: int = 1000  # how often an idle process looks for due deliveries
     webhook_concurrency: int = 16  # hooks delivered at once by one process
     webhook_forbid_private: bool = False  # refuse loopback/private/link-local targets (GHES allows them)
+    webhook_allow: HostList = HostList()  # with webhook_forbid_private: the internal hosts and networks allowed
 
     # -- derived ---------------------------------------------------------
     @property
@@ -173,6 +202,8 @@ def _convert(field: dataclasses.Field, text: str, key: str):
             return _bool(text)
         if kind in ("Path", Path):
             return Path(text)
+        if kind in ("HostList", HostList):
+            return HostList.parse(text)
     except ValueError as exc:
         raise SettingsError(f"{key}: {exc}") from None
     return text

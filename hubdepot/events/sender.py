@@ -8,14 +8,13 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import hmac
-import ipaddress
-import socket
 import time
-from urllib.parse import quote_plus, urlsplit
+from urllib.parse import quote_plus
 
 import httpx
 
 from hubdepot import GHES_VERSION
+from hubdepot.events import targets
 
 HOOKSHOT = "GitHub-Hookshot/" + hashlib.sha1(b"hubdepot").hexdigest()[:7]  # GitHub sends a short hex version
 BODY_KEEP = 64 * 1024  # bytes of a receiver's answer we keep
@@ -74,20 +73,6 @@ def _failed(status: str, headers: dict, started: float, retry: bool = True) -> O
     return Outcome(0, status, round(time.monotonic() - started, 3), headers, None, None, retry)
 
 
-def forbidden_host(url: str) -> bool:
-    """True when the URL's host resolves to a loopback, private, link-local or otherwise internal address."""
-    host = urlsplit(url).hostname or ""
-    try:
-        infos = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
-    except OSError:
-        return False  # unresolvable: the send fails on its own
-    for info in infos:
-        address = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
-        if not address.is_global or address.is_multicast:
-            return True
-    return False
-
-
 def send(
     client: httpx.Client,
     target: Target,
@@ -97,18 +82,20 @@ def send(
     *,
     timeout: float,
     max_bytes: int,
-    forbid_private: bool,
 ) -> Outcome:
+    """Post one delivery with `client` (whose transport refuses internal targets when they are
+    forbidden: events/targets.py)."""
     started = time.monotonic()
     headers, body = request_of(target, event, guid, payload)
     if len(body) > max_bytes:
         return _failed(
             f"Payload too large: {len(body)} bytes is over {max_bytes}; not delivered", headers, started, retry=False
         )
-    if forbid_private and forbidden_host(target.url):
-        return _failed("Not delivered: the URL's host is a private or loopback address", headers, started, retry=False)
     try:
         return _post(client, target.url, headers, body, started, started + timeout)
+    except targets.Refused as exc:
+        status = f"Not delivered: the URL's host is a private or loopback address ({exc})"
+        return _failed(status, headers, started, retry=False)
     except httpx.TimeoutException:
         return _failed("timed out", headers, started)
     except httpx.ConnectError:

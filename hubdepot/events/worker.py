@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 import httpx
 
-from hubdepot.events import outbox, queue, sender
+from hubdepot.events import outbox, queue, sender, targets
 
 if TYPE_CHECKING:  # (the delivery task is handed the Hub; events sit below services)
     from hubdepot.services import Hub
@@ -54,12 +54,18 @@ class Deliverer:
         )
         limits = httpx.Limits(max_connections=self.settings.webhook_concurrency * 2, max_keepalive_connections=32)
         for verify in (True, False):
+            checked = (  # connects to the addresses it checked (events/targets.py)
+                targets.transport(verify=verify, limits=limits, allow=self.settings.webhook_allow)
+                if self.settings.webhook_forbid_private
+                else None
+            )
             self._clients[verify] = httpx.Client(
-                follow_redirects=False,
+                follow_redirects=False,  # as GitHub's deliveries
                 verify=verify,
                 limits=limits,
                 timeout=self.settings.webhook_timeout,
                 trust_env=False,
+                transport=checked,
             )
         self._senders = concurrent.futures.ThreadPoolExecutor(
             self.settings.webhook_concurrency, thread_name_prefix="hubdepot-webhook"
@@ -152,6 +158,5 @@ class Deliverer:
             delivery.payload,
             timeout=self.settings.webhook_timeout,
             max_bytes=self.settings.webhook_payload_max_bytes,
-            forbid_private=self.settings.webhook_forbid_private,
         )
         return await asyncio.get_running_loop().run_in_executor(self._senders, call)

@@ -79,8 +79,17 @@ def family(pid: int) -> list[int]:
 
 
 def start(
-    data_dir: Path, database_url: str = "", *, extra_args=(), env=None, port=None, scheme="http", wait: float = 30
+    data_dir: Path,
+    database_url: str = "",
+    *,
+    extra_args=(),
+    env=None,
+    port=None,
+    scheme="http",
+    wait: float = 30,
+    prefix=(),
 ) -> Server:
+    """`prefix`: a command the server runs under (it must exec the rest, so the pid stays the server's)."""
     port = port or free_port()
     data_dir.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, **(env or {})}
@@ -89,7 +98,8 @@ def start(
     if database_url:
         env["HUBDEPOT_DATABASE_URL"] = database_url
     log = data_dir / f"server-{port}.log"
-    cmd = [sys.executable, "-m", "hubdepot", "serve", "--port", str(port), "--data-dir", str(data_dir), *extra_args]
+    serve = ["-m", "hubdepot", "serve", "--port", str(port), "--data-dir", str(data_dir), *extra_args]
+    cmd = [*prefix, sys.executable, *serve]
     with open(log, "ab") as out:
         process = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=ROOT)
     url = f"{scheme}://127.0.0.1:{port}"
