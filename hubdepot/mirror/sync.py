@@ -244,11 +244,11 @@ class Releases:
 
     # -- releases --------------------------------------------------------------------------
 
-    def _person(self, user) -> int | None:
+    def _person(self, user) -> int:
         """The local account of a source's author or uploader (made by the API's login rules; bots
-        as Bot accounts); one hubdepot cannot hold stands for the repository's owner."""
+        as Bot accounts); a missing one, or one hubdepot cannot hold, stands for the repository's owner."""
         if not isinstance(user, dict) or not isinstance(user.get("login"), str):
-            return None
+            return self.access.owner.id
         kind = user["type"] if isinstance(user.get("type"), str) else "User"
         login: str = user["login"]
         if login not in self.people:
