@@ -10,6 +10,7 @@ from starlette.routing import Route
 from hubdepot.api import (
     archives,
     assets,
+    collaborators,
     contents,
     downloads,
     git_data,
@@ -40,7 +41,7 @@ V3: list[tuple[tuple[str, ...], str, object]] = [
     (("DELETE",), REPO_PREFIX, repos.delete),
     (("GET",), REPO_PREFIX + "/branches", repos.branches),
     (("GET",), REPO_PREFIX + "/tags", repos.tags),
-    (("GET",), REPO_PREFIX + "/collaborators/{login}", repos.collaborator),
+    *collaborators.ROUTES,
     *contents.ROUTES,
     *git_data.ROUTES,
     *archives.ROUTES,

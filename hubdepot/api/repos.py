@@ -1,10 +1,9 @@
-"""Repositories: create, get, update, delete, branches, tags, collaborators."""
+"""Repositories: create, get, update, delete, branches, tags (collaborators: api/collaborators.py)."""
 
 from __future__ import annotations
 
 from starlette.responses import Response
 
-from hubdepot import errors
 from hubdepot.api._base import Req, endpoint, json_response, no_content, paged_response
 from hubdepot.api._fields import field
 from hubdepot.git import refs as git_refs
@@ -100,12 +99,3 @@ def tags(req: Req):
         for t in found[page.offset : page.offset + page.size]
     ]
     return paged_response(req, items, len(found), page)
-
-
-@endpoint("https://docs.github.com/rest/collaborators/collaborators#check-if-a-user-is-a-repository-collaborator")
-def collaborator(req: Req):
-    access = req.repo()
-    req.need_actor()
-    if not repo_service.is_collaborator(req.hub, access, req.params["login"]):
-        raise errors.NotFound()
-    return no_content()

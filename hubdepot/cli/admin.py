@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from hubdepot.cli.common import data_options, friendly, hub_from
-from hubdepot.services import SYSTEM, Actor, accounts
+from hubdepot.services import SYSTEM, Actor, accounts, collaborators
 from hubdepot.services import repos as repo_service
 
 
@@ -164,6 +164,18 @@ def repo_add_collaborator(full_name, login, permission, data_dir, database_url):
     owner_login, _, name = full_name.partition("/")
     access = repo_service.find(hub, SYSTEM, owner_login, name)
     repo_service.add_collaborator(hub, access, login, permission)
+
+
+@repo.command("remove-collaborator")
+@click.argument("full_name", metavar="OWNER/NAME")
+@click.argument("login")
+@data_options
+@friendly
+def repo_remove_collaborator(full_name, login, data_dir, database_url):
+    """Take LOGIN's access to OWNER/NAME away (every server process refuses it from the next request)."""
+    hub = hub_from(data_dir, database_url)
+    owner_login, _, name = full_name.partition("/")
+    collaborators.remove(hub, SYSTEM, repo_service.find(hub, SYSTEM, owner_login, name), login)
 
 
 @click.group()

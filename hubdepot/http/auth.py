@@ -3,8 +3,12 @@
 Credentials come from `Authorization: token X`, `Bearer X`, or Basic with the token as the password
 (any username, e.g. x-access-token) or as the username with an empty password or `x-oauth-basic`, as
 GitHub accepts all three; on web pages, also from the signed session cookie the sign-in form sets
-(services/sessions). Lookups are cached per process for a few seconds, so a revoked token stops
-working within CACHE_SECONDS.
+(services/sessions). Lookups are kept per process, each with the data dir's write generation read
+before it (db/generation.py), and used only while the generation still holds that value: every write
+transaction in any process moves it, so signing out, a password change, a revoked token or a removed
+account is seen by the very next request on every process. Reading the generation is a memory load,
+so a valid token stays off the database while nothing is written. CACHE_SECONDS bounds what only time
+changes (a token's expires_at, a session cookie's age).
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import base64
 import binascii
 import threading
 import time
+from collections.abc import Callable
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import cookie_parser
@@ -44,24 +49,38 @@ def credentials(header: str | None) -> str | None:
 
 
 class Login:
-    """token -> Actor, with a short per-process cache that keeps the database off the hot path."""
+    """token -> Actor, kept per process until the next write anywhere (the database stays off the hot path)."""
 
     def __init__(self, hub: Hub):
         self.hub = hub
-        self._items: dict[str, tuple[Actor, float]] = {}
+        self._items: dict[tuple[str, str], tuple[Actor, int, float]] = {}  # (kind, credential)
         self._lock = threading.Lock()
 
-    def _cached(self, token: str) -> Actor | None:
-        item = self._items.get(token)
-        if item and item[1] > time.monotonic():
+    def _cached(self, key: tuple[str, str], generation: int | None) -> Actor | None:
+        item = self._items.get(key)
+        if item and item[1] == generation and item[2] > time.monotonic():
             return item[0]
         return None
 
-    def _remember(self, token: str, actor: Actor) -> None:
+    def _remember(self, key: tuple[str, str], actor: Actor, generation: int | None) -> None:
+        if generation is None:  # no generation to check against: nothing is kept
+            return
         with self._lock:
             if len(self._items) > _CACHE_MAX:
                 self._items.clear()
-            self._items[token] = (actor, time.monotonic() + CACHE_SECONDS)
+            self._items[key] = (actor, generation, time.monotonic() + CACHE_SECONDS)
+
+    async def _look_up(self, key: tuple[str, str], find: Callable[[Hub, str], Actor | None]) -> Actor | None:
+        """`find(hub, value)` in the thread pool, unless an answer read since the last write is kept. The
+        generation is read before the lookup: a write that ends during it leaves the entry unusable."""
+        counter = self.hub.db.generation
+        generation = counter.current() if counter is not None else None
+        actor = self._cached(key, generation)
+        if actor is None:
+            actor = await run_in_threadpool(find, self.hub, key[1])
+            if actor is not None:
+                self._remember(key, actor, generation)
+        return actor
 
     async def actor(self, authorization: str | None, cookie: str | None = None) -> Actor | None:
         """The caller an Authorization header names (else, when given, the session in a Cookie header);
@@ -71,22 +90,12 @@ class Login:
             return await self._session(session_cookie(cookie)) if cookie else None
         if not token:
             raise errors.BadCredentials()
-        actor = self._cached(token)
-        if actor is None:
-            actor = await run_in_threadpool(accounts.authenticate, self.hub, token)
-            self._remember(token, actor)
-        return actor
+        return await self._look_up(("token", token), accounts.authenticate)
 
     async def _session(self, value: str | None) -> Actor | None:
         if not value:
             return None
-        key = "session:" + value
-        actor = self._cached(key)
-        if actor is None:
-            actor = await run_in_threadpool(sessions.session_actor, self.hub, value)
-            if actor is not None:
-                self._remember(key, actor)
-        return actor
+        return await self._look_up(("session", value), sessions.session_actor)
 
 
 def session_cookie(header: str | None) -> str | None:

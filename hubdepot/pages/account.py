@@ -3,6 +3,8 @@ POST /logout; every form carries a CSRF token, see services/sessions)."""
 
 from __future__ import annotations
 
+from urllib.parse import unquote
+
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
@@ -26,11 +28,33 @@ def owner(request: Request, hub, actor):
     return html(request, "owner.html", account=found.account, repos=found.repos)
 
 
+RETURN_TO_MAX = 2000
+
+
 def _return_to(value: str | None) -> str:
-    """Where to go after signing in: a path on this site, never another origin."""
-    if not value or not value.startswith("/") or value.startswith("//") or "\\" in value or len(value) > 2000:
+    """Where to go after signing in: a path on this site, never another origin. The value, and the value
+    percent-decoded, must be printable ASCII (browsers drop tabs and newlines: "/\\t/x" is "//x"; a
+    header holds no CR/LF), start with "/" and hold no "//" or "\\" (a "/" to browsers); else "/"."""
+    if not value or len(value) > RETURN_TO_MAX:
         return "/"
-    return value
+    return value if _same_origin_path(value) and _same_origin_path(_decoded(value)) else "/"
+
+
+def _same_origin_path(value: str | None) -> bool:
+    return (
+        value is not None
+        and value.startswith("/")
+        and "//" not in value
+        and "\\" not in value
+        and all(" " <= ch <= "~" for ch in value)
+    )
+
+
+def _decoded(value: str) -> str | None:
+    try:
+        return unquote(value, errors="strict")
+    except UnicodeDecodeError:
+        return None
 
 
 @page

@@ -18,7 +18,7 @@ from hubdepot.git import commits as git_commits
 from hubdepot.git import refs as git_refs
 from hubdepot.git import repos as git_repos
 from hubdepot.services import RANK as _RANK
-from hubdepot.services import Actor, Hub, RepoAccess, now
+from hubdepot.services import SYSTEM, Actor, Hub, RepoAccess, now
 from hubdepot.services import refs as ref_service
 from hubdepot.services.accounts import by_login, org_role
 
@@ -280,16 +280,10 @@ def delete(hub: Hub, actor: Actor | None, access: RepoAccess) -> None:
 
 
 def add_collaborator(hub: Hub, access: RepoAccess, login: str, permission: str) -> None:
-    if permission not in ("pull", "push", "admin"):
-        raise errors.ValidationFailed.one("Collaborator", "permission", "invalid")
-    user = by_login(hub, login)
-    with hub.db.write() as conn:
-        conn.execute(
-            collaborators.delete().where(
-                collaborators.c.repository_id == access.id, collaborators.c.account_id == user.id
-            )
-        )
-        conn.execute(collaborators.insert().values(repository_id=access.id, account_id=user.id, permission=permission))
+    """services/collaborators.put as the administrator (`hubdepot repo add-collaborator`)."""
+    from hubdepot.services import collaborators as collaborator_service  # (it builds on this module)
+
+    collaborator_service.put(hub, SYSTEM, access, login, permission)
 
 
 def is_collaborator(hub: Hub, access: RepoAccess, login: str) -> bool:

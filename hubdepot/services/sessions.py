@@ -174,7 +174,7 @@ def session_actor(hub: Hub, value: str) -> Actor | None:
 
 
 def sign_out(hub: Hub, value: str | None) -> None:
-    """Revoke a session for good (every process stops accepting it within the login cache's seconds);
+    """Revoke a session for good (every process refuses it from its next request: http/auth);
     revocations past their cookie's lifetime are dropped on the way."""
     data = _session_data(hub, value) if value else None
     if data is None:
