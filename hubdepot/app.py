@@ -17,6 +17,7 @@ from hubdepot.http import render
 from hubdepot.http.edge import Edge, error_request_id
 from hubdepot.hub import create_hub
 from hubdepot.services import Hub
+from hubdepot.web import status
 
 
 async def _error(request: Request, exc: Exception) -> Response:
@@ -61,7 +62,9 @@ def create_app(settings: Settings | None = None, hub: Hub | None = None, deliver
     register_url_convertor("int", _Id())  # before the routes compile their patterns
     hub = hub or create_hub(settings or Settings.load())
     app = Starlette(
-        routes=api.routes() + [Route(path, h, methods=list(m)) for m, path, h in web.ROUTES + pages.ROUTES],
+        routes=[Route("/status", status.status, methods=["GET"])]
+        + api.routes()
+        + [Route(path, h, methods=list(m)) for m, path, h in web.ROUTES + pages.ROUTES],
         exception_handlers={Exception: _error, HTTPException: _error, errors.HubdepotError: _error},
         lifespan=_lifespan(hub, deliver),
     )

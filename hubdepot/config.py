@@ -91,6 +91,11 @@ class Settings:
     read_cache: bool = True  # the edge's cache of GET answers (http/cache.py); exact for processes sharing data_dir
     secret_key: str = ""  # signs short-lived URLs; generated into data_dir when empty
     log_level: str = "info"
+    log_format: str = "text"  # text | json (one JSON object a line: each request, each error with its traceback)
+    repositories_dir: str = ""  # bare repositories; "" = DATA_DIR/repositories (a shared volume for a cluster)
+    drain_delay: int = 5  # seconds /status answers 503 after SIGTERM before the server stops accepting
+    drain_timeout: int = 60  # seconds in-flight requests (pushes, uploads) then have to finish
+    metrics: str = "on"  # GET /metrics: on | off | ADDRESS:PORT (served there instead, by the serve process)
     # webhooks (hubdepot/events): the delivery task of every serve process
     webhook_timeout: int = 10  # seconds per delivery, as GitHub
     webhook_payload_max_bytes: int = 25 * 1024**2  # bigger payloads are not delivered (GitHub's cap)
@@ -134,7 +139,7 @@ class Settings:
 
     @property
     def repos_dir(self) -> Path:
-        return self.data_dir / "repositories"
+        return Path(self.repositories_dir) if self.repositories_dir else self.data_dir / "repositories"
 
     @property
     def blobs_dir(self) -> Path:
@@ -191,6 +196,12 @@ class Settings:
             raise SettingsError("workers must be at least 1 (0: one per CPU)")
         if self.log_level not in ("critical", "error", "warning", "info", "debug"):
             raise SettingsError(f"log level must be critical, error, warning, info or debug: {self.log_level}")
+        if self.log_format not in ("text", "json"):
+            raise SettingsError(f"log format must be text or json: {self.log_format}")
+        if min(int(self.drain_delay), int(self.drain_timeout)) < 0:
+            raise SettingsError("drain delay and timeout cannot be negative")
+        if self.metrics not in ("on", "off") and not re.fullmatch(r"\[?[0-9A-Za-z.:-]+\]?:[0-9]{1,5}", self.metrics):
+            raise SettingsError(f"metrics must be on, off or ADDRESS:PORT: {self.metrics}")
 
 
 def _convert(field: dataclasses.Field, text: str, key: str):

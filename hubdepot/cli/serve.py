@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from hubdepot.config import Settings, to_env
 @click.option("--tls-key", default=None, help="PEM private key")
 @click.option("--workers", type=int, default=None, help="Worker processes (default: one per CPU)")
 @click.option("--storage", default=None, help="Blob storage: empty for the data dir, or s3://bucket/prefix")
+@click.option("--log-format", type=click.Choice(["text", "json"]), default=None, help="Log lines (default text)")
 def serve(**options) -> None:
     """Run the server (REST at /api/v3, uploads at /api/uploads, GraphQL at /api/graphql)."""
     settings = settings_from(**options)
@@ -104,18 +106,45 @@ def _tls_key(settings: Settings) -> str:
     return str(out)
 
 
+def _server_class(settings: Settings):
+    """granian's process manager, draining on SIGTERM or SIGINT: the drain flag makes /status answer
+    503 (services/health), the load balancer has `drain_delay` seconds to notice, then granian stops
+    accepting and gives in-flight requests `drain_timeout` seconds. A second signal stops at once."""
+    from granian.server import MPServer
+
+    from hubdepot.services import health
+
+    class DrainingServer(MPServer):
+        draining = False
+
+        def signal_handler_interrupt(self, *args, **kwargs):
+            if self.draining or not settings.drain_delay:
+                return super().signal_handler_interrupt(*args, **kwargs)
+            self.draining = True
+            health.drain_flag(settings.data_dir, os.getpid()).touch()
+            click.echo(f"hubdepot: draining, stopping in {settings.drain_delay} s", err=True)
+            timer = threading.Timer(settings.drain_delay, super().signal_handler_interrupt)
+            timer.daemon = True
+            timer.start()
+
+    return DrainingServer
+
+
 def _run(settings: Settings) -> None:
-    from granian import Granian
     from granian.constants import Interfaces, Loops
     from granian.log import LogLevels
 
+    from hubdepot.services import health
+
     os.environ.update(to_env(settings))
+    flag = health.drain_flag(settings.data_dir, os.getpid())
+    flag.unlink(missing_ok=True)
     tls: dict[str, Any] = {}
     if settings.tls_cert:
         tls = {"ssl_cert": Path(settings.tls_cert), "ssl_key": Path(_tls_key(settings))}
     click.echo(f"hubdepot: serving {settings.public} (data in {settings.data_dir.resolve()})", err=True)
     sys.stderr.flush()
-    Granian(
+    server = _server_class(settings)(
         "hubdepot.app:app_from_env",
         factory=True,
         address=settings.host,
@@ -125,5 +154,10 @@ def _run(settings: Settings) -> None:
         workers=settings.worker_count,
         log_level=LogLevels(settings.log_level),
         log_access=False,
+        workers_kill_timeout=settings.drain_timeout or None,
         **tls,
-    ).serve()
+    )
+    try:
+        server.serve()
+    finally:
+        flag.unlink(missing_ok=True)
