@@ -96,6 +96,7 @@ class Settings:
     drain_delay: int = 5  # seconds /status answers 503 after SIGTERM before the server stops accepting
     drain_timeout: int = 60  # seconds in-flight requests (pushes, uploads) then have to finish
     metrics: str = "on"  # GET /metrics: on | off | ADDRESS:PORT (served there instead, by the serve process)
+    graphql_timeout_ms: int = 10000  # a GraphQL query's execution is stopped after this, as GitHub's (10 s)
     # webhooks (hubdepot/events): the delivery task of every serve process
     webhook_timeout: int = 10  # seconds per delivery, as GitHub
     webhook_payload_max_bytes: int = 25 * 1024**2  # bigger payloads are not delivered (GitHub's cap)

@@ -20,7 +20,8 @@ def query(req: Req):
     if variables is not None and not isinstance(variables, dict):
         return json_response(req, {"errors": [{"message": "Variables are invalid JSON."}]})
     operation = data.get("operationName") if isinstance(data.get("operationName"), str) else None
-    return json_response(req, graphql_service.execute(req.hub, req.actor, text, variables, operation))
+    request_id = req.request.scope.get("hubdepot.request_id", "")
+    return json_response(req, graphql_service.execute(req.hub, req.actor, text, variables, operation, request_id))
 
 
 ROUTES = [

@@ -7,12 +7,13 @@ the field's arguments)."""
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import functools
+import logging
 
 import sqlalchemy as sa
-from graphql import GraphQLError, build_schema, graphql_sync, specified_rules
+from graphql import ExecutionResult, GraphQLError, build_schema, execute_sync, specified_rules, validate
+from graphql.execution import AbortedGraphQLExecutionError
 from graphql.validation import OverlappingFieldsCanBeMergedRule
 
 from hubdepot import errors
@@ -20,12 +21,14 @@ from hubdepot.db.tables import accounts, memberships
 from hubdepot.git import objects
 from hubdepot.git import tags as git_tags
 from hubdepot.services import Actor, Hub
+from hubdepot.services import graphql_limits as limits
 from hubdepot.services import releases as reads
 from hubdepot.services import repos as repo_service
 from hubdepot.services.graphql_sdl import SDL
 from hubdepot.urls import node_id
 
 _PERMISSIONS = {"admin": "ADMIN", "push": "WRITE", "pull": "READ"}
+log = logging.getLogger("hubdepot")
 
 
 @functools.lru_cache(maxsize=1)
@@ -54,47 +57,17 @@ def _iso(value) -> str | None:
     return value.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _cursor(offset: int) -> str:
-    return base64.b64encode(f"cursor:v2:{offset}".encode()).decode()
-
-
-def _offset(cursor: str | None) -> int:
-    if not cursor:
-        return 0
-    try:
-        return int(base64.b64decode(cursor).decode().rsplit(":", 1)[1]) + 1
-    except (ValueError, IndexError, UnicodeDecodeError):
-        raise GraphQLError(f"`{cursor}` does not appear to be a valid cursor.") from None
-
-
-def _window(connection: str, first, last, after, before) -> tuple[int, int, bool]:
-    """(offset, limit, from_end) for first/after or last/before, with GitHub's limits."""
-    if first is None and last is None:
-        raise GraphQLError(
-            f"You must provide a `first` or `last` value to properly paginate the `{connection}` connection."
-        )
-    for name, value in (("first", first), ("last", last)):
-        if value is not None and not 0 <= value <= 100:
-            raise GraphQLError(
-                f"Requesting {value} records on the `{connection}` connection "
-                f"exceeds the `{name}` limit of 100 records."
-            )
-    if first is not None:
-        return _offset(after), first, False
-    return (_offset(before) - 1 if before else -1), last, True
-
-
 def _connection(nodes: list, offset: int, total: int, edges: bool = True) -> dict:
     end = offset + len(nodes)
     return {
         "nodes": nodes,
-        "edges": [{"node": n, "cursor": _cursor(offset + i)} for i, n in enumerate(nodes)] if edges else [],
+        "edges": [{"node": n, "cursor": limits.cursor(offset + i)} for i, n in enumerate(nodes)] if edges else [],
         "totalCount": total,
         "pageInfo": {
             "hasNextPage": end < total,
             "hasPreviousPage": offset > 0,
-            "startCursor": _cursor(offset) if nodes else None,
-            "endCursor": _cursor(end - 1) if nodes else None,
+            "startCursor": limits.cursor(offset) if nodes else None,
+            "endCursor": limits.cursor(end - 1) if nodes else None,
         },
     }
 
@@ -110,12 +83,12 @@ def _user(hub: Hub, account) -> dict:
         "email": account.email or "",
         "url": hub.urls.user_html(account.login),
         "avatarUrl": lambda info, size=None: hub.urls.avatar(account.id),
-        "organizations": lambda info, first=None, after=None: _organizations(hub, account, first, after),
+        "organizations": lambda info, first=None, after=None: _organizations(hub, info, account, first, after),
     }
 
 
-def _organizations(hub: Hub, account, first, after) -> dict:
-    offset, limit, _ = _window("organizations", first, None, after, None)
+def _organizations(hub: Hub, info, account, first, after) -> dict:
+    offset, limit, _ = limits.window(info, first, None, after, None)
     with hub.db.read() as conn:
         rows = conn.execute(
             sa.select(accounts)
@@ -133,14 +106,14 @@ def _commit(sha: str) -> dict:
         "oid": sha,
         "abbreviatedOid": sha[:7],
         "associatedPullRequests": lambda info, first=None, after=None, last=None, before=None: _none(
-            "associatedPullRequests", first, last, after, before
+            info, first, last, after, before
         ),
     }
 
 
-def _none(connection: str, first, last, after, before) -> dict:
+def _none(info, first, last, after, before) -> dict:
     """An empty connection (issues, pull requests: hubdepot has none), with GitHub's argument checks."""
-    offset = _window(connection, first, last, after, before)[0]
+    offset = limits.window(info, first, last, after, before)[0]
     return _connection([], max(offset, 0), 0)
 
 
@@ -196,8 +169,8 @@ def _asset(hub: Hub, view, asset) -> dict:
     }
 
 
-def _assets(hub: Hub, view, first, after, name) -> dict:
-    offset, limit, _ = _window("releaseAssets", first, None, after, None)
+def _assets(hub: Hub, info, view, first, after, name) -> dict:
+    offset, limit, _ = limits.window(info, first, None, after, None)
     found = [a for a in view.assets if name is None or a.row.name == name]
     return _connection([_asset(hub, view, a) for a in found[offset : offset + limit]], offset, len(found))
 
@@ -225,13 +198,13 @@ def _release(hub: Hub, access, view, latest_id: int | None) -> dict:
         "author": _user(hub, view.author),
         "tag": tag_ref,
         "tagCommit": lambda info: (tag_ref(info) or {}).get("target"),
-        "releaseAssets": lambda info, first=None, after=None, name=None: _assets(hub, view, first, after, name),
+        "releaseAssets": lambda info, first=None, after=None, name=None: _assets(hub, info, view, first, after, name),
     }
 
 
-def _releases(hub: Hub, access, first, after, last, before, orderBy) -> dict:
+def _releases(hub: Hub, info, access, first, after, last, before, orderBy) -> dict:
     order = orderBy or {"field": "CREATED_AT", "direction": "DESC"}
-    offset, limit, from_end = _window("releases", first, last, after, before)
+    offset, limit, from_end = limits.window(info, first, last, after, before)
     ascending = order["direction"] == "ASC"
     if from_end:  # last/before: read the same order backwards
         total = reads.graphql_page(hub, access, 0, 0, order["field"], ascending)[1]
@@ -280,12 +253,12 @@ def _repository(hub: Hub, access) -> dict:
         "release": release,
         "latestRelease": latest_release,
         "releases": lambda info, first=None, after=None, last=None, before=None, orderBy=None: _releases(
-            hub, access, first, after, last, before, orderBy
+            hub, info, access, first, after, last, before, orderBy
         ),
         "object": lambda info, oid=None, expression=None: _git_object(access, oid, expression),
         "issueOrPullRequest": _issue_or_pull_request,
         "issues": lambda info, first=None, after=None, last=None, before=None, **filters: _none(
-            "issues", first, last, after, before
+            info, first, last, after, before
         ),
     }
 
@@ -303,24 +276,89 @@ def _root(hub: Hub, actor: Actor) -> dict:
     return {"viewer": lambda info: _user(hub, actor.account), "repository": repository}
 
 
+_KINDS = {404: "NOT_FOUND", 403: "FORBIDDEN"}
+INTERNAL = (
+    "Something went wrong while executing your query. This may be the result of a timeout, or it could be "
+    "a GitHub bug. Please include `{}` when reporting this issue."
+)
+
+
+def _cause(error: GraphQLError) -> Exception | None:
+    """What a resolver raised when it failed without meaning to (a database, git or programming
+    error): such an error never reaches the caller, whose answer has no SQL and no traceback."""
+    cause = error.original_error
+    while isinstance(cause, GraphQLError):
+        cause = cause.original_error
+    if error.path is None or cause is None:
+        return None  # syntax, validation, variables: about the query
+    if isinstance(cause, errors.HubdepotError) and cause.status < 500:
+        return None  # a domain error: its message is GitHub's
+    return cause
+
+
 def _error(error: GraphQLError) -> dict:
     """GitHub's shape: type (when known), path, locations, message."""
     formatted = error.formatted
     extensions = formatted.pop("extensions", None) or {}
-    out = {"type": extensions["type"]} if "type" in extensions else {}
+    kind = extensions.get("type") or _kind(error.original_error)
+    out = {"type": kind} if kind else {}
     out.update({k: formatted[k] for k in ("path", "locations") if k in formatted})
     out["message"] = formatted["message"]
     return out
 
 
-def execute(hub: Hub, actor: Actor, query: str, variables: dict | None, operation: str | None) -> dict:
-    """A GraphQL response body: {"data": ...} and/or {"errors": [...]}, as GitHub sends them."""
-    result = graphql_sync(
-        schema(), query, root_value=_root(hub, actor), variable_values=variables, operation_name=operation, rules=_RULES
-    )
+def _kind(cause: Exception | None) -> str | None:
+    """GitHub's error type for a domain error a resolver raised."""
+    if isinstance(cause, errors.RateLimited):
+        return "RATE_LIMITED"
+    if isinstance(cause, errors.HubdepotError):
+        return _KINDS.get(cause.status, "UNPROCESSABLE")
+    return None
+
+
+def _internal(request_id: str) -> dict:
+    return {"data": None, "errors": [{"message": INTERNAL.format(request_id)}]}
+
+
+def _body(result: ExecutionResult, request_id: str) -> dict:
+    """The answer to an executed query; GitHub's generic error (logged here) when a resolver failed."""
+    failed = [(e, cause) for e in result.errors or () if (cause := _cause(e)) is not None]
+    for error, cause in failed[:3]:
+        log.error("GraphQL field %s failed (request %s)", error.path, request_id, exc_info=cause)
+    if failed:
+        return _internal(request_id)
     body: dict = {}
     if result.data is not None or not result.errors:
         body["data"] = result.data
     if result.errors:
         body["errors"] = [_error(e) for e in result.errors]
     return body
+
+
+def execute(hub: Hub, actor: Actor, query: str, variables: dict | None, operation: str | None, request_id: str) -> dict:
+    """A GraphQL response body: {"data": ...} and/or {"errors": [...]}, as GitHub sends them. What
+    it may cost is bounded before it runs (graphql_limits), and its run by a deadline."""
+    deadline = limits.Deadline(hub.settings.graphql_timeout_ms / 1000)
+    try:
+        document = limits.parsed(query)
+    except GraphQLError as error:
+        return {"errors": [_error(error)]}
+    invalid = validate(schema(), document, _RULES)
+    refused = [_error(e) for e in invalid] or limits.refusals(schema(), document, operation, variables)
+    if refused:
+        return {"errors": refused}
+    root = _root(hub, actor)
+    try:
+        result = execute_sync(
+            schema(),
+            document,
+            root,
+            variable_values=variables,
+            operation_name=operation,
+            middleware=[deadline],
+            abort_signal=deadline.signal,
+        )
+    except AbortedGraphQLExecutionError:
+        log.warning("GraphQL query stopped at its deadline (request %s)", request_id)
+        return _internal(request_id)
+    return _body(result, request_id)

@@ -82,10 +82,14 @@ def test_commits_have_no_associated_pull_requests(gql, user, repo):
         }
     }
     unpaged = gql(f"""{{ repository(owner: "{owner}", name: "{name}") {{
-        object(oid: "{head["sha"]}") {{ ... on Commit {{ associatedPullRequests {{ totalCount }} }} }} }} }}""")
+        object(oid: "{head["sha"]}") {{ ... on Commit {{ associatedPullRequests {{ nodes {{ number }} }} }} }} }} }}""")
     assert unpaged["errors"][0]["message"] == (
         "You must provide a `first` or `last` value to properly paginate the `associatedPullRequests` connection."
     )
+    # counting needs no page on GitHub (the plugin itself asks `comments { totalCount }`)
+    counted = gql(f"""{{ repository(owner: "{owner}", name: "{name}") {{
+        object(oid: "{head["sha"]}") {{ ... on Commit {{ associatedPullRequests {{ totalCount }} }} }} }} }}""")
+    assert counted == {"data": {"repository": {"object": {"associatedPullRequests": {"totalCount": 0}}}}}
 
 
 def test_no_open_issues_and_numbered_issues_are_not_found(gql, repo):
