@@ -9,7 +9,9 @@ import secrets
 
 from hubdepot.config import Settings
 from hubdepot.db.generation import Generation
+from hubdepot.db.locks import AdvisoryLocks
 from hubdepot.db.session import Database
+from hubdepot.git import lock
 from hubdepot.services import Hub
 from hubdepot.services.signing import Signer
 from hubdepot.storage import open_storage
@@ -32,6 +34,8 @@ def secret_key(settings: Settings) -> bytes:
 def create_hub(settings: Settings) -> Hub:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     db = Database(settings.database, Generation(settings.data_dir / "generation"))
+    if not db.is_sqlite:  # hosts sharing the repositories volume also lock each other out (db/locks.py)
+        lock.use_cluster(settings.repos_dir, AdvisoryLocks(settings.database))
     return Hub(
         settings=settings,
         db=db,

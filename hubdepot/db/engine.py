@@ -5,15 +5,15 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 
-def create_engine(url: str) -> sa.Engine:
+def create_engine(url: str, pool_size: int = 10, max_overflow: int = 20) -> sa.Engine:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     if url.startswith("sqlite"):
         return _sqlite(url)
     return sa.create_engine(
         url,
-        pool_size=10,
-        max_overflow=20,
+        pool_size=pool_size,
+        max_overflow=max_overflow,
         pool_pre_ping=True,
         pool_timeout=5,
         connect_args={"connect_timeout": 5},
