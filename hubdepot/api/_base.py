@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 import functools
 import hashlib
+import re
+import secrets
 from collections.abc import Callable
 
 import orjson
@@ -30,7 +32,7 @@ class Req:
     hub: Hub
     actor: Actor | None
     params: dict
-    body: bytes
+    body: bytes | bytearray
     media: Media
 
     @property
@@ -45,14 +47,20 @@ class Req:
     def api_version(self) -> str:
         return self.request.scope.get("hubdepot.api_version", "2022-11-28")
 
-    def json(self) -> dict:
-        """The body as a JSON object; {} when empty. GitHub's 400s for anything else."""
-        if not self.body.strip():
+    def json(self, large: str | None = None) -> dict:
+        """The body as a JSON object; {} when empty. GitHub's 400s for anything else.
+
+        `large` names a top-level string field that may be huge (contents' base64): when it is plain
+        (printable ASCII, no escapes) its value is a memoryview of the body's bytes, not a str (orjson
+        would copy the body and make the str: three times the body in memory at once)."""
+        if not self.body or self.body.isspace():
             return {}
-        try:
-            data = orjson.loads(self.body)
-        except orjson.JSONDecodeError:
-            raise errors.BadRequest("Problems parsing JSON") from None
+        data = _left_in_body(self.body, large) if large and len(self.body) > LARGE_STRING else None
+        if data is None:
+            try:
+                data = orjson.loads(self.body)
+            except orjson.JSONDecodeError:
+                raise errors.BadRequest("Problems parsing JSON") from None
         if not isinstance(data, dict):
             raise errors.BadRequest("Body should be a JSON object")
         if b"\\u0000" in self.body:  # no GitHub field holds a NUL, and PostgreSQL text cannot
@@ -86,6 +94,28 @@ class Req:
             if path.lower().startswith(prefix.lower()):
                 path = f"/api/v3/repositories/{repo_id}" + path[len(prefix) :]
         return self.hub.urls.public + path
+
+
+LARGE_STRING = 1024**2  # a string value at least this long may be left in the body (Req.json)
+
+
+def _left_in_body(body: bytes | bytearray, key: str) -> dict | None:
+    """The body parsed with the plain string value of top-level `key` left in it (a memoryview), or
+    None when there is no such value: the caller parses the whole body. The value is swapped for an
+    unguessable marker while the rest is parsed; only the top-level field can then hold the marker."""
+    pattern = re.compile(b'"' + re.escape(key.encode()) + rb'"[ \t\r\n]*:[ \t\r\n]*"([\x20\x21\x23-\x5b\x5d-\x7e]*)"')
+    found = next((m for m in pattern.finditer(body) if m.end(1) - m.start(1) >= LARGE_STRING), None)
+    if found is None:
+        return None
+    (start, end), marker, view = found.span(1), secrets.token_hex(16), memoryview(body)
+    try:
+        data = orjson.loads(b"".join((view[:start], marker.encode(), view[end:])))
+    except orjson.JSONDecodeError:
+        return None
+    if not isinstance(data, dict) or data.get(key) != marker:
+        return None
+    data[key] = view[start:end]
+    return data
 
 
 JSON_BODY_MAX = 1024**2  # 1 MiB; PUT contents takes more (a 100 MB file is ~134 MB of base64)

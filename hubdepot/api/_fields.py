@@ -10,8 +10,28 @@ _MISSING = object()
 _TYPE_NAMES = {str: "string", bool: "boolean", int: "integer", dict: "object", list: "array"}
 
 
-def _shown(value) -> str:
-    return orjson.dumps(value).decode() if not isinstance(value, str) else f'"{value}"'
+_SHOWN_DEPTH = 200  # orjson encodes 255 levels; its parser reads 1,024
+
+
+def shown(value) -> str:
+    """A body value as GitHub's 422 messages quote it: a string in quotes, anything else as JSON,
+    with what lies deeper than _SHOWN_DEPTH levels shown as "..." (never an encoder's error)."""
+    if isinstance(value, str):
+        return f'"{value}"'
+    try:
+        return orjson.dumps(value).decode()
+    except orjson.JSONEncodeError:
+        return orjson.dumps(_clipped(value, _SHOWN_DEPTH)).decode()
+
+
+def _clipped(value, depth: int):
+    if not isinstance(value, (list, dict)):
+        return value
+    if depth == 0:
+        return "..."
+    if isinstance(value, list):
+        return [_clipped(item, depth - 1) for item in value]
+    return {key: _clipped(item, depth - 1) for key, item in value.items()}
 
 
 def field(data: dict, name: str, kind: type, *, required: bool = False, nullable: bool = False, default=None):
@@ -25,9 +45,16 @@ def field(data: dict, name: str, kind: type, *, required: bool = False, nullable
         return None
     ok = isinstance(value, kind) and not (kind is int and isinstance(value, bool))
     if not ok:
-        shown = _shown(value)
-        raise errors.Unprocessable(f"Invalid request.\n\nFor 'properties/{name}', {shown} is not {_article(kind)}.")
+        raise errors.Unprocessable(
+            f"Invalid request.\n\nFor 'properties/{name}', {shown(value)} is not {_article(kind)}."
+        )
     return value
+
+
+def large_string(data: dict, name: str) -> str | memoryview:
+    """A required string field that Req.json(large=name) may have left in the body (a memoryview)."""
+    value = data.get(name)
+    return value if isinstance(value, memoryview) else field(data, name, str, required=True)
 
 
 def _article(kind: type) -> str:

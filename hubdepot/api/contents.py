@@ -8,7 +8,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response, StreamingResponse
 
 from hubdepot.api._base import Req, endpoint, json_response, not_modified
-from hubdepot.api._fields import field, person
+from hubdepot.api._fields import field, large_string, person
 from hubdepot.representations import contents as rep
 from hubdepot.services import contents as service
 from hubdepot.web import markdown
@@ -125,7 +125,7 @@ def _commit_fields(req: Req, data: dict) -> dict:
 
 @endpoint(f"{DOCS}#create-or-update-file-contents", max_body=140 * 1024**2)  # 100 MB of base64
 def put(req: Req):
-    access, data = req.repo(), req.json()
+    access, data = req.repo(), req.json(large="content")  # a large file's base64 stays in the body
     path = req.params.get("path", "")
     common = _commit_fields(req, data)  # "message" is checked before "content", as GitHub does
     done = service.put_file(
@@ -133,7 +133,7 @@ def put(req: Req):
         req.need_actor(),
         access,
         path,
-        content=field(data, "content", str, required=True),
+        content=large_string(data, "content"),
         sha=field(data, "sha", str),
         **common,
     )

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import orjson
-
 from hubdepot import errors
 from hubdepot.api._base import Req, endpoint, json_response, no_content, paged_response
-from hubdepot.api._fields import field
+from hubdepot.api._fields import field, shown
 from hubdepot.representations.downloads import create_download, download
 from hubdepot.services import downloads as service
 
@@ -26,9 +24,8 @@ def _size(data: dict) -> int:
     value = field(data, "size", object, required=True)
     number = isinstance(value, (int, float)) and not isinstance(value, bool)
     if not number or value != int(value):
-        shown = f'"{value}"' if isinstance(value, str) else orjson.dumps(value).decode()
         kind = "an integer" if number else "a number"
-        raise errors.Unprocessable(f"Invalid request.\n\nFor 'properties/size', {shown} is not {kind}.")
+        raise errors.Unprocessable(f"Invalid request.\n\nFor 'properties/size', {shown(value)} is not {kind}.")
     return int(value)
 
 

@@ -12,6 +12,8 @@ new one, never anything else). Ref lock files of other writers are never removed
 from __future__ import annotations
 
 import dataclasses
+import io
+from collections.abc import Iterable
 from pathlib import Path
 
 import pygit2
@@ -36,6 +38,34 @@ class CommitInfo:
     message: str
 
 
+class Pieces(io.RawIOBase):
+    """A large file's bytes made a piece at a time (`size` of them in all), read as a file: pygit2
+    streams it into the object store 4 KiB at a time, so the file is never whole in memory. The pieces
+    must not fail (libgit2 would leave its half-written object behind): check them before."""
+
+    def __init__(self, pieces: Iterable[bytes], size: int):
+        super().__init__()
+        self.size = size
+        self._pieces = iter(pieces)
+        self._buffer = b""
+        self._at = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int | None = -1) -> bytes:
+        if size is None or size < 0:
+            return self._buffer[self._at :] + b"".join(self._pieces)
+        while len(self._buffer) - self._at < size:
+            piece = next(self._pieces, None)
+            if piece is None:
+                break
+            self._buffer, self._at = self._buffer[self._at :] + piece, 0
+        out = self._buffer[self._at : self._at + size]
+        self._at += len(out)
+        return out
+
+
 @dataclasses.dataclass(frozen=True)
 class Change:
     branch: str
@@ -44,7 +74,7 @@ class Change:
     author: git.Identity
     committer: git.Identity
     expected: str | None  # the blob sha the caller says it replaces / deletes
-    data: bytes | None = None  # None: delete
+    data: bytes | Pieces | None = None  # None: delete
 
 
 @dataclasses.dataclass(frozen=True)
@@ -75,11 +105,12 @@ def write(git_dir: Path, change: Change, default_branch: str) -> Written:
             oid = write_commit(repo, tree, [parent] if parent else [], change.author, change.committer, change.message)
             update = git_refs.update(repo, git_dir, ref, str(parent) if parent else ZERO, str(oid))
             info = commit_info(repo, str(oid))
-    return Written(info, str(blob) if blob else None, len(change.data or b""), created, update)
+    size = change.data.size if isinstance(change.data, Pieces) else len(change.data or b"")
+    return Written(info, str(blob) if blob else None, size, created, update)
 
 
-def write_blob(repo, data: bytes):
-    return repo.create_blob(data)
+def write_blob(repo, data: bytes | Pieces):
+    return repo.create_blob_fromiobase(data) if isinstance(data, Pieces) else repo.create_blob(data)
 
 
 def write_tree(repo, base_tree, parts: list[str], blob, mode):

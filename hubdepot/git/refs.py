@@ -140,7 +140,8 @@ def changes(before: dict[str, str], after: dict[str, str]) -> list[RefUpdate]:
 
 
 def current(repo: pygit2.Repository, ref: str) -> str:
-    found = repo.references.get(ref)
+    """What `ref` points at, ZERO when there is no such ref (nor could be: a name git cannot hold)."""
+    found = _reference(repo, ref)
     return str(found.resolve().target) if found is not None else ZERO
 
 

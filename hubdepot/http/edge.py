@@ -14,7 +14,7 @@ import time
 from urllib.parse import unquote_to_bytes
 
 from hubdepot import GHES_VERSION, errors
-from hubdepot.http import files, render
+from hubdepot.http import files, render, streams
 from hubdepot.http.auth import Login
 from hubdepot.http.cache import ReadCache
 from hubdepot.http.media import negotiate
@@ -72,6 +72,12 @@ def surface_of(scope) -> str:
     return render.WEB
 
 
+class _Answer:
+    """Whether the answer to one request has started (its sender sets it)."""
+
+    started = False
+
+
 class Edge:
     def __init__(self, app, hub: Hub):
         self.app = app
@@ -112,7 +118,9 @@ class Edge:
                 extra += _api_headers(scope, headers, actor)
         except errors.HubdepotError as exc:
             return await self._fail(scope, send, exc, extra)
-        await self.app(scope, receive, self._sender(scope, send, extra))
+        answer = _Answer()
+        receive = streams.guarded(receive, lambda: answer.started)  # a cut-short body is a 400, not a 500
+        await self.app(scope, receive, self._sender(scope, send, extra, answer))
 
     async def _actor(self, surface: str, authorization: str | None, cookie: str | None = None) -> Actor | None:
         """The caller. A wrong token is a 401 on the API and for git; web pages treat it as no token
@@ -152,13 +160,14 @@ class Edge:
             raise errors.RateLimited(message, retry_after=max(0, window.reset - int(time.time())))
         return rate
 
-    def _sender(self, scope, send, extra):
+    def _sender(self, scope, send, extra, answer: _Answer):
         head = scope["method"] == "HEAD"
         cache = self.cache
         keep = self._keeper(scope, cache) if cache and scope["method"] == "GET" and "hubdepot.cache" in scope else None
 
         async def wrapped(message):
             if message["type"] == "http.response.start":
+                answer.started = True
                 names = {k.lower() for k, _ in message.get("headers", [])}
                 message["headers"] = list(message.get("headers", [])) + [(k, v) for k, v in extra if k not in names]
                 if message["status"] == 304 and "hubdepot.rate_key" in scope:

@@ -51,16 +51,35 @@ def not_modified(request: Request, etag: str) -> bool:
 
 
 def byte_range(header: str | None, size: int) -> tuple[int, int] | str | None:
-    """(start, end) for one `bytes=a-b` range, "unsatisfiable", or None (send everything)."""
+    """(start, end) for one `bytes=a-b` range, "unsatisfiable", or None: send everything, as RFC 9110
+    has it for a unit we do not know (items=0-1) and allows for anything else we do not serve (several
+    ranges, b < a, no numbers)."""
     match = _RANGE.match((header or "").replace(" ", ""))
     if not match or not any(match.groups()):
         return None
     first, last = match.groups()
     if not first:
         start, end = max(size - int(last), 0), size
+    elif last and int(last) < int(first):
+        return None
     else:
         start, end = int(first), min(int(last) + 1 if last else size, size)
     return (start, end) if 0 <= start < end else "unsatisfiable"
+
+
+class _File(FileResponse):
+    """A local file answered with the range byte_range() chose, so local and proxied blobs answer
+    alike (Starlette's own parsing answers 400 to a unit it does not know and multipart to several)."""
+
+    def __init__(self, *args, wanted: tuple[int, int] | None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.wanted = wanted
+
+    async def __call__(self, scope, receive, send) -> None:
+        headers = [(k, v) for k, v in scope["headers"] if k != b"range"]
+        if self.wanted is not None:
+            headers.append((b"range", f"bytes={self.wanted[0]}-{self.wanted[1] - 1}".encode()))
+        await super().__call__(dict(scope, headers=headers), receive, send)
 
 
 def _completes(request: Request, size: int) -> bool:
@@ -107,7 +126,16 @@ def serve(hub: Hub, request: Request, stored: Stored, *, redirect: bool) -> Resp
     if path is not None:
         if not path.is_file():
             raise errors.NotFound()
-        return FileResponse(path, media_type=stored.media_type, headers=headers, background=_counter(request, stored))
+        wanted = byte_range(request.headers.get("range"), stored.size)
+        if wanted == "unsatisfiable":
+            return Response(status_code=416, headers={"content-range": f"bytes */{stored.size}"})
+        return _File(
+            path,
+            wanted=wanted if isinstance(wanted, tuple) else None,
+            media_type=stored.media_type,
+            headers=headers,
+            background=_counter(request, stored),
+        )
     mode = hub.settings.s3_download
     if mode == "redirect" or (mode == "auto" and redirect):
         url = hub.storage.presigned_get(

@@ -4,6 +4,7 @@ copied into a storage writer (which hashes and counts) without ever holding them
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect, Request
@@ -12,18 +13,43 @@ from hubdepot import errors
 from hubdepot.storage import CHUNK, BlobWriter
 
 
-async def read_body(request: Request, limit: int) -> bytes:
-    """The request body, refusing (413) once it passes `limit` bytes instead of buffering it all."""
+class BodyCutShort(errors.BadRequest, ClientDisconnect):
+    """The client stopped sending before its body's end (fewer bytes than its Content-Length, a broken
+    chunked encoding): a 400 on every surface. Still a ClientDisconnect for the readers that expect one."""
+
+    default_message = "The request body ended before the length it announced"
+
+
+def guarded(receive, started: Callable[[], bool]):
+    """`receive` for an app: a disconnect before the request body's last part, while no answer has
+    started, raises BodyCutShort (rendered as the surface's 400) instead of reaching the app as a
+    ClientDisconnect nobody renders (a 500). Once an answer has started it is only a disconnect."""
+    ended = False
+
+    async def wrapped():
+        nonlocal ended
+        message = await receive()
+        if message["type"] == "http.request":
+            ended = ended or not message.get("more_body", False)
+        elif message["type"] == "http.disconnect" and not ended and not started():
+            raise BodyCutShort()
+        return message
+
+    return wrapped
+
+
+async def read_body(request: Request, limit: int) -> bytearray:
+    """The request body, refusing (413) once it passes `limit` bytes instead of buffering it all.
+    Gathered in one growing buffer: never the parts and their join at once."""
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
         raise errors.TooLarge(f"Request body is larger than {limit} bytes")
-    parts, size = [], 0
+    body = bytearray()
     async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
+        if len(body) + len(chunk) > limit:
             raise errors.TooLarge(f"Request body is larger than {limit} bytes")
-        parts.append(chunk)
-    return b"".join(parts)
+        body += chunk
+    return body
 
 
 async def into_writer(request: Request, writer: BlobWriter, length: int) -> tuple[str, str, int]:

@@ -13,10 +13,11 @@ import datetime as dt
 import mimetypes
 import re
 import zoneinfo
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from hubdepot import errors, git
 from hubdepot.git import commits as git_commits
+from hubdepot.git import refs as git_refs
 from hubdepot.git import trees
 from hubdepot.services import SYSTEM, Actor, Hub
 from hubdepot.services import refs as ref_service
@@ -28,7 +29,10 @@ BLOB_LIMIT = 100 * 1024 * 1024
 RAW_TOKEN_SECONDS = 600
 _TOO_LARGE = [{"resource": "Blob", "field": "data", "code": "too_large"}]
 _BAD_PATH = [{"resource": "Commit", "field": "path", "code": "invalid"}]
+_BAD_BRANCH = [{"resource": "Commit", "field": "branch", "code": "invalid"}]
 _SPACE = re.compile(rb"\s+")
+_PAD = re.compile(rb"=")
+_PIECE = 4 * 1024 * 1024  # characters of base64 decoded at a time
 
 
 # -- paths --------------------------------------------------------------------------------------
@@ -155,12 +159,48 @@ class FileWrite:
     download_url: Callable[[str], str]
 
 
-def decode_content(text: str) -> bytes:
-    """GitHub's base64 check: whitespace (MIME line breaks) tolerated, the rest must be well-formed."""
+def decode_content(text: str | memoryview) -> bytes | git_commits.Pieces:
+    """The file `content` holds, checked as GitHub does (below). A small one as bytes; a large one as
+    pieces decoded while its blob is written, once a first pass has checked them all and counted them
+    (a 100 MB file is never whole in memory). `text` may be a view of the request body's bytes."""
+    data = b"".join(_base64(text)) if len(text) <= _PIECE else None
+    size = len(data) if data is not None else sum(len(piece) for piece in _base64(text))
+    if size > BLOB_LIMIT:
+        raise errors.ValidationFailed(_TOO_LARGE, message="content is larger than GitHub's 100 MB file size limit")
+    return data if data is not None else git_commits.Pieces(_base64(text), size)
+
+
+def _base64(text: str | memoryview) -> Iterator[bytes]:
+    """`text` decoded _PIECE characters at a time, as GitHub checks it: whitespace (MIME line breaks)
+    tolerated, the rest well-formed base64. What follows the first "=" (the padding, and anything
+    after it) is decoded last with the group before it, so its checks are those of one decode."""
+    end = _padding(text)
+    carry = b""
     try:
-        return base64.b64decode(_SPACE.sub(b"", text.encode("ascii")), validate=True)
+        for at in range(0, end, _PIECE):
+            chunk = carry + _SPACE.sub(b"", _ascii(text[at : min(at + _PIECE, end)]))
+            cut = max(len(chunk) - len(chunk) % 4 - 4, 0)  # whole groups but the last: the rest waits
+            carry = chunk[cut:]
+            if cut:
+                yield base64.b64decode(chunk[:cut], validate=True)
+        last = carry + _SPACE.sub(b"", _ascii(text[end:]))
+        if last:
+            yield base64.b64decode(last, validate=True)
     except (binascii.Error, UnicodeEncodeError, ValueError):
         raise errors.Unprocessable("content is not valid Base64") from None
+
+
+def _padding(text: str | memoryview) -> int:
+    """Where the first "=" is (the length when there is none)."""
+    if isinstance(text, str):
+        found = text.find("=")
+        return len(text) if found < 0 else found
+    match = _PAD.search(text)
+    return len(text) if match is None else match.start()
+
+
+def _ascii(part: str | memoryview) -> bytes:
+    return part.encode("ascii") if isinstance(part, str) else part.tobytes()
 
 
 def put_file(
@@ -170,7 +210,7 @@ def put_file(
     path: str,
     *,
     message: str,
-    content: str,
+    content: str | memoryview,
     sha: str | None,
     branch: str | None,
     author: tuple | None,
@@ -181,8 +221,6 @@ def put_file(
     repo_service.require(access, actor, "push")
     parts = split_path(path, writing=True)
     data = decode_content(content)
-    if len(data) > BLOB_LIMIT:
-        raise errors.ValidationFailed(_TOO_LARGE, message="content is larger than GitHub's 100 MB file size limit")
     return _write(hub, actor, access, parts, message, data, sha, branch, author, committer, timezone)
 
 
@@ -206,6 +244,8 @@ def delete_file(
 
 def _write(hub, actor, access, parts, message, data, sha, branch, author, committer, timezone):
     branch = branch or access.repo.default_branch
+    if not git_refs.valid_name(f"refs/heads/{branch}"):  # too long, or refused by git: no branch could be named so
+        raise errors.ValidationFailed(_BAD_BRANCH, message="Branch name is not valid")
     me = default_identity(hub, actor, timezone)
     committer_id = identity(committer, "committer", me, timezone)
     author_id = identity(author, "author", committer_id if committer else me, timezone)

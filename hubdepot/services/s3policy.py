@@ -1,6 +1,7 @@
 """S3 browser-POST policies: build and sign them (signature v2, as GitHub's 2012 Downloads API did),
 and check a POSTed form against one exactly as S3 does (v2 and SigV4 signatures, expiry, every
-condition, no uncovered field). Pure functions; rejections carry S3's error code for the XML answer.
+condition, no uncovered field). Pure functions; rejections carry S3's error code for the XML answer:
+a form the policy does not allow is S3's 403 AccessDenied "Invalid according to Policy: ...".
 """
 
 from __future__ import annotations
@@ -156,10 +157,10 @@ def check_policy(document: dict, fields: dict[str, str], bucket: str, now: dt.da
         value = values.get(name, "")
         if not (value == expected if op == "eq" else value.startswith(expected)):
             shown = orjson.dumps([op, f"${name}", expected]).decode().replace('","', '", "')
-            raise invalid(f"Invalid according to Policy: Policy Condition failed: {shown}")
+            raise denied(f"Invalid according to Policy: Policy Condition failed: {shown}")
     extra = [n for n in fields if n not in covered and n not in _EXEMPT and not n.startswith("x-ignore-")]
-    if extra:
-        raise invalid(f"Invalid according to Policy: Extra input fields: {', '.join(extra)}")
+    if extra:  # S3 stores and honours no field its policy leaves out (success_action_redirect ...)
+        raise denied(f"Invalid according to Policy: Extra input fields: {', '.join(extra)}")
     return allowed
 
 

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
 MAX_FIELDS_BYTES = 20 * 1024  # S3's limit on the form fields before the file
 XML = "application/xml"
+_MALFORMED = "The body of your POST request is not well-formed multipart/form-data."
 
 
 def xml_error(status: int, code: str, message: str) -> Response:
@@ -131,15 +132,11 @@ async def _receive(request: Request, form: Form) -> None:
             400, "IncompleteBody", "You did not provide the number of bytes specified by the Content-Length HTTP header"
         ) from None
     except ValueError as exc:  # python-multipart's parse errors
-        raise _reject(
-            400, "MalformedPOSTRequest", "The body of your POST request is not well-formed multipart/form-data."
-        ) from exc
+        raise _reject(400, "MalformedPOSTRequest", _MALFORMED) from exc
     if form.file_state == "absent":
         raise _reject(400, "InvalidArgument", "POST requires exactly one file upload per request.")
     if form.file_state != "complete":
-        raise _reject(
-            400, "MalformedPOSTRequest", "The body of your POST request is not well-formed multipart/form-data."
-        )
+        raise _reject(400, "MalformedPOSTRequest", _MALFORMED)
     assert form.target is not None and form.writer is not None, "set as the file part began"
     if form.writer.size < form.target.allowed.min_size:
         raise _reject(400, "EntityTooSmall", "Your proposed upload is smaller than the minimum allowed size")
@@ -178,7 +175,10 @@ async def post(request: Request) -> Response:
     kind, options = parse_options_header(request.headers.get("content-type", ""))
     if kind != b"multipart/form-data" or not options.get(b"boundary"):
         return xml_error(412, "PreconditionFailed", "At least one of the pre-conditions you specified did not hold")
-    form = Form(hub, options[b"boundary"])
+    try:
+        form = Form(hub, options[b"boundary"])
+    except ValueError:  # python-multipart refuses boundaries longer than 256 bytes
+        return xml_error(400, "MalformedPOSTRequest", _MALFORMED)
     try:
         await _receive(request, form)
         digest = await run_in_threadpool(_store, hub, form)

@@ -110,19 +110,19 @@ def test_every_condition_is_checked(server, user, repo):
     body = create(user.api, repo, "c.txt", data)
     prefix = "Invalid according to Policy: Policy Condition failed: "
     assert s3_error(upload(body, data, **{"Content-Type": "text/html"})) == (
-        400,
-        "InvalidPolicyDocument",
+        403,
+        "AccessDenied",
         prefix + '["eq", "$content-type", "text/plain"]',
     )
     assert s3_error(upload(body, data, key=f"downloads/{repo}/other.txt")) == (
-        400,
-        "InvalidPolicyDocument",
+        403,
+        "AccessDenied",
         prefix + f'["eq", "$key", "downloads/{repo}/c.txt"]',
     )
     assert s3_error(upload(body, data, acl="public-read-write"))[2] == prefix + '["eq", "$acl", "public-read"]'
     assert s3_error(upload(body, data, **{"x-amz-meta-a": "1"})) == (
-        400,
-        "InvalidPolicyDocument",
+        403,
+        "AccessDenied",
         "Invalid according to Policy: Extra input fields: x-amz-meta-a",
     )
     assert s3_error(upload(body, data + b"!")) == (
@@ -144,7 +144,7 @@ def test_file_must_come_last(server, user, repo):
     body = create(user.api, repo, "l.txt", data)
     fields = list(body["fields"].items())
     late = raw_post(body["s3_url"], fields[:-1], data, after=[fields[-1]])  # Content-Type after the file
-    assert s3_error(late)[:2] == (400, "InvalidPolicyDocument")
+    assert s3_error(late)[:2] == (403, "AccessDenied")
     ignored = raw_post(body["s3_url"], fields, data, after=[("x-whatever", "ignored after the file")])
     assert ignored.status_code == 201
     assert s3_error(raw_post(body["s3_url"], fields)) == (
