@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from hubdepot import api, errors, pages, web
+from hubdepot import api, errors, graphql, pages, web
 from hubdepot.config import Settings
 from hubdepot.http import render
 from hubdepot.http.edge import Edge, error_request_id
@@ -64,6 +64,7 @@ def create_app(settings: Settings | None = None, hub: Hub | None = None, deliver
     app = Starlette(
         routes=[Route("/status", status.status, methods=["GET"])]
         + api.routes()
+        + graphql.routes()
         + [Route(path, h, methods=list(m)) for m, path, h in web.ROUTES + pages.ROUTES],
         exception_handlers={Exception: _error, HTTPException: _error, errors.HubdepotError: _error},
         lifespan=_lifespan(hub, deliver),

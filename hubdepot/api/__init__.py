@@ -14,7 +14,6 @@ from hubdepot.api import (
     contents,
     downloads,
     git_data,
-    graphql,
     hooks,
     installations,
     openapi,
@@ -83,7 +82,5 @@ def routes() -> list[Route]:
         alias = _by_id(path)
         if alias:
             out.append(Route("/api/uploads" + alias, handler, methods=list(methods)))
-    out.extend(
-        Route("/api/graphql" + path, handler, methods=list(methods)) for methods, path, handler in graphql.ROUTES
-    )
+
     return out

@@ -117,3 +117,16 @@ def authenticate(hub: Hub, token: str) -> Actor:
     if row.expires_at is not None and row.expires_at.replace(tzinfo=None) < now().replace(tzinfo=None):
         raise errors.BadCredentials()
     return Actor(account=account, scopes=tuple(s for s in row.scopes.split(",") if s), token_id=row.id)
+
+
+def organizations_of(hub: Hub, account_id: int) -> list:
+    """The organizations `account_id` is a member of, by login."""
+    with hub.db.read() as conn:
+        return list(
+            conn.execute(
+                sa.select(accounts)
+                .join(memberships, memberships.c.org_id == accounts.c.id)
+                .where(memberships.c.user_id == account_id)
+                .order_by(accounts.c.login_key)
+            ).all()
+        )

@@ -19,10 +19,12 @@ from hubdepot import errors
 from hubdepot.db.tables import accounts
 from hubdepot.git import diffs, objects, trees
 from hubdepot.git import refs as git_refs
+from hubdepot.git import tags as git_tags
 from hubdepot.git.commits import CommitInfo
 from hubdepot.git.lock import repo_lock
 from hubdepot.git.refs import ZERO
 from hubdepot.git.repos import opened
+from hubdepot.git.tags import FoundRef
 from hubdepot.services import Actor, Hub
 from hubdepot.services import contents as contents_service
 from hubdepot.services import refs as ref_service
@@ -375,3 +377,14 @@ def _merge_base(access: RepoAccess, base: str, head: str) -> tuple[str, str, str
     if merge is None:
         raise errors.NotFound(f"No common ancestor between {base} and {head}.")
     return base_sha, head_sha, merge
+
+
+def find_ref(access: RepoAccess, qualified: str) -> FoundRef | None:
+    """The ref `qualified` (refs/heads/x, refs/tags/y) and the commit it names, if any."""
+    return git_tags.find_ref(access.git_dir, qualified)
+
+
+def object_kind(access: RepoAccess, oid: str | None, expression: str | None) -> tuple[str | None, str | None]:
+    """(sha, git type) of the object `oid`, or of the commit a revision expression names."""
+    sha = oid if oid is not None else git_tags.resolve_target(access.git_dir, expression) if expression else None
+    return sha, objects.type_of(access.git_dir, sha) if sha else None

@@ -1,10 +1,14 @@
-"""POST /api/graphql: GitHub's GraphQL endpoint (the subset in services/graphql.py)."""
+"""GitHub's GraphQL surface, POST /api/graphql: the handler here, the schema (schema.py, a subset of
+GitHub's), the limits checked before and during execution (limits.py) and the resolvers (resolvers.py),
+which read through services/ as every other surface does."""
 
 from __future__ import annotations
 
+from starlette.routing import Route
+
 from hubdepot import errors
 from hubdepot.api._base import Req, endpoint, json_response
-from hubdepot.services import graphql as graphql_service
+from hubdepot.graphql import resolvers
 
 
 @endpoint("https://docs.github.com/graphql")
@@ -21,10 +25,14 @@ def query(req: Req):
         return json_response(req, {"errors": [{"message": "Variables are invalid JSON."}]})
     operation = data.get("operationName") if isinstance(data.get("operationName"), str) else None
     request_id = req.request.scope.get("hubdepot.request_id", "")
-    return json_response(req, graphql_service.execute(req.hub, req.actor, text, variables, operation, request_id))
+    return json_response(req, resolvers.execute(req.hub, req.actor, text, variables, operation, request_id))
 
 
 ROUTES = [
     (("POST",), "", query),
     (("POST",), "/", query),
 ]
+
+
+def routes() -> list[Route]:
+    return [Route("/api/graphql" + path, handler, methods=list(methods)) for methods, path, handler in ROUTES]

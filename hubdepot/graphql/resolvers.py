@@ -11,20 +11,17 @@ import datetime as dt
 import functools
 import logging
 
-import sqlalchemy as sa
 from graphql import ExecutionResult, GraphQLError, build_schema, execute_sync, specified_rules, validate
 from graphql.execution import AbortedGraphQLExecutionError
 from graphql.validation import OverlappingFieldsCanBeMergedRule
 
 from hubdepot import errors
-from hubdepot.db.tables import accounts, memberships
-from hubdepot.git import objects
-from hubdepot.git import tags as git_tags
-from hubdepot.services import Actor, Hub
-from hubdepot.services import graphql_limits as limits
+from hubdepot.graphql import limits
+from hubdepot.graphql.schema import SDL
+from hubdepot.services import Actor, Hub, git_data
+from hubdepot.services import accounts as account_service
 from hubdepot.services import releases as reads
 from hubdepot.services import repos as repo_service
-from hubdepot.services.graphql_sdl import SDL
 from hubdepot.urls import node_id
 
 _PERMISSIONS = {"admin": "ADMIN", "push": "WRITE", "pull": "READ"}
@@ -89,13 +86,7 @@ def _user(hub: Hub, account) -> dict:
 
 def _organizations(hub: Hub, info, account, first, after) -> dict:
     offset, limit, _ = limits.window(info, first, None, after, None)
-    with hub.db.read() as conn:
-        rows = conn.execute(
-            sa.select(accounts)
-            .join(memberships, memberships.c.org_id == accounts.c.id)
-            .where(memberships.c.user_id == account.id)
-            .order_by(accounts.c.login_key)
-        ).all()
+    rows = account_service.organizations_of(hub, account.id)
     return _connection([_user(hub, r) for r in rows[offset : offset + limit]], offset, len(rows))
 
 
@@ -122,8 +113,7 @@ _GIT_TYPES = {"commit": "Commit", "tree": "Tree", "blob": "Blob", "tag": "Tag"}
 
 def _git_object(access, oid: str | None, expression: str | None) -> dict | None:
     """Repository.object: by oid, or by a revision expression naming a commit; null when there is none."""
-    sha = oid if oid is not None else git_tags.resolve_target(access.git_dir, expression) if expression else None
-    found = objects.type_of(access.git_dir, sha) if sha else None
+    sha, found = git_data.object_kind(access, oid, expression)
     kind = _GIT_TYPES.get(found) if found else None
     if sha is None or kind is None:
         return None
@@ -138,7 +128,7 @@ def _issue_or_pull_request(info, number):
     )
 
 
-def _ref(access, found: git_tags.FoundRef | None) -> dict | None:
+def _ref(access, found: git_data.FoundRef | None) -> dict | None:
     if found is None:
         return None
     prefix, _, name = found.qualified.partition("/")[2].partition("/")
@@ -178,7 +168,7 @@ def _assets(hub: Hub, info, view, first, after, name) -> dict:
 def _release(hub: Hub, access, view, latest_id: int | None) -> dict:
     row = view.row
     tag_ref = lambda info: (  # noqa: E731 - a resolver, like its neighbours in the dict below
-        None if row.draft else _ref(access, git_tags.find_ref(access.git_dir, f"refs/tags/{row.tag_name}"))
+        None if row.draft else _ref(access, git_data.find_ref(access, f"refs/tags/{row.tag_name}"))
     )
     return {
         "__typename": "Release",
@@ -246,10 +236,8 @@ def _repository(hub: Hub, access) -> dict:
         "mergeCommitAllowed": True,
         "rebaseMergeAllowed": True,
         "squashMergeAllowed": True,
-        "defaultBranchRef": lambda info: _ref(
-            access, git_tags.find_ref(access.git_dir, f"refs/heads/{repo.default_branch}")
-        ),
-        "ref": lambda info, qualifiedName: _ref(access, git_tags.find_ref(access.git_dir, qualifiedName)),
+        "defaultBranchRef": lambda info: _ref(access, git_data.find_ref(access, f"refs/heads/{repo.default_branch}")),
+        "ref": lambda info, qualifiedName: _ref(access, git_data.find_ref(access, qualifiedName)),
         "release": release,
         "latestRelease": latest_release,
         "releases": lambda info, first=None, after=None, last=None, before=None, orderBy=None: _releases(
