@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+import dataclasses
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import sqlalchemy as sa
@@ -12,6 +13,37 @@ from sqlalchemy import exc as sa_exc
 from hubdepot import errors
 from hubdepot.db.engine import create_engine
 from hubdepot.db.generation import Generation
+
+
+@dataclasses.dataclass
+class UnitOfWork:
+    """One write transaction's own state, kept on its connection by Database.write() (`unit_of(conn)`):
+    what runs as its last statements, what runs once it has committed (a rollback runs neither), and
+    the webhook outbox's rows and hook targets gathered during it (events/outbox.py)."""
+
+    before_commit: list[Callable[[sa.Connection], None]] = dataclasses.field(default_factory=list)
+    after_commit: list[Callable[[], None]] = dataclasses.field(default_factory=list)
+    outbox: list[tuple[dict, list]] = dataclasses.field(default_factory=list)
+    targets: dict[tuple[int | None, int | None], list] = dataclasses.field(default_factory=dict)
+
+    def run_before_commit(self, callback: Callable[[sa.Connection], None]) -> None:
+        if callback not in self.before_commit:
+            self.before_commit.append(callback)
+
+    def run_after_commit(self, callback: Callable[[], None]) -> None:
+        if callback not in self.after_commit:
+            self.after_commit.append(callback)
+
+
+_UNIT = "hubdepot.unit_of_work"
+
+
+def unit_of(conn: sa.Connection) -> UnitOfWork:
+    """The unit of work of the write transaction `conn` is in (Database.write() only)."""
+    unit = conn.info.get(_UNIT)
+    if unit is None:
+        raise RuntimeError("not in a write transaction (Database.write())")
+    return unit
 
 
 class Database:
@@ -38,27 +70,26 @@ class Database:
         GitHub answer, e.g. 422 already_exists), or errors.Conflict when none is given: the one place
         a unique violation is recognised.
 
-        conn.info["tx"] is a scratch dict of this transaction alone: callables a writer appends to
-        its "before_commit" list run with the connection as the transaction's last statements, those
-        in "after_commit" once it has committed (a rollback runs neither). Once the transaction has
+        The transaction's UnitOfWork (`unit_of(conn)`) holds what a writer wants run as its last
+        statements and once it has committed (a rollback runs neither). Once the transaction has
         ended (committed or not), the generation moves, so no cached answer outlives it."""
         try:
             with self._translate(duplicate or errors.Conflict("already exists")), self.engine.connect() as conn:
                 if self.is_sqlite:
                     conn.info["begin_mode"] = "IMMEDIATE"
-                tx = conn.info["tx"] = {}
+                unit = conn.info[_UNIT] = UnitOfWork()
                 try:
                     with conn.begin():
                         yield conn
-                        for callback in tx.get("before_commit", ()):
+                        for callback in unit.before_commit:
                             callback(conn)
                 finally:
-                    conn.info.pop("tx", None)  # info outlives the checkout: never leak into the next one
+                    conn.info.pop(_UNIT, None)  # info outlives the checkout: never leak into the next one
         finally:
             if self.generation is not None:
                 self.generation.bump()
-        for callback in tx.get("after_commit", ()):
-            callback()
+        for after in unit.after_commit:
+            after()
 
     @contextlib.contextmanager
     def _translate(self, duplicate: errors.HubdepotError | None = None) -> Iterator[None]:

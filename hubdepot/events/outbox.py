@@ -15,6 +15,7 @@ import orjson
 import sqlalchemy as sa
 
 from hubdepot.db import now
+from hubdepot.db.session import unit_of
 from hubdepot.db.tables import hooks, webhook_deliveries, webhook_events
 
 _wakers: list[Callable[[], object]] = []
@@ -59,7 +60,7 @@ def targets(conn, repo_id: int | None, org_id: int | None) -> list:
     repositories' events go to that repository's hooks and its organisation's, as every event here."""
     if repo_id is None and org_id is None:
         return []
-    cache = conn.info["tx"].setdefault("targets", {})  # one query per transaction and repository
+    cache = unit_of(conn).targets  # one query per transaction and repository
     if (repo_id, org_id) not in cache:
         rows = conn.execute(
             _TARGETS, {"repo_id": -1 if repo_id is None else repo_id, "org_id": -1 if org_id is None else org_id}
@@ -92,13 +93,10 @@ def put(
         payload=orjson.dumps(build()).decode(),
         created_at=stamp,
     )
-    tx = conn.info["tx"]  # the write transaction's scratch (hubdepot.db.session.Database.write)
-    pending = tx.get("outbox")
-    if pending is None:
-        pending = tx["outbox"] = []
-        tx.setdefault("before_commit", []).append(_flush)
-        tx.setdefault("after_commit", []).append(_wake_all)
-    pending.append((row, chosen))
+    unit = unit_of(conn)
+    unit.run_before_commit(_flush)
+    unit.run_after_commit(_wake_all)
+    unit.outbox.append((row, chosen))
     return len(chosen)
 
 
@@ -144,7 +142,8 @@ _FAN_OUT = _fan_out()
 
 
 def _flush(conn) -> None:
-    pending = conn.info["tx"].pop("outbox", [])
+    unit = unit_of(conn)
+    pending, unit.outbox = unit.outbox, []
     if not pending:
         return
     ids = conn.execute(_EVENTS, [row for row, _ in pending]).scalars().all()
@@ -177,5 +176,5 @@ def redeliver(conn, event_id: int, hook_id: int, guid: str) -> int:
     """A new pending delivery of an event already sent (same GUID, redelivery=true)."""
     row = _pending(event_id, hook_id, guid, now(), redelivery=True)
     delivery_id = conn.execute(webhook_deliveries.insert().values(**row)).inserted_primary_key[0]
-    conn.info["tx"].setdefault("after_commit", []).append(_wake_all)
+    unit_of(conn).run_after_commit(_wake_all)
     return delivery_id
