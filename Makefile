@@ -79,10 +79,11 @@ profile: install-test
 fuzz: install-test
 	HUBDEPOT_FUZZ_EXAMPLES=$${EXAMPLES:-300} $(BIN)/python -m pytest -q -s tests/conformance/test_fuzz.py
 
-# SIGKILL during uploads, commits and archives, 50 rounds (CI runs 8).
+# SIGKILL during uploads, commits, archives and `backup create`, 50 rounds (CI runs 8).
 faults: install-test
 	HUBDEPOT_FAULT_ROUNDS=$${ROUNDS:-50} $(BIN)/python -m pytest -q -s tests/functional/test_faults_sigkill.py
 	HUBDEPOT_GIT_FAULT_ROUNDS=$${ROUNDS:-50} $(BIN)/python -m pytest -q -s tests/functional/test_git_faults.py
+	HUBDEPOT_BACKUP_FAULT_ROUNDS=$${ROUNDS:-50} $(BIN)/python -m pytest -q -s tests/functional/test_backup.py -k sigkill
 
 # PNGs of the main pages (desktop and phone) in screenshots/, for a reviewer to look at.
 screenshots: install-test

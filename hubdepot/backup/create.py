@@ -160,7 +160,9 @@ def _blob(run: Run, key: str) -> list | None:
         return [key, size]
     try:
         local = run.hub.storage.local_path(key)
-        found = run.dest.put_file(local) if local is not None else run.dest.put_chunks(_read(run, key))
+        if local is not None:  # (named by its sha256, which the upload checked: copied, not hashed again)
+            return [key, run.dest.put_named(local, digest)]
+        found = run.dest.put_chunks(_read(run, key))
     except (FileNotFoundError, errors.NotFound):
         run.problems.append(f"blob {key}: missing in storage (removed during the backup?)")
         return None

@@ -42,6 +42,7 @@ def restore(hub: Hub, root: Path, name: str | None = None, force: bool = False) 
                 _repository(hub, dest, repo, pool)
         for item in manifest["files"]:
             _place(dest, item["digest"], hub.settings.data_dir / item["path"])
+        files.sync_filesystem(hub.settings.data_dir)  # (durable before a row names them)
         _database(hub, dest, manifest)
     return manifest
 
@@ -69,7 +70,8 @@ def _place(dest: Dest, digest: str, target: Path, mode: int = 0o600) -> None:
     temp = target.parent / f".restore-{uuid.uuid4().hex}"
     try:
         with open(dest.path_of(digest), "rb", buffering=0) as src, files.create_private(temp) as out:
-            found, _size = files.copy_hashed(src, out)
+            files.copy_plain(src, out)
+        found, _size = files.hash_file(temp)  # (what landed is what the snapshot recorded)
         if found != digest:
             raise errors.BadRequest(f"{dest.path_of(digest)} is damaged (run `hubdepot backup verify`)")
         os.chmod(temp, mode)

@@ -14,6 +14,7 @@ and never touches what earlier snapshots name; the next `create` removes what it
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import fcntl
 import json
@@ -22,6 +23,7 @@ import shutil
 import uuid
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 from hubdepot import errors
 from hubdepot.backup import files
@@ -30,6 +32,16 @@ MANIFEST = "manifest.json"
 FORMAT = "hubdepot-backup/1"
 PARTIAL = ".partial-"
 DOOMED = ".pruned-"
+
+
+@dataclasses.dataclass
+class Pending:
+    """An object being written: its file, where it is, and (once written) its digest and size."""
+
+    file: Any
+    path: Path
+    digest: str = ""
+    size: int = 0
 
 
 class Dest:
@@ -70,16 +82,15 @@ class Dest:
             return None
 
     @contextlib.contextmanager
-    def new_object(self) -> Iterator[tuple[object, list]]:
-        """(file, result): write the bytes into file, put (digest, size) into result; the object is
-        renamed into place on leaving (dropped when the store has it already or on an error)."""
+    def new_object(self) -> Iterator[Pending]:
+        """Write the bytes into pending.file and set pending.digest and .size: the object is renamed into
+        place on leaving (dropped when the store has it already, or on an error)."""
         temp = self.tmp / uuid.uuid4().hex
-        result: list = []
         try:
             with files.create_private(temp) as file:
-                yield file, result
-            digest = result[0]
-            target = self.path_of(digest)
+                pending = Pending(file, temp)
+                yield pending
+            target = self.path_of(pending.digest)
             if target.exists():
                 temp.unlink()
             else:
@@ -91,14 +102,22 @@ class Dest:
 
     def put_file(self, source: Path) -> tuple[str, int]:
         """Copy the file at `source` into the store: (digest, size). FileNotFoundError when it is gone."""
-        with open(source, "rb", buffering=0) as src, self.new_object() as (out, result):
-            result[:] = files.copy_hashed(src, out)
-        return result[0], result[1]
+        with open(source, "rb", buffering=0) as src, self.new_object() as pending:
+            files.copy_plain(src, pending.file)
+            pending.digest, pending.size = files.hash_file(pending.path)  # (the digest of what landed)
+        return pending.digest, pending.size
+
+    def put_named(self, source: Path, digest: str) -> int:
+        """Copy the file at `source`, whose sha256 is `digest` by construction (a blob, stored under its
+        digest), into the store without hashing it again; its size. `verify` re-reads it later."""
+        with open(source, "rb", buffering=0) as src, self.new_object() as pending:
+            pending.digest, pending.size = digest, files.copy_plain(src, pending.file)
+        return pending.size
 
     def put_chunks(self, chunks: Iterable[bytes]) -> tuple[str, int]:
-        with self.new_object() as (out, result):
-            result[:] = files.write_hashed(chunks, out)
-        return result[0], result[1]
+        with self.new_object() as pending:
+            pending.digest, pending.size = files.write_hashed(chunks, pending.file)
+        return pending.digest, pending.size
 
     # -- snapshots ---------------------------------------------------------------
     def names(self) -> list[str]:
