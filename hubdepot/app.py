@@ -13,7 +13,7 @@ from starlette.routing import Route
 
 from hubdepot import api, errors, graphql, pages, web
 from hubdepot.config import Settings
-from hubdepot.http import render
+from hubdepot.http import context, render
 from hubdepot.http.edge import Edge, error_request_id
 from hubdepot.hub import create_hub
 from hubdepot.services import Hub
@@ -26,7 +26,7 @@ async def _error(request: Request, exc: Exception) -> Response:
         exc = errors.NotFound() if exc.status_code in (404, 405) else errors.BadRequest(exc.detail)
     scope = request.scope
     status, body, headers = render.render(
-        scope.get("hubdepot.surface", render.API), exc, scope.get("hubdepot.docs"), error_request_id(scope)
+        context.of(scope).surface, exc, context.reply(scope).docs, error_request_id(scope)
     )
     return Response(body, status_code=status, headers=headers)
 

@@ -16,7 +16,7 @@ from starlette.responses import Response
 
 from hubdepot import errors
 from hubdepot.api._pagination import Page, link_header, page_of
-from hubdepot.http import files
+from hubdepot.http import context, files
 from hubdepot.http.media import Media, negotiate
 from hubdepot.http.streams import read_body
 from hubdepot.services import Actor, Hub
@@ -45,7 +45,7 @@ class Req:
 
     @property
     def api_version(self) -> str:
-        return self.request.scope.get("hubdepot.api_version", "2022-11-28")
+        return context.of(self.request.scope).api_version
 
     def json(self, large: str | None = None) -> dict:
         """The body as a JSON object; {} when empty. GitHub's 400s for anything else.
@@ -74,7 +74,7 @@ class Req:
             access = repo_service.find_by_id(self.hub, self.actor, self.params["repository_id"])
         else:
             access = repo_service.find(self.hub, self.actor, self.params["owner"], self.params["repo"])
-        self.request.scope["hubdepot.repo_id"] = access.id
+        context.reply(self.request.scope).repo_id = access.id
         return access
 
     def need_actor(self) -> Actor:
@@ -88,7 +88,7 @@ class Req:
     def self_url(self) -> str:
         """This request's URL on the public origin, with /repos/{o}/{r} as /repositories/{id}."""
         path = self.request.url.path
-        repo_id = self.request.scope.get("hubdepot.repo_id")
+        repo_id = context.reply(self.request.scope).repo_id
         if repo_id is not None and "repository_id" not in self.params:
             prefix = f"/api/v3/repos/{self.params['owner']}/{self.params['repo']}"
             if path.lower().startswith(prefix.lower()):
@@ -131,13 +131,14 @@ def endpoint(docs: str, inline: bool = False, max_body: int = JSON_BODY_MAX) -> 
     def wrap(fn: Callable[[Req], Response]) -> Callable:
         @functools.wraps(fn)
         async def handler(request: Request) -> Response:
-            request.scope["hubdepot.docs"] = docs
+            context.reply(request.scope).docs = docs
             body = await read_body(request, max_body) if request.method in _BODY_METHODS else b""
-            media = request.scope.get("hubdepot.media") or negotiate(request.headers.get("accept"))
+            ctx = context.of(request.scope)
+            media = ctx.media or negotiate(request.headers.get("accept"))
             req = Req(
                 request,
                 request.app.state.hub,
-                request.scope.get("hubdepot.actor"),
+                ctx.actor,
                 dict(request.path_params),
                 body,
                 media,
@@ -163,10 +164,9 @@ def json_response(req: Req, body, status: int = 200, headers: dict | None = None
     data = orjson.dumps(body)
     headers = dict(headers or {})
     if status == 200 and req.method in ("GET", "HEAD"):
-        req.request.scope["hubdepot.cacheable"] = True  # the edge's read cache may keep it (http/cache.py)
+        context.reply(req.request.scope).cacheable = True  # the edge's read cache may keep it (http/cache.py)
         headers["etag"] = etag or etag_of(data)
         if not_modified(req, headers["etag"]):
-            req.request.scope["hubdepot.not_modified"] = True
             return Response(status_code=304, headers=headers)
     return Response(data, status_code=status, headers=headers, media_type=JSON_TYPE)
 

@@ -8,6 +8,7 @@ import time
 
 from hubdepot import errors
 from hubdepot.api._base import Req, endpoint, json_response
+from hubdepot.http import context
 
 DOCS = "https://docs.github.com/rest/rate-limit/rate-limit#get-rate-limit-status-for-the-authenticated-user"
 _RESOURCES = (
@@ -29,7 +30,8 @@ def get(req: Req):
     settings = req.hub.settings
     if not settings.rate_limited:
         raise errors.NotFound("Rate limiting is not enabled.")
-    window = req.request.scope.get("hubdepot.rate_window")
+    rate = context.of(req.request.scope).rate
+    window = rate.window if rate is not None else None
     limit = settings.rate_limit_authenticated if req.actor is not None else settings.rate_limit_anonymous
     reset = int(time.time()) + settings.rate_limit_window
     core = (

@@ -11,7 +11,7 @@ from starlette.responses import Response
 
 from hubdepot import errors
 from hubdepot.api._base import JSON_TYPE, Req
-from hubdepot.http import streams
+from hubdepot.http import context, streams
 from hubdepot.http.media import negotiate
 from hubdepot.representations.releases import release_asset
 from hubdepot.services import assets as asset_service
@@ -42,12 +42,12 @@ def _query(request: Request) -> tuple[str, str | None]:
 
 
 async def upload(request: Request) -> Response:
-    request.scope["hubdepot.docs"] = None  # the upload host answers errors with the generic docs URL
+    context.reply(request.scope).docs = None  # the upload host answers errors with the generic docs URL
     hub = request.app.state.hub
     req = Req(
         request,
         hub,
-        request.scope.get("hubdepot.actor"),
+        context.of(request.scope).actor,
         dict(request.path_params),
         b"",
         negotiate(request.headers.get("accept")),

@@ -9,6 +9,7 @@ from starlette.routing import Route
 from hubdepot import errors
 from hubdepot.api._base import Req, endpoint, json_response
 from hubdepot.graphql import resolvers
+from hubdepot.http import context
 
 
 @endpoint("https://docs.github.com/graphql")
@@ -24,7 +25,7 @@ def query(req: Req):
     if variables is not None and not isinstance(variables, dict):
         return json_response(req, {"errors": [{"message": "Variables are invalid JSON."}]})
     operation = data.get("operationName") if isinstance(data.get("operationName"), str) else None
-    request_id = req.request.scope.get("hubdepot.request_id", "")
+    request_id = context.of(req.request.scope).request_id
     return json_response(req, resolvers.execute(req.hub, req.actor, text, variables, operation, request_id))
 
 

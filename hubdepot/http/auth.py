@@ -23,6 +23,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import cookie_parser
 
 from hubdepot import errors
+from hubdepot.http import context
 from hubdepot.services import Actor, Hub, accounts, sessions
 
 CACHE_SECONDS = 5.0
@@ -106,4 +107,4 @@ def session_cookie(header: str | None) -> str | None:
 
 def actor_of(request) -> Actor | None:
     """The caller the edge found for this request (every surface)."""
-    return request.scope.get("hubdepot.actor")
+    return context.of(request.scope).actor

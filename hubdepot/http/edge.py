@@ -8,15 +8,17 @@ Errors raised here are rendered by http/render for the request's surface.
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import re
 import time
 from urllib.parse import unquote_to_bytes
 
 from hubdepot import GHES_VERSION, errors
-from hubdepot.http import files, render, streams
+from hubdepot.http import context, files, render, streams
 from hubdepot.http.auth import Login
 from hubdepot.http.cache import ReadCache
+from hubdepot.http.context import Context, Rate
 from hubdepot.http.media import negotiate
 from hubdepot.services import Actor, Hub
 from hubdepot.services.ratelimit import RateLimiter
@@ -91,36 +93,49 @@ class Edge:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        surface = scope["hubdepot.surface"] = surface_of(scope)
-        rid = scope["hubdepot.request_id"] = request_id()
-        extra = [(b"x-github-request-id", rid.encode())]
+        ctx = Context(surface_of(scope), request_id())
+        context.put(scope, ctx)  # errors before the caller is known render for the surface
+        extra = [(b"x-github-request-id", ctx.request_id.encode())]
         headers = _request_headers(scope)
         try:
             _check_path(scope)
-            if surface == render.API:
-                scope["hubdepot.api_version"] = _version(headers)
-            cookie = headers.get("cookie") if surface in (render.WEB, render.RAW) else None  # sign-in sessions
-            actor = scope["hubdepot.actor"] = await self._actor(surface, headers.get("authorization"), cookie)
-            if surface == render.API:
-                extra += self._rate(scope, actor)
-                if self.cache is not None and scope["method"] in ("GET", "HEAD"):
-                    key = (
-                        scope["path"],
-                        scope["query_string"],
-                        headers.get("accept", ""),
-                        scope["hubdepot.api_version"],
-                        actor.token_id if actor is not None else 0,
-                    )
-                    entry = self.cache.get(key)
+            ctx = await self._context(scope, ctx, headers)
+            context.put(scope, ctx)  # the request's context, complete
+            if ctx.rate is not None:
+                extra += ctx.rate.headers
+                self._check_rate(scope, ctx)
+            if ctx.surface == render.API:
+                if ctx.cache_key is not None and self.cache is not None:
+                    entry = self.cache.get(ctx.cache_key[0])
                     if entry is not None:
                         return await _send_cached(scope, send, entry, headers, extra)
-                    scope["hubdepot.cache"] = (key, self.cache.generation.current())
-                extra += _api_headers(scope, headers, actor)
+                extra += _api_headers(scope, ctx)
         except errors.HubdepotError as exc:
             return await self._fail(scope, send, exc, extra)
         answer = _Answer()
         receive = streams.guarded(receive, lambda: answer.started)  # a cut-short body is a 400, not a 500
         await self.app(scope, receive, self._sender(scope, send, extra, answer))
+
+    async def _context(self, scope, ctx: Context, headers: dict[str, str]) -> Context:
+        """Who is asking, and on the API: the version, the media type, the rate counted, the cache key."""
+        api = ctx.surface == render.API
+        version = _version(headers) if api else ctx.api_version
+        cookie = headers.get("cookie") if ctx.surface in (render.WEB, render.RAW) else None  # sign-in sessions
+        actor = await self._actor(ctx.surface, headers.get("authorization"), cookie)
+        if not api:
+            return dataclasses.replace(ctx, actor=actor)
+        cache_key = None
+        if self.cache is not None and scope["method"] in ("GET", "HEAD"):
+            key = (
+                scope["path"],
+                scope["query_string"],
+                headers.get("accept", ""),
+                version,
+                actor.token_id if actor else 0,
+            )
+            cache_key = (key, self.cache.generation.current())
+        media = negotiate(headers.get("accept"))
+        return Context(ctx.surface, ctx.request_id, actor, version, media, self._rate(scope, actor), cache_key)
 
     async def _actor(self, surface: str, authorization: str | None, cookie: str | None = None) -> Actor | None:
         """The caller. A wrong token is a 401 on the API and for git; web pages treat it as no token
@@ -132,46 +147,51 @@ class Edge:
                 raise
             return None
 
-    def _rate(self, scope, actor: Actor | None) -> list:
+    def _rate(self, scope, actor: Actor | None) -> Rate | None:
+        """This request counted against its limit (None while limits are off, as on GitHub Enterprise
+        Server by default)."""
         settings = self.hub.settings
         limit = settings.rate_limit_authenticated if actor is not None else settings.rate_limit_anonymous
-        if not limit:  # off, as on GitHub Enterprise Server by default
-            return []
+        if not limit:
+            return None
         key = f"token:{actor.token_id}" if actor is not None else f"ip:{_client_ip(scope)}"
-        scope["hubdepot.rate_key"] = key
         window, allowed = self.limiter.hit(key, limit)
-        rate = [
+        headers = [
             (b"x-ratelimit-limit", str(window.limit).encode()),
             (b"x-ratelimit-remaining", str(window.remaining).encode()),
             (b"x-ratelimit-reset", str(window.reset).encode()),
             (b"x-ratelimit-used", str(window.used).encode()),
             (b"x-ratelimit-resource", b"core"),
         ]
-        scope["hubdepot.rate_headers"] = rate
-        scope["hubdepot.rate_window"] = window
-        if not allowed:
-            who = f"user ID {actor.id}" if actor else _client_ip(scope)
-            message = f"API rate limit exceeded for {who}."
-            if actor is None:
-                message += (
-                    " (But here's the good news: Authenticated requests get a higher rate limit."
-                    " Check out the documentation for more details.)"
-                )
-            raise errors.RateLimited(message, retry_after=max(0, window.reset - int(time.time())))
-        return rate
+        return Rate(key, headers, window, allowed)
+
+    @staticmethod
+    def _check_rate(scope, ctx: Context) -> None:
+        assert ctx.rate is not None, "only called when counted"
+        window = ctx.rate.window
+        if ctx.rate.allowed:
+            return
+        who = f"user ID {ctx.actor.id}" if ctx.actor else _client_ip(scope)
+        message = f"API rate limit exceeded for {who}."
+        if ctx.actor is None:
+            message += (
+                " (But here's the good news: Authenticated requests get a higher rate limit."
+                " Check out the documentation for more details.)"
+            )
+        raise errors.RateLimited(message, retry_after=max(0, window.reset - int(time.time())))
 
     def _sender(self, scope, send, extra, answer: _Answer):
         head = scope["method"] == "HEAD"
-        cache = self.cache
-        keep = self._keeper(scope, cache) if cache and scope["method"] == "GET" and "hubdepot.cache" in scope else None
+        cache, ctx = self.cache, context.of(scope)
+        keep = self._keeper(scope, cache) if cache and scope["method"] == "GET" and ctx.cache_key else None
 
         async def wrapped(message):
             if message["type"] == "http.response.start":
                 answer.started = True
                 names = {k.lower() for k, _ in message.get("headers", [])}
                 message["headers"] = list(message.get("headers", [])) + [(k, v) for k, v in extra if k not in names]
-                if message["status"] == 304 and "hubdepot.rate_key" in scope:
-                    self.limiter.refund(scope["hubdepot.rate_key"])
+                if message["status"] == 304 and ctx.rate is not None:
+                    self.limiter.refund(ctx.rate.key)
             if keep is not None:
                 keep(message)
             if head and message["type"] == "http.response.body":
@@ -186,22 +206,23 @@ class Edge:
 
         def keep(message) -> None:
             if message["type"] == "http.response.start":
-                if message["status"] == 200 and scope.get("hubdepot.cacheable"):
+                if message["status"] == 200 and context.reply(scope).cacheable:
                     state["headers"] = [(k, v) for k, v in message["headers"] if k != b"x-github-request-id"]
             elif state["headers"] is not None and message["type"] == "http.response.body":
                 state["body"].append(message.get("body", b""))
                 if not message.get("more_body", False):
-                    key, generation = scope["hubdepot.cache"]
+                    key, generation = context.of(scope).cache_key or ((), 0)
                     cache.put(key, generation, state["headers"], b"".join(state["body"]))
 
         return keep
 
     async def _fail(self, scope, send, exc, extra):
-        status, body, more = render.render(scope["hubdepot.surface"], exc, None, error_request_id(scope))
+        surface = context.of(scope).surface
+        status, body, more = render.render(surface, exc, None, error_request_id(scope))
         headers = [(k.encode(), v.encode()) for k, v in more.items()]
         headers.append((b"content-length", str(len(body)).encode()))
-        headers += scope.get("hubdepot.rate_headers", []) + extra
-        if scope["hubdepot.surface"] == render.API:
+        headers += extra
+        if surface == render.API:
             headers += _STATIC
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else body})
@@ -220,7 +241,7 @@ async def _send_cached(scope, send, entry, headers, extra) -> None:
 
 def error_request_id(scope) -> str | None:
     """The upload host puts the request id in its error bodies, as GitHub's does."""
-    return scope.get("hubdepot.request_id") if scope["path"].startswith("/api/uploads/") else None
+    return context.of(scope).request_id if scope["path"].startswith("/api/uploads/") else None
 
 
 def _version(headers) -> str:
@@ -230,11 +251,12 @@ def _version(headers) -> str:
     return version or VERSIONS[0]
 
 
-def _api_headers(scope, headers, actor: Actor | None) -> list:
-    media = scope["hubdepot.media"] = negotiate(headers.get("accept"))  # endpoints read it from here
+def _api_headers(scope, ctx: Context) -> list:
+    actor, media = ctx.actor, ctx.media
+    assert media is not None, "negotiated on the API"
     out = [
         (b"x-github-media-type", media.github_header.encode()),
-        (b"x-github-api-version-selected", scope["hubdepot.api_version"].encode()),
+        (b"x-github-api-version-selected", ctx.api_version.encode()),
         (b"x-accepted-oauth-scopes", b"repo" if "/releases" in scope["path"] else b""),
         (b"vary", b"Accept, Authorization, Cookie, X-GitHub-OTP, Accept-Encoding, Accept, X-Requested-With"),
     ]

@@ -19,7 +19,7 @@ GENERIC_DOCS = "https://docs.github.com/rest"
 JSON_TYPE = "application/json; charset=utf-8"
 log = logging.getLogger("hubdepot")
 
-# Surfaces, named in scope["hubdepot.surface"] by the edge. RAW is what GitHub's raw and codeload
+# Surfaces, named in the request context (http/context.py) by the edge. RAW is what GitHub's raw and codeload
 # hosts are: plain text ("404: Not Found"), never a page.
 API, S3, GIT, RAW, WEB = "api", "s3", "git", "raw", "web"
 

@@ -20,6 +20,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from hubdepot.bounded import Bounded
+from hubdepot.http import context as request_context
 from hubdepot.http.auth import actor_of
 from hubdepot.pages import packing
 from hubdepot.services import sessions
@@ -176,7 +177,7 @@ def html(
     if chunk is not None:
         context["chunk"] = Markup(packing.SENTINEL)
     body, anchor = _render(request, template, form, context)
-    seconds = request.scope.get("hubdepot.page_seconds")
+    seconds = request_context.reply(request.scope).page_seconds
     kept = bool(seconds and status == 200 and not form and anchor is None and actor_of(request) is None)
     if chunk is not None:
         body, packed = packing.spliced(body, chunk)
@@ -185,7 +186,7 @@ def html(
     else:  # a page kept for many visitors is worth gzip's slower level; one visitor's is not
         packed = gzip.compress(body, 5 if kept and len(body) < GZIP_FAST else 1)
     if kept and seconds:
-        generation = request.scope.get("hubdepot.page_generation")
+        generation = request_context.reply(request.scope).page_generation
         _pages.put(_cache_key(request), (body, packed, time.monotonic() + seconds, generation))
     body = _respond(request, body, packed, out)
     response = Response(body, status_code=status, headers=out, media_type="text/html; charset=utf-8")
@@ -212,8 +213,8 @@ def page(fn=None, *, cache_seconds: float = 0):
             if found is not None:
                 out = dict(PAGE_HEADERS)
                 return Response(_respond(request, *found, out), headers=out, media_type="text/html; charset=utf-8")
-            request.scope["hubdepot.page_seconds"] = cache_seconds
-            request.scope["hubdepot.page_generation"] = current
+            request_context.reply(request.scope).page_seconds = cache_seconds
+            request_context.reply(request.scope).page_generation = current
         hub = request.app.state.hub
         return await anyio.to_thread.run_sync(fn, request, hub, actor_of(request), limiter=_renderers())
 

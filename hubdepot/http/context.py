@@ -1,0 +1,67 @@
+"""One request's context, typed: what the edge learnt of it (set once, frozen) and what the route
+tells the edge back on its way out. Both live in the ASGI scope's "state" (Starlette's
+`request.state`), under one key each; nothing else of hubdepot's is kept in the scope."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from hubdepot.http.media import Media
+from hubdepot.services import Actor
+
+_CONTEXT, _REPLY = "hubdepot_context", "hubdepot_reply"
+
+
+@dataclasses.dataclass(frozen=True)
+class Rate:
+    """The rate limit counted for this request (only when limits are on)."""
+
+    key: str  # token:ID or ip:ADDRESS
+    headers: list[tuple[bytes, bytes]]
+    window: Any  # services.ratelimit.Window
+    allowed: bool  # within the limit
+
+
+@dataclasses.dataclass(frozen=True)
+class Context:
+    """Set by the edge (http/edge.py) before any route runs."""
+
+    surface: str  # http/render: API, S3, GIT, RAW, WEB
+    request_id: str
+    actor: Actor | None = None
+    api_version: str = "2022-11-28"
+    media: Media | None = None  # negotiated on the API only
+    rate: Rate | None = None
+    cache_key: tuple | None = None  # (read-cache key, generation) for a cacheable API GET
+
+
+@dataclasses.dataclass
+class Reply:
+    """What a route tells the edge and the error renderer about its answer."""
+
+    docs: str | None = None  # the documentation_url errors carry (api/_base.endpoint)
+    repo_id: int | None = None  # the repository the answer is about
+    cacheable: bool = False  # the read cache may keep this 200 (api/_base.json_response)
+    not_modified: bool = False
+    page_seconds: float | None = None  # pages: how long an anonymous page may be kept
+    page_generation: int | None = None
+
+
+def put(scope, context: Context) -> None:
+    state = scope.setdefault("state", {})
+    state[_CONTEXT], state[_REPLY] = context, Reply()
+
+
+def of(scope) -> Context:
+    """The request's context; a request the edge never saw (a test calling a route) is an API one."""
+    found = scope.get("state", {}).get(_CONTEXT)
+    return found if found is not None else Context(surface="api", request_id="")
+
+
+def reply(scope) -> Reply:
+    state = scope.setdefault("state", {})
+    found = state.get(_REPLY)
+    if found is None:
+        found = state[_REPLY] = Reply()
+    return found
