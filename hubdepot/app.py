@@ -15,6 +15,7 @@ from hubdepot import api, errors, graphql, pages, web
 from hubdepot.config import Settings
 from hubdepot.http import context, render
 from hubdepot.http.edge import Edge, error_request_id
+from hubdepot.http.observe import Observe
 from hubdepot.hub import create_hub
 from hubdepot.services import Hub
 from hubdepot.web import status
@@ -39,10 +40,17 @@ class _Id(IntegerConvertor):
 
 
 def _lifespan(hub: Hub, deliver: bool):
-    """While the app serves: the webhook delivery task of this process (hubdepot/events/worker.py)."""
+    """While the app serves: the webhook delivery task of this process (hubdepot/events/worker.py) and,
+    on PostgreSQL, its ear for the other hosts' writes (db/coherence.py)."""
 
     @contextlib.asynccontextmanager
     async def lifespan(_app):
+        listener = None
+        if not hub.db.is_sqlite and hub.db.generation is not None:
+            from hubdepot.db.coherence import Listener
+
+            listener = Listener(hub.settings.database, hub.db.generation)
+            listener.start()
         deliverer = None
         if deliver:
             from hubdepot.events.worker import Deliverer
@@ -54,6 +62,8 @@ def _lifespan(hub: Hub, deliver: bool):
         finally:
             if deliverer is not None:
                 await deliverer.stop()
+            if listener is not None:
+                listener.stop()
 
     return lifespan
 
@@ -71,6 +81,7 @@ def create_app(settings: Settings | None = None, hub: Hub | None = None, deliver
     )
     app.state.hub = hub
     app.add_middleware(Edge, hub=hub)
+    app.add_middleware(Observe)
     return app
 
 

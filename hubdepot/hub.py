@@ -8,6 +8,7 @@ import os
 import secrets
 
 from hubdepot.config import Settings
+from hubdepot.db.coherence import Publisher
 from hubdepot.db.generation import Generation
 from hubdepot.db.locks import AdvisoryLocks
 from hubdepot.db.session import Database
@@ -33,9 +34,11 @@ def secret_key(settings: Settings) -> bytes:
 
 def create_hub(settings: Settings) -> Hub:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    db = Database(settings.database, Generation(settings.data_dir / "generation"))
+    generation = Generation(settings.data_dir / "generation")
+    db = Database(settings.database, generation)
     if not db.is_sqlite:  # hosts sharing the repositories volume also lock each other out (db/locks.py)
         lock.use_cluster(settings.repos_dir, AdvisoryLocks(settings.database))
+        generation.publish = Publisher(settings.database, generation)  # and see each other's writes
     return Hub(
         settings=settings,
         db=db,

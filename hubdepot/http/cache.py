@@ -2,8 +2,10 @@
 without routing, database or rendering.
 
 An answer is stored with the generation (db/generation.py) read before it was computed, and is used
-only while the generation still holds that value: every write transaction, in any process on the
-same data dir, moves it, so no cached answer outlives a write. Keys carry everything an answer
+only while no write that could change it has ended since, in any process on the same data dir (or,
+with PostgreSQL, on any host: db/coherence.py): an answer under /repos/{owner}/{repo} outlives writes
+to other repositories (requests name the repository they write, http/observe), any other answer
+outlives no write. Keys carry everything an answer
 depends on: path and query, Accept, API version, and the caller's token. Only answers a handler
 marks cacheable (scope["hubdepot.cacheable"], set by api/_base.json_response for 200s) are kept, for
 at most TTL seconds (signed URLs inside them last longer), within a byte budget (least recently
@@ -13,6 +15,7 @@ used out first). With rate limits on, the edge does not use the cache (each answ
 from __future__ import annotations
 
 import dataclasses
+import re
 import time
 
 from hubdepot.bounded import Bounded
@@ -21,6 +24,13 @@ from hubdepot.db.generation import Generation
 TTL = 60.0
 MAX_BYTES = 32 * 1024 * 1024
 MAX_ENTRY = 1024 * 1024
+_REPOSITORY = re.compile(r"^/api/(?:v3|uploads)/repos/([^/]+)/([^/]+)(?:/|$)")
+
+
+def repository_of(path: str) -> str | None:
+    """The repository ("owner/repo", lower case) an API path is about, or None."""
+    found = _REPOSITORY.match(path)
+    return f"{found[1]}/{found[2]}".lower() if found else None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -45,13 +55,14 @@ class ReadCache:
         entry = self._entries.get(key)
         if entry is None:
             return None
-        if entry.generation != self.generation.current() or entry.expires < time.monotonic():
+        valid = self.generation.valid(entry.generation, repository_of(key[0]))
+        if not valid or entry.expires < time.monotonic():
             self._entries.drop(key)
             return None
         return entry
 
     def put(self, key: tuple, generation: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
-        if len(body) > MAX_ENTRY:
+        if len(body) > MAX_ENTRY or generation < 0:  # (< 0: computed while not coherent)
             return
         etag = next((v.decode("latin-1") for k, v in headers if k == b"etag"), None)
         self._entries.put(key, Entry(generation, time.monotonic() + TTL, headers, body, etag))
