@@ -13,11 +13,12 @@ from starlette.routing import Route
 
 from hubdepot import api, errors, graphql, pages, web
 from hubdepot.config import Settings
+from hubdepot.db.counters import Counters
 from hubdepot.http import context, render
 from hubdepot.http.edge import Edge, error_request_id
 from hubdepot.http.observe import Observe
 from hubdepot.hub import create_hub
-from hubdepot.services import Hub
+from hubdepot.services import Hub, ratelimit
 from hubdepot.web import status
 
 
@@ -80,6 +81,8 @@ def create_app(settings: Settings | None = None, hub: Hub | None = None, deliver
         lifespan=_lifespan(hub, deliver),
     )
     app.state.hub = hub
+    if not hub.db.is_sqlite:  # rate limits hold across workers and hosts
+        ratelimit.use_counters(Counters(hub.db))
     app.add_middleware(Edge, hub=hub)
     app.add_middleware(Observe)
     return app

@@ -157,6 +157,15 @@ revoked_sessions = sa.Table(
     sa.Column("expires_at", When, nullable=False, index=True),  # when the cookie would have expired anyway
 )
 
+# fixed-window counts every host shares on PostgreSQL (db/counters.py: rate limits, sign-in throttling)
+counters = sa.Table(
+    "counters",
+    metadata,
+    sa.Column("key", sa.String(200), primary_key=True),
+    sa.Column("reset", sa.BigInteger, nullable=False, index=True),  # epoch seconds the window ends at
+    sa.Column("used", sa.BigInteger, nullable=False),
+)
+
 # -- webhooks: hooks, the outbox of events, and each hook's deliveries (hubdepot/events) -----------
 hooks = sa.Table(
     "hooks",

@@ -1,7 +1,9 @@
 """Primary rate limit accounting: a fixed window per key (token id, or client IP when anonymous).
 
-The counts live in this process's memory; with several workers each counts its own share, so a
-key may spend up to `workers` times the limit in a window. Limits are generous by default.
+On SQLite the counts live in this process's memory; with several workers each counts its own share,
+so a key may spend up to `workers` times the limit in a window. On PostgreSQL the server counts in
+the database (use_counters: db/counters.py), so the limit holds across workers and hosts. Limits
+are off by default, as on GitHub Enterprise Server.
 """
 
 from __future__ import annotations
@@ -9,6 +11,17 @@ from __future__ import annotations
 import dataclasses
 import threading
 import time
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from hubdepot.db.counters import Counters
+
+_shared: list[Counters] = []  # the database's counters, when this process counts there
+
+
+def use_counters(counters: Counters | None) -> None:
+    """Count every RateLimiter's requests in `counters` (None: in memory)."""
+    _shared[:] = [counters] if counters is not None else []
 
 
 @dataclasses.dataclass
@@ -32,6 +45,9 @@ class RateLimiter:
     def hit(self, key: str, limit: int) -> tuple[Window, bool]:
         """Count one request; returns the window and whether the request is within the limit."""
         now = int(time.time())
+        if _shared:
+            used, reset = _shared[0].hit(f"rate:{key}", now, self.window_seconds)
+            return Window(limit, min(used, limit), reset), used <= limit
         with self._lock:
             window = self._windows.get(key)
             if window is None or window.reset <= now:
@@ -46,6 +62,8 @@ class RateLimiter:
 
     def refund(self, key: str) -> None:
         """A 304 does not count against the limit (GitHub's rule)."""
+        if _shared:
+            return _shared[0].take_back(f"rate:{key}", int(time.time()))
         with self._lock:
             window = self._windows.get(key)
             if window is not None and window.used > 0:

@@ -6,8 +6,9 @@ every session, signing out revokes that one (its nonce's digest is kept until it
 CSRF tokens are an HMAC of a per-browser anchor (the session cookie when signed in, else a
 random `_csrf` cookie), so a form is only accepted from the browser it was served to.
 
-Throttling is per process: after LOGIN_FAILURES failed attempts for one login, or IP_FAILURES from
-one address, within THROTTLE_SECONDS, sign-in is refused until the window passes.
+Throttling: after LOGIN_FAILURES failed attempts for one login, or IP_FAILURES from one address,
+within THROTTLE_SECONDS, sign-in is refused until the window passes. Counted per process on SQLite,
+in the database on PostgreSQL (db/counters.py: every host of a cluster counts the same attempts).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from argon2 import exceptions as argon2_errors
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from hubdepot import errors
+from hubdepot.db.counters import Counters
 from hubdepot.db.tables import accounts, revoked_sessions
 from hubdepot.services import Actor, Hub, now
 from hubdepot.services.accounts import by_id, by_login
@@ -106,11 +108,28 @@ class _Failures:
 _failures = _Failures()
 
 
+class _SharedFailures:
+    """_Failures counted in the database (fixed windows of THROTTLE_SECONDS)."""
+
+    def __init__(self, hub: Hub):
+        self.counters = Counters(hub.db)
+
+    def count(self, key: str) -> int:
+        return self.counters.count(f"sign-in:{key}", int(time.time()))
+
+    def add(self, key: str) -> None:
+        self.counters.hit(f"sign-in:{key}", int(time.time()), THROTTLE_SECONDS)
+
+    def forget(self, key: str) -> None:
+        self.counters.forget(f"sign-in:{key}")
+
+
 def sign_in(hub: Hub, login: str, password: str, ip: str):
     """The account `login` names when `password` is its password; Unauthenticated otherwise, and
     RateLimited after too many failures for that login or from that address."""
     keys = (f"login:{login.lower()}", f"ip:{ip}")
-    if _failures.count(keys[0]) >= LOGIN_FAILURES or _failures.count(keys[1]) >= IP_FAILURES:
+    failures = _failures if hub.db.is_sqlite else _SharedFailures(hub)
+    if failures.count(keys[0]) >= LOGIN_FAILURES or failures.count(keys[1]) >= IP_FAILURES:
         raise errors.RateLimited(
             "Too many sign-in attempts. Please wait a few minutes and try again.", retry_after=THROTTLE_SECONDS
         )
@@ -121,9 +140,9 @@ def sign_in(hub: Hub, login: str, password: str, ip: str):
     stored = user.password_hash if user is not None and user.type == "User" else None
     if not _verify(stored, password[:MAX_PASSWORD]):
         for key in keys:
-            _failures.add(key)
+            failures.add(key)
         raise errors.Unauthenticated(INCORRECT)
-    _failures.forget(keys[0])
+    failures.forget(keys[0])
     return user
 
 

@@ -232,3 +232,35 @@ def test_signing_out_on_one_host_ends_the_session_on_another(cluster):
             ended = time.monotonic()
             while elsewhere.get(f"/{login}/secret").status_code != 404:  # as soon as B has the notification
                 assert time.monotonic() - ended < 0.05
+
+
+@needs_postgres
+def test_rate_limits_and_sign_in_throttling_hold_across_hosts(tmp_path):
+    from tests.conftest import scratch_database
+
+    url = scratch_database("hubdepot_cluster_limits", fresh=True)
+    env = {"HUBDEPOT_RATE_LIMIT_AUTHENTICATED": "6", "HUBDEPOT_SECRET_KEY": "one-key-for-both-hosts"}
+    a = server_support.start(tmp_path / "a", url, env=env)
+    (tmp_path / "b").mkdir()
+    shutil.copy(tmp_path / "a" / "admin-token", tmp_path / "b" / "admin-token")
+    b = server_support.start(tmp_path / "b", url, env=env)
+    try:
+        seen = [httpx.get(host.api + "/user", headers=_auth(a)) for host in (a, b, a, b, a, b)]
+        assert [r.status_code for r in seen] == [200] * 6
+        assert [int(r.headers["x-ratelimit-remaining"]) for r in seen] == [5, 4, 3, 2, 1, 0]
+        over = httpx.get(b.api + "/user", headers=_auth(a))
+        assert over.status_code == 403 and "rate limit exceeded" in over.json()["message"]
+        for n in range(10):  # LOGIN_FAILURES wrong passwords, spread over both hosts
+            assert _sign_in((a, b)[n % 2], "admin", "wrong-password").status_code == 401
+        assert _sign_in(a, "admin", "wrong-password").status_code == 429
+        assert _sign_in(b, "admin", "wrong-password").status_code == 429
+    finally:
+        a.stop()
+        b.stop()
+
+
+def _sign_in(host, login: str, password: str) -> httpx.Response:
+    with httpx.Client(base_url=host.url, timeout=30) as browser:
+        csrf = re.search(r'authenticity_token" value="([^"]+)"', browser.get("/login").text)
+        assert csrf is not None
+        return browser.post("/session", data={"login": login, "password": password, "authenticity_token": csrf[1]})
