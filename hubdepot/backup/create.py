@@ -161,10 +161,14 @@ def _blob(run: Run, key: str) -> list | None:
     try:
         local = run.hub.storage.local_path(key)
         if local is not None:  # (named by its sha256, which the upload checked: copied, not hashed again)
-            return [key, run.dest.put_named(local, digest)]
+            run.dest.put_named(local, digest, run.blob_sizes[key])
+            return [key, run.blob_sizes[key]]
         found = run.dest.put_chunks(_read(run, key))
     except (FileNotFoundError, errors.NotFound):
         run.problems.append(f"blob {key}: missing in storage (removed during the backup?)")
+        return None
+    except ValueError as exc:
+        run.problems.append(f"blob {key}: {exc} (not copied)")
         return None
     if found[0] != digest:
         run.problems.append(f"blob {key}: its bytes in storage do not match its digest (not copied)")

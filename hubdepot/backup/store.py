@@ -107,12 +107,14 @@ class Dest:
             pending.digest, pending.size = files.hash_file(pending.path)  # (the digest of what landed)
         return pending.digest, pending.size
 
-    def put_named(self, source: Path, digest: str) -> int:
+    def put_named(self, source: Path, digest: str, size: int) -> None:
         """Copy the file at `source`, whose sha256 is `digest` by construction (a blob, stored under its
-        digest), into the store without hashing it again; its size. `verify` re-reads it later."""
+        digest), into the store without hashing it again (`verify` re-reads it); ValueError unless it
+        has `size` bytes."""
         with open(source, "rb", buffering=0) as src, self.new_object() as pending:
             pending.digest, pending.size = digest, files.copy_plain(src, pending.file)
-        return pending.size
+            if pending.size != size:
+                raise ValueError(f"{source} has {pending.size} bytes, not {size}")
 
     def put_chunks(self, chunks: Iterable[bytes]) -> tuple[str, int]:
         with self.new_object() as pending:

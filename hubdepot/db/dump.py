@@ -19,6 +19,8 @@ from collections.abc import Callable, Iterable, Iterator
 import orjson
 import sqlalchemy as sa
 
+from hubdepot.db import tables
+from hubdepot.db.revision import HEAD
 from hubdepot.db.session import Database
 
 VERSION_TABLE = "alembic_version"
@@ -77,11 +79,11 @@ def dump(
     """(schema revision, tables): every table's lines handed to sink(name, lines) in dependency
     order, all inside one snapshot; seen(table, row) is shown each row on the way."""
     with snapshot(db) as conn:
-        meta = sa.MetaData()
-        meta.reflect(conn)
-        revision = None
-        if VERSION_TABLE in meta.tables:
-            revision = conn.execute(sa.text(f"SELECT version_num FROM {VERSION_TABLE}")).scalar()
+        revision = _revision(conn)
+        meta = tables.metadata  # (what the schema is at head: tests check the migrations agree)
+        if revision != HEAD:
+            meta = sa.MetaData()
+            meta.reflect(conn)
         out = []
         for table in meta.sorted_tables:
             if table.name == VERSION_TABLE:
@@ -90,6 +92,12 @@ def dump(
             stored = sink(table.name, _lines(conn, table, seen, count))
             out.append(Table(table.name, count[0], stored))
     return revision, out
+
+
+def _revision(conn: sa.Connection) -> str | None:
+    if not sa.inspect(conn).has_table(VERSION_TABLE):
+        return None
+    return conn.execute(sa.text(f"SELECT version_num FROM {VERSION_TABLE}")).scalar()
 
 
 def _decoder(column: sa.Column) -> Callable:

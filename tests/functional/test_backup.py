@@ -383,3 +383,33 @@ def test_sigkill_keep_and_verify(taken, backend, tmp_path):
     assert f"{second}: database/{table['name']}.jsonl: missing" in verified.stdout
     only = hubdepot("backup", "verify", dest, "--snapshot", second, check=False)
     assert only.returncode == 1 and last not in only.stdout
+
+
+def test_snapshot_of_an_older_schema_restores_and_migrates(tmp_path):
+    """A snapshot taken by an older hubdepot (schema 0004) restores into this one: the rows go into
+    the schema they were taken from, then the migrations bring it to head."""
+    from hubdepot.backup.create import create
+    from hubdepot.config import Settings
+    from hubdepot.db import migrate
+    from hubdepot.hub import create_hub
+    from hubdepot.services import accounts
+
+    hub = create_hub(Settings.load(env={"HUBDEPOT_DATA_DIR": str(tmp_path / "old")}))
+    try:
+        migrate.upgrade(hub.db, "0004")
+        account = accounts.create_account(hub, "elder", "User", name="From 0004")
+        token = accounts.create_token(hub, "elder")
+        manifest = create(hub, tmp_path / "dest")
+    finally:
+        hub.db.dispose()
+    assert manifest["database"]["revision"] == "0004"
+    target = {"HUBDEPOT_DATA_DIR": str(tmp_path / "new")}
+    hubdepot("backup", "restore", tmp_path / "dest", env=target)
+    assert hubdepot("db", "check", env=target).stdout.strip() == migrate.heads()[0]
+    restored = server_support.start(tmp_path / "new")
+    try:
+        me = httpx.get(restored.api + "/user", headers={"Authorization": f"token {token}"})
+        assert me.status_code == 200 and me.json()["login"] == account.login == "elder"
+        assert me.json()["name"] == "From 0004"
+    finally:
+        restored.stop()
