@@ -90,6 +90,7 @@ class Settings:
     rate_limit_window: int = 3600
     read_cache: bool = True  # the edge's cache of GET answers (http/cache.py); exact for processes sharing data_dir
     secret_key: str = ""  # signs short-lived URLs; generated into data_dir when empty
+    ephemeral: bool = False  # test mode (`serve --ephemeral`): the /_hubdepot/ namespace, journal and faults
     log_level: str = "info"
     log_format: str = "text"  # text | json (one JSON object a line: each request, each error with its traceback)
     repositories_dir: str = ""  # bare repositories; "" = DATA_DIR/repositories (a shared volume for a cluster)

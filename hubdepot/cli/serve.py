@@ -25,8 +25,18 @@ from hubdepot.config import Settings, to_env
 @click.option("--workers", type=int, default=None, help="Worker processes (default: one per CPU)")
 @click.option("--storage", default=None, help="Blob storage: empty for the data dir, or s3://bucket/prefix")
 @click.option("--log-format", type=click.Choice(["text", "json"]), default=None, help="Log lines (default text)")
-def serve(**options) -> None:
+@click.option("--ephemeral", is_flag=True, help="Test mode: data in a temporary directory removed on exit")
+@click.option("--seed", type=click.Path(exists=True, dir_okay=False), default=None, help="With --ephemeral: load FILE")
+@click.option("--tls", type=click.Choice(["auto"]), default=None, help="With --ephemeral: a throwaway CA (https)")
+@click.option("--allow-remote", is_flag=True, help="With --ephemeral: allow a non-loopback --host")
+def serve(ephemeral: bool, seed: str | None, tls: str | None, allow_remote: bool, **options) -> None:
     """Run the server (REST at /api/v3, uploads at /api/uploads, GraphQL at /api/graphql)."""
+    if ephemeral:  # (docs/testing.md)
+        from hubdepot.testing import ephemeral as test_mode
+
+        return test_mode.serve(options, seed=seed, tls=tls, allow_remote=allow_remote, run=_run)
+    if seed or tls or allow_remote:
+        raise click.UsageError("--seed, --tls and --allow-remote go with --ephemeral (else: hubdepot seed FILE)")
     settings = settings_from(**options)
     from hubdepot.db import migrate
     from hubdepot.hub import create_hub

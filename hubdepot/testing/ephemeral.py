@@ -1,0 +1,141 @@
+"""`hubdepot serve --ephemeral`: a server for test suites. Its data lives in a temporary directory
+removed when the server stops (also after SIGINT or SIGTERM); it listens on loopback only unless
+told otherwise; it prints, on stdout and at once, the `export NAME=value` lines clients read."""
+
+from __future__ import annotations
+
+import contextlib
+import ipaddress
+import os
+import shlex
+import shutil
+import signal
+import socket
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import click
+
+from hubdepot.cli.common import settings_from
+from hubdepot.config import Settings
+
+ADMIN = "admin"
+
+
+def is_loopback(host: str) -> bool:
+    if host.lower() in ("localhost", "localhost."):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def free_port(host: str) -> int:
+    """A port nobody listens on now (the kernel's pick), for `--port 0`."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family) as s:
+        s.bind((host.strip("[]"), 0))
+        return s.getsockname()[1]
+
+
+def _refuse(options: dict, allow_remote: bool) -> None:
+    host = options.get("host") or "127.0.0.1"
+    if not is_loopback(host) and not allow_remote:
+        raise click.UsageError(
+            f"--ephemeral listens on loopback only; {host} is not (add --allow-remote to listen there anyway)"
+        )
+    for name in ("data_dir", "database_url", "storage", "tls_cert", "tls_key"):
+        if options.get(name):
+            raise click.UsageError(f"--{name.replace('_', '-')} does not go with --ephemeral (its data is temporary)")
+
+
+def _settings(options: dict, data_dir: Path, tls: str | None) -> Settings:
+    host = options.get("host") or "127.0.0.1"
+    port = options.get("port")
+    overrides = dict(options, data_dir=str(data_dir), database_url="", storage="", repositories_dir="")
+    overrides.update(host=host, port=port or free_port(host), ephemeral=True, workers=1, drain_delay=0)
+    if tls == "auto":
+        from hubdepot.testing import tls as tls_certs
+
+        certs = tls_certs.make(data_dir, host)
+        overrides.update(tls_cert=str(certs.cert), tls_key=str(certs.key))
+    return settings_from(**overrides)
+
+
+def bootstrap(hub) -> str:
+    """User `admin` (a site administrator) and its token, kept in the data dir as a normal start does."""
+    from hubdepot.services import accounts
+
+    accounts.create_account(hub, ADMIN, "User", name="Administrator", site_admin=True)
+    token = accounts.create_token(hub, ADMIN, note="ephemeral server")
+    fd = os.open(hub.settings.data_dir / "admin-token", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(token + "\n")
+    return token
+
+
+def exports(settings: Settings, token: str) -> list[str]:
+    """What clients read: Actions' variables, gh's and, under TLS, the CA every TLS stack trusts."""
+    origin = settings.public
+    values = {
+        "GITHUB_SERVER_URL": origin,
+        "GITHUB_API_URL": f"{origin}/api/v3",
+        "GITHUB_GRAPHQL_URL": f"{origin}/api/graphql",
+        "GH_HOST": origin.split("://", 1)[1],
+        "GH_ENTERPRISE_TOKEN": token,
+        "GITHUB_TOKEN": token,
+    }
+    if settings.tls_cert:
+        values["SSL_CERT_FILE"] = str((settings.data_dir / "ca.pem").resolve())
+    return [f"export {name}={shlex.quote(value)}" for name, value in values.items()]
+
+
+def _interrupt(_signum, _frame) -> None:
+    raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def temporary_data() -> Iterator[Path]:
+    """A fresh directory, removed on the way out whatever the way: SIGTERM is made an interrupt
+    until the server takes its signals over (it then stops and returns, and this removes it)."""
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    path = Path(tempfile.mkdtemp(prefix="hubdepot-ephemeral-"))
+    try:
+        yield path
+    except KeyboardInterrupt:
+        raise SystemExit(130) from None
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _prepare(settings: Settings, seed: str | None) -> str:
+    """Migrate, make the admin, load the seed; returns the admin's token."""
+    import hubdepot.app  # noqa: F401 (imported before the worker forks: it starts with it loaded)
+    from hubdepot.db import migrate
+    from hubdepot.hub import create_hub
+
+    hub = create_hub(settings)
+    try:
+        migrate.upgrade(hub.db)
+        token = bootstrap(hub)
+        if seed:
+            raise click.UsageError("--seed comes with the seed loader")
+        return token
+    finally:
+        hub.db.dispose()
+
+
+def serve(options: dict, *, seed: str | None, tls: str | None, allow_remote: bool, run: Callable) -> None:
+    _refuse(options, allow_remote)
+    with temporary_data() as data_dir:
+        settings = _settings(options, data_dir, tls)
+        token = _prepare(settings, seed)
+        if settings.tls_cert:
+            click.echo(f"hubdepot: CA certificate {(data_dir / 'ca.pem').resolve()}", err=True)
+        click.echo("\n".join(exports(settings, token)))
+        sys.stdout.flush()
+        run(settings)
