@@ -83,6 +83,16 @@ class StorageFull(HubdepotError):
     default_message = "Insufficient storage: the server has no room for this upload"
 
 
+class PostRejected(HubdepotError):
+    """An S3 POST (the legacy Downloads' upload) refused: `code` is S3's error code (AccessDenied,
+    SignatureDoesNotMatch, EntityTooLarge ...), rendered as S3's XML error."""
+
+    def __init__(self, status: int, code: str, message: str):
+        super().__init__(message)
+        self.status = status
+        self.code = code
+
+
 class Unavailable(HubdepotError):
     status = 503
     default_message = "Service Unavailable"

@@ -1,5 +1,5 @@
-"""Request bodies, read once as they arrive: bounded reads of small bodies, and streamed bodies
-copied into a storage writer (which hashes and counts) without ever holding them whole."""
+"""Request bodies, read once as they arrive: bounded reads of small bodies, and streamed bodies fed
+to a storage intake (storage/intake.py: hashed, counted, limited) without ever holding them whole."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect, Request
 
 from hubdepot import errors
-from hubdepot.storage import CHUNK, BlobWriter
+from hubdepot.storage import CHUNK
+from hubdepot.storage.intake import Blob, Intake
 
 
 class BodyCutShort(errors.BadRequest, ClientDisconnect):
@@ -52,33 +53,29 @@ async def read_body(request: Request, limit: int) -> bytearray:
     return body
 
 
-async def into_writer(request: Request, writer: BlobWriter, length: int) -> tuple[str, str, int]:
-    """Copy a body of exactly `length` bytes into `writer` in ~1 MiB batches and commit it:
-    (key, sha256 hex, size). Anything short, long, cut off or failing aborts the writer."""
+async def receive(request: Request, intake: Intake, length: int) -> Blob:
+    """Feed a body of exactly `length` bytes to `intake` in ~1 MiB batches and commit it. Anything
+    short, long, cut off or failing aborts the intake."""
     pending: list[bytes] = []
-    buffered = received = 0
+    buffered = 0
     try:
         async for chunk in request.stream():
-            received += len(chunk)
-            if received > length:
-                raise errors.BadRequest(f"Bad Content-Length: {length}")
             pending.append(chunk)
             buffered += len(chunk)
             if buffered >= CHUNK:
-                await run_in_threadpool(writer.write, b"".join(pending))
+                await run_in_threadpool(intake.write, b"".join(pending))
                 pending, buffered = [], 0
-        if received != length:
-            raise errors.BadRequest(f"Bad Content-Length: {length}")
         if pending:
-            await run_in_threadpool(writer.write, b"".join(pending))
-        key, digest = await run_in_threadpool(writer.commit)
+            await run_in_threadpool(intake.write, b"".join(pending))
+        if intake.size != length:
+            raise errors.BadRequest(f"Bad Content-Length: {length}")
+        return await run_in_threadpool(intake.commit)
     except ClientDisconnect:
-        await run_in_threadpool(writer.abort)
+        await run_in_threadpool(intake.abort)
         raise errors.BadRequest("Client disconnected") from None
     except asyncio.CancelledError:
-        writer.abort()  # no awaiting once cancelled
+        intake.abort()  # no awaiting once cancelled
         raise
     except Exception:
-        await run_in_threadpool(writer.abort)
+        await run_in_threadpool(intake.abort)
         raise
-    return key, digest, received

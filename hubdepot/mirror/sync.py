@@ -415,11 +415,11 @@ class Releases:
         self.report.asset_started(asset["name"], size)
         # kept across a crash only when the source names the digest: the whole is checked against it
         partial = f"{self.access.id}-{int(asset['id'])}-{size}-{expected[:16]}" if expected else None
-        writer = self.source.download(asset["url"], self.hub.storage, size, self.report.advance, partial)
-        if writer.size != size:
-            writer.abort()
-            raise MirrorError(f"asset {asset['name']}: the source sent {writer.size} bytes, its size is {size}")
-        key, digest = writer.commit()  # (a full disk: errors.StorageFull, the command's one line)
+        intake = self.source.download(asset["url"], self.hub.storage, size, self.report.advance, partial)
+        if intake.size != size:
+            intake.abort()
+            raise MirrorError(f"asset {asset['name']}: the source sent {intake.size} bytes, its size is {size}")
+        key, digest, _ = intake.commit()  # (a full disk: errors.StorageFull, the command's one line)
         if expected and expected != digest:
             raise MirrorError(
                 f"asset {asset['name']}: digest sha256:{digest} differs from the source's {asset['digest']}"

@@ -5,6 +5,7 @@ downloads.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 import unicodedata
@@ -18,6 +19,7 @@ from hubdepot.services import Actor, Hub, now
 from hubdepot.services import releases as reads
 from hubdepot.services.repos import RepoAccess, find, require
 from hubdepot.storage import Stored
+from hubdepot.storage.intake import Blob, Intake
 
 MAX_ASSETS = 1000
 _SPECIAL = {
@@ -84,40 +86,57 @@ def _check_room(conn, release_id: int, name: str) -> None:
         raise _too_many()
 
 
-def prepare_upload(hub: Hub, actor: Actor | None, access: RepoAccess, release_id: int, name: str) -> str:
-    """Check an upload before its bytes arrive; returns the sanitised name."""
+@dataclasses.dataclass(frozen=True)
+class Upload:
+    """An upload opened by open_upload(): who, where, and the row's fields, checked before any byte."""
+
+    actor: Actor
+    access: RepoAccess
+    release_id: int
+    fields: dict  # name (GitHub's renaming), label, content_type
+    length: int
+
+
+def _size_error() -> errors.ValidationFailed:
+    return errors.ValidationFailed.one("ReleaseAsset", "size", "custom", "size is not included in the list")
+
+
+def open_upload(
+    hub: Hub, actor: Actor | None, access: RepoAccess, release_id: int, fields: dict, length: int
+) -> Upload:
+    """Check an upload before its bytes arrive (push access, the release, its room, the name, label
+    and media type, the declared size); the ticket the bytes are then received for."""
     require(access, actor, "push")
-    clean = _checked_name(name)
+    assert actor is not None, "require() lets no anonymous caller push"
+    if length <= 0 or length > hub.settings.upload_max_bytes:
+        raise _size_error()
+    checked = checked_fields(fields)
     with hub.db.read() as conn:
         row = reads.row_by_id(conn, access, release_id)
         _refuse_immutable(row, "upload assets to")
-        _check_room(conn, row.id, clean)
-    return clean
+        _check_room(conn, row.id, checked["name"])
+    return Upload(actor, access, row.id, checked, length)
 
 
-def record_upload(
-    hub: Hub,
-    actor: Actor,
-    access: RepoAccess,
-    release_id: int,
-    name: str,
-    label: str | None,
-    content_type: str,
-    blob: tuple[str, str, int],
-) -> tuple[str, reads.AssetView]:
-    """Insert the asset row for stored bytes `blob` = (key, sha256 hex, size). One 201 per name:
-    the unique (release_id, name) constraint decides races."""
+def intake(hub: Hub, upload: Upload) -> Intake:
+    """Where the upload's bytes go: exactly its declared length, no more."""
+    return Intake(hub.storage, upload.length, lambda: errors.BadRequest(f"Bad Content-Length: {upload.length}"))
+
+
+def finish_upload(hub: Hub, upload: Upload, blob: Blob) -> tuple[str, reads.AssetView]:
+    """Insert the asset row for the received bytes. One 201 per name: the unique (release_id, name)
+    constraint decides races."""
     stamp = now()
-    fields = dict(name=name, label=label, content_type=content_type, uploader_id=actor.id)
+    fields = dict(upload.fields, uploader_id=upload.actor.id, created_at=stamp, updated_at=stamp)
     with hub.db.write(duplicate=duplicate()) as conn:
-        conn.execute(sa.select(releases.c.id).where(releases.c.id == release_id).with_for_update())
-        row = reads.row_by_id(conn, access, release_id)
+        conn.execute(sa.select(releases.c.id).where(releases.c.id == upload.release_id).with_for_update())
+        row = reads.row_by_id(conn, upload.access, upload.release_id)
         _refuse_immutable(row, "upload assets to")
-        asset_id = insert(conn, row.id, {**fields, "created_at": stamp, "updated_at": stamp}, blob)
-        return _view(conn, access, asset_id)
+        asset_id = insert(conn, row.id, fields, blob)
+        return _view(conn, upload.access, asset_id)
 
 
-_MEDIA_TYPE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}(;[ -~]*)?$")
+_MEDIA_TYPE = re.compile(r"^[\x20-\x7e]{1,255}$")  # kept as the client sent it (GitHub does): printable, one line
 
 
 def checked_fields(fields: dict) -> dict:

@@ -25,6 +25,7 @@ from hubdepot.db.tables import downloads
 from hubdepot.services import SYSTEM, Actor, Hub, blobs, now, s3policy
 from hubdepot.services import repos as repo_service
 from hubdepot.storage import DirectUploads, Stored
+from hubdepot.storage.intake import Intake
 
 EXPIRES = 3600
 BUCKET = "hubdepot"
@@ -287,6 +288,14 @@ def accept_post(hub: Hub, fields: dict[str, str], filename: str = "") -> Target:
         s3policy.Allowed(allowed.min_size, max_size),
         hub.urls.download_html(access.full_name, name),
     )
+
+
+def post_intake(hub: Hub, target: Target) -> Intake:
+    """Where an accepted POST's file goes: at most the policy's content-length-range maximum."""
+    max_size = target.allowed.max_size
+    assert max_size is not None, "accept_post() always sets one"
+    too_large = errors.PostRejected(400, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed size")
+    return Intake(hub.storage, max_size, lambda: too_large)
 
 
 def finish_post(hub: Hub, target: Target, blob_key: str, digest: str) -> None:

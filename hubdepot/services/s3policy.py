@@ -21,25 +21,16 @@ REGION = "us-east-1"
 _EXEMPT = {"file", "policy", "signature", "awsaccesskeyid", "x-amz-signature"}
 
 
-class PostRejected(errors.HubdepotError):
-    """An S3 POST refused: `code` is S3's error code (AccessDenied, SignatureDoesNotMatch ...)."""
-
-    def __init__(self, status: int, code: str, message: str):
-        super().__init__(message)
-        self.status = status
-        self.code = code
+def denied(message: str) -> errors.PostRejected:
+    return errors.PostRejected(403, "AccessDenied", message)
 
 
-def denied(message: str) -> PostRejected:
-    return PostRejected(403, "AccessDenied", message)
+def invalid(message: str) -> errors.PostRejected:
+    return errors.PostRejected(400, "InvalidPolicyDocument", message)
 
 
-def invalid(message: str) -> PostRejected:
-    return PostRejected(400, "InvalidPolicyDocument", message)
-
-
-def argument(message: str) -> PostRejected:
-    return PostRejected(400, "InvalidArgument", message)
+def argument(message: str) -> errors.PostRejected:
+    return errors.PostRejected(400, "InvalidArgument", message)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -110,7 +101,7 @@ def check_signature(fields: dict[str, str], creds: Credentials) -> None:
             "If it is specified, please check the order of the fields."
         )
     if not hmac.compare_digest(expected.encode(), given.encode()):
-        raise PostRejected(
+        raise errors.PostRejected(
             403,
             "SignatureDoesNotMatch",
             "The request signature we calculated does not match the "
@@ -129,7 +120,7 @@ def _sigv4_scope(fields: dict[str, str]) -> tuple[str, str, str]:
 
 def _require_key(key_id: str, creds: Credentials) -> None:
     if not hmac.compare_digest(key_id.encode(), creds.access_key_id.encode()):
-        raise PostRejected(
+        raise errors.PostRejected(
             403, "InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records."
         )
 

@@ -21,10 +21,9 @@ from starlette.responses import Response
 from hubdepot import errors
 from hubdepot.http import render
 from hubdepot.services import downloads as service
-from hubdepot.services.s3policy import PostRejected
 
 if TYPE_CHECKING:
-    from hubdepot.storage import BlobWriter
+    from hubdepot.storage.intake import Intake
 
 MAX_FIELDS_BYTES = 20 * 1024  # S3's limit on the form fields before the file
 XML = "application/xml"
@@ -36,8 +35,8 @@ def xml_error(status: int, code: str, message: str) -> Response:
     return Response(body, status_code=status, headers=headers)
 
 
-def _reject(status: int, code: str, message: str) -> PostRejected:
-    return PostRejected(status, code, message)
+def _reject(status: int, code: str, message: str) -> errors.PostRejected:
+    return errors.PostRejected(status, code, message)
 
 
 class Form:
@@ -59,7 +58,7 @@ class Form:
             },
         )
         self.target: service.Target | None = None
-        self.writer: BlobWriter | None = None
+        self.intake: Intake | None = None
         self.file_state = "absent"  # absent | streaming | complete
         self._fields_bytes = 0
         self._name: str | None = None
@@ -90,17 +89,13 @@ class Form:
         if self._name.lower() == "file":
             filename = options.get(b"filename", b"").decode("utf-8", "replace")
             self.target = service.accept_post(self.hub, self.fields, filename)
-            self.writer = self.hub.storage.writer()
+            self.intake = service.post_intake(self.hub, self.target)
             self.file_state = "streaming"
 
     def _part_data(self, data: bytes, start: int, end: int) -> None:
         if self.file_state == "streaming":
-            assert self.target is not None and self.writer is not None, "set as the file part began"
-            max_size = self.target.allowed.max_size
-            assert max_size is not None, "accept_post() always sets one"
-            if self.writer.size + (end - start) > max_size:
-                raise _reject(400, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed size")
-            self.writer.write(data[start:end])
+            assert self.intake is not None, "set as the file part began"
+            self.intake.write(data[start:end])
         elif self.file_state == "absent":
             self._fields_bytes += end - start
             if self._fields_bytes > MAX_FIELDS_BYTES:
@@ -118,8 +113,8 @@ class Form:
             self.fields[self._name.lower()] = self._value.decode("utf-8", "replace")
 
     def abort(self) -> None:
-        if self.writer is not None:
-            self.writer.abort()
+        if self.intake is not None:
+            self.intake.abort()
 
 
 async def _receive(request: Request, form: Form) -> None:
@@ -137,16 +132,16 @@ async def _receive(request: Request, form: Form) -> None:
         raise _reject(400, "InvalidArgument", "POST requires exactly one file upload per request.")
     if form.file_state != "complete":
         raise _reject(400, "MalformedPOSTRequest", _MALFORMED)
-    assert form.target is not None and form.writer is not None, "set as the file part began"
-    if form.writer.size < form.target.allowed.min_size:
+    assert form.target is not None and form.intake is not None, "set as the file part began"
+    if form.intake.size < form.target.allowed.min_size:
         raise _reject(400, "EntityTooSmall", "Your proposed upload is smaller than the minimum allowed size")
 
 
 def _store(hub, form: Form) -> str:
-    assert form.target is not None and form.writer is not None, "checked by the caller"
-    key, digest = form.writer.commit()
-    service.finish_post(hub, form.target, key, digest)
-    return digest
+    assert form.target is not None and form.intake is not None, "checked by the caller"
+    blob = form.intake.commit()
+    service.finish_post(hub, form.target, blob.key, blob.digest)
+    return blob.digest
 
 
 def _answer(form: Form, digest: str) -> Response:
@@ -182,7 +177,7 @@ async def post(request: Request) -> Response:
     try:
         await _receive(request, form)
         digest = await run_in_threadpool(_store, hub, form)
-    except PostRejected as exc:
+    except errors.PostRejected as exc:
         form.abort()
         return xml_error(exc.status, exc.code, exc.message)
     except errors.HubdepotError as exc:
