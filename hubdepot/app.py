@@ -11,14 +11,15 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from hubdepot import api, errors, graphql, pages, web
+from hubdepot import errors
 from hubdepot.config import Settings
 from hubdepot.db.counters import Counters
-from hubdepot.http import context, render
+from hubdepot.http import context, observe, render
 from hubdepot.http.edge import Edge, error_request_id
 from hubdepot.http.observe import Observe
 from hubdepot.hub import create_hub
 from hubdepot.services import Hub, ratelimit
+from hubdepot.surfaces import surface_map
 from hubdepot.web import status
 
 
@@ -52,6 +53,8 @@ def _lifespan(hub: Hub, deliver: bool):
 
             listener = Listener(hub.settings.database, hub.db.generation)
             listener.start()
+        if hub.settings.metrics != "off":
+            observe.flush_every_second(hub)
         deliverer = None
         if deliver:
             from hubdepot.events.worker import Deliverer
@@ -65,6 +68,7 @@ def _lifespan(hub: Hub, deliver: bool):
                 await deliverer.stop()
             if listener is not None:
                 listener.stop()
+            observe.stop_flushing()
 
     return lifespan
 
@@ -72,19 +76,19 @@ def _lifespan(hub: Hub, deliver: bool):
 def create_app(settings: Settings | None = None, hub: Hub | None = None, deliver: bool = True) -> Starlette:
     register_url_convertor("int", _Id())  # before the routes compile their patterns
     hub = hub or create_hub(settings or Settings.load())
+    surfaces = surface_map()
     app = Starlette(
         routes=[Route("/status", status.status, methods=["GET"])]
-        + api.routes()
-        + graphql.routes()
-        + [Route(path, h, methods=list(m)) for m, path, h in web.ROUTES + pages.ROUTES],
+        + ([Route("/metrics", status.metrics, methods=["GET"])] if hub.settings.metrics == "on" else [])
+        + surfaces.routes,
         exception_handlers={Exception: _error, HTTPException: _error, errors.HubdepotError: _error},
         lifespan=_lifespan(hub, deliver),
     )
     app.state.hub = hub
     if not hub.db.is_sqlite:  # rate limits hold across workers and hosts
         ratelimit.use_counters(Counters(hub.db))
-    app.add_middleware(Edge, hub=hub)
-    app.add_middleware(Observe)
+    app.add_middleware(Edge, hub=hub, surface_for=surfaces.surface_for)
+    app.add_middleware(Observe, hub=hub)
     return app
 
 

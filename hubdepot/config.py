@@ -144,6 +144,11 @@ class Settings:
         return Path(self.repositories_dir) if self.repositories_dir else self.data_dir / "repositories"
 
     @property
+    def metrics_dir(self) -> Path:
+        """Where granian's worker processes keep their metrics for /metrics (hubdepot/metrics.py)."""
+        return self.data_dir / "metrics"
+
+    @property
     def blobs_dir(self) -> Path:
         return self.data_dir / "blobs"
 

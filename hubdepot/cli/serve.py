@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 import threading
 from pathlib import Path
@@ -140,10 +141,34 @@ def _server_class(settings: Settings):
     return DrainingServer
 
 
+def _metrics(settings: Settings) -> None:
+    """Worker processes count into a fresh shared directory (prometheus_client's multiprocess mode);
+    with HUBDEPOT_METRICS=ADDRESS:PORT this process serves their sum there."""
+    if settings.metrics == "off":
+        return
+    shutil.rmtree(settings.metrics_dir, ignore_errors=True)
+    settings.metrics_dir.mkdir(parents=True)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(settings.metrics_dir)  # read by prometheus_client on import
+    if settings.metrics != "on":
+        from prometheus_client import multiprocess, start_http_server
+
+        from hubdepot import metrics
+        from hubdepot.hub import create_hub
+        from hubdepot.services import health
+
+        hub = create_hub(settings)
+        address, _, port = settings.metrics.rpartition(":")
+        asked = lambda: metrics.webhook_families(health.webhook_deliveries(hub))  # noqa: E731
+        start_http_server(int(port), address.strip("[]"), metrics.registry(settings.metrics_dir, asked))
+        multiprocess.mark_process_dead(os.getpid())  # this process counts nothing: no gauge of its own
+
+
 def _run(settings: Settings) -> None:
     from granian.constants import Interfaces, Loops
     from granian.log import LogLevels
 
+    _metrics(settings)  # before prometheus_client is imported: granian forks its workers from this process
+    from hubdepot import logs
     from hubdepot.services import health
 
     os.environ.update(to_env(settings))
@@ -164,6 +189,7 @@ def _run(settings: Settings) -> None:
         workers=settings.worker_count,
         log_level=LogLevels(settings.log_level),
         log_access=False,
+        log_dictconfig=logs.log_config(settings),
         workers_kill_timeout=settings.drain_timeout or None,
         **tls,
     )

@@ -18,6 +18,7 @@ import dataclasses
 import re
 import time
 
+from hubdepot import metrics
 from hubdepot.bounded import Bounded
 from hubdepot.db.generation import Generation
 
@@ -46,6 +47,11 @@ class Entry:
         return len(self.body) + sum(len(k) + len(v) for k, v in self.headers) + 200
 
 
+def _tally(result: str) -> None:
+    counts = metrics.TALLY.cache
+    counts[result] = counts.get(result, 0) + 1
+
+
 class ReadCache:
     def __init__(self, generation: Generation, max_bytes: int = MAX_BYTES):
         self.generation = generation
@@ -54,11 +60,14 @@ class ReadCache:
     def get(self, key: tuple) -> Entry | None:
         entry = self._entries.get(key)
         if entry is None:
+            _tally("miss")
             return None
         valid = self.generation.valid(entry.generation, repository_of(key[0]))
         if not valid or entry.expires < time.monotonic():
+            _tally("invalidated")
             self._entries.drop(key)
             return None
+        _tally("hit")
         return entry
 
     def put(self, key: tuple, generation: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:

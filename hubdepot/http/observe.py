@@ -1,18 +1,33 @@
 """The outermost ASGI middleware: what each request concerns and how it went.
 
-It names the repository a request's writes concern (db/generation.WRITE_SCOPE: the read cache then
-keeps other repositories' answers across them).
+- It names the repository a request's writes concern (db/generation.WRITE_SCOPE: the read cache then
+  keeps other repositories' answers across them).
+- It counts each answer for /metrics (hubdepot/metrics.py): by surface, route template, method and
+  status, its duration, the body bytes in and out, git's smart HTTP services.
+- With HUBDEPOT_LOG_FORMAT=json it writes one JSON line per request (request id, route template,
+  status, duration, bytes, actor id) and each error with its traceback in one record.
+
+It sits outside the edge (http/edge.py) and reads the request's context the edge set (surface,
+request id, actor, read-cache key: http/context.py).
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import re
+import time
 
+from hubdepot import metrics
 from hubdepot.db.generation import WRITE_SCOPE
+from hubdepot.http import context
 from hubdepot.http.cache import repository_of
+from hubdepot.services import Hub
 
 # outside /api: git's smart HTTP and release asset downloads (a download is counted)
 _WEB_REPOSITORY = re.compile(r"^/([^/]+)/([^/]+?)(?:\.git)?/(?:info/refs|git-upload-pack|git-receive-pack|releases/)")
+_GIT_SERVICE = re.compile(r"/(info/refs|git-upload-pack|git-receive-pack)$")
+requests_log = logging.getLogger("hubdepot.request")
 
 
 def written_repository(path: str) -> str | None:
@@ -24,15 +39,116 @@ def written_repository(path: str) -> str | None:
     return f"{found[1]}/{found[2]}".lower() if found else None
 
 
+class _Seen:
+    """What passed through for one request."""
+
+    def __init__(self):
+        self.started = time.perf_counter()
+        self.status = 0
+        self.bytes_in = self.bytes_out = 0
+
+    def receiving(self, receive):
+        async def wrapped():
+            message = await receive()
+            self.bytes_in += len(message.get("body", b""))
+            return message
+
+        return wrapped
+
+    def sending(self, send):
+        async def wrapped(message):
+            if message["type"] == "http.response.start":
+                self.status = message["status"]
+            elif message["type"] == "http.response.body":
+                self.bytes_out += len(message.get("body", b""))
+            await send(message)
+
+        return wrapped
+
+
 class Observe:
-    def __init__(self, app):
+    def __init__(self, app, hub: Hub):
         self.app = app
+        self.hub = hub
+        self.json = hub.settings.log_format == "json"
+        self.counting = hub.settings.metrics != "off"
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         token = WRITE_SCOPE.set(written_repository(scope["path"]))
+        seen = _Seen()
+        if self.counting:
+            metrics.TALLY.in_flight += 1
         try:
-            await self.app(scope, receive, send)
+            await self.app(scope, seen.receiving(receive), seen.sending(send))
+        except Exception:
+            if not (self.json and seen.status):
+                raise  # (the server logs it)
+            # answered already (render's 500 page): logged here in one record, not again by the server
+            requests_log.exception("error answering %s %s", scope["method"], _route(scope), extra=_fields(scope, seen))
         finally:
             WRITE_SCOPE.reset(token)
+            if self.counting:
+                metrics.TALLY.in_flight -= 1
+                self._count(scope, seen)
+            if self.json:
+                requests_log.info("request", extra=_fields(scope, seen))
+
+    def _count(self, scope, seen: _Seen) -> None:
+        surface, status, tally = context.of(scope).surface, str(seen.status or 500), metrics.TALLY
+        seconds = time.perf_counter() - seen.started
+        tally.request((surface, _route(scope), scope["method"], status), seconds, seen.bytes_in, seen.bytes_out)
+        if surface == "git" and (service := _GIT_SERVICE.search(scope["path"])):
+            tally.git[service[1], status] = tally.git.get((service[1], status), 0) + 1
+
+
+def flush_every_second(hub: Hub) -> asyncio.TimerHandle:
+    """On the event loop, now and every FLUSH_SECONDS: this process's tally into the shared metrics.
+    Returns the next call's handle (cancel it to stop)."""
+    tally = metrics.TALLY
+    tally.gauges["pool"] = getattr(hub.db.engine.pool, "checkedout", lambda: 0)()
+    generation = hub.db.generation
+    tally.gauges["coherent"] = 1 if generation is None or generation.coherent else 0
+    tally.flush()
+    handle = asyncio.get_running_loop().call_later(tally.FLUSH_SECONDS, _again, hub)
+    _timers[:] = [handle]
+    return handle
+
+
+_timers: list[asyncio.TimerHandle] = []
+
+
+def _again(hub: Hub) -> None:
+    flush_every_second(hub)
+
+
+def stop_flushing() -> None:
+    for handle in _timers:
+        handle.cancel()
+    _timers.clear()
+
+
+def _route(scope) -> str:
+    """The route template that answered; the read cache's answers and the edge's refusals have none."""
+    route = scope.get("route")
+    if route is not None and hasattr(route, "path"):
+        return route.path
+    return "(read cache)" if context.of(scope).cache_key is not None else "(no route)"
+
+
+def _fields(scope, seen: _Seen) -> dict:
+    ctx = context.of(scope)
+    return {
+        "fields": {
+            "request_id": ctx.request_id,
+            "method": scope["method"],
+            "route": _route(scope),
+            "surface": ctx.surface,
+            "status": seen.status,
+            "duration_ms": round((time.perf_counter() - seen.started) * 1000, 3),
+            "bytes_in": seen.bytes_in,
+            "bytes_out": seen.bytes_out,
+            "actor_id": ctx.actor.id if ctx.actor is not None else None,
+        }
+    }

@@ -11,6 +11,9 @@ import os
 import uuid
 from pathlib import Path
 
+import sqlalchemy as sa
+
+from hubdepot.db.tables import webhook_deliveries as webhook_deliveries_table
 from hubdepot.services import Hub
 from hubdepot.storage import key_for
 
@@ -62,3 +65,11 @@ def _repositories(hub: Hub) -> None:
 
 def _storage(hub: Hub) -> None:
     hub.storage.exists(PROBE_KEY)
+
+
+def webhook_deliveries(hub: Hub) -> list[tuple[str, int, int]]:
+    """(state, status code, count) of the webhook deliveries kept, for /metrics."""
+    column = webhook_deliveries_table.c
+    query = sa.select(column.state, column.status_code, sa.func.count()).group_by(column.state, column.status_code)
+    with hub.db.read() as conn:
+        return [(state, int(code), int(n)) for state, code, n in conn.execute(query)]

@@ -1,12 +1,14 @@
-"""GET /status: 200 `ok` when this host can serve, 503 with the reasons when not (services/health)."""
+"""GET /status: 200 `ok` when this host can serve, 503 with the reasons when not (services/health).
+GET /metrics: Prometheus' text format (hubdepot/metrics.py), with HUBDEPOT_METRICS=on."""
 
 from __future__ import annotations
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse
+from starlette.responses import PlainTextResponse, Response
 
-from hubdepot.services import health
+from hubdepot import metrics as counted
+from hubdepot.services import Hub, health
 
 _HEADERS = {"cache-control": "no-store"}
 
@@ -16,3 +18,14 @@ async def status(request: Request) -> PlainTextResponse:
     if found:
         return PlainTextResponse("\n".join(found) + "\n", status_code=503, headers=_HEADERS)
     return PlainTextResponse("ok\n", headers=_HEADERS)
+
+
+def exposition(hub: Hub) -> bytes:
+    """Every worker's counts, then the webhook deliveries as the database has them."""
+    return counted.render(hub.settings.metrics_dir, lambda: counted.webhook_families(health.webhook_deliveries(hub)))
+
+
+async def metrics(request: Request) -> Response:
+    counted.TALLY.flush()  # (on the event loop, which keeps the tally)
+    body = await run_in_threadpool(exposition, request.app.state.hub)
+    return Response(body, media_type=counted.CONTENT_TYPE, headers=_HEADERS)

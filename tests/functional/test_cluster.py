@@ -4,6 +4,7 @@ hosts sharing one database and one repositories directory."""
 from __future__ import annotations
 
 import base64
+import json
 import re
 import shutil
 import signal
@@ -72,6 +73,44 @@ def test_sigterm_drains_status_503_then_in_flight_upload_finishes_and_exit_0(tmp
     assert srv.process.wait(30) == 0
     assert time.monotonic() - started >= 1  # the drain delay was waited
     assert not list((tmp_path / "data").glob("draining-*"))
+
+
+def test_metrics_count_the_requests_sent_across_workers_and_json_logs_say_one_line_each(tmp_path):
+    from prometheus_client.parser import text_string_to_metric_families
+
+    env = {"HUBDEPOT_WORKERS": "2", "HUBDEPOT_LOG_FORMAT": "json"}
+    srv = server_support.start(tmp_path / "data", env=env)
+    auth = _auth(srv)
+    try:
+        with httpx.Client(headers=auth, timeout=30) as client:
+            repo = client.post(srv.api + "/user/repos", json={"name": "counted", "auto_init": True}).json()
+            for _ in range(20):  # new connections: both workers answer some
+                assert httpx.get(f"{srv.api}/repos/{repo['full_name']}", headers=auth).status_code == 200
+            assert client.get(srv.api + "/repos/nobody/nothing").status_code == 404
+        time.sleep(1.5)  # each worker adds its tally every second
+        page = httpx.get(srv.url + "/metrics")
+    finally:
+        srv.stop()
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/plain; version=")
+    families = {f.name: f for f in text_string_to_metric_families(page.text)}
+    requests = {
+        (s.labels["route"], s.labels["status"]): s.value
+        for s in families["hubdepot_requests"].samples
+        if s.name == "hubdepot_requests_total"
+    }
+    repo_route = "/api/v3/repos/{owner}/{repo}"
+    assert requests[(repo_route, "200")] + requests.get(("(read cache)", "200"), 0) == 20
+    assert requests[(repo_route, "404")] == 1 and requests[("/api/v3/user/repos", "201")] == 1
+    cache = {s.labels["result"]: s.value for s in families["hubdepot_read_cache"].samples if s.name.endswith("_total")}
+    assert cache["hit"] == requests[("(read cache)", "200")] >= 10  # two workers, one miss each at least
+    latency = [s for s in families["hubdepot_request_duration_seconds"].samples if s.name.endswith("_count")]
+    assert sum(s.value for s in latency if s.labels["surface"] == "api") == 22
+    assert "hubdepot_webhook_queue_depth" in families and "hubdepot_db_pool_checked_out" in families
+    lines = [json.loads(line) for line in srv.log.read_text().splitlines() if line.startswith("{")]
+    answered = [line for line in lines if line["logger"] == "hubdepot.request" and line["surface"] == "api"]
+    assert len(answered) == 22 and all(len(line["request_id"]) == 32 for line in answered)
+    assert {line["actor_id"] for line in answered} == {1} and answered[-1]["status"] == 404
+    assert {"route", "duration_ms", "bytes_in", "bytes_out", "time", "level"} <= set(answered[0])
 
 
 def _auth(srv) -> dict:
