@@ -63,7 +63,7 @@ def mirror(
     token = _token(token_file, token_env)
     hub = hub_from(data_dir, database_url)
     if all_:
-        from hubdepot.services import mirrors as mirror_service
+        from hubdepot.services import mirror as mirror_service
 
         runs = [
             (m.source_url, Options(concurrency=concurrency, as_name=m.full_name, **m.options))

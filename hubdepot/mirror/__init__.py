@@ -5,5 +5,5 @@ source.py  the source's API: URL parsing, requests with retries, rate limits, ET
 sync.py    one repository: metadata, refs (git fetch), releases and assets, incremental and resumable
 report.py  progress for people (rich bars on a terminal, plain log lines otherwise) and the summary
 
-The writing side is services/mirrors.py and services/mirror_releases.py.
+The writing side is services/mirror/ (the repository and sync state; releases.py for releases and assets).
 """

@@ -24,10 +24,11 @@ from typing import overload
 
 from hubdepot import errors
 from hubdepot.mirror.source import MirrorError, Source, Target
-from hubdepot.services import Hub, mirrors
+from hubdepot.services import Hub
 from hubdepot.services import assets as asset_service
-from hubdepot.services import mirror_releases as copies
-from hubdepot.services.mirror_releases import ASSET, RELEASE, AssetCopy, ReleaseCopy
+from hubdepot.services import mirror as mirrors
+from hubdepot.services.mirror import releases as copies
+from hubdepot.services.mirror.releases import ASSET, RELEASE, AssetCopy, ReleaseCopy
 from hubdepot.storage import key_for
 
 _DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")

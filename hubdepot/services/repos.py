@@ -114,7 +114,7 @@ def require(access: RepoAccess, actor: Actor | None, level: str) -> None:
 
 
 def check_writable(access: RepoAccess) -> None:
-    """Mirrored repositories are read-only to everyone but the mirror (services/mirrors.py)."""
+    """Mirrored repositories are read-only to everyone but the mirror (services/mirror/)."""
     source = getattr(access.repo, "mirror_url", None)
     if source:
         raise errors.Forbidden(

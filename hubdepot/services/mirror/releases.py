@@ -1,5 +1,5 @@
 """`hubdepot mirror`, write side for releases and assets: rows copied from the source with the
-source's fields and dates, each linked to its source id (services/mirrors.py keeps the links).
+source's fields and dates, each linked to its source id (services/mirror/__init__.py keeps the links).
 
 Invariants: an asset row is inserted only once its bytes are stored and verified (the caller
 commits the blob first), together with its link, in one transaction; a release that is new here

@@ -4,7 +4,7 @@ repository made when missing, marked as a mirror), its metadata, its refs, and t
 
 The mirror writes as the system (no permission check: the administrator runs it); everyone else
 meets a mirrored repository read-only (services.repos.check_writable). Release and asset rows are
-in services/mirror_releases.py.
+in releases.py beside this module.
 """
 
 from __future__ import annotations
