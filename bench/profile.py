@@ -23,6 +23,7 @@ PATHS = {
     "repo": "/repos/admin/bench",
     "latest": "/repos/admin/bench/releases/latest",
     "contents": "/repos/admin/bench/contents/README.md",
+    "raw": "/raw/admin/bench/main/README.md",  # GitHub's raw host path (on the origin, not under /api/v3)
 }
 PAGES = {
     "repo-page": "repository page",
@@ -35,7 +36,7 @@ def seed(api: str, auth: dict) -> None:
     with httpx.Client(base_url=api, headers=auth, timeout=30) as c:
         c.post("/user/repos", json={"name": "bench", "auto_init": True}).raise_for_status()
         readme = c.get("/repos/admin/bench/contents/README.md").json()
-        text = base64.b64encode(b"# bench\n" + b"words " * 200).decode()
+        text = base64.b64encode(b"# bench\n" + b"words " * 1705).decode()  # 10 KiB
         c.put(
             "/repos/admin/bench/contents/README.md", json={"message": "longer", "content": text, "sha": readme["sha"]}
         ).raise_for_status()
@@ -86,7 +87,7 @@ def main() -> None:
             auth = {"Cookie": pages.session(srv), "Accept-Encoding": "gzip"}
         else:
             seed(srv.api, auth)
-            url = srv.api + PATHS[args.path]
+            url = (srv.url if PATHS[args.path].startswith("/raw/") else srv.api) + PATHS[args.path]
         raw = Path(tmp) / "profile.txt"
         record = [
             spy,

@@ -12,7 +12,8 @@ from starlette.responses import Response
 
 from hubdepot.http import files
 from hubdepot.http.auth import actor_of
-from hubdepot.services import contents as service
+from hubdepot.services import contents as content_service
+from hubdepot.services import raw as raw_service
 
 _HEADERS = {
     "x-content-type-options": "nosniff",
@@ -22,19 +23,23 @@ _HEADERS = {
 }
 
 
-def _lookup(hub, request: Request):
+def _lookup(hub, request: Request) -> raw_service.RawFile:
     p = request.path_params
-    actor = actor_of(request)
-    return service.raw_file(hub, actor, p["owner"], p["repo"], p["rest"], request.query_params.get("token"))
+    token = request.query_params.get("token")
+    return raw_service.lookup(hub, actor_of(request), p["owner"], p["repo"], p["rest"], token)
 
 
 async def raw(request: Request) -> Response:
-    access, found, media = await run_in_threadpool(_lookup, request.app.state.hub, request)
-    headers = dict(_HEADERS, etag=f'"{found.node.sha}"')
-    data = found.data if found.node.kind == "file" else (found.node.target or "").encode()
-    headers["content-length"] = str(found.node.size if data is None else len(data))
-    body = data if data is not None else service.blob_stream(access, found)
-    return files.stream(request, body, headers, media)
+    hub, p = request.app.state.hub, request.path_params
+    found = raw_service.kept(hub, p["owner"], p["repo"], p["rest"])  # no thread hop when kept
+    if found is None:
+        found = await run_in_threadpool(_lookup, hub, request)
+    node = found.found.node
+    headers = dict(_HEADERS, etag=found.etag)
+    data = found.found.data if node.kind == "file" else (node.target or "").encode()
+    headers["content-length"] = str(node.size if data is None else len(data))
+    body = data if data is not None else content_service.blob_stream(found.access, found.found)
+    return files.stream(request, body, headers, found.media)
 
 
 ROUTES = [(("GET",), "/raw/{owner}/{repo}/{rest:path}", raw)]

@@ -77,3 +77,25 @@ def test_admin_command_writes_invalidate(two_servers):
     )
     after = [r["name"] for r in client.get("/user/repos").json()]
     assert name in after and set(before) < set(after)
+
+
+def test_kept_raw_files_never_outlive_a_write(two_servers):
+    """Raw files of public repositories are kept between writes (services/raw.py): a commit, a push of
+    a new tip and making the repository private are each seen at once through the other process."""
+    a, b = (_client(s) for s in two_servers)
+    name = unique("raw")
+    a.post("/user/repos", json={"name": name, "auto_init": True}).raise_for_status()
+    raw = f"{two_servers[1].url}/raw/admin/{name}/main/f.txt"
+    sha = None
+    for i in range(6):
+        body = {
+            "message": f"c{i}",
+            "content": base64.b64encode(f"v{i}\n".encode()).decode(),
+            **({"sha": sha} if sha else {}),
+        }
+        sha = a.put(f"/repos/admin/{name}/contents/f.txt", json=body).json()["content"]["sha"]
+        for _ in range(2):  # the second read is the kept one
+            got = httpx.get(raw)
+            assert (got.status_code, got.text, got.headers["etag"]) == (200, f"v{i}\n", f'"{sha}"'), i
+    a.patch(f"/repos/admin/{name}", json={"private": True}).raise_for_status()
+    assert httpx.get(raw).status_code == 404
