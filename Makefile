@@ -8,7 +8,7 @@ NODE_STAMP := tests/node/node_modules/.installed
 RELEASE_TOOLS_STAMP := tests/release_tools/node_modules/.installed
 SYS_STAMP := $(VENV)/.system-packages
 
-.PHONY: install install-test serve test test-fast lint bench bench-full profile fuzz faults screenshots clean
+.PHONY: install install-test serve test test-fast lint bench bench-full profile fuzz faults cluster screenshots clean
 
 install: $(STAMP)
 
@@ -26,11 +26,11 @@ $(TEST_STAMP): $(STAMP)
 
 # Debian packages the tests and benchmarks drive: gh (client tests), nginx (bench reference and
 # the reverse-proxy test), wrk (load), curl (the seed's upload example), git, chromium (the browser
-# tests drive /usr/bin/chromium with Playwright).
-SYS_PACKAGES := gh nginx-light wrk curl git chromium
+# tests drive /usr/bin/chromium with Playwright), haproxy (the load balancer of the cluster test).
+SYS_PACKAGES := gh nginx-light wrk curl git chromium haproxy
 $(SYS_STAMP): Makefile
 	@if ! command -v gh >/dev/null || ! command -v wrk >/dev/null || ! command -v curl >/dev/null \
-	    || ! test -x /usr/bin/chromium \
+	    || ! test -x /usr/bin/chromium || ! test -x /usr/sbin/haproxy \
 	    || ! { command -v nginx >/dev/null || test -x /usr/sbin/nginx; }; then \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYS_PACKAGES); \
 	  else echo "need root to install: sudo apt-get install $(SYS_PACKAGES)"; exit 1; fi; fi
@@ -84,6 +84,11 @@ faults: install-test
 	HUBDEPOT_FAULT_ROUNDS=$${ROUNDS:-50} $(BIN)/python -m pytest -q -s tests/functional/test_faults_sigkill.py
 	HUBDEPOT_GIT_FAULT_ROUNDS=$${ROUNDS:-50} $(BIN)/python -m pytest -q -s tests/functional/test_git_faults.py
 	HUBDEPOT_BACKUP_FAULT_ROUNDS=$${ROUNDS:-50} $(BIN)/python -m pytest -q -s tests/functional/test_backup.py -k sigkill
+
+# Three hosts behind haproxy on one PostgreSQL (HUBDEPOT_TEST_DATABASE_URL): the short cluster tests,
+# then a rolling restart and a SIGKILLed host under traffic (docs/cluster.md).
+cluster: install-test
+	HUBDEPOT_CLUSTER_LONG=1 $(BIN)/python -m pytest -q -s tests/functional/test_cluster.py
 
 # PNGs of the main pages (desktop and phone) in screenshots/, for a reviewer to look at.
 screenshots: install-test

@@ -4,11 +4,14 @@ hosts sharing one database and one repositories directory."""
 from __future__ import annotations
 
 import base64
+import collections
 import json
+import os
 import re
 import shutil
 import signal
 import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -120,6 +123,28 @@ def _auth(srv) -> dict:
 # -- three hosts on one PostgreSQL, one repositories directory, one S3 bucket ---------------------------
 
 PASSWORD = "cluster-pass-123"
+HAPROXY_BIN = shutil.which("haproxy") or "/usr/sbin/haproxy"
+HAPROXY = """global
+    maxconn 512
+defaults
+    mode http
+    timeout connect 2s
+    timeout client 60s
+    timeout server 60s
+    timeout check 2s
+    retries 3
+    option redispatch 1
+    retry-on conn-failure empty-response
+    option http-server-close
+frontend hubdepot
+    bind 127.0.0.1:{port}
+    default_backend hosts
+backend hosts
+    balance roundrobin
+    option httpchk GET /status
+    http-check expect status 200
+{servers}
+"""
 
 
 class Cluster:
@@ -134,12 +159,31 @@ class Cluster:
         data_dir.mkdir(exist_ok=True)
         if index and not (data_dir / "admin-token").exists():  # the first host made the admin
             shutil.copy(self.tmp / "host-0" / "admin-token", data_dir / "admin-token")
-        host = server_support.start(data_dir, self.database_url, env=self.env)
+        port = int(self.hosts[index].url.rsplit(":", 1)[1]) if index < len(self.hosts) else None
+        host = server_support.start(data_dir, self.database_url, env=self.env, port=port)  # a restart: same port
         if index < len(self.hosts):
             self.hosts[index] = host
         else:
             self.hosts.append(host)
         return host
+
+    def start_balancer(self) -> str:
+        """haproxy in front of the hosts, checking /status every 200 ms (out after two failures); a
+        refused connection is retried on another host. Returns its URL."""
+        if self.balancer is None:
+            port = server_support.free_port()
+            servers = "\n".join(
+                f"    server h{i} 127.0.0.1:{h.url.rsplit(':', 1)[1]} check inter 200ms fall 2 rise 2"
+                for i, h in enumerate(self.hosts)
+            )
+            config = self.tmp / "haproxy.cfg"
+            config.write_text(HAPROXY.format(port=port, servers=servers))
+            log = open(self.tmp / "haproxy.log", "wb")  # noqa: SIM115 (open while haproxy runs)
+            self.balancer = subprocess.Popen([HAPROXY_BIN, "-db", "-f", str(config)], stdout=log, stderr=log)
+            server_support._wait(f"http://127.0.0.1:{port}", self.balancer, self.tmp / "haproxy.log", 10)
+            self.url = f"http://127.0.0.1:{port}"
+            time.sleep(1)  # every host checked up
+        return self.url
 
     def hub(self):
         from hubdepot.config import Settings
@@ -303,3 +347,134 @@ def _sign_in(host, login: str, password: str) -> httpx.Response:
         csrf = re.search(r'authenticity_token" value="([^"]+)"', browser.get("/login").text)
         assert csrf is not None
         return browser.post("/session", data={"login": login, "password": password, "authenticity_token": csrf[1]})
+
+
+def _json(client, url: str) -> dict:
+    for _ in range(50):
+        r = client.get(url)
+        if r.status_code == 200:
+            return r.json()
+        time.sleep(0.1)
+    raise AssertionError(f"{url}: {r.status_code}")
+
+
+class Traffic:
+    """Clients through the balancer until stopped: reads, release edits, contents commits, asset
+    uploads, one thread each (reads twice). Counts what succeeded, keeps what failed and every
+    acknowledged commit."""
+
+    KINDS = ("read", "read", "edit", "commit", "upload")
+
+    def __init__(self, balancer: str, auth: dict, name: str):
+        repo = httpx.post(balancer + "/api/v3/user/repos", json={"name": name, "auto_init": True}, headers=auth)
+        self.base = f"{balancer}/api/v3/repos/{repo.json()['full_name']}"
+        self.release = httpx.post(self.base + "/releases", json={"tag_name": "v1"}, headers=auth).json()["id"]
+        self.auth = auth
+        self.stop, self.failures, self.done = threading.Event(), [], collections.Counter()
+        self.commits: list[str] = []
+        self.threads = [threading.Thread(target=self._run, args=(kind,)) for kind in self.KINDS]
+
+    def __enter__(self):
+        for t in self.threads:
+            t.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        for t in self.threads:
+            t.join(60)
+
+    def _run(self, kind: str) -> None:
+        with httpx.Client(headers=self.auth, timeout=30) as client:
+            if kind == "commit":
+                self.sha = _json(client, self.base + "/contents/README.md")["sha"]
+            n = 0
+            while not self.stop.is_set():
+                n += 1
+                try:
+                    r = getattr(self, kind)(client, n)
+                except httpx.HTTPError as exc:
+                    self.failures.append(f"{kind}: {exc!r}")
+                    continue
+                if r.status_code >= 300:
+                    self.failures.append(f"{kind}: {r.status_code} {r.text[:200]}")
+                else:
+                    self.done[kind] += 1
+
+    def read(self, client, n: int) -> httpx.Response:
+        return client.get(f"{self.base}/releases/{self.release}")
+
+    def edit(self, client, n: int) -> httpx.Response:
+        return client.patch(f"{self.base}/releases/{self.release}", json={"body": f"edit {n}"})
+
+    def commit(self, client, n: int) -> httpx.Response:
+        content = base64.b64encode(f"commit {n}".encode()).decode()
+        r = client.put(
+            self.base + "/contents/README.md", json={"message": f"c{n}", "content": content, "sha": self.sha}
+        )
+        if r.status_code == 200:
+            self.sha = r.json()["content"]["sha"]
+            self.commits.append(r.json()["commit"]["sha"])
+        return r
+
+    def upload(self, client, n: int) -> httpx.Response:
+        uploads = self.base.replace("/api/v3/", "/api/uploads/") + f"/releases/{self.release}/assets"
+        headers = {"Content-Type": "application/octet-stream"}
+        return client.post(f"{uploads}?name=a{n}.bin", content=b"x" * 65536, headers=headers)
+
+
+@needs_postgres
+@pytest.mark.skipif(not Path(HAPROXY_BIN).exists(), reason="needs haproxy (Debian package)")
+def test_sigterm_of_one_host_mid_traffic_fails_no_request(cluster):
+    """Clients through haproxy while one host is stopped with SIGTERM: it drains (503 on /status,
+    in-flight requests finish, then it stops accepting), and no request fails."""
+    with Traffic(cluster.start_balancer(), _auth(cluster.hosts[0]), "traffic") as traffic:
+        time.sleep(1)
+        victim = cluster.hosts[2]
+        victim.process.send_signal(signal.SIGTERM)
+        assert victim.process.wait(30) == 0
+        time.sleep(1)
+    print(f"\nthrough haproxy while host 3 drained and stopped: {dict(traffic.done)}, failed {len(traffic.failures)}")
+    assert not traffic.failures, traffic.failures[:5]
+    assert traffic.done["read"] > 20 and traffic.done["commit"] > 3 and traffic.done["upload"] > 3
+    cluster.start_host(2)
+
+
+LONG = os.environ.get("HUBDEPOT_CLUSTER_LONG", "") not in ("", "0")
+
+
+@needs_postgres
+@pytest.mark.skipif(not LONG, reason="the long cluster run: make cluster (HUBDEPOT_CLUSTER_LONG=1)")
+@pytest.mark.skipif(not Path(HAPROXY_BIN).exists(), reason="needs haproxy (Debian package)")
+def test_rolling_restart_then_a_killed_host(cluster):
+    """Every host stopped with SIGTERM and started again in turn: no request fails. Then one host is
+    killed (SIGKILL) mid-traffic: only requests in flight on it fail, no acknowledged commit is lost,
+    and `hubdepot fsck` finds the shared state clean."""
+    balancer = cluster.start_balancer()
+    with Traffic(balancer, _auth(cluster.hosts[0]), "rolling") as traffic:
+        for index in range(len(cluster.hosts)):
+            time.sleep(1)
+            cluster.hosts[index].process.send_signal(signal.SIGTERM)
+            assert cluster.hosts[index].process.wait(30) == 0
+            cluster.start_host(index)
+            time.sleep(0.5)  # two checks pass: back in the balancer's rotation
+    print(f"\nrolling restart of {len(cluster.hosts)} hosts: {dict(traffic.done)}, failed {len(traffic.failures)}")
+    assert not traffic.failures, traffic.failures[:5]
+    with Traffic(balancer, _auth(cluster.hosts[0]), "killed") as traffic:
+        time.sleep(2)
+        cluster.hosts[1].crash()
+        time.sleep(2)
+    print(f"SIGKILL of one host: {dict(traffic.done)}, failed (in flight on it) {len(traffic.failures)}")
+    assert len(traffic.failures) <= len(Traffic.KINDS)  # at most one in flight per client
+    cluster.start_host(1)
+    with httpx.Client(headers=_auth(cluster.hosts[0]), timeout=30) as client:
+        for sha in traffic.commits:  # every acknowledged commit is there
+            assert client.get(f"{traffic.base}/commits/{sha}").status_code == 200
+    env = {**os.environ, **cluster.env, "HUBDEPOT_DATABASE_URL": cluster.database_url}
+    fsck = subprocess.run(
+        [sys.executable, "-m", "hubdepot", "fsck", "--data-dir", str(cluster.tmp / "tools")],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert fsck.returncode == 0, fsck.stdout + fsck.stderr
