@@ -1,11 +1,12 @@
-"""GitHub's REST surface: the whole route table, built from each resource module's ROUTES.
+"""GitHub's REST surface: the whole route table, built from each resource module's ROUTES, and the
+upload host's; hubdepot/surfaces.py mounts them (at /api/v3 and /api/uploads).
 
 Every route under /repos/{owner}/{repo} is served under /repositories/{repository_id} too.
 """
 
 from __future__ import annotations
 
-from starlette.routing import Route
+from collections.abc import Callable, Sequence
 
 from hubdepot.api import (
     archives,
@@ -26,8 +27,10 @@ from hubdepot.api import (
 
 REPO_PREFIX = "/repos/{owner}/{repo}"
 
-# (methods, path under /api/v3, handler)
-V3: list[tuple[tuple[str, ...], str, object]] = [
+Table = list[tuple[tuple[str, ...], str, Callable]]  # (methods, path, handler)
+
+# paths under /api/v3
+V3: Table = [
     (("GET",), "/", users.root),
     (("GET",), "/meta", users.meta),
     (("GET",), "/user", users.me),
@@ -70,17 +73,21 @@ def _post_as_patch(table) -> list:
     ]
 
 
-def routes() -> list[Route]:
-    out: list[Route] = []
-    for methods, path, handler in _post_as_patch(V3):
-        out.append(Route("/api/v3" + path, handler, methods=list(methods)))
+def _with_aliases(table: Sequence[tuple[tuple[str, ...], str, Callable]]) -> Table:
+    out: Table = []
+    for methods, path, handler in table:
+        out.append((methods, path, handler))
         alias = _by_id(path)
         if alias:
-            out.append(Route("/api/v3" + alias, handler, methods=list(methods)))
-    for methods, path, handler in uploads.ROUTES:
-        out.append(Route("/api/uploads" + path, handler, methods=list(methods)))
-        alias = _by_id(path)
-        if alias:
-            out.append(Route("/api/uploads" + alias, handler, methods=list(methods)))
-
+            out.append((methods, alias, handler))
     return out
+
+
+def v3_routes() -> Table:
+    """The REST API's routes, paths under /api/v3."""
+    return _with_aliases(_post_as_patch(V3))
+
+
+def upload_routes() -> Table:
+    """The upload host's routes, paths under /api/uploads."""
+    return _with_aliases(uploads.ROUTES)

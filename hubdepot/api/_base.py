@@ -87,13 +87,14 @@ class Req:
 
     def self_url(self) -> str:
         """This request's URL on the public origin, with /repos/{o}/{r} as /repositories/{id}."""
-        path = self.request.url.path
+        urls = self.hub.urls
+        url = urls.public + self.request.url.path
         repo_id = context.reply(self.request.scope).repo_id
         if repo_id is not None and "repository_id" not in self.params:
-            prefix = f"/api/v3/repos/{self.params['owner']}/{self.params['repo']}"
-            if path.lower().startswith(prefix.lower()):
-                path = f"/api/v3/repositories/{repo_id}" + path[len(prefix) :]
-        return self.hub.urls.public + path
+            prefix = urls.repo(f"{self.params['owner']}/{self.params['repo']}")
+            if url.lower().startswith(prefix.lower()):
+                return urls.repo_by_id(repo_id) + url[len(prefix) :]
+        return url
 
 
 LARGE_STRING = 1024**2  # a string value at least this long may be left in the body (Req.json)

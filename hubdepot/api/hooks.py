@@ -24,14 +24,10 @@ def _scope(req: Req) -> service.Scope:
     return service.repo_scope(req.actor, req.repo())
 
 
-def _base(req: Req, scope: service.Scope) -> str:
-    if scope.repo is not None:
-        return req.hub.urls.repo(scope.repo.full_name) + "/hooks"
-    return f"{req.hub.urls.api}/orgs/{scope.owner.login}/hooks"
-
-
 def _hook(req: Req, scope: service.Scope, row) -> dict:
-    return rep.hook(_base(req, scope), row) if scope.repo is not None else rep.org_hook(_base(req, scope), row)
+    if scope.repo is not None:
+        return rep.hook(req.hub.urls, scope.repo.full_name, row)
+    return rep.org_hook(req.hub.urls, scope.owner.login, row)
 
 
 def _spec(data: dict, create: bool) -> dict:
@@ -159,7 +155,9 @@ def _routes(prefix: str, with_test: bool) -> list:
         (("GET",), one + "/deliveries/{delivery_id:int}", delivery),
         (("POST",), one + "/deliveries/{delivery_id:int}/attempts", redeliver),
     ]
-    return routes + ([(("POST",), one + "/tests", test)] if with_test else [])
+    # a repository's hook can be tested, at /tests and at the test_url its representation gives (/test)
+    tests = [(("POST",), one + "/tests", test), (("POST",), one + "/test", test)]
+    return routes + (tests if with_test else [])
 
 
 ROUTES = _routes("/repos/{owner}/{repo}", True) + _routes("/orgs/{org}", False)

@@ -115,9 +115,9 @@ def repository_changed(conn, hub, repo, owner, actor, action: str, changes: dict
 def ping(conn, hub, actor, owner, access, hook_row) -> int:
     """A ping to this one hook (on creation, and POST …/pings); `access` None for an organisation's hook."""
     if access is not None:
-        body = hook_rep.hook(hub.urls.repo(access.full_name) + "/hooks", hook_row)
+        body = hook_rep.hook(hub.urls, access.full_name, hook_row)
     else:
-        body = hook_rep.org_hook(f"{hub.urls.api}/orgs/{owner.login}/hooks", hook_row)
+        body = hook_rep.org_hook(hub.urls, owner.login, hook_row)
     repo = access.repo if access is not None else None
     return outbox.put(
         conn,

@@ -22,18 +22,11 @@ ZEN = "Design for failure."
 
 
 def organization(urls: Urls, org) -> dict:
-    api = f"{urls.api}/orgs/{q(org.login)}"
     return {
         "login": org.login,
         "id": org.id,
         "node_id": node_id("Organization", org.id),
-        "url": api,
-        "repos_url": f"{api}/repos",
-        "events_url": f"{api}/events",
-        "hooks_url": f"{api}/hooks",
-        "issues_url": f"{api}/issues",
-        "members_url": f"{api}/members{{/member}}",
-        "public_members_url": f"{api}/public_members{{/member}}",
+        **urls.org_links(org.login),
         "avatar_url": urls.avatar(org.id),
         "description": None,
     }
@@ -138,8 +131,10 @@ def push_event(
     """`logins`: email -> login of the accounts we know, for commits' author.username."""
     full_name = f"{owner.login}/{repo.name}"
     created, deleted = before == ZERO, after == ZERO
-    html = urls.repo_html(full_name)
-    compare = f"{html}/compare/{q(_short(ref)[0])}" if created else f"{html}/compare/{before[:12]}...{after[:12]}"
+    if created:
+        compare = urls.compare_html(full_name, q(_short(ref)[0]))
+    else:
+        compare = urls.compare_html(full_name, before[:12], after[:12])
     return {
         "ref": ref,
         "before": before,

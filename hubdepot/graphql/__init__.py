@@ -4,8 +4,6 @@ which read through services/ as every other surface does."""
 
 from __future__ import annotations
 
-from starlette.routing import Route
-
 from hubdepot import errors
 from hubdepot.api._base import Req, endpoint, json_response
 from hubdepot.graphql import resolvers
@@ -29,11 +27,7 @@ def query(req: Req):
     return json_response(req, resolvers.execute(req.hub, req.actor, text, variables, operation, request_id))
 
 
-ROUTES = [
+ROUTES = [  # under /api/graphql (hubdepot/surfaces.py)
     (("POST",), "", query),
     (("POST",), "/", query),
 ]
-
-
-def routes() -> list[Route]:
-    return [Route("/api/graphql" + path, handler, methods=list(methods)) for methods, path, handler in ROUTES]

@@ -1,6 +1,7 @@
 """The request edge: one pure ASGI middleware in front of every surface.
 
-For each request it names the surface (API, S3 POST endpoint, git, web), gives it a request id,
+For each request it names the surface (API, S3 POST endpoint, git, raw, web: hubdepot/surfaces.py's
+map, which create_app hands it as `surface_for`), gives it a request id,
 refuses paths no route could hold, finds the caller (http/auth), and on the API also checks the
 version header, counts the rate limit (when on) and adds the headers GitHub puts on every answer.
 Errors raised here are rendered by http/render for the request's surface.
@@ -10,8 +11,8 @@ from __future__ import annotations
 
 import dataclasses
 import random
-import re
 import time
+from collections.abc import Callable
 from urllib.parse import unquote_to_bytes
 
 from hubdepot import GHES_VERSION, errors
@@ -22,12 +23,10 @@ from hubdepot.http.context import Context, Rate
 from hubdepot.http.media import negotiate
 from hubdepot.services import Actor, Hub
 from hubdepot.services.ratelimit import RateLimiter
+from hubdepot.urls import API, UPLOADS
 
 VERSIONS = ("2022-11-28", "2026-03-10")
-S3_PATHS = ("", "/hubdepot")  # the embedded S3 POST endpoint: / and /{services.downloads.BUCKET}
-RAW_PREFIXES = ("/raw/", "/_codeload/")
-_ARCHIVE = re.compile(r"^/[^/]+/[^/]+/archive/")
-_GIT = re.compile(r"^/[^/]+/[^/]+/(info/refs|git-upload-pack|git-receive-pack)$")
+_UPLOAD_HOST = f"{API}{UPLOADS}/"
 _EXPOSE = (
     "ETag, Link, Location, Retry-After, X-GitHub-OTP, X-RateLimit-Limit, X-RateLimit-Remaining, "
     "X-RateLimit-Used, X-RateLimit-Resource, X-RateLimit-Reset, X-OAuth-Scopes, X-Accepted-OAuth-Scopes, "
@@ -61,19 +60,6 @@ def _request_headers(scope) -> dict[str, str]:
     return {k.decode(): v.decode("latin-1") for k, v in scope["headers"] if k in _WANTED}
 
 
-def surface_of(scope) -> str:
-    path = scope["path"]
-    if path.startswith("/api/"):
-        return render.API
-    if scope["method"] == "POST" and path.rstrip("/") in S3_PATHS:
-        return render.S3
-    if _GIT.match(path):
-        return render.GIT
-    if path.startswith(RAW_PREFIXES) or _ARCHIVE.match(path):
-        return render.RAW
-    return render.WEB
-
-
 class _Answer:
     """Whether the answer to one request has started (its sender sets it)."""
 
@@ -81,9 +67,10 @@ class _Answer:
 
 
 class Edge:
-    def __init__(self, app, hub: Hub):
+    def __init__(self, app, hub: Hub, surface_for: Callable[[str, str], str]):
         self.app = app
         self.hub = hub
+        self.surface_for = surface_for  # (path, method) -> surface
         self.login = Login(hub)
         self.limiter = RateLimiter(hub.settings.rate_limit_window)
         generation, settings = hub.db.generation, hub.settings
@@ -93,7 +80,7 @@ class Edge:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        ctx = Context(surface_of(scope), request_id())
+        ctx = Context(self.surface_for(scope["path"], scope["method"]), request_id())
         context.put(scope, ctx)  # errors before the caller is known render for the surface
         extra = [(b"x-github-request-id", ctx.request_id.encode())]
         headers = _request_headers(scope)
@@ -241,7 +228,7 @@ async def _send_cached(scope, send, entry, headers, extra) -> None:
 
 def error_request_id(scope) -> str | None:
     """The upload host puts the request id in its error bodies, as GitHub's does."""
-    return context.of(scope).request_id if scope["path"].startswith("/api/uploads/") else None
+    return context.of(scope).request_id if scope["path"].startswith(_UPLOAD_HOST) else None
 
 
 def _version(headers) -> str:

@@ -2,8 +2,8 @@
 downloads, sign-in. Server-rendered (Jinja2), no script needed to read anything; the handlers call
 the same services the API does (services/pages.py for the page-only reads).
 
-ROUTES come after hubdepot.web's routes: those (raw, archives, release downloads, legacy download
-files, the S3 POST endpoint) and the git smart HTTP paths are never shadowed by a page.
+ROUTES come last in hubdepot/surfaces.py's map: the git smart HTTP paths, raw files, archives, the S3
+POST endpoint, release downloads and legacy download files are never shadowed by a page.
 """
 
 from hubdepot.pages import account, assets, releases, repo

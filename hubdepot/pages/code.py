@@ -17,7 +17,7 @@ from pygments.util import ClassNotFound
 
 from hubdepot.bounded import Bounded
 from hubdepot.pages import packing
-from hubdepot.urls import qpath
+from hubdepot.urls import PATHS
 from hubdepot.web import markdown
 
 HIGHLIGHT_LIMIT = 512 * 1024  # larger text files are shown without colours
@@ -123,7 +123,7 @@ def _relink(match: re.Match, full_name: str, ref: str, folder: str) -> str:
     if joined.startswith(".."):
         return match.group(0)
     if attr == "src":
-        url = f"/raw/{full_name}/{qpath(ref)}/{qpath(joined)}"
+        url = PATHS.raw(full_name, ref, joined)
     else:
-        url = f"/{full_name}/blob/{qpath(ref)}/{qpath(joined)}" + (f"#{fragment}" if fragment else "")
+        url = PATHS.blob_html(full_name, ref, joined) + (f"#{fragment}" if fragment else "")
     return f'{attr}="{html.escape(url)}"'

@@ -10,7 +10,7 @@ from starlette.requests import Request
 from hubdepot.pages.render import ANONYMOUS_SECONDS, html, human_size, page, page_number, redirect
 from hubdepot.services import pages as service
 from hubdepot.services import releases as reads
-from hubdepot.urls import q, qpath
+from hubdepot.urls import PATHS, q
 from hubdepot.web import markdown
 
 RELEASES_PER_PAGE = 10
@@ -53,15 +53,15 @@ def _release(hub, access, view: reads.ReleaseView, latest_id: int | None, assets
         "tag": tag,
         "title": row.name or row.tag_name,
         "author": view.author,
-        "url": f"/{full_name}/releases/tag/{qpath(tag)}",
+        "url": PATHS.release_html(full_name, tag),
         "latest": row.id == latest_id,
         "notes": notes(row.body),
         "asset_count": count,
         "shown": len(assets),
         "asset_rows": asset_rows(hub, full_name, tag, [a.row for a in assets if a.row.state == "uploaded"], full),
-        "zip": None if row.draft else f"/{full_name}/archive/refs/tags/{qpath(row.tag_name)}.zip",
-        "tarball": None if row.draft else f"/{full_name}/archive/refs/tags/{qpath(row.tag_name)}.tar.gz",
-        "tree": None if row.draft else f"/{full_name}/tree/{qpath(row.tag_name)}",
+        "zip": None if row.draft else PATHS.archive_html(full_name, f"refs/tags/{row.tag_name}", "zip"),
+        "tarball": None if row.draft else PATHS.archive_html(full_name, f"refs/tags/{row.tag_name}", "tar.gz"),
+        "tree": None if row.draft else PATHS.tree_html(full_name, row.tag_name),
     }
 
 
@@ -89,7 +89,8 @@ def listing(request: Request, hub, actor):
 def latest(request: Request, hub, actor):
     p = request.path_params
     access, target = service.latest_tag(hub, actor, p["owner"], p["repo"])
-    return redirect(f"/{access.full_name}/releases/tag/{qpath(target)}" if target else f"/{access.full_name}/releases")
+    full_name = access.full_name
+    return redirect(PATHS.release_html(full_name, target) if target else PATHS.releases_html(full_name))
 
 
 @page(cache_seconds=ANONYMOUS_SECONDS)

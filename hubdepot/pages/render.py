@@ -24,7 +24,7 @@ from hubdepot.http import context as request_context
 from hubdepot.http.auth import actor_of
 from hubdepot.pages import packing
 from hubdepot.services import sessions
-from hubdepot.urls import q, qpath
+from hubdepot.urls import PATHS
 
 CSP = (
     "default-src 'none'; style-src 'self'; img-src 'self' data:; script-src 'self'; form-action 'self'; "
@@ -98,8 +98,8 @@ def environment() -> jinja2.Environment:
         lstrip_blocks=True,
         auto_reload=False,
     )
-    env.globals.update(static=static_url)
-    env.filters.update(size=human_size, when=when, iso=iso, qpath=qpath, q=q)
+    env.globals.update(static=static_url, links=PATHS)  # links: urls.Urls, as root-relative paths
+    env.filters.update(size=human_size, when=when, iso=iso)
     return env
 
 
@@ -219,7 +219,7 @@ def page(fn=None, *, cache_seconds: float = 0):
         return await anyio.to_thread.run_sync(fn, request, hub, actor_of(request), limiter=_renderers())
 
     endpoint.__name__ = endpoint.__qualname__ = fn.__name__
-    endpoint.__doc__ = fn.__doc__
+    endpoint.__module__, endpoint.__doc__ = fn.__module__, fn.__doc__  # (routes are named after them)
     return endpoint
 
 

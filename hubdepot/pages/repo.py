@@ -8,7 +8,7 @@ from hubdepot import errors
 from hubdepot.pages import code
 from hubdepot.pages.render import ANONYMOUS_SECONDS, html, page, page_number, redirect
 from hubdepot.services import pages as service
-from hubdepot.urls import qpath
+from hubdepot.urls import PATHS
 
 COMMITS_PER_PAGE = 35
 
@@ -27,15 +27,14 @@ def _readme_html(access, ref: str, readme) -> str | None:
 def _crumbs(full_name: str, ref: str, path: str) -> list[tuple[str, str]]:
     """(name, tree URL) for each folder above and including the last part of `path`."""
     parts = path.split("/") if path else []
-    base = f"/{full_name}/tree/{qpath(ref)}"
-    return [(part, f"{base}/{qpath('/'.join(parts[: i + 1]))}") for i, part in enumerate(parts)]
+    return [(part, PATHS.tree_html(full_name, ref, "/".join(parts[: i + 1]))) for i, part in enumerate(parts)]
 
 
 @page(cache_seconds=ANONYMOUS_SECONDS)
 def home(request: Request, hub, actor):
     p = request.path_params
     if p["repo"].lower().endswith(".git") and len(p["repo"]) > 4:
-        return redirect(f"/{p['owner']}/{p['repo'][:-4]}", 301)
+        return redirect(PATHS.repo_html(f"{p['owner']}/{p['repo'][:-4]}"), 301)
     found = service.repo_home(hub, actor, p["owner"], p["repo"])
     access = found.access
     ref = access.repo.default_branch
@@ -63,7 +62,7 @@ def tree(request: Request, hub, actor):
     found = _browse(request, hub, actor)
     access, node = found.access, found.found.node
     if node.kind != "dir":
-        return redirect(f"/{access.full_name}/blob/{qpath(found.ref)}/{qpath(found.path)}", 301)
+        return redirect(PATHS.blob_html(access.full_name, found.ref, found.path), 301)
     return html(
         request,
         "tree.html",
@@ -83,8 +82,8 @@ def blob(request: Request, hub, actor):
     found = _browse(request, hub, actor)
     access, node, data = found.access, found.found.node, found.found.data
     if node.kind == "dir":
-        return redirect(f"/{access.full_name}/tree/{qpath(found.ref)}/{qpath(found.path)}", 301)
-    raw = f"/raw/{access.full_name}/{qpath(found.ref)}/{qpath(found.path)}"
+        return redirect(PATHS.tree_html(access.full_name, found.ref, found.path), 301)
+    raw = PATHS.raw(access.full_name, found.ref, found.path)
     view = _view(access, found, request.query_params.get("plain") == "1")
     return html(
         request,
@@ -129,7 +128,7 @@ def _view(access, found, plain: bool) -> dict:
 def raw_redirect(request: Request, hub, actor):
     """GitHub's /o/r/raw/<ref>/<path> links: the raw host's URL."""
     p = request.path_params
-    return redirect(f"/raw/{p['owner']}/{p['repo']}/{qpath(p['rest'])}")
+    return redirect(PATHS.raw(f"{p['owner']}/{p['repo']}", p["rest"]))
 
 
 @page(cache_seconds=ANONYMOUS_SECONDS)

@@ -37,7 +37,7 @@ def _common(w: Where, node, kind: str) -> dict:
         git_url, html_url = _submodule_urls(urls, node)
     elif kind == "dir":
         git_url = urls.git_tree(w.full_name, node.sha)
-        html_url = urls.blob_html(w.full_name, w.ref, node.path, "tree")
+        html_url = urls.tree_html(w.full_name, w.ref, node.path)
     else:
         git_url = urls.git_blob(w.full_name, node.sha)
         html_url = urls.blob_html(w.full_name, w.ref, node.path)
@@ -129,7 +129,7 @@ def _submodule_urls(urls: Urls, node) -> tuple[str | None, str | None]:
     other = _hosted(urls, node.submodule_url)
     if other is None:
         return None, None
-    return urls.git_tree(other, node.sha), f"{urls.repo_html(other)}/tree/{node.sha}"
+    return urls.git_tree(other, node.sha), urls.tree_html(other, node.sha)
 
 
 def git_commit(urls: Urls, full_name: str, repo_id: int, info) -> dict:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from hubdepot.representations import UNSIGNED, person, when
 from hubdepot.representations.contents import git_commit, wrapped_base64
 from hubdepot.representations.users import simple_user
-from hubdepot.urls import Urls, node_id, qpath
+from hubdepot.urls import Urls, node_id
 
 _OBJECT_URL = {"commit": "git_commit", "tree": "git_tree", "blob": "git_blob"}
 
@@ -52,7 +52,7 @@ def git_tree(urls: Urls, full_name: str, tree) -> dict:
 
 def _object_url(urls: Urls, full_name: str, kind: str, sha: str) -> str:
     if kind == "tag":
-        return f"{urls.repo(full_name)}/git/tags/{sha}"
+        return urls.git_tag(full_name, sha)
     return getattr(urls, _OBJECT_URL[kind])(full_name, sha)
 
 
@@ -60,7 +60,7 @@ def git_ref(urls: Urls, full_name: str, repo_id: int, ref) -> dict:
     return {
         "ref": ref.ref,
         "node_id": node_id("Ref", f"{repo_id}:{ref.ref}"),
-        "url": f"{urls.repo(full_name)}/git/{qpath(ref.ref)}",
+        "url": urls.git_ref(full_name, ref.ref),
         "object": {"sha": ref.sha, "type": ref.type, "url": _object_url(urls, full_name, ref.type, ref.sha)},
     }
 
@@ -75,7 +75,7 @@ def git_tag(urls: Urls, full_name: str, repo_id: int, tag) -> dict:
         "node_id": node_id("Tag", f"{repo_id}:{tag.sha}"),
         "tag": tag.tag,
         "sha": tag.sha,
-        "url": f"{urls.repo(full_name)}/git/tags/{tag.sha}",
+        "url": urls.git_tag(full_name, tag.sha),
         "message": tag.message,
         "tagger": tagger,
         "object": {
@@ -104,7 +104,7 @@ def commit(urls: Urls, full_name: str, repo_id: int, view) -> dict:
         },
         "url": urls.commit(full_name, info.sha),
         "html_url": urls.commit_html(full_name, info.sha),
-        "comments_url": f"{urls.commit(full_name, info.sha)}/comments",
+        "comments_url": urls.commit_comments(full_name, info.sha),
         "author": simple_user(urls, view.author) if view.author is not None else None,
         "committer": simple_user(urls, view.committer) if view.committer is not None else None,
         "parents": [
@@ -124,7 +124,7 @@ def _stats(files) -> dict:
 
 
 def diff_entry(urls: Urls, full_name: str, commit_sha: str, change) -> dict:
-    path = qpath(change.filename)
+    path = change.filename
     body = {
         "sha": change.sha,
         "filename": change.filename,
@@ -132,9 +132,9 @@ def diff_entry(urls: Urls, full_name: str, commit_sha: str, change) -> dict:
         "additions": change.additions,
         "deletions": change.deletions,
         "changes": change.changes,
-        "blob_url": f"{urls.repo_html(full_name)}/blob/{commit_sha}/{path}",
-        "raw_url": f"{urls.repo_html(full_name)}/raw/{commit_sha}/{path}",
-        "contents_url": f"{urls.repo(full_name)}/contents/{path}?ref={commit_sha}",
+        "blob_url": urls.blob_html(full_name, commit_sha, path),
+        "raw_url": urls.raw_html(full_name, commit_sha, path),
+        "contents_url": urls.contents(full_name, path, commit_sha),
     }
     if change.patch is not None:
         body["patch"] = change.patch
@@ -144,12 +144,12 @@ def diff_entry(urls: Urls, full_name: str, commit_sha: str, change) -> dict:
 
 
 def commit_comparison(urls: Urls, full_name: str, repo_id: int, base: str, head: str, cmp) -> dict:
-    html = f"{urls.repo_html(full_name)}/compare/{base}...{head}"
+    html = urls.compare_html(full_name, base, head)
     head_sha = cmp.commits[-1].info.sha if cmp.commits else cmp.merge_base.info.sha
     return {
-        "url": f"{urls.repo(full_name)}/compare/{base}...{head}",
+        "url": urls.compare(full_name, base, head),
         "html_url": html,
-        "permalink_url": f"{urls.repo_html(full_name)}/compare/{cmp.base.info.sha[:7]}...{head_sha[:7]}",
+        "permalink_url": urls.compare_html(full_name, cmp.base.info.sha[:7], head_sha[:7]),
         "diff_url": html + ".diff",
         "patch_url": html + ".patch",
         "base_commit": commit(urls, full_name, repo_id, cmp.base),
@@ -164,15 +164,14 @@ def commit_comparison(urls: Urls, full_name: str, repo_id: int, base: str, head:
 
 
 def branch_with_protection(urls: Urls, full_name: str, repo_id: int, name: str, view) -> dict:
-    self_url = f"{urls.repo(full_name)}/branches/{qpath(name)}"
     return {
         "name": name,
         "commit": commit(urls, full_name, repo_id, view),
-        "_links": {"self": self_url, "html": f"{urls.repo_html(full_name)}/tree/{qpath(name)}"},
+        "_links": {"self": urls.branch(full_name, name), "html": urls.tree_html(full_name, name)},
         "protected": False,
         "protection": {
             "enabled": False,
             "required_status_checks": {"enforcement_level": "off", "contexts": [], "checks": []},
         },
-        "protection_url": f"{self_url}/protection",
+        "protection_url": urls.branch_protection(full_name, name),
     }

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from hubdepot.representations import iso
+from hubdepot.urls import Urls
 
 SECRET_MASK = "********"
 
@@ -20,9 +21,9 @@ def _last_response(row) -> dict:
     return {"code": row.last_code, "status": row.last_status, "message": row.last_message}
 
 
-def hook(base_url: str, row) -> dict:
-    """A repository's hook; `base_url` is its hooks collection (…/repos/o/r/hooks)."""
-    url = f"{base_url}/{row.id}"
+def hook(urls: Urls, full_name: str, row) -> dict:
+    """A repository's hook."""
+    links = urls.hook_links(urls.hooks(full_name), row.id)
     return {
         "type": "Repository",
         "id": row.id,
@@ -32,22 +33,19 @@ def hook(base_url: str, row) -> dict:
         "config": webhook_config(row),
         "updated_at": iso(row.updated_at),
         "created_at": iso(row.created_at),
-        "url": url,
-        "test_url": f"{url}/test",
-        "ping_url": f"{url}/pings",
-        "deliveries_url": f"{url}/deliveries",
+        **links,
         "last_response": _last_response(row),
     }
 
 
-def org_hook(base_url: str, row) -> dict:
-    """An organisation's hook; `base_url` is …/orgs/o/hooks."""
-    url = f"{base_url}/{row.id}"
+def org_hook(urls: Urls, org: str, row) -> dict:
+    """An organisation's hook (GitHub's has no test_url: only a repository's hook can be tested)."""
+    links = urls.hook_links(urls.org_hooks(org), row.id)
     return {
         "id": row.id,
-        "url": url,
-        "ping_url": f"{url}/pings",
-        "deliveries_url": f"{url}/deliveries",
+        "url": links["url"],
+        "ping_url": links["ping_url"],
+        "deliveries_url": links["deliveries_url"],
         "name": "web",
         "events": json.loads(row.events),
         "active": bool(row.active),

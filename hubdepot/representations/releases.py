@@ -34,7 +34,7 @@ def release(urls: Urls, view) -> dict:
     published = not row.draft
     return {
         "url": url,
-        "assets_url": f"{url}/assets",
+        "assets_url": urls.release_assets(full_name, row.id),
         "upload_url": urls.upload(full_name, row.id),
         "html_url": urls.release_html(full_name, view.url_tag),
         "id": row.id,

@@ -6,45 +6,6 @@ from hubdepot.representations import iso
 from hubdepot.representations.users import simple_user
 from hubdepot.urls import Urls, node_id
 
-_TEMPLATED = {
-    "archive_url": "/{archive_format}{/ref}",
-    "assignees_url": "/assignees{/user}",
-    "blobs_url": "/git/blobs{/sha}",
-    "branches_url": "/branches{/branch}",
-    "collaborators_url": "/collaborators{/collaborator}",
-    "comments_url": "/comments{/number}",
-    "commits_url": "/commits{/sha}",
-    "compare_url": "/compare/{base}...{head}",
-    "contents_url": "/contents/{+path}",
-    "contributors_url": "/contributors",
-    "deployments_url": "/deployments",
-    "downloads_url": "/downloads",
-    "events_url": "/events",
-    "forks_url": "/forks",
-    "git_commits_url": "/git/commits{/sha}",
-    "git_refs_url": "/git/refs{/sha}",
-    "git_tags_url": "/git/tags{/sha}",
-    "hooks_url": "/hooks",
-    "issue_comment_url": "/issues/comments{/number}",
-    "issue_events_url": "/issues/events{/number}",
-    "issues_url": "/issues{/number}",
-    "keys_url": "/keys{/key_id}",
-    "labels_url": "/labels{/name}",
-    "languages_url": "/languages",
-    "merges_url": "/merges",
-    "milestones_url": "/milestones{/number}",
-    "notifications_url": "/notifications{?since,all,participating}",
-    "pulls_url": "/pulls{/number}",
-    "releases_url": "/releases{/id}",
-    "stargazers_url": "/stargazers",
-    "statuses_url": "/statuses/{sha}",
-    "subscribers_url": "/subscribers",
-    "subscription_url": "/subscription",
-    "tags_url": "/tags",
-    "teams_url": "/teams",
-    "trees_url": "/git/trees{/sha}",
-}
-
 _PERMISSIONS = {
     "admin": {"admin": True, "maintain": True, "push": True, "triage": True, "pull": True},
     "push": {"admin": False, "maintain": False, "push": True, "triage": True, "pull": True},
@@ -55,7 +16,6 @@ _PERMISSIONS = {
 def repository(urls: Urls, repo, owner, permission: str | None = None) -> dict:
     """GitHub's `repository` schema; `permissions` only for an authenticated caller."""
     full_name = f"{owner.login}/{repo.name}"
-    api = urls.repo(full_name)
     body = {
         "id": repo.id,
         "node_id": node_id("Repository", repo.id),
@@ -66,9 +26,9 @@ def repository(urls: Urls, repo, owner, permission: str | None = None) -> dict:
         "html_url": urls.repo_html(full_name),
         "description": repo.description,
         "fork": False,
-        "url": api,
+        "url": urls.repo(full_name),
     }
-    body.update({key: api + suffix for key, suffix in _TEMPLATED.items()})
+    body.update(urls.repo_links(full_name))
     body.update(
         {
             "git_url": f"git://{urls.host()}/{full_name}.git",

@@ -8,24 +8,15 @@ from hubdepot.urls import Urls, node_id
 
 def simple_user(urls: Urls, account) -> dict:
     login = account.login
-    api = urls.user(login)
     return {
         "login": login,
         "id": account.id,
         "node_id": node_id(account.type if account.type in ("Organization", "Bot") else "User", account.id),
         "avatar_url": urls.avatar(account.id),
         "gravatar_id": "",
-        "url": api,
+        "url": urls.user(login),
         "html_url": urls.user_html(login),
-        "followers_url": f"{api}/followers",
-        "following_url": f"{api}/following{{/other_user}}",
-        "gists_url": f"{api}/gists{{/gist_id}}",
-        "starred_url": f"{api}/starred{{/owner}}{{/repo}}",
-        "subscriptions_url": f"{api}/subscriptions",
-        "organizations_url": f"{api}/orgs",
-        "repos_url": f"{api}/repos",
-        "events_url": f"{api}/events{{/privacy}}",
-        "received_events_url": f"{api}/received_events",
+        **urls.user_links(login),
         "type": account.type,
         "user_view_type": "public",
         "site_admin": bool(account.site_admin),

@@ -196,7 +196,7 @@ def ticket(hub: Hub, access, row) -> Ticket:
         expires,
         path.rsplit("/", 1)[0] + "/",
         mime,
-        hub.urls.public + "/",
+        hub.urls.s3_post(),
         fields,
     )
 

@@ -1,0 +1,107 @@
+"""The surface map: every surface hubdepot serves, listed once with its named routes in the order
+routing tries them, and the question the edge asks before routing: which surface is this request for?
+(The surface decides how errors look, whether a wrong token is refused, what the edge adds.)
+
+A surface with a prefix (the API, at /api) is mounted there: every path under it is the surface's,
+a 404 included. The surfaces at the root of the origin (git's smart HTTP, the raw and codeload
+paths, the S3 POST endpoint) have the paths their routes match, for the methods those routes take;
+the last surface (the web: pages and browser downloads) has everything else.
+
+Routes are named after their handler's module and function under hubdepot (`api.releases.latest`,
+`pages.repo.blob`; the upload host's `uploads:api.uploads.upload`): one name for a handler serving
+several paths, told apart by their parameters as Starlette's `url_path_for` does."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from starlette.routing import BaseRoute, Route
+
+from hubdepot import api, git_http, graphql, pages
+from hubdepot.http import render
+from hubdepot.urls import API, GRAPHQL, UPLOADS, V3
+from hubdepot.web import archives, downloads, raw, releases, s3post
+
+# (methods, path under the surface's prefix, handler[, name])
+Row = tuple[tuple[str, ...], str, Callable[..., Any]] | tuple[tuple[str, ...], str, Callable[..., Any], str]
+_GROUP = re.compile(r"\(\?P<[^>]+>")  # a named group in a route's compiled path
+
+
+@dataclasses.dataclass(frozen=True)
+class Surface:
+    name: str  # http/render: API, GIT, RAW, S3, WEB
+    prefix: str  # where it is mounted; "" at the origin's root
+    routes: tuple[Route, ...]
+
+
+def route_name(handler: Callable[..., Any]) -> str:
+    """`handler`'s module under hubdepot and its name: api.releases.list for api/releases.list_."""
+    return f"{handler.__module__.removeprefix('hubdepot.')}.{handler.__name__.rstrip('_')}"
+
+
+def mounted(name: str, prefix: str, rows: Iterable[Row]) -> Surface:
+    routes = []
+    for methods, path, handler, *named in rows:
+        label = named[0] if named else route_name(handler)
+        routes.append(Route(prefix + path, handler, methods=list(methods), name=label))
+    return Surface(name, prefix, tuple(routes))
+
+
+def surface_map() -> SurfaceMap:
+    """hubdepot's surfaces (build after create_app registers its path convertors)."""
+    uploads = [(m, p, h, "uploads:" + route_name(h)) for m, p, h in api.upload_routes()]
+    return SurfaceMap(
+        [
+            mounted(
+                render.API,
+                API,
+                [
+                    *((m, V3 + p, h) for m, p, h in api.v3_routes()),
+                    *((m, UPLOADS + p, h, n) for m, p, h, n in uploads),
+                    *((m, GRAPHQL + p, h) for m, p, h in graphql.ROUTES),
+                ],
+            ),
+            mounted(render.GIT, "", git_http.ROUTES),
+            mounted(render.RAW, "", [*raw.ROUTES, *archives.ROUTES]),
+            mounted(render.S3, "", s3post.ROUTES),
+            mounted(render.WEB, "", [*releases.ROUTES, *downloads.ROUTES, *pages.ROUTES]),
+        ]
+    )
+
+
+class SurfaceMap:
+    """The surfaces in routing order; the last one has every path the others do not."""
+
+    def __init__(self, surfaces: Sequence[Surface]):
+        self.surfaces = tuple(surfaces)
+        self.rest = self.surfaces[-1].name
+        self.routes: list[BaseRoute] = [route for surface in self.surfaces for route in surface.routes]
+        self._prefixes = tuple((s.prefix + "/", s.name) for s in self.surfaces if s.prefix)
+        self._patterns = _patterns([s for s in self.surfaces[:-1] if not s.prefix])
+
+    def surface_for(self, path: str, method: str) -> str:
+        """The surface of a request for `path`, before routing: a prefix check, then one regex."""
+        for prefix, name in self._prefixes:
+            if path.startswith(prefix):
+                return name
+        pattern = self._patterns.get(method)
+        found = pattern.fullmatch(path) if pattern is not None else None
+        return found.lastgroup or self.rest if found is not None else self.rest
+
+
+def _patterns(surfaces: Sequence[Surface]) -> dict[str, re.Pattern[str]]:
+    """method -> one regex of the paths of every route of `surfaces` that takes the method, a named
+    group per surface (the one that matched is `lastgroup`), tried in the surfaces' order."""
+    paths: dict[str, dict[str, list[str]]] = {}
+    for surface in surfaces:
+        for route in surface.routes:
+            bare = _GROUP.sub("(?:", route.path_regex.pattern.removeprefix("^").removesuffix("$"))
+            for method in route.methods or ():
+                paths.setdefault(method, {}).setdefault(surface.name, []).append(bare)
+    return {
+        method: re.compile("|".join(f"(?P<{name}>{'|'.join(found)})" for name, found in by_surface.items()))
+        for method, by_surface in paths.items()
+    }
