@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
+
+import sqlalchemy as sa
 
 from hubdepot.config import Settings
 from hubdepot.db import now as now  # (re-exported: every service stamps with it)
@@ -14,6 +16,10 @@ from hubdepot.storage import BlobStorage
 from hubdepot.urls import Urls
 
 RANK = {None: 0, "pull": 1, "push": 2, "admin": 3}  # a repository permission's rank
+
+Row: TypeAlias = sa.Row[*tuple[Any, ...]]
+"""A database row of any width (SQLAlchemy 2.1's Row is variadic: sa.Row[Any] is a one-column row);
+its columns are read by attribute and are Any."""
 
 
 @dataclasses.dataclass
@@ -37,25 +43,28 @@ class Actor:
 
     @property
     def id(self) -> int:
-        return self.account.id
+        account_id: int = self.account.id
+        return account_id
 
     @property
     def login(self) -> str:
-        return self.account.login
+        login: str = self.account.login
+        return login
 
 
 @dataclasses.dataclass(frozen=True)
 class RepoAccess:
     """A repository the caller may see, with the caller's permission on it."""
 
-    repo: Any  # a repositories row
+    repo: Row  # a repositories row
     owner: Any  # an accounts row
     permission: str | None  # pull | push | admin (None never leaves find())
     git_dir: Path
 
     @property
     def id(self) -> int:
-        return self.repo.id
+        repo_id: int = self.repo.id
+        return repo_id
 
     @property
     def full_name(self) -> str:

@@ -9,13 +9,13 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import re
+from collections.abc import AsyncIterator
 
 from hubdepot import errors
 from hubdepot.git import archives as git_archives
 from hubdepot.git import trees
-from hubdepot.services import SYSTEM, Actor, Hub
+from hubdepot.services import SYSTEM, Actor, Hub, RepoAccess
 from hubdepot.services import repos as repo_service
-from hubdepot.services.repos import RepoAccess
 
 TOKEN_SECONDS = 300  # GitHub: "expire after five minutes"
 FORMATS = {"tarball": "tar.gz", "zipball": "zip"}
@@ -44,7 +44,7 @@ class Archive:
     def media_type(self) -> str:
         return MEDIA[self.fmt]
 
-    def chunks(self):
+    def chunks(self) -> AsyncIterator[bytes]:
         return git_archives.archive(self.access.git_dir, self.sha, self.fmt, self.prefix)
 
 

@@ -9,15 +9,17 @@ import dataclasses
 import functools
 import re
 import unicodedata
+from collections.abc import Mapping
+from typing import Any
 
 import sqlalchemy as sa
 
 from hubdepot import errors
 from hubdepot.db.session import inserted_id
 from hubdepot.db.tables import release_assets, releases
-from hubdepot.services import Actor, Hub, now
+from hubdepot.services import Actor, Hub, RepoAccess, Row, now
 from hubdepot.services import releases as reads
-from hubdepot.services.repos import RepoAccess, find, require
+from hubdepot.services.repos import find, require
 from hubdepot.storage import Stored
 from hubdepot.storage.intake import Blob, Intake
 
@@ -62,7 +64,7 @@ def _checked_name(name: str) -> str:
     return clean
 
 
-def _refuse_immutable(row, action: str) -> None:
+def _refuse_immutable(row: Row, action: str) -> None:
     if row.immutable and not row.draft:
         raise errors.ValidationFailed.one("ReleaseAsset", "release", "custom", f"Cannot {action} an immutable release.")
 
@@ -77,7 +79,7 @@ def _too_many() -> errors.ValidationFailed:
     )
 
 
-def _check_room(conn, release_id: int, name: str) -> None:
+def _check_room(conn: sa.Connection, release_id: int, name: str) -> None:
     names = conn.execute(sa.select(release_assets.c.name).where(release_assets.c.release_id == release_id)).scalars()
     taken = set(names)
     if name in taken:
@@ -93,7 +95,7 @@ class Upload:
     actor: Actor
     access: RepoAccess
     release_id: int
-    fields: dict  # name (GitHub's renaming), label, content_type
+    fields: dict[str, Any]  # name (GitHub's renaming), label, content_type
     length: int
 
 
@@ -102,7 +104,7 @@ def _size_error() -> errors.ValidationFailed:
 
 
 def open_upload(
-    hub: Hub, actor: Actor | None, access: RepoAccess, release_id: int, fields: dict, length: int
+    hub: Hub, actor: Actor | None, access: RepoAccess, release_id: int, fields: Mapping[str, Any], length: int
 ) -> Upload:
     """Check an upload before its bytes arrive (push access, the release, its room, the name, label
     and media type, the declared size); the ticket the bytes are then received for."""
@@ -139,7 +141,7 @@ def finish_upload(hub: Hub, upload: Upload, blob: Blob) -> tuple[str, reads.Asse
 _MEDIA_TYPE = re.compile(r"^[\x20-\x7e]{1,255}$")  # kept as the client sent it (GitHub does): printable, one line
 
 
-def checked_fields(fields: dict) -> dict:
+def checked_fields(fields: Mapping[str, Any]) -> dict[str, Any]:
     """An asset's name (GitHub's renaming), label and content type as every asset row keeps them,
     whoever writes it (an upload, the mirror)."""
     out = dict(fields, name=_checked_name(fields["name"]))
@@ -152,17 +154,18 @@ def checked_fields(fields: dict) -> dict:
     return out
 
 
-def insert(conn, release_id: int, fields: dict, blob: tuple[str, str, int]) -> int:
+def insert(conn: sa.Connection, release_id: int, fields: Mapping[str, Any], blob: tuple[str, str, int]) -> int:
     """The one way a release_assets row is made (uploads and the mirror), for stored, verified bytes
     `blob` = (key, sha256 hex, size): fields checked, room and name checked in the release."""
     fields = checked_fields(fields)
     _check_room(conn, release_id, fields["name"])
     key, digest, size = blob
     values = dict(state="uploaded", size=size, digest=digest, blob_key=key, download_count=0)
-    return inserted_id(conn.execute(release_assets.insert().values(release_id=release_id, **fields, **values)))
+    asset_id: int = inserted_id(conn.execute(release_assets.insert().values(release_id=release_id, **fields, **values)))
+    return asset_id
 
 
-def _view(conn, access: RepoAccess, asset_id: int) -> tuple[str, reads.AssetView]:
+def _view(conn: sa.Connection, access: RepoAccess, asset_id: int) -> tuple[str, reads.AssetView]:
     """(the release's url tag, the asset) for an asset the caller may see."""
     found = conn.execute(sa.select(release_assets.c.release_id).where(release_assets.c.id == asset_id)).scalar()
     if found is None:
@@ -177,14 +180,16 @@ def get(hub: Hub, access: RepoAccess, asset_id: int) -> tuple[str, reads.AssetVi
         return _view(conn, access, asset_id)
 
 
-def list_assets(hub: Hub, access: RepoAccess, release_id: int, offset: int, limit: int):
+def list_assets(
+    hub: Hub, access: RepoAccess, release_id: int, offset: int, limit: int
+) -> tuple[str, list[reads.AssetView], int]:
     """(url tag, one page of the release's assets, total)."""
     with hub.db.read() as conn:
         release = reads.views(conn, access, [reads.row_by_id(conn, access, release_id)])[0]
     return release.url_tag, release.assets[offset : offset + limit], len(release.assets)
 
 
-def _release_of_asset(conn, access: RepoAccess, asset_id: int):
+def _release_of_asset(conn: sa.Connection, access: RepoAccess, asset_id: int) -> Row:
     release_id = conn.execute(
         sa.select(release_assets.c.release_id).where(release_assets.c.id == asset_id).with_for_update()
     ).scalar()
@@ -193,7 +198,9 @@ def _release_of_asset(conn, access: RepoAccess, asset_id: int):
     return reads.row_by_id(conn, access, release_id)
 
 
-def update(hub: Hub, actor: Actor | None, access: RepoAccess, asset_id: int, changes: dict):
+def update(
+    hub: Hub, actor: Actor | None, access: RepoAccess, asset_id: int, changes: Mapping[str, Any]
+) -> tuple[str, reads.AssetView]:
     """changes: name (sanitised like uploads) and/or label."""
     require(access, actor, "push")
     values: dict[str, object] = {"updated_at": now()}
@@ -217,7 +224,7 @@ def delete(hub: Hub, actor: Actor | None, access: RepoAccess, asset_id: int) -> 
         conn.execute(release_assets.delete().where(release_assets.c.id == asset_id))
 
 
-def served(hub: Hub, asset) -> Stored:
+def served(hub: Hub, asset: Row) -> Stored:
     """How an asset's bytes are served (http/files.serve); a completed download counts once."""
     return Stored(
         key=asset.blob_key,

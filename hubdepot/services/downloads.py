@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from hubdepot import errors
 from hubdepot.db.session import inserted_id
 from hubdepot.db.tables import downloads
-from hubdepot.services import SYSTEM, Actor, Hub, blobs, now, s3policy
+from hubdepot.services import SYSTEM, Actor, Hub, RepoAccess, Row, blobs, now, s3policy
 from hubdepot.services import repos as repo_service
 from hubdepot.storage import DirectUploads, Stored
 from hubdepot.storage.intake import Intake
@@ -53,7 +53,7 @@ class Ticket:
     prefix: str
     mime_type: str
     s3_url: str
-    fields: dict  # every form field to send before `file`, in order
+    fields: dict[str, str]  # every form field to send before `file`, in order
 
 
 def mime_type(name: str, content_type: str | None) -> str:
@@ -78,7 +78,7 @@ def _direct(hub: Hub) -> DirectUploads | None:
 # -- reading -----------------------------------------------------------------
 
 
-def list_for(hub: Hub, access, offset: int, limit: int) -> tuple[Sequence, int]:
+def list_for(hub: Hub, access: RepoAccess, offset: int, limit: int) -> tuple[Sequence[Row], int]:
     where = downloads.c.repository_id == access.id
     with hub.db.read() as conn:
         total = conn.execute(sa.select(sa.func.count()).select_from(downloads).where(where)).scalar_one()
@@ -88,7 +88,7 @@ def list_for(hub: Hub, access, offset: int, limit: int) -> tuple[Sequence, int]:
     return rows, total
 
 
-def get(hub: Hub, access, download_id: int):
+def get(hub: Hub, access: RepoAccess, download_id: int) -> Row:
     with hub.db.read() as conn:
         row = conn.execute(
             sa.select(downloads).where(downloads.c.repository_id == access.id, downloads.c.id == download_id)
@@ -98,7 +98,7 @@ def get(hub: Hub, access, download_id: int):
     return row
 
 
-def _by_name(hub: Hub, repo_id: int, name: str):
+def _by_name(hub: Hub, repo_id: int, name: str) -> Row | None:
     with hub.db.read() as conn:
         return conn.execute(
             sa.select(downloads).where(downloads.c.repository_id == repo_id, downloads.c.name == name)
@@ -122,13 +122,13 @@ def _check(hub: Hub, name: str, size: int) -> None:
 def create(
     hub: Hub,
     actor: Actor | None,
-    access,
+    access: RepoAccess,
     *,
     name: str,
     size: int,
     description: str | None = None,
     content_type: str | None = None,
-):
+) -> tuple[Row, Ticket]:
     """Part 1: the download row (state new) and the ticket for part 2."""
     repo_service.require(access, actor, "push")
     assert actor is not None, "require() lets no anonymous caller push"
@@ -155,7 +155,7 @@ def create(
     return row, ticket(hub, access, row)
 
 
-def ticket(hub: Hub, access, row) -> Ticket:
+def ticket(hub: Hub, access: RepoAccess, row: Row) -> Ticket:
     direct = _direct(hub)
     path = object_name(access.full_name, row.name)
     mime = mime_type(row.name, row.content_type)
@@ -235,7 +235,7 @@ def _presigned_ticket(direct: DirectUploads, path: str, mime: str, size: int, ex
     )
 
 
-def delete(hub: Hub, actor: Actor | None, access, download_id: int) -> None:
+def delete(hub: Hub, actor: Actor | None, access: RepoAccess, download_id: int) -> None:
     repo_service.require(access, actor, "push")
     row = get(hub, access, download_id)
     with hub.db.write() as conn:
@@ -313,7 +313,7 @@ def finish_post(hub: Hub, target: Target, blob_key: str, digest: str) -> None:
 # -- the html_url ------------------------------------------------------------
 
 
-def for_serving(hub: Hub, actor: Actor | None, owner: str, repo: str, name: str):
+def for_serving(hub: Hub, actor: Actor | None, owner: str, repo: str, name: str) -> tuple[RepoAccess, Row]:
     """(repository access, download row) of an uploaded download; NotFound until its file arrived."""
     access = repo_service.find(hub, actor, owner, repo)
     row = _by_name(hub, access.id, name)
@@ -324,7 +324,7 @@ def for_serving(hub: Hub, actor: Actor | None, owner: str, repo: str, name: str)
     return access, row
 
 
-def _claim(hub: Hub, access, row):
+def _claim(hub: Hub, access: RepoAccess, row: Row) -> Row | None:
     """S3 direct uploads: adopt the posted object once it is there."""
     direct = _direct(hub)
     found = direct.claim(object_name(access.full_name, row.name), row.size) if direct else None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 
 import sqlalchemy as sa
 
@@ -10,7 +11,7 @@ from hubdepot import errors
 from hubdepot.db.tables import accounts, downloads, release_assets, releases, repositories
 from hubdepot.git import refs as git_refs
 from hubdepot.git import repos as git_repos
-from hubdepot.services import Hub
+from hubdepot.services import Hub, Row
 
 
 def repair(hub: Hub, wait: bool = True) -> list[str]:
@@ -41,8 +42,9 @@ def check(hub: Hub, deep: bool = False) -> list[str]:
     return problems
 
 
-def _repositories(hub: Hub, repos) -> list[str]:
-    out, known = [], set()
+def _repositories(hub: Hub, repos: Sequence[Row]) -> list[str]:
+    out: list[str] = []
+    known: set[str] = set()
     for repo in repos:
         path = git_repos.git_dir(hub.settings.repos_dir, repo.id)
         known.add(path.name)
@@ -65,9 +67,10 @@ def _repositories(hub: Hub, repos) -> list[str]:
     return out
 
 
-def _tags(hub: Hub, repos, published) -> list[str]:
+def _tags(hub: Hub, repos: Sequence[Row], published: Sequence[Row]) -> list[str]:
     names = {repo.id: f"{repo.login}/{repo.name}" for repo in repos}
-    out, tags_of = [], {}
+    out: list[str] = []
+    tags_of: dict[int, set[str]] = {}
     for release in published:
         if release.repository_id not in tags_of:
             try:
@@ -82,8 +85,8 @@ def _tags(hub: Hub, repos, published) -> list[str]:
     return out
 
 
-def _blobs(hub: Hub, kind: str, rows, deep: bool) -> list[str]:
-    out = []
+def _blobs(hub: Hub, kind: str, rows: Sequence[Row], deep: bool) -> list[str]:
+    out: list[str] = []
     for row in rows:
         size = hub.storage.size(row.blob_key) if row.blob_key else None
         if size is None:

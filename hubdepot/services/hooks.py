@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -16,9 +16,9 @@ from hubdepot.db.session import inserted_id
 from hubdepot.db.tables import hooks, webhook_deliveries, webhook_events
 from hubdepot.events import outbox
 from hubdepot.git import refs as git_refs
-from hubdepot.services import Actor, Hub, now
+from hubdepot.services import Actor, Hub, RepoAccess, Row, now
 from hubdepot.services.accounts import by_login, org_role
-from hubdepot.services.repos import RepoAccess, require
+from hubdepot.services.repos import require
 
 # GitHub's webhook event names (what `events` may list, besides "*")
 _FLAGS: dict[float, str] = {0: "0", 1: "1"}  # insecure_ssl given as a number
@@ -107,10 +107,11 @@ class Scope:
     repo: RepoAccess | None
 
     @property
-    def where(self):
+    def where(self) -> sa.ColumnElement[bool]:
         if self.repo is not None:
             return hooks.c.repository_id == self.repo.id
-        return hooks.c.org_id == self.owner.id
+        org_id: int = self.owner.id
+        return hooks.c.org_id == org_id
 
 
 def repo_scope(actor: Actor | None, access: RepoAccess) -> Scope:
@@ -137,7 +138,7 @@ def _invalid(message: str, field: str = "config") -> errors.ValidationFailed:
     return errors.ValidationFailed.one("Hook", field, "custom", message)
 
 
-def _config_values(config: dict, current=None) -> dict:
+def _config_values(config: Mapping[str, Any], current: Row | None = None) -> dict[str, object]:
     """The hooks columns for a `config` object (merged over the current hook's)."""
     values: dict[str, object] = {}
     if "url" in config or current is None:
@@ -176,7 +177,7 @@ def _config_values(config: dict, current=None) -> dict:
     return values
 
 
-def _events(names, field: str = "events") -> list[str]:
+def _events(names: object, field: str = "events") -> list[str]:
     if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
         raise _invalid("events must be a list of event names", field)
     unknown = [n for n in names if n != "*" and n not in EVENT_NAMES]
@@ -186,26 +187,26 @@ def _events(names, field: str = "events") -> list[str]:
 
 
 # -- hooks ---------------------------------------------------------------------------------------
-def list_hooks(hub: Hub, scope: Scope, offset: int, limit: int) -> tuple[Sequence, int]:
+def list_hooks(hub: Hub, scope: Scope, offset: int, limit: int) -> tuple[Sequence[Row], int]:
     with hub.db.read() as conn:
         total = conn.execute(sa.select(sa.func.count()).select_from(hooks).where(scope.where)).scalar_one()
         rows = conn.execute(sa.select(hooks).where(scope.where).order_by(hooks.c.id).offset(offset).limit(limit)).all()
     return rows, total
 
 
-def _row(conn, scope: Scope, hook_id: int):
+def _row(conn: sa.Connection, scope: Scope, hook_id: int) -> Row:
     row = conn.execute(sa.select(hooks).where(scope.where, hooks.c.id == hook_id)).first()
     if row is None:
         raise errors.NotFound()
     return row
 
 
-def get_hook(hub: Hub, scope: Scope, hook_id: int):
+def get_hook(hub: Hub, scope: Scope, hook_id: int) -> Row:
     with hub.db.read() as conn:
         return _row(conn, scope, hook_id)
 
 
-def create_hook(hub: Hub, actor: Actor, scope: Scope, spec: dict) -> object:
+def create_hook(hub: Hub, actor: Actor, scope: Scope, spec: Mapping[str, Any]) -> Row:
     """spec: name, config, events, active (types checked by the API layer). A ping goes out at once."""
     if spec.get("name", "web") != "web":
         raise _invalid("Name must be web", "name")
@@ -231,7 +232,7 @@ def create_hook(hub: Hub, actor: Actor, scope: Scope, spec: dict) -> object:
     return row
 
 
-def update_hook(hub: Hub, scope: Scope, hook_id: int, changes: dict):
+def update_hook(hub: Hub, scope: Scope, hook_id: int, changes: Mapping[str, Any]) -> Row:
     """changes: config, events, add_events, remove_events, active."""
     with hub.db.write() as conn:
         row = _row(conn, scope, hook_id)
@@ -247,7 +248,7 @@ def update_hook(hub: Hub, scope: Scope, hook_id: int, changes: dict):
         return _row(conn, scope, hook_id)
 
 
-def update_config(hub: Hub, scope: Scope, hook_id: int, config: dict):
+def update_config(hub: Hub, scope: Scope, hook_id: int, config: Mapping[str, Any]) -> Row:
     with hub.db.write() as conn:
         row = _row(conn, scope, hook_id)
         conn.execute(hooks.update().where(hooks.c.id == row.id).values(**_config_values(config, row), updated_at=now()))
@@ -295,7 +296,7 @@ _ITEM = (
 )
 
 
-def deliveries(hub: Hub, scope: Scope, hook_id: int, before: int | None, limit: int) -> tuple[Sequence, bool]:
+def deliveries(hub: Hub, scope: Scope, hook_id: int, before: int | None, limit: int) -> tuple[Sequence[Row], bool]:
     """A page of the hook's deliveries, newest first, with ids below `before`; and whether more follow."""
     d = webhook_deliveries
     query = sa.select(*_ITEM).join(webhook_events, webhook_events.c.id == d.c.event_id).where(d.c.hook_id == hook_id)
@@ -307,7 +308,7 @@ def deliveries(hub: Hub, scope: Scope, hook_id: int, before: int | None, limit: 
     return rows[:limit], len(rows) > limit
 
 
-def delivery(hub: Hub, scope: Scope, hook_id: int, delivery_id: int):
+def delivery(hub: Hub, scope: Scope, hook_id: int, delivery_id: int) -> Row:
     d = webhook_deliveries
     query = (
         sa.select(

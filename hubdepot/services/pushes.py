@@ -27,10 +27,9 @@ from hubdepot import errors
 from hubdepot.git import refs as git_refs
 from hubdepot.git import transport
 from hubdepot.git.lock import repo_lock_async
-from hubdepot.services import Actor, Hub
+from hubdepot.services import Actor, Hub, RepoAccess
 from hubdepot.services import refs as ref_service
 from hubdepot.services import repos as repo_service
-from hubdepot.services.repos import RepoAccess
 
 log = logging.getLogger("hubdepot")
 SERVICES = transport.SERVICES
@@ -56,7 +55,7 @@ def authorize(hub: Hub, actor: Actor | None, owner: str, name: str, service: str
     return access
 
 
-def _hooks(hub: Hub):
+def _hooks(hub: Hub) -> Path:
     return transport.install_hooks(hub.settings.data_dir / "hooks")
 
 
@@ -85,7 +84,7 @@ async def _push(
 ) -> AsyncIterator[bytes]:
     hooks = await anyio.to_thread.run_sync(_hooks, hub)
     argv = transport.command(access.git_dir, RECEIVE, advertise=False, hooks_dir=hooks)
-    updates: list = []
+    updates: list[ref_service.RefUpdate] = []
     try:
         async with repo_lock_async(access.git_dir):
             before = await anyio.to_thread.run_sync(git_refs.snapshot, access.git_dir)
@@ -113,7 +112,7 @@ def _guarded(hub: Hub, access: RepoAccess, hooks: Path) -> Path:
     return Path(name)
 
 
-def _record(hub: Hub, access: RepoAccess, actor: Actor | None, updates: list) -> None:
+def _record(hub: Hub, access: RepoAccess, actor: Actor | None, updates: list[ref_service.RefUpdate]) -> None:
     """The refs have moved (git said so to the client): a failure to record is logged, not sent."""
     try:
         ref_service.record(hub, access, actor, updates)

@@ -31,7 +31,9 @@ from hubdepot.services import Actor, Hub, RepoAccess, now
 __all__ = ["ZERO", "RefUpdate", "check_protected", "protected", "record"]
 
 
-def record(hub: Hub, access: RepoAccess, actor: Actor | None, updates: list[RefUpdate], conn=None) -> None:
+def record(
+    hub: Hub, access: RepoAccess, actor: Actor | None, updates: list[RefUpdate], conn: sa.Connection | None = None
+) -> None:
     """Record ref changes that already happened (each one compare-and-swapped under the lock), in a
     transaction of its own or in the caller's (`conn`: a release's tag, recorded before the release's
     own events so that receivers hear of the tag first)."""
@@ -44,7 +46,7 @@ def record(hub: Hub, access: RepoAccess, actor: Actor | None, updates: list[RefU
         _record(conn, hub, access, actor, updates)
 
 
-def _record(conn, hub: Hub, access: RepoAccess, actor: Actor | None, updates: list[RefUpdate]) -> None:
+def _record(conn: sa.Connection, hub: Hub, access: RepoAccess, actor: Actor | None, updates: list[RefUpdate]) -> None:
     stamp = now()
     values: dict[str, object] = {"updated_at": stamp, "pushed_at": stamp}
     branch = _new_default(access, updates)
@@ -78,7 +80,7 @@ def _new_default(access: RepoAccess, updates: list[RefUpdate]) -> str | None:
     return next((name for name in created if name in names), None)
 
 
-def _emit(conn, hub: Hub, access: RepoAccess, actor: Actor | None, updates: list[RefUpdate]) -> None:
+def _emit(conn: sa.Connection, hub: Hub, access: RepoAccess, actor: Actor | None, updates: list[RefUpdate]) -> None:
     """Webhooks: the push (one per ref, with before/after; forced worked out from history), create and
     delete events are written here, into the outbox, in the same transaction as pushed_at (conn).
     `actor` is the pusher (every ref change needs push access, so never anonymous)."""

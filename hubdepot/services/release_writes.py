@@ -9,6 +9,9 @@ races. Events (hubdepot.events) are written in the same transaction.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import sqlalchemy as sa
 
 from hubdepot import errors, events
@@ -16,11 +19,11 @@ from hubdepot.db.session import inserted_id
 from hubdepot.db.tables import releases, repositories
 from hubdepot.git import log as git_log
 from hubdepot.git import tags as git_tags
-from hubdepot.services import Actor, Hub, now
+from hubdepot.services import Actor, Hub, RepoAccess, Row, now
 from hubdepot.services import refs as ref_service
 from hubdepot.services import releases as reads
 from hubdepot.services.refs import RefUpdate
-from hubdepot.services.repos import RepoAccess, require
+from hubdepot.services.repos import require
 
 LATEST_MODES = ("true", "false", "legacy")
 NAME_MAX = 255  # characters of tag_name and target_commitish (their columns)
@@ -38,7 +41,7 @@ def _invalid_tag() -> errors.ValidationFailed:
     )
 
 
-def _lock_repo(conn, repo_id: int) -> bool:
+def _lock_repo(conn: sa.Connection, repo_id: int) -> bool:
     """Serialise release writes of one repository; returns its immutable_releases setting."""
     query = sa.select(repositories.c.immutable_releases).where(repositories.c.id == repo_id).with_for_update()
     value = conn.execute(query).scalar()
@@ -47,7 +50,7 @@ def _lock_repo(conn, repo_id: int) -> bool:
     return bool(value)
 
 
-def check_fields(values: dict) -> None:
+def check_fields(values: Mapping[str, Any]) -> None:
     """The rules every release row keeps, whoever writes it (the API, the mirror)."""
     tag = values.get("tag_name")
     if "tag_name" in values and (not isinstance(tag, str) or not git_tags.valid_tag_name(tag) or len(tag) > NAME_MAX):
@@ -63,15 +66,16 @@ def check_fields(values: dict) -> None:
         )
 
 
-def insert(conn, access: RepoAccess, values: dict) -> int:
+def insert(conn: sa.Connection, access: RepoAccess, values: Mapping[str, Any]) -> int:
     """The one way a releases row is made (the API's create and the mirror): its fields checked,
     the row inserted (not yet latest-pinned). The caller calls announce() once the row is complete."""
     check_fields(values)
     row = {"latest_pinned": False, "latest_excluded": False, **values, "repository_id": access.id}
-    return inserted_id(conn.execute(releases.insert().values(**row)))
+    release_id: int = inserted_id(conn.execute(releases.insert().values(**row)))
+    return release_id
 
 
-def write(conn, access: RepoAccess, release_id: int, values: dict) -> None:
+def write(conn: sa.Connection, access: RepoAccess, release_id: int, values: Mapping[str, Any]) -> None:
     """The one way a releases row changes (the API's update and the mirror)."""
     check_fields(values)
     conn.execute(
@@ -79,11 +83,13 @@ def write(conn, access: RepoAccess, release_id: int, values: dict) -> None:
     )
 
 
-def announce(conn, hub: Hub, access: RepoAccess, actor: Actor | None, release_id: int, old=None) -> reads.ReleaseView:
+def announce(
+    conn: sa.Connection, hub: Hub, access: RepoAccess, actor: Actor | None, release_id: int, old: Row | None = None
+) -> reads.ReleaseView:
     """The release's view now, and its webhook events: created (+ published) for a new row, or
     what changed since `old` (GitHub's edited/published/unpublished/released actions)."""
     view = reads.views(conn, access, [reads.row_by_id(conn, access, release_id)])[0]
-    edits: dict
+    edits: dict[str, Any]
     if old is None:
         kind = "prereleased" if view.row.prerelease else "released"
         actions, edits = ["created", *([] if view.row.draft else ["published", kind])], {}
@@ -93,14 +99,14 @@ def announce(conn, hub: Hub, access: RepoAccess, actor: Actor | None, release_id
     return view
 
 
-def remove(conn, hub: Hub, access: RepoAccess, actor: Actor | None, row) -> None:
+def remove(conn: sa.Connection, hub: Hub, access: RepoAccess, actor: Actor | None, row: Row) -> None:
     """The one way a release goes (its assets' rows with it): release.deleted written."""
     view = reads.views(conn, access, [row])[0]
     conn.execute(releases.delete().where(releases.c.id == row.id))
     events.release_changed(conn, hub, access, actor, ["deleted"], view)
 
 
-def _check_tag_free(conn, repo_id: int, tag: str, release_id: int | None) -> None:
+def _check_tag_free(conn: sa.Connection, repo_id: int, tag: str, release_id: int | None) -> None:
     other = reads.published_by_tag(conn, repo_id, tag)
     if other is not None and other.id != release_id:
         raise errors.ValidationFailed.one("Release", "tag_name", "already_exists")
@@ -129,7 +135,7 @@ def _publish_tag(access: RepoAccess, tag: str, target: str) -> list[RefUpdate]:
     return [made] if made else []
 
 
-def _apply_latest(conn, repo_id: int, release_id: int, mode: str, eligible: bool) -> None:
+def _apply_latest(conn: sa.Connection, repo_id: int, release_id: int, mode: str, eligible: bool) -> None:
     """make_latest: "true" pins this release (unpinning the others once it is published and not a
     prerelease), "false" excludes it, "legacy" leaves the choice to creation date."""
     if eligible and mode in ("true", "legacy"):
@@ -145,7 +151,7 @@ def _apply_latest(conn, repo_id: int, release_id: int, mode: str, eligible: bool
     )
 
 
-def _notes_into(hub: Hub, access: RepoAccess, spec: dict) -> dict:
+def _notes_into(hub: Hub, access: RepoAccess, spec: dict[str, Any]) -> dict[str, Any]:
     """generate_release_notes: the generated name unless one is given; a given body comes first."""
     notes = _notes(hub, access, spec["tag_name"], spec.get("target_commitish"), None)
     out = dict(spec)
@@ -155,7 +161,7 @@ def _notes_into(hub: Hub, access: RepoAccess, spec: dict) -> dict:
     return out
 
 
-def create(hub: Hub, actor: Actor | None, access: RepoAccess, spec: dict) -> reads.ReleaseView:
+def create(hub: Hub, actor: Actor | None, access: RepoAccess, spec: dict[str, Any]) -> reads.ReleaseView:
     """spec: tag_name (required), target_commitish, name, body, draft, prerelease, make_latest,
     generate_release_notes — already type-checked by the API layer."""
     require(access, actor, "push")
@@ -192,7 +198,7 @@ def create(hub: Hub, actor: Actor | None, access: RepoAccess, spec: dict) -> rea
         return announce(conn, hub, access, actor, release_id)
 
 
-def _check_immutable(row, changes: dict) -> None:
+def _check_immutable(row: Row, changes: Mapping[str, Any]) -> None:
     current = {
         "tag_name": row.tag_name,
         "target_commitish": row.target_commitish,
@@ -206,7 +212,14 @@ def _check_immutable(row, changes: dict) -> None:
             )
 
 
-def _update_values(access: RepoAccess, row, changes: dict, immutable_repo: bool, conn, made: list[RefUpdate]) -> dict:
+def _update_values(
+    access: RepoAccess,
+    row: Row,
+    changes: Mapping[str, Any],
+    immutable_repo: bool,
+    conn: sa.Connection,
+    made: list[RefUpdate],
+) -> dict[str, Any]:
     values = {k: changes[k] for k in ("name", "body", "prerelease", "target_commitish", "tag_name") if k in changes}
     tag = changes.get("tag_name", row.tag_name)
     check_fields(values)
@@ -226,7 +239,9 @@ def _update_values(access: RepoAccess, row, changes: dict, immutable_repo: bool,
     return values
 
 
-def update(hub: Hub, actor: Actor | None, access: RepoAccess, release_id: int, changes: dict) -> reads.ReleaseView:
+def update(
+    hub: Hub, actor: Actor | None, access: RepoAccess, release_id: int, changes: Mapping[str, Any]
+) -> reads.ReleaseView:
     """changes: any of tag_name, target_commitish, name, body, draft, prerelease, make_latest."""
     require(access, actor, "push")
     if changes.get("target_commitish") == "":
@@ -249,7 +264,7 @@ def update(hub: Hub, actor: Actor | None, access: RepoAccess, release_id: int, c
         return announce(conn, hub, access, actor, row.id, old=row)
 
 
-def _update_actions(old, new) -> tuple[list[str], dict]:
+def _update_actions(old: Row, new: Row) -> tuple[list[str], dict[str, dict[str, Any]]]:
     """The release events of an update (GitHub's): edited (with the name/body it had), then
     published + released/prereleased, unpublished, or released/prereleased for a flag flip."""
     edits = {
@@ -275,7 +290,7 @@ def delete(hub: Hub, actor: Actor | None, access: RepoAccess, release_id: int) -
         remove(conn, hub, access, actor, reads.row_by_id(conn, access, release_id))
 
 
-def _previous_tag(conn, access: RepoAccess, tag: str) -> str | None:
+def _previous_tag(conn: sa.Connection, access: RepoAccess, tag: str) -> str | None:
     rows = conn.execute(
         sa.select(releases.c.tag_name)
         .where(
@@ -291,13 +306,13 @@ def _previous_tag(conn, access: RepoAccess, tag: str) -> str | None:
 
 def generate_notes(
     hub: Hub, actor: Actor | None, access: RepoAccess, tag: str, target: str | None, previous: str | None
-) -> dict:
+) -> dict[str, str]:
     """GitHub's generated notes: the commits since the previous release's tag (or `previous`)."""
     require(access, actor, "push")
     return _notes(hub, access, tag, target, previous)
 
 
-def _notes(hub: Hub, access: RepoAccess, tag: str, target: str | None, previous: str | None) -> dict:
+def _notes(hub: Hub, access: RepoAccess, tag: str, target: str | None, previous: str | None) -> dict[str, str]:
     head = git_tags.tag_commit(access.git_dir, tag) or git_tags.resolve_target(
         access.git_dir, target or access.repo.default_branch
     )

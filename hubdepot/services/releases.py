@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import itertools
+from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -17,20 +18,19 @@ import sqlalchemy as sa
 from hubdepot import errors
 from hubdepot.bounded import Bounded
 from hubdepot.db.tables import accounts, release_assets, releases
-from hubdepot.services import Hub
-from hubdepot.services.repos import RepoAccess
+from hubdepot.services import Hub, RepoAccess, Row
 
 
 @dataclasses.dataclass(frozen=True)
 class AssetView:
-    row: Any  # a table row
-    uploader: object | None
+    row: Row  # a release_assets row
+    uploader: Row | None  # an accounts row
 
 
 @dataclasses.dataclass(frozen=True)
 class ReleaseView:
-    row: Any  # a table row
-    author: Any
+    row: Row  # a releases row
+    author: Row  # an accounts row
     assets: list[AssetView]
     full_name: str
 
@@ -40,28 +40,30 @@ class ReleaseView:
         return untagged_name(self.row) if self.row.draft else self.row.tag_name
 
 
-def untagged_name(row) -> str:
+def untagged_name(row: Row) -> str:
     digest = hashlib.sha1(f"release:{row.repository_id}:{row.id}".encode()).hexdigest()
     return f"untagged-{digest[:20]}"
 
 
-def _visible(access: RepoAccess):
+def _visible(access: RepoAccess) -> sa.ColumnElement[bool]:
     """A WHERE clause for the releases of this repository the caller may see."""
     clause = releases.c.repository_id == access.id
     return clause if access.can("push") else sa.and_(clause, releases.c.draft.is_(False))
 
 
-def _accounts(conn, ids: set[int]) -> dict[int, object]:
+def _accounts(conn: sa.Connection, ids: set[int]) -> dict[int, Row]:
     if not ids:
         return {}
     return {row.id: row for row in conn.execute(sa.select(accounts).where(accounts.c.id.in_(ids)))}
 
 
-def views(conn, access: RepoAccess, rows, assets_each: int | None = None) -> list[ReleaseView]:
+def views(
+    conn: sa.Connection, access: RepoAccess, rows: Sequence[Row], assets_each: int | None = None
+) -> list[ReleaseView]:
     """Rows of `releases` with their author, assets (the first `assets_each` of each, when given) and
     uploaders (three queries in all)."""
     ids = [row.id for row in rows]
-    assets: dict[int, list] = {i: [] for i in ids}
+    assets: dict[int, list[Row]] = {i: [] for i in ids}
     if ids:
         query = sa.select(release_assets).where(release_assets.c.release_id.in_(ids)).order_by(release_assets.c.id)
         if assets_each is not None:
@@ -85,7 +87,7 @@ def views(conn, access: RepoAccess, rows, assets_each: int | None = None) -> lis
     ]
 
 
-def _order():
+def _order() -> tuple[sa.UnaryExpression[Any], ...]:
     return (releases.c.draft.desc(), releases.c.created_at.desc(), releases.c.id.desc())
 
 
@@ -93,7 +95,7 @@ def _order():
 _totals: Bounded[tuple[int, int]] = Bounded(10_000, lambda _entry: 1)
 
 
-def count_visible(hub: Hub, conn, access: RepoAccess) -> int:
+def count_visible(hub: Hub, conn: sa.Connection, access: RepoAccess) -> int:
     """How many releases the caller may see. Counting is the one part of a list page that grows with
     the repository, so the count is kept per process until the next write (the data dir's write
     generation, read before counting, as http/cache does)."""
@@ -102,7 +104,7 @@ def count_visible(hub: Hub, conn, access: RepoAccess) -> int:
     found = _totals.get(key)
     if found is not None and found[0] == generation:
         return found[1]
-    total = conn.execute(sa.select(sa.func.count()).select_from(releases).where(_visible(access))).scalar_one()
+    total: int = conn.execute(sa.select(sa.func.count()).select_from(releases).where(_visible(access))).scalar_one()
     if generation is not None:
         _totals.put(key, (generation, total))
     return total
@@ -118,7 +120,9 @@ def list_releases(hub: Hub, access: RepoAccess, offset: int, limit: int) -> tupl
         return views(conn, access, rows), total
 
 
-def list_summaries(hub: Hub, access: RepoAccess, offset: int, limit: int, assets_each: int):
+def list_summaries(
+    hub: Hub, access: RepoAccess, offset: int, limit: int, assets_each: int
+) -> tuple[list[ReleaseView], int, dict[int, int], int | None]:
     """list_releases for the web page: (views with at most `assets_each` assets each, total,
     {release id: its asset count}, the latest release's id)."""
     with hub.db.read() as conn:
@@ -136,7 +140,7 @@ def list_summaries(hub: Hub, access: RepoAccess, offset: int, limit: int, assets
         return views(conn, access, rows, assets_each), total, counts, latest_id(conn, access.id)
 
 
-def row_by_id(conn, access: RepoAccess, release_id: int):
+def row_by_id(conn: sa.Connection, access: RepoAccess, release_id: int) -> Row:
     row = conn.execute(sa.select(releases).where(_visible(access), releases.c.id == release_id)).first()
     if row is None:
         raise errors.NotFound()
@@ -148,7 +152,7 @@ def get(hub: Hub, access: RepoAccess, release_id: int) -> ReleaseView:
         return views(conn, access, [row_by_id(conn, access, release_id)])[0]
 
 
-def published_by_tag(conn, repo_id: int, tag: str):
+def published_by_tag(conn: sa.Connection, repo_id: int, tag: str) -> Row | None:
     return conn.execute(
         sa.select(releases)
         .where(
@@ -198,12 +202,13 @@ _NEWEST = (
 )
 
 
-def latest_id(conn, repo_id: int) -> int | None:
+def latest_id(conn: sa.Connection, repo_id: int) -> int | None:
     """(Statements built once: every repository page asks.)"""
-    pinned = conn.execute(_PINNED, {"repo_id": repo_id}).scalar()
+    pinned: int | None = conn.execute(_PINNED, {"repo_id": repo_id}).scalar()
     if pinned is not None:
         return pinned
-    return conn.execute(_NEWEST, {"repo_id": repo_id}).scalar()
+    newest: int | None = conn.execute(_NEWEST, {"repo_id": repo_id}).scalar()
+    return newest
 
 
 def latest(hub: Hub, access: RepoAccess) -> ReleaseView:
@@ -227,7 +232,9 @@ def by_url_tag(hub: Hub, access: RepoAccess, url_tag: str) -> ReleaseView:
     return by_tag(hub, access, url_tag)
 
 
-def graphql_page(hub: Hub, access: RepoAccess, offset: int, limit: int, order: str, ascending: bool):
+def graphql_page(
+    hub: Hub, access: RepoAccess, offset: int, limit: int, order: str, ascending: bool
+) -> tuple[list[ReleaseView], int, int | None]:
     """(views, total, latest id) for GraphQL's releases connection, ordered by CREATED_AT or NAME."""
     column = releases.c.tag_name if order == "NAME" else releases.c.created_at
     keys = (column.asc(), releases.c.id.asc()) if ascending else (column.desc(), releases.c.id.desc())

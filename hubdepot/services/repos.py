@@ -5,8 +5,9 @@ from __future__ import annotations
 import dataclasses
 import functools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
@@ -18,7 +19,7 @@ from hubdepot.git import commits as git_commits
 from hubdepot.git import refs as git_refs
 from hubdepot.git import repos as git_repos
 from hubdepot.services import RANK as _RANK
-from hubdepot.services import SYSTEM, Actor, Hub, RepoAccess, now
+from hubdepot.services import SYSTEM, Actor, Hub, RepoAccess, Row, now
 from hubdepot.services import refs as ref_service
 from hubdepot.services.accounts import by_login, org_role
 
@@ -26,7 +27,7 @@ _NAME = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
 _BRANCH = re.compile(r"^(?!/|.*(?:\.\.|//|@\{|\\|\.lock$|/$|\.$))[^\x00-\x20~^:?*\[\x7f]+$")
 
 
-def _decide(actor: Actor | None, repo, owner, collab: str | None, role: str | None) -> str | None:
+def _decide(actor: Actor | None, repo: Row, owner: _Owner, collab: str | None, role: str | None) -> str | None:
     if actor is not None:
         if actor.account.site_admin or actor.id == owner.id:
             return "admin"
@@ -71,7 +72,7 @@ class _Owner:
     updated_at: object
 
 
-def _access(hub: Hub, actor: Actor | None, row) -> RepoAccess | None:
+def _access(hub: Hub, actor: Actor | None, row: Row) -> RepoAccess | None:
     """A row of _LOOKUP as the caller's RepoAccess, or None when the caller cannot see it."""
     owner = _Owner(**{f: getattr(row, f"owner__{f}") for f in _Owner.__dataclass_fields__})
     permission = _decide(actor, row, owner, row.collab, row.role)
@@ -80,7 +81,7 @@ def _access(hub: Hub, actor: Actor | None, row) -> RepoAccess | None:
     return RepoAccess(row, owner, permission, git_repos.git_dir(hub.settings.repos_dir, row.id))
 
 
-def _lookup(hub: Hub, actor: Actor | None, stmt, **params) -> RepoAccess:
+def _lookup(hub: Hub, actor: Actor | None, stmt: sa.Select[*tuple[Any, ...]], **params: object) -> RepoAccess:
     """One query: the repository, its owner and the caller's grants; NotFound when invisible."""
     with hub.db.read() as conn:
         row = conn.execute(stmt, {"actor_id": actor.id if actor else -1, **params}).first()
@@ -128,11 +129,11 @@ def create(
     owner_login: str | None,
     name: str,
     *,
-    description=None,
-    homepage=None,
-    private=False,
-    default_branch="main",
-    auto_init=False,
+    description: str | None = None,
+    homepage: str | None = None,
+    private: bool = False,
+    default_branch: str = "main",
+    auto_init: bool = False,
 ) -> RepoAccess:
     owner = actor.account if owner_login is None else _org_for_create(hub, actor, owner_login)
     fields = dict(description=description, homepage=homepage, private=private, default_branch=default_branch)
@@ -148,7 +149,12 @@ def create(
 
 
 def insert(
-    hub: Hub, actor: Actor, owner, name: str, fields: dict, initial: Callable[[Path, str], str] | None = None
+    hub: Hub,
+    actor: Actor,
+    owner: Row,
+    name: str,
+    fields: Mapping[str, Any],
+    initial: Callable[[Path, str], str] | None = None,
 ) -> tuple[int, str | None]:
     """The one way a repositories row is made (the API and the mirror): name, default branch and
     homepage checked, the bare repository made (with its first commit from `initial(path, branch)`),
@@ -184,13 +190,13 @@ def _name_taken() -> errors.ValidationFailed:
     return errors.ValidationFailed.one("Repository", "name", "custom", "name already exists on this account")
 
 
-def _initial_commit(path: Path, branch: str, *, name: str, description, actor: Actor) -> str:
+def _initial_commit(path: Path, branch: str, *, name: str, description: str | None, actor: Actor) -> str:
     readme = f"# {name}\n" + (f"{description}\n" if description else "")
     who = git.Identity(actor.account.name or actor.login, actor.account.email or f"{actor.login}@users.noreply")
     return git_commits.initial_commit(path, branch, {"README.md": readme.encode()}, "Initial commit", who)
 
 
-def _org_for_create(hub: Hub, actor: Actor, org_login: str):
+def _org_for_create(hub: Hub, actor: Actor, org_login: str) -> Row:
     org = by_login(hub, org_login)
     if org.type != "Organization":
         raise errors.NotFound()
@@ -201,12 +207,12 @@ def _org_for_create(hub: Hub, actor: Actor, org_login: str):
     return org
 
 
-def check_name(name) -> None:
+def check_name(name: object) -> None:
     if not isinstance(name, str) or not _NAME.match(name) or name in (".", "..") or name.lower().endswith(".git"):
         raise errors.ValidationFailed.one("Repository", "name", "custom", "name is invalid")
 
 
-def check_homepage(homepage) -> None:
+def check_homepage(homepage: str | None) -> None:
     """Empty, or an absolute URL (the schema says format: uri)."""
     if not homepage:
         return
@@ -220,12 +226,12 @@ def check_homepage(homepage) -> None:
         raise errors.ValidationFailed.one("Repository", "homepage", "invalid", "homepage must be a URL")
 
 
-def check_branch_name(branch, field: str) -> None:
+def check_branch_name(branch: object, field: str) -> None:
     if not isinstance(branch, str) or not _BRANCH.match(branch) or len(branch) > 255:
         raise errors.ValidationFailed.one("Repository", field, "invalid")
 
 
-def update(hub: Hub, actor: Actor | None, access: RepoAccess, changes: dict) -> RepoAccess:
+def update(hub: Hub, actor: Actor | None, access: RepoAccess, changes: Mapping[str, Any]) -> RepoAccess:
     require(access, actor, "admin")
     values = {k: changes[k] for k in ("description", "homepage", "private") if k in changes}
     check_homepage(values.get("homepage"))
@@ -249,14 +255,16 @@ def update(hub: Hub, actor: Actor | None, access: RepoAccess, changes: dict) -> 
     with hub.db.write(duplicate=_name_taken()) as conn:
         conn.execute(repositories.update().where(repositories.c.id == access.id).values(**values))
         row = conn.execute(sa.select(repositories).where(repositories.c.id == access.id)).first()
+        if row is None:  # deleted meanwhile
+            raise errors.NotFound()
         for action, change in _repository_actions(access.repo, row):
             events.repository_changed(conn, hub, row, access.owner, actor, action, change)
     return find_by_id(hub, actor, access.id)
 
 
-def _repository_actions(old, new) -> list[tuple[str, dict | None]]:
+def _repository_actions(old: Row, new: Row) -> list[tuple[str, dict[str, Any] | None]]:
     """GitHub's repository events for an update: renamed, edited, privatized/publicized."""
-    out: list[tuple[str, dict | None]] = []
+    out: list[tuple[str, dict[str, Any] | None]] = []
     if old.name != new.name:
         out.append(("renamed", {"repository": {"name": {"from": old.name}}}))
     edited = {

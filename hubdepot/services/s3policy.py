@@ -12,6 +12,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import hmac
+from typing import Any
 
 import orjson
 
@@ -53,7 +54,7 @@ def iso_expiration(when: dt.datetime) -> str:
     return when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
 
-def encode(expiration: dt.datetime, conditions: list) -> str:
+def encode(expiration: dt.datetime, conditions: list[Any]) -> str:
     """The base64 policy document."""
     document = {"expiration": iso_expiration(expiration), "conditions": conditions}
     return base64.b64encode(orjson.dumps(document, option=orjson.OPT_INDENT_2)).decode()
@@ -70,7 +71,7 @@ def sign_v4(secret: str, date: str, region: str, policy: str) -> str:
     return hmac.new(key, policy.encode(), hashlib.sha256).hexdigest()
 
 
-def decode(policy: str) -> dict:
+def decode(policy: str) -> dict[str, Any]:
     try:
         document = orjson.loads(base64.b64decode(policy, validate=True))
     except (binascii.Error, ValueError):
@@ -133,7 +134,7 @@ class Allowed:
     max_size: int | None = None
 
 
-def check_policy(document: dict, fields: dict[str, str], bucket: str, now: dt.datetime) -> Allowed:
+def check_policy(document: dict[str, Any], fields: dict[str, str], bucket: str, now: dt.datetime) -> Allowed:
     """Expiry, every condition, and no field left uncovered; the file's size range for the caller."""
     if _parse_time(document["expiration"]) <= now:
         raise denied("Invalid according to Policy: Policy expired.")
@@ -155,7 +156,7 @@ def check_policy(document: dict, fields: dict[str, str], bucket: str, now: dt.da
     return allowed
 
 
-def _condition(condition) -> tuple[str, str, str]:
+def _condition(condition: object) -> tuple[str, str, str]:
     if isinstance(condition, dict) and len(condition) == 1:
         ((name, expected),) = condition.items()
         return name.lower(), "eq", str(expected)
@@ -170,7 +171,7 @@ def _condition(condition) -> tuple[str, str, str]:
     raise invalid(f"Invalid Policy: Invalid Condition: {orjson.dumps(condition).decode()}")
 
 
-def _length_range(condition: list) -> Allowed:
+def _length_range(condition: list[Any]) -> Allowed:
     try:
         low, high = int(condition[1]), int(condition[2])
     except (IndexError, TypeError, ValueError):
@@ -178,7 +179,7 @@ def _length_range(condition: list) -> Allowed:
     return Allowed(low, high)
 
 
-def _parse_time(text) -> dt.datetime:
+def _parse_time(text: object) -> dt.datetime:
     try:
         when = dt.datetime.fromisoformat(str(text).replace("Z", "+00:00"))
     except ValueError:
