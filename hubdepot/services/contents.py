@@ -13,16 +13,15 @@ import datetime as dt
 import mimetypes
 import re
 import zoneinfo
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 
 from hubdepot import errors, git
 from hubdepot.git import commits as git_commits
 from hubdepot.git import refs as git_refs
 from hubdepot.git import trees
-from hubdepot.services import SYSTEM, Actor, Hub
+from hubdepot.services import SYSTEM, Actor, Hub, RepoAccess
 from hubdepot.services import refs as ref_service
 from hubdepot.services import repos as repo_service
-from hubdepot.services.repos import RepoAccess
 
 INLINE_LIMIT = 1024 * 1024
 BLOB_LIMIT = 100 * 1024 * 1024
@@ -33,6 +32,7 @@ _BAD_BRANCH = [{"resource": "Commit", "field": "branch", "code": "invalid"}]
 _SPACE = re.compile(rb"\s+")
 _PAD = re.compile(rb"=")
 _PIECE = 4 * 1024 * 1024  # characters of base64 decoded at a time
+Person = tuple[str, str, str | None]  # an author or committer as the API reads it: (name, email, ISO date or None)
 
 
 # -- paths --------------------------------------------------------------------------------------
@@ -88,7 +88,7 @@ def _check_size(found: trees.Found, mode: str) -> None:
         )
 
 
-def downloader(hub: Hub, access: RepoAccess, ref: str):
+def downloader(hub: Hub, access: RepoAccess, ref: str) -> Callable[[str], str]:
     """path -> download_url; private repositories get a short-lived token bound to repo, ref and path."""
 
     def url(path: str) -> str:
@@ -104,7 +104,9 @@ def raw_purpose(repo_id: int, ref: str, path: str) -> str:
     return f"raw:{repo_id}:{ref}:{path}"
 
 
-def raw_file(hub: Hub, actor: Actor | None, owner: str, name: str, rest: str, token: str | None):
+def raw_file(
+    hub: Hub, actor: Actor | None, owner: str, name: str, rest: str, token: str | None
+) -> tuple[RepoAccess, trees.Found, str]:
     """/raw/o/r/<ref>/<path> -> (access, found, media type). The ref may contain slashes: the shortest
     prefix of `rest` naming a commit that has a file there wins. Private: a token for that ref and
     path, or a caller who may read the repository."""
@@ -141,7 +143,7 @@ def _raw_media(found: trees.Found) -> str:
     return "text/plain; charset=utf-8" if guessed.startswith("text/") else "application/octet-stream"
 
 
-def blob_stream(access: RepoAccess, found: trees.Found):
+def blob_stream(access: RepoAccess, found: trees.Found) -> AsyncIterator[bytes]:
     """A large file's bytes, streamed."""
     return trees.blob_chunks(access.git_dir, found.node.sha)
 
@@ -213,8 +215,8 @@ def put_file(
     content: str | memoryview,
     sha: str | None,
     branch: str | None,
-    author: tuple | None,
-    committer: tuple | None,
+    author: Person | None,
+    committer: Person | None,
     timezone: str | None = None,
 ) -> FileWrite:
     """Create (created=True) or update a file as one commit."""
@@ -233,8 +235,8 @@ def delete_file(
     message: str,
     sha: str,
     branch: str | None,
-    author: tuple | None,
-    committer: tuple | None,
+    author: Person | None,
+    committer: Person | None,
     timezone: str | None = None,
 ) -> FileWrite:
     repo_service.require(access, actor, "push")
@@ -242,7 +244,19 @@ def delete_file(
     return _write(hub, actor, access, parts, message, None, sha, branch, author, committer, timezone)
 
 
-def _write(hub, actor, access, parts, message, data, sha, branch, author, committer, timezone):
+def _write(
+    hub: Hub,
+    actor: Actor,
+    access: RepoAccess,
+    parts: list[str],
+    message: str,
+    data: bytes | git_commits.Pieces | None,
+    sha: str | None,
+    branch: str | None,
+    author: Person | None,
+    committer: Person | None,
+    timezone: str | None,
+) -> FileWrite:
     branch = branch or access.repo.default_branch
     if not git_refs.valid_name(f"refs/heads/{branch}"):  # too long, or refused by git: no branch could be named so
         raise errors.ValidationFailed(_BAD_BRANCH, message="Branch name is not valid")
@@ -266,7 +280,7 @@ def default_identity(hub: Hub, actor: Actor, timezone: str | None = None) -> git
     return _at(git.Identity(account.name or account.login, email), None, timezone)
 
 
-def identity(person: tuple | None, name: str, default: git.Identity, timezone: str | None) -> git.Identity:
+def identity(person: Person | None, name: str, default: git.Identity, timezone: str | None) -> git.Identity:
     """An author/committer (name, email, date or None) checked as GitHub does; `default` when absent."""
     if person is None:
         return default

@@ -12,6 +12,7 @@ import binascii
 import dataclasses
 import datetime as dt
 import re
+from collections.abc import AsyncIterator
 
 import sqlalchemy as sa
 
@@ -25,10 +26,10 @@ from hubdepot.git.lock import repo_lock
 from hubdepot.git.refs import ZERO
 from hubdepot.git.repos import opened
 from hubdepot.git.tags import FoundRef
-from hubdepot.services import Actor, Hub
+from hubdepot.services import Actor, Hub, RepoAccess, Row
 from hubdepot.services import contents as contents_service
 from hubdepot.services import refs as ref_service
-from hubdepot.services.repos import RepoAccess, require
+from hubdepot.services.repos import require
 
 BLOB_LIMIT = 100 * 1024 * 1024
 TreeSpec = objects.TreeSpec  # what POST git/trees entries become (the handler builds them)
@@ -47,9 +48,9 @@ class CommitView:
     """A commit with the accounts its author and committer emails belong to (None when unknown)."""
 
     info: CommitInfo
-    author: object | None
-    committer: object | None
-    files: list | None = None  # diffs.FileChange, for a single commit
+    author: Row | None  # an accounts row
+    committer: Row | None
+    files: list[diffs.FileChange] | None = None  # for a single commit
 
 
 @dataclasses.dataclass(frozen=True)
@@ -60,7 +61,7 @@ class Comparison:
     ahead_by: int
     behind_by: int
     commits: list[CommitView]
-    files: list
+    files: list[diffs.FileChange]
 
 
 # -- blobs, trees, commits, tags ---------------------------------------------------------------
@@ -112,8 +113,8 @@ def create_commit(
     message: str,
     tree_sha: str,
     parents: list[str],
-    author: tuple | None,
-    committer: tuple | None,
+    author: contents_service.Person | None,
+    committer: contents_service.Person | None,
 ) -> CommitInfo:
     require(access, actor, "push")
     assert actor is not None, "require() lets no anonymous caller push"
@@ -136,7 +137,7 @@ def create_tag(
     message: str,
     object_sha: str,
     object_type: str,
-    tagger: tuple | None,
+    tagger: contents_service.Person | None,
 ) -> objects.Tag:
     require(access, actor, "push")
     assert actor is not None, "require() lets no anonymous caller push"
@@ -212,7 +213,9 @@ def delete_ref(hub: Hub, actor: Actor | None, access: RepoAccess, name: str) -> 
     ref_service.record(hub, access, actor, [update])
 
 
-def _swap(access: RepoAccess, full: str, sha: str, *, create: bool = False, force: bool = True):
+def _swap(
+    access: RepoAccess, full: str, sha: str, *, create: bool = False, force: bool = True
+) -> ref_service.RefUpdate:
     """Compare-and-swap under the repository lock: the old value is the one read under the lock."""
     with repo_lock(access.git_dir), opened(access.git_dir) as repo:
         before = git_refs.current(repo, full)
@@ -233,7 +236,7 @@ def _sha_of(access: RepoAccess, ref: str) -> str:
     return trees.resolve(access.git_dir, ref, access.repo.default_branch).sha
 
 
-def _people(hub: Hub, infos: list[CommitInfo]) -> dict[str, object]:
+def _people(hub: Hub, infos: list[CommitInfo]) -> dict[str, Row]:
     """email (lower-cased) -> account, for the authors and committers of `infos`."""
     emails = {who.email.lower() for info in infos for who in (info.author, info.committer)}
     if not emails:
@@ -249,7 +252,7 @@ def _people(hub: Hub, infos: list[CommitInfo]) -> dict[str, object]:
                 sa.or_(sa.func.lower(accounts.c.email).in_(sorted(emails)), accounts.c.id.in_(sorted(ids)))
             )
         ).all()
-    out: dict[str, object] = {}
+    out: dict[str, Row] = {}
     for row in rows:
         if row.email:
             out[row.email.lower()] = row
@@ -354,17 +357,17 @@ def resolve_sha(access: RepoAccess, ref: str) -> str:
         raise errors.Unprocessable(f"No commit found for SHA: {ref}") from None
 
 
-def diff_of(access: RepoAccess, ref: str):
+def diff_of(access: RepoAccess, ref: str) -> AsyncIterator[bytes]:
     info = objects.commit(access.git_dir, resolve_sha(access, ref))
     return diffs.diff_text(access.git_dir, info.parents[0] if info.parents else None, info.sha)
 
 
-def patch_of(access: RepoAccess, ref: str):
+def patch_of(access: RepoAccess, ref: str) -> AsyncIterator[bytes]:
     sha = resolve_sha(access, ref)
     return diffs.patch_text(access.git_dir, sha)
 
 
-def compare_diff(access: RepoAccess, base: str, head: str):
+def compare_diff(access: RepoAccess, base: str, head: str) -> AsyncIterator[bytes]:
     _base_sha, head_sha, merge = _merge_base(access, base, head)
     return diffs.diff_text(access.git_dir, merge, head_sha)
 

@@ -8,6 +8,7 @@ into ref and path, shortest ref first, and the first that names something wins.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 
 import sqlalchemy as sa
 
@@ -16,18 +17,17 @@ from hubdepot.db.tables import release_assets
 from hubdepot.db.tables import releases as releases_table
 from hubdepot.git import history, trees
 from hubdepot.git import refs as git_refs
-from hubdepot.services import Actor, Hub, contents, downloads
+from hubdepot.services import Actor, Hub, RepoAccess, Row, contents, downloads
 from hubdepot.services import releases as reads
 from hubdepot.services import repos as repo_service
 from hubdepot.services.accounts import by_id, by_login
-from hubdepot.services.repos import RepoAccess
 
 PAGE_LIMIT = 1024 * 1024  # files up to this size are shown inline; larger ones link to raw
 
 
 @dataclasses.dataclass(frozen=True)
 class Owner:
-    account: object
+    account: Row  # an accounts row
     repos: list[RepoAccess]
 
 
@@ -46,7 +46,7 @@ class RepoHome:
     access: RepoAccess
     listing: trees.Found | None  # the default branch's root; None when the repository is empty
     readme: trees.Found | None
-    latest: object | None  # the latest release's row
+    latest: Row | None  # the latest release's row
     releases: int
     branches: int
     tags: int
@@ -71,7 +71,7 @@ def repo_home(hub: Hub, actor: Actor | None, owner_login: str, name: str) -> Rep
 _RELEASE = sa.select(releases_table).where(releases_table.c.id == sa.bindparam("release_id"))
 
 
-def _release_summary(hub: Hub, access: RepoAccess):
+def _release_summary(hub: Hub, access: RepoAccess) -> tuple[int, Row | None]:
     """(how many releases the caller may see, the latest release's row or None), without assets."""
     with hub.db.read() as conn:
         total = reads.count_visible(hub, conn, access)
@@ -112,7 +112,7 @@ def _readme(access: RepoAccess, path: str, ref: str) -> trees.Found | None:
         return None
 
 
-def branches(hub: Hub, actor: Actor | None, owner_login: str, name: str):
+def branches(hub: Hub, actor: Actor | None, owner_login: str, name: str) -> tuple[RepoAccess, list[git_refs.Ref]]:
     """(access, branches by name) for /branches."""
     access = repo_service.find(hub, actor, owner_login, name)
     return access, git_refs.branches(access.git_dir)
@@ -120,7 +120,7 @@ def branches(hub: Hub, actor: Actor | None, owner_login: str, name: str):
 
 def releases_page(
     hub: Hub, actor: Actor | None, owner_login: str, name: str, offset: int, limit: int, assets_each: int
-):
+) -> tuple[RepoAccess, list[reads.ReleaseView], int, dict[int, int], int | None]:
     """(access, views with their first `assets_each` assets, total, {release id: asset count}, latest id)."""
     access = repo_service.find(hub, actor, owner_login, name)
     return (access, *reads.list_summaries(hub, access, offset, limit, assets_each))
@@ -165,7 +165,7 @@ def release(
     return ReleasePage(access, view, count, latest)
 
 
-def latest_tag(hub: Hub, actor: Actor | None, owner_login: str, name: str):
+def latest_tag(hub: Hub, actor: Actor | None, owner_login: str, name: str) -> tuple[RepoAccess, str | None]:
     """(access, the latest release's tag or None) for /releases/latest."""
     access = repo_service.find(hub, actor, owner_login, name)
     try:
@@ -174,7 +174,7 @@ def latest_tag(hub: Hub, actor: Actor | None, owner_login: str, name: str):
         return access, None
 
 
-def tags(hub: Hub, actor: Actor | None, owner_login: str, name: str):
+def tags(hub: Hub, actor: Actor | None, owner_login: str, name: str) -> tuple[RepoAccess, list[git_refs.Ref], set[str]]:
     """(access, tags newest name first, tag names that have a published release)."""
     access = repo_service.find(hub, actor, owner_login, name)
     found = git_refs.tags(access.git_dir)
@@ -189,14 +189,18 @@ def tags(hub: Hub, actor: Actor | None, owner_login: str, name: str):
     return access, found, released
 
 
-def legacy_downloads(hub: Hub, actor: Actor | None, owner_login: str, name: str, offset: int, limit: int):
+def legacy_downloads(
+    hub: Hub, actor: Actor | None, owner_login: str, name: str, offset: int, limit: int
+) -> tuple[RepoAccess, Sequence[Row], int]:
     """(access, uploaded downloads, total) for the legacy /downloads page."""
     access = repo_service.find(hub, actor, owner_login, name)
     rows, total = downloads.list_for(hub, access, offset, limit)
     return access, rows, total
 
 
-def commits(hub: Hub, actor: Actor | None, owner_login: str, name: str, ref: str, skip: int, limit: int):
+def commits(
+    hub: Hub, actor: Actor | None, owner_login: str, name: str, ref: str, skip: int, limit: int
+) -> tuple[RepoAccess, trees.Resolved, list[history.Commit], bool]:
     """(access, resolved ref, commits, more) for /commits/<ref>."""
     access = repo_service.find(hub, actor, owner_login, name)
     resolved = trees.resolve(access.git_dir, ref or None, access.repo.default_branch)
@@ -204,7 +208,9 @@ def commits(hub: Hub, actor: Actor | None, owner_login: str, name: str, ref: str
     return access, resolved, found, more
 
 
-def commit(hub: Hub, actor: Actor | None, owner_login: str, name: str, sha: str):
+def commit(
+    hub: Hub, actor: Actor | None, owner_login: str, name: str, sha: str
+) -> tuple[RepoAccess, history.Commit, list[history.FileChange]]:
     """(access, commit, changed files) for /commit/<sha>."""
     access = repo_service.find(hub, actor, owner_login, name)
     resolved = trees.resolve(access.git_dir, sha, access.repo.default_branch)  # a sha, branch or tag only

@@ -13,9 +13,8 @@ import dataclasses
 
 from hubdepot.bounded import Bounded
 from hubdepot.git import trees
-from hubdepot.services import Actor, Hub
+from hubdepot.services import Actor, Hub, RepoAccess
 from hubdepot.services import contents as content_service
-from hubdepot.services.repos import RepoAccess
 
 KEPT_BYTES = 64 * 1024 * 1024
 KEPT_FILE_MAX = 256 * 1024

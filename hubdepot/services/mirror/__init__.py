@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Mapping
 from typing import Any
 
 import sqlalchemy as sa
@@ -19,11 +20,10 @@ from hubdepot import errors
 from hubdepot.db.tables import accounts, mirror_links, mirrors, repositories
 from hubdepot.git import fetch as git_fetch
 from hubdepot.git import refs as git_refs
-from hubdepot.services import SYSTEM, Hub, now
+from hubdepot.services import SYSTEM, Hub, RepoAccess, Row, now
 from hubdepot.services import accounts as account_service
 from hubdepot.services import refs as ref_service
 from hubdepot.services import repos as repo_service
-from hubdepot.services.repos import RepoAccess
 
 
 @dataclasses.dataclass
@@ -38,10 +38,10 @@ class MirrorState:
 class Mirrored:
     full_name: str
     source_url: str
-    options: dict
+    options: dict[str, Any]
 
 
-def ensure_account(hub: Hub, login: str, type_: str = "User"):
+def ensure_account(hub: Hub, login: str, type_: str = "User") -> Row:
     """The local account `login`, created when missing as an Organization, a Bot (GitHub Apps'
     `name[bot]` accounts) or a User, by the API's login rules (ValidationFailed when it breaks them)."""
     try:
@@ -58,7 +58,7 @@ def ensure_account(hub: Hub, login: str, type_: str = "User"):
             raise exc from None
 
 
-def valid_homepage(value) -> bool:
+def valid_homepage(value: object) -> bool:
     """What the API would take as a repository's homepage."""
     try:
         repo_service.check_homepage(value if isinstance(value, str) else "-")
@@ -67,7 +67,7 @@ def valid_homepage(value) -> bool:
     return True
 
 
-def valid_branch(value) -> bool:
+def valid_branch(value: object) -> bool:
     try:
         repo_service.check_branch_name(value, "default_branch")
     except errors.ValidationFailed:
@@ -76,7 +76,14 @@ def valid_branch(value) -> bool:
 
 
 def ensure_repository(
-    hub: Hub, owner_login: str, owner_type: str, name: str, meta: dict, source_url: str, api_url: str, options: dict
+    hub: Hub,
+    owner_login: str,
+    owner_type: str,
+    name: str,
+    meta: Mapping[str, Any],
+    source_url: str,
+    api_url: str,
+    options: Mapping[str, object],
 ) -> RepoAccess:
     """The local copy `owner/name`, made when missing; an existing repository that is not a mirror
     of the same source is refused."""
@@ -105,7 +112,7 @@ def _is_blank(access: RepoAccess) -> bool:
     return not git_refs.snapshot(access.git_dir)
 
 
-def _create(hub: Hub, owner, name: str, meta: dict) -> RepoAccess:
+def _create(hub: Hub, owner: Row, name: str, meta: Mapping[str, Any]) -> RepoAccess:
     """Through the API's funnel (services.repos.insert), private until the first run completes
     (update_metadata then applies the source's visibility): a run that fails leaves nothing public."""
     fields = {key: meta.get(key) for key in ("description", "homepage")}
@@ -117,7 +124,7 @@ def _create(hub: Hub, owner, name: str, meta: dict) -> RepoAccess:
     return repo_service.find_by_id(hub, SYSTEM, repo_id)
 
 
-def update_metadata(hub: Hub, access: RepoAccess, meta: dict) -> RepoAccess:
+def update_metadata(hub: Hub, access: RepoAccess, meta: Mapping[str, Any]) -> RepoAccess:
     """description, homepage, visibility and (once the branch exists here) the default branch,
     through the API's own update (its checks and its repository events)."""
     values = {
@@ -152,14 +159,15 @@ def state(hub: Hub, access: RepoAccess) -> MirrorState:
     return MirrorState(json.loads(etags or "{}"), links)
 
 
-def stored_etag(hub: Hub, source_url: str, url: str) -> list | None:
+def stored_etag(hub: Hub, source_url: str, url: str) -> list[Any] | None:
     """[etag, data] kept for `url` by the last complete run of the mirror of `source_url`, if any."""
     with hub.db.read() as conn:
         etags = conn.execute(sa.select(mirrors.c.etags).where(mirrors.c.source_url == source_url)).scalar()
-    return json.loads(etags).get(url) if etags else None
+    kept: list[Any] | None = json.loads(etags).get(url) if etags else None
+    return kept
 
 
-def save_etags(hub: Hub, access: RepoAccess, etags: dict) -> None:
+def save_etags(hub: Hub, access: RepoAccess, etags: Mapping[str, object]) -> None:
     """Remember the source's ETags once everything they vouch for is copied (a run cut short saves none)."""
     with hub.db.write() as conn:
         conn.execute(

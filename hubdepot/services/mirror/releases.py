@@ -14,15 +14,15 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from typing import Any
 
 import sqlalchemy as sa
 
 from hubdepot.db.tables import mirror_links, release_assets, releases
-from hubdepot.services import SYSTEM, Hub
+from hubdepot.services import SYSTEM, Hub, RepoAccess
 from hubdepot.services import assets as asset_service
 from hubdepot.services import release_writes as writes
 from hubdepot.services import releases as reads
-from hubdepot.services.repos import RepoAccess
 
 RELEASE, ASSET = "release", "asset"
 
@@ -56,7 +56,7 @@ class AssetCopy:
     uploader_id: int | None
 
 
-def _link(conn, access: RepoAccess, kind: str, source_id: int, local_id: int, fingerprint: str) -> None:
+def _link(conn: sa.Connection, access: RepoAccess, kind: str, source_id: int, local_id: int, fingerprint: str) -> None:
     where = sa.and_(
         mirror_links.c.repository_id == access.id, mirror_links.c.kind == kind, mirror_links.c.source_id == source_id
     )
@@ -68,7 +68,7 @@ def _link(conn, access: RepoAccess, kind: str, source_id: int, local_id: int, fi
     )
 
 
-def _unlink(conn, access: RepoAccess, kind: str, local_ids: list[int]) -> None:
+def _unlink(conn: sa.Connection, access: RepoAccess, kind: str, local_ids: list[int]) -> None:
     if local_ids:
         conn.execute(
             mirror_links.delete().where(
@@ -79,7 +79,7 @@ def _unlink(conn, access: RepoAccess, kind: str, local_ids: list[int]) -> None:
         )
 
 
-def _release_values(copy: ReleaseCopy, hidden: bool) -> dict:
+def _release_values(copy: ReleaseCopy, hidden: bool) -> dict[str, Any]:
     values = {f.name: getattr(copy, f.name) for f in dataclasses.fields(copy) if f.name != "source_id"}
     if hidden:
         values.update(draft=True, immutable=False)
@@ -163,7 +163,7 @@ def update_asset(hub: Hub, access: RepoAccess, local_id: int, copy: AssetCopy, f
         _link(conn, access, ASSET, copy.source_id, local_id, fingerprint)
 
 
-def _asset_values(copy: AssetCopy) -> dict:
+def _asset_values(copy: AssetCopy) -> dict[str, Any]:
     return {f.name: getattr(copy, f.name) for f in dataclasses.fields(copy) if f.name != "source_id"}
 
 
