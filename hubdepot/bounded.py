@@ -23,7 +23,7 @@ class Bounded(Generic[V]):
         self.limit, self.size = limit, size
         self.total = 0
         self._items: collections.OrderedDict[Hashable, V] = collections.OrderedDict()
-        self._making: dict[Hashable, Future] = {}
+        self._making: dict[Hashable, Future[V]] = {}
         self._lock = threading.Lock()
 
     def get(self, key: Hashable) -> V | None:

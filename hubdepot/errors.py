@@ -3,12 +3,14 @@ surface (GitHub JSON, S3 XML, git text, HTML pages)."""
 
 from __future__ import annotations
 
+from typing import Self
+
 
 class HubdepotError(Exception):
     status = 500
     default_message = "Server Error"
 
-    def __init__(self, message: str | None = None, **extra):
+    def __init__(self, message: str | None = None, **extra: object) -> None:
         super().__init__(message or self.default_message)
         self.message = message or self.default_message
         self.extra = extra  # extra top-level keys for the error body (e.g. url)
@@ -64,16 +66,16 @@ class ValidationFailed(Unprocessable):
 
     default_message = "Validation Failed"
 
-    def __init__(self, errors: list[dict], message: str | None = None, **extra):
+    def __init__(self, errors: list[dict[str, str]], message: str | None = None, **extra: object) -> None:
         super().__init__(message, **extra)
         self.errors = errors
 
     @classmethod
-    def one(cls, resource: str, field: str, code: str, message: str | None = None, **extra):
+    def one(cls, resource: str, field: str, code: str, message: str | None = None, **extra: object) -> Self:
         item = {"resource": resource, "code": code, "field": field}
         if message:
             item["message"] = message
-        return cls([item], **extra)
+        return cls([item], None, **extra)
 
 
 class StorageFull(HubdepotError):
@@ -87,7 +89,7 @@ class PostRejected(HubdepotError):
     """An S3 POST (the legacy Downloads' upload) refused: `code` is S3's error code (AccessDenied,
     SignatureDoesNotMatch, EntityTooLarge ...), rendered as S3's XML error."""
 
-    def __init__(self, status: int, code: str, message: str):
+    def __init__(self, status: int, code: str, message: str) -> None:
         super().__init__(message)
         self.status = status
         self.code = code

@@ -3,21 +3,30 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import click
 
 from hubdepot import errors
 from hubdepot.config import Settings, SettingsError
 
+if TYPE_CHECKING:
+    from hubdepot.services import Hub
 
-def settings_from(**overrides) -> Settings:
+P = ParamSpec("P")
+R = TypeVar("R")
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def settings_from(**overrides: object) -> Settings:
     try:
-        return Settings.load(**{k: v for k, v in overrides.items() if v is not None})
+        return Settings.load(None, **{k: v for k, v in overrides.items() if v is not None})
     except SettingsError as exc:
         raise click.ClickException(str(exc)) from None
 
 
-def hub_from(data_dir=None, database_url=None):
+def hub_from(data_dir: str | None = None, database_url: str | None = None) -> Hub:
     from hubdepot.db import revision
     from hubdepot.hub import create_hub
 
@@ -29,17 +38,17 @@ def hub_from(data_dir=None, database_url=None):
     return hub
 
 
-def data_options(fn):
+def data_options(fn: F) -> F:
     fn = click.option("--database-url", default=None, help="Database URL (default: SQLite in the data dir)")(fn)
     fn = click.option("--data-dir", type=click.Path(), default=None, help="Data directory")(fn)
     return fn
 
 
-def friendly(fn):
+def friendly(fn: Callable[P, R]) -> Callable[P, R]:
     """Domain errors become one line on stderr and exit status 1."""
 
     @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return fn(*args, **kwargs)
         except errors.ValidationFailed as exc:

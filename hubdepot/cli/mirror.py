@@ -7,21 +7,30 @@ import dataclasses
 import json
 import signal
 import sys
+from types import FrameType
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 
 from hubdepot import errors
 from hubdepot.cli.common import data_options, hub_from
 
+if TYPE_CHECKING:
+    from hubdepot.mirror.report import Plain
+    from hubdepot.mirror.sync import Options, Summary
+    from hubdepot.services import Hub
 
-def _token(token_file, token_env) -> str | None:
+Failure = dict[str, str | bool]  # {"source", "error"} and "interrupted": True when cut short
+
+
+def _token(token_file: str | None, token_env: str | None) -> str | None:
     if token_file:
         with open(token_file) as f:
             return f.read().strip() or None
     return (token_env or "").strip() or None
 
 
-def _terminate(signum, frame):
+def _terminate(signum: int, frame: FrameType | None) -> NoReturn:
     raise KeyboardInterrupt
 
 
@@ -38,19 +47,19 @@ def _terminate(signum, frame):
 @click.option("--json", "json_output", is_flag=True, help="Print a machine-readable summary")
 @data_options
 def mirror(
-    source,
-    as_name,
-    token_file,
-    token_env,
-    releases_only,
-    since,
-    include_drafts,
-    concurrency,
-    all_,
-    json_output,
-    data_dir,
-    database_url,
-):
+    source: str | None,
+    as_name: str | None,
+    token_file: str | None,
+    token_env: str | None,
+    releases_only: bool,
+    since: str | None,
+    include_drafts: bool,
+    concurrency: int,
+    all_: bool,
+    json_output: bool,
+    data_dir: str | None,
+    database_url: str | None,
+) -> None:
     """Mirror SOURCE (https://github.com/OWNER/NAME or https://HOST/OWNER/NAME) with its releases and assets."""
     from hubdepot.mirror import report as reports
     from hubdepot.mirror.sync import Options
@@ -70,6 +79,7 @@ def mirror(
             for m in mirror_service.mirrored(hub)
         ]
     else:
+        assert source, "SOURCE or --all, checked above"
         runs = [(source, Options(releases_only, since, include_drafts, concurrency, as_name))]
     report = reports.reporter(json_output)
     report.start(len(runs))
@@ -80,11 +90,14 @@ def mirror(
         sys.exit(130 if any(f.get("interrupted") for f in failures) else 1)
 
 
-def _run_all(hub, runs, token, report):
+def _run_all(
+    hub: Hub, runs: list[tuple[str, Options]], token: str | None, report: Plain
+) -> tuple[list[Summary], list[Failure]]:
     from hubdepot.mirror.source import MirrorError
     from hubdepot.mirror.sync import mirror as mirror_one
 
-    summaries, failures = [], []
+    summaries: list[Summary] = []
+    failures: list[Failure] = []
     for url, options in runs:
         try:
             summaries.append(mirror_one(hub, url, token, options, report))
@@ -103,7 +116,7 @@ def _run_all(hub, runs, token, report):
     return summaries, failures
 
 
-def _print(summaries, failures, json_output: bool) -> None:
+def _print(summaries: list[Summary], failures: list[Failure], json_output: bool) -> None:
     if json_output:
         body = {"repositories": [dataclasses.asdict(s) for s in summaries], "errors": failures}
         click.echo(json.dumps(body, indent=2))

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 import sqlalchemy as sa
+from sqlalchemy.pool import ConnectionPoolEntry
 
 
 def create_engine(url: str, pool_size: int = 10, max_overflow: int = 20) -> sa.Engine:
@@ -26,7 +29,7 @@ def _sqlite(url: str) -> sa.Engine:
     )
 
     @sa.event.listens_for(engine, "connect")
-    def _pragmas(dbapi_connection, _record):
+    def _pragmas(dbapi_connection: sqlite3.Connection, _record: ConnectionPoolEntry) -> None:
         dbapi_connection.isolation_level = None  # we emit BEGIN ourselves (see session.py)
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
@@ -36,7 +39,7 @@ def _sqlite(url: str) -> sa.Engine:
         cursor.close()
 
     @sa.event.listens_for(engine, "begin")
-    def _begin(conn):
+    def _begin(conn: sa.Connection) -> None:
         mode = conn.info.pop("begin_mode", "")
         if mode is not None:  # None: a read in autocommit mode (see session.Database.read)
             conn.exec_driver_sql(f"BEGIN {mode}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import sqlalchemy as sa
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
@@ -16,7 +17,7 @@ from hubdepot.db.tables import metadata
 _SCRIPTS = str(Path(__file__).resolve().parent.parent / "migrations")
 
 
-def _config(connection) -> Config:
+def _config(connection: sa.Connection | None) -> Config:
     config = Config()
     config.set_main_option("script_location", _SCRIPTS)
     config.attributes["connection"] = connection
@@ -52,7 +53,9 @@ def heads() -> list[str]:
     return list(ScriptDirectory.from_config(_config(None)).get_heads())
 
 
-def drift(db: Database) -> list:
-    """Differences between the live schema and hubdepot.db.tables (empty when they agree)."""
+def drift(db: Database) -> list[object]:
+    """Differences between the live schema and hubdepot.db.tables (empty when they agree): alembic's
+    diff tuples, for a person to read."""
     with db.engine.connect() as conn:
-        return compare_metadata(MigrationContext.configure(conn), metadata)
+        diffs: list[object] = compare_metadata(MigrationContext.configure(conn), metadata)
+        return diffs

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
@@ -13,6 +13,16 @@ from sqlalchemy import exc as sa_exc
 from hubdepot import errors
 from hubdepot.db.engine import create_engine
 from hubdepot.db.generation import Generation
+
+
+class HookTarget(Protocol):
+    """An active hook an event may go to, as the outbox caches it per transaction (events/outbox.py)."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def events(self) -> frozenset[str]: ...
 
 
 @dataclasses.dataclass
@@ -23,8 +33,10 @@ class UnitOfWork:
 
     before_commit: list[Callable[[sa.Connection], None]] = dataclasses.field(default_factory=list)
     after_commit: list[Callable[[], None]] = dataclasses.field(default_factory=list)
-    outbox: list[tuple[dict, list]] = dataclasses.field(default_factory=list)
-    targets: dict[tuple[int | None, int | None], list] = dataclasses.field(default_factory=dict)
+    # a webhook_events row to insert, with the ids of the hooks it goes to
+    outbox: list[tuple[Mapping[str, object], list[int]]] = dataclasses.field(default_factory=list)
+    # (repository id, organisation id) -> the active hooks of its events
+    targets: dict[tuple[int | None, int | None], list[HookTarget]] = dataclasses.field(default_factory=dict)
 
     def run_before_commit(self, callback: Callable[[sa.Connection], None]) -> None:
         if callback not in self.before_commit:
@@ -41,13 +53,13 @@ _UNIT = "hubdepot.unit_of_work"
 def unit_of(conn: sa.Connection) -> UnitOfWork:
     """The unit of work of the write transaction `conn` is in (Database.write() only)."""
     unit = conn.info.get(_UNIT)
-    if unit is None:
+    if not isinstance(unit, UnitOfWork):
         raise RuntimeError("not in a write transaction (Database.write())")
     return unit
 
 
 class Database:
-    def __init__(self, url: str, generation: Generation | None = None):
+    def __init__(self, url: str, generation: Generation | None = None) -> None:
         self.url = url
         self.engine = create_engine(url)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
@@ -125,8 +137,8 @@ def _is_connection_error(exc: sa_exc.OperationalError) -> bool:
 IntegrityError = sa_exc.IntegrityError
 
 
-def inserted_id(result: sa.CursorResult) -> Any:
-    """The primary key of the row an INSERT ... VALUES just added."""
+def inserted_id(result: sa.CursorResult[Any]) -> int:
+    """The integer primary key (`id`) of the row an INSERT ... VALUES just added."""
     key = result.inserted_primary_key
     assert key is not None, "not a single-row INSERT"
-    return key[0]
+    return int(key[0])

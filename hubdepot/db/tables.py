@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, TypedDict
+
 import sqlalchemy as sa
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 metadata = sa.MetaData(
     naming_convention={
@@ -18,11 +23,17 @@ Id = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 When = sa.DateTime(timezone=True)
 
 
-def _id() -> sa.Column:
+def _id() -> sa.Column[int]:
     return sa.Column("id", Id, primary_key=True, autoincrement=True)
 
 
-def _fk(name: str, target: str, **kw) -> sa.Column:
+class _ColumnOptions(TypedDict, total=False):
+    nullable: bool
+    primary_key: bool
+    index: bool
+
+
+def _fk(name: str, target: str, **kw: Unpack[_ColumnOptions]) -> sa.Column[int]:
     return sa.Column(name, Id, sa.ForeignKey(target, ondelete="CASCADE"), **kw)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import sys
 import threading
 import time
+from typing import TextIO
 
 
 def _size(n: float) -> str:
@@ -19,7 +20,7 @@ def _size(n: float) -> str:
 class Plain:
     """One line per event, timestamped, on stderr (for logs, cron mail and journald)."""
 
-    def __init__(self, stream=None, quiet: bool = False):
+    def __init__(self, stream: TextIO | None = None, quiet: bool = False) -> None:
         self.stream = stream or sys.stderr
         self.quiet = quiet
         self._lock = threading.Lock()
@@ -66,7 +67,7 @@ class Plain:
 class Bars(Plain):
     """rich progress bars: repositories, releases, bytes (speed, ETA)."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__()
         from rich.console import Console
         from rich.progress import (
@@ -137,7 +138,7 @@ class Bars(Plain):
         self.live.stop()
 
 
-def reporter(json_output: bool):
+def reporter(json_output: bool) -> Plain:
     if sys.stdout.isatty() and not json_output:
         return Bars()
     return Plain()

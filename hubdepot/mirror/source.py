@@ -15,10 +15,12 @@ import ssl
 import threading
 import time
 from collections.abc import Callable
+from typing import Any, Protocol
 from urllib.parse import urljoin, urlsplit
 
 import httpx
 
+from hubdepot.storage import BlobStorage
 from hubdepot.storage.intake import Intake
 
 CHUNK = 256 * 1024  # fits the CPU cache from recv to hash to write (1 MiB measured 1.5-3x slower)
@@ -28,6 +30,12 @@ GITHUB_HOSTS = ("github.com", "www.github.com")
 _REPO_PATH = re.compile(r"^/[A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9._-]{1,100}\.git$")
 
 
+class Headers(Protocol):
+    """An answer's headers: httpx's (the API) or http.client's (asset bytes)."""
+
+    def get(self, key: str, /) -> str | None: ...
+
+
 class MirrorError(Exception):
     """A one-line reason the mirror cannot go on (wrong URL, bad token, missing repository...)."""
 
@@ -35,7 +43,7 @@ class MirrorError(Exception):
 class Target:
     """A source repository named by its web URL: https://github.com/o/r or https://host/o/r."""
 
-    def __init__(self, url: str):
+    def __init__(self, url: str) -> None:
         parts = urlsplit(url.strip())
         path = [p for p in parts.path.split("/") if p]
         if parts.scheme not in ("http", "https") or not parts.netloc or len(path) != 2:
@@ -49,7 +57,7 @@ class Target:
         self.api_repo = f"{self.api_root}/repos/{self.owner}/{self.name}"
         self.git_origin = "https://github.com" if github else origin
 
-    def clone_url(self, offered) -> str:
+    def clone_url(self, offered: object) -> str:
         """Where git fetches from: the source's clone_url when it is a plain OWNER/NAME URL on the
         host the user named (a renamed repository), else the user's own URL. Never a local path,
         another host or anything git could read as an option."""
@@ -77,10 +85,10 @@ class Source:
         token: str | None,
         *,
         concurrency: int = 4,
-        note: Callable = print,
+        note: Callable[[str], None] = print,
         retries: int = 6,
         max_wait: float = 3600,
-    ):
+    ) -> None:
         self.target, self.token, self.note = target, token, note
         self.retries, self.max_wait = retries, max_wait
         self.client = httpx.Client(
@@ -102,19 +110,19 @@ class Source:
     def __enter__(self) -> Source:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     # -- sending -------------------------------------------------------------------------------
 
-    def _headers(self, url: str, extra: dict | None) -> dict:
+    def _headers(self, url: str, extra: dict[str, str] | None) -> dict[str, str]:
         headers = dict(extra or {})
         if self.token and _origin(url) == _origin(self.target.api_root):
             headers["Authorization"] = f"token {self.token}"
         return headers
 
     def send(
-        self, url: str, headers: dict | None = None, *, stream: bool = False, retries: int | None = None
+        self, url: str, headers: dict[str, str] | None = None, *, stream: bool = False, retries: int | None = None
     ) -> httpx.Response:
         """GET `url`; rate limits waited out, 5xx and transport errors retried with backoff."""
         delay, failures, last = 0.5, 0, ""
@@ -151,7 +159,7 @@ class Source:
             return None
         return self._slow_down(response.status_code, response.headers, _message(response))
 
-    def _slow_down(self, status: int, headers, message: str) -> float | None:
+    def _slow_down(self, status: int, headers: Headers, message: str) -> float | None:
         """Seconds to wait before asking again, when the answer says "slow down"."""
         if status not in (403, 429):
             return None
@@ -170,11 +178,11 @@ class Source:
         return max(seconds, 0.0) + 0.1
 
     @staticmethod
-    def _reset_in(headers) -> float:
+    def _reset_in(headers: Headers) -> float:
         reset = headers.get("x-ratelimit-reset") or ""
         return float(reset) - time.time() if reset.isdigit() else 60.0
 
-    def _note_budget(self, status: int, headers) -> None:
+    def _note_budget(self, status: int, headers: Headers) -> None:
         """Out of budget: no request goes out before the window resets."""
         with self._lock:
             self.requests += 1
@@ -189,8 +197,11 @@ class Source:
 
     # -- JSON ----------------------------------------------------------------------------------
 
-    def get_json(self, url: str, etag: str | None = None, *, what: str = "", retries: int | None = None):
-        """(200 body, its ETag) or (None, etag) when the source answers 304 Not Modified."""
+    def get_json(
+        self, url: str, etag: str | None = None, *, what: str = "", retries: int | None = None
+    ) -> tuple[Any, str | None]:
+        """(200 body, its ETag) or (None, etag) when the source answers 304 Not Modified. The body is
+        the source's JSON as parsed, unchecked: the caller reads it field by field."""
         headers = {"Accept": "application/vnd.github+json"}
         if etag:
             headers["If-None-Match"] = etag
@@ -216,7 +227,7 @@ class Source:
             raise MirrorError(f"{what} not found at {self.target.host} (HTTP 404; a private repository needs a token)")
         raise MirrorError(f"{what}: HTTP {status} from {self.target.host}" + (f": {message}" if message else ""))
 
-    def next_page(self, response_headers) -> str | None:
+    def next_page(self, response_headers: httpx.Headers) -> str | None:
         """The Link header's next page, which must be on the API's origin."""
         found = _LINK_NEXT.search(response_headers.get("link", ""))
         if not found:
@@ -225,12 +236,13 @@ class Source:
             raise MirrorError(f"{self.target.host} named a next page elsewhere: {found.group(1)[:200]!r}")
         return found.group(1)
 
-    def on_api(self, url) -> bool:
+    def on_api(self, url: object) -> bool:
         """Whether `url` is on the source API's origin (what the token may go to)."""
         return isinstance(url, str) and url.isascii() and _origin(url) == _origin(self.target.api_root)
 
-    def page(self, url: str, etag: str | None):
-        """One page of a list: (items or None when not modified, etag, next page URL or None)."""
+    def page(self, url: str, etag: str | None) -> tuple[Any, str | None, str | None]:
+        """One page of a list: (items or None when not modified, etag, next page URL or None); the
+        items are the source's JSON as parsed, unchecked."""
         headers = {"Accept": "application/vnd.github+json"}
         if etag:
             headers["If-None-Match"] = etag
@@ -246,8 +258,13 @@ class Source:
     # http.client, not httpx, carries the bytes: readinto() a 256 KiB buffer is several times faster.
 
     def download(
-        self, url: str, storage, expected_size: int, progress: Callable[[int], None], partial: str | None = None
-    ):
+        self,
+        url: str,
+        storage: BlobStorage,
+        expected_size: int,
+        progress: Callable[[int], None],
+        partial: str | None = None,
+    ) -> Intake:
         """Stream an asset's bytes into a storage intake (never more than `expected_size`); a cut
         connection resumes with a Range request where the source allows it, and so do the bytes a
         killed run left under `partial`. Returns the uncommitted intake holding every byte."""
@@ -285,7 +302,9 @@ class Source:
             writer.abort()
             raise
 
-    def _copy(self, response, writer, buffer: bytearray, progress) -> None:
+    def _copy(
+        self, response: http.client.HTTPResponse, writer: Intake, buffer: bytearray, progress: Callable[[int], None]
+    ) -> None:
         view = memoryview(buffer)
         while True:
             if self.stopped:
@@ -317,7 +336,7 @@ class Source:
         self._fail(answer.status, answer.message, f"asset {url}")
         raise MirrorError(f"asset {url}: HTTP {answer.status}")
 
-    def _open_asset(self, url: str, offset: int):
+    def _open_asset(self, url: str, offset: int) -> tuple[http.client.HTTPConnection, http.client.HTTPResponse]:
         """GET the asset API URL as bytes, following redirects (the token stays with the API host):
         (connection, response) positioned at the body."""
         headers = {"Accept": "application/octet-stream", "Accept-Encoding": "identity", "User-Agent": "hubdepot-mirror"}
@@ -348,12 +367,12 @@ class Source:
 
 
 class _Answer(Exception):
-    def __init__(self, status: int, headers, message: str):
+    def __init__(self, status: int, headers: Headers, message: str) -> None:
         super().__init__(status)
         self.status, self.headers, self.message = status, headers, message
 
 
-def _raw_get(url: str, headers: dict):
+def _raw_get(url: str, headers: dict[str, str]) -> tuple[http.client.HTTPConnection, http.client.HTTPResponse]:
     parts = urlsplit(url)
     host = parts.hostname or ""
     conn: http.client.HTTPConnection

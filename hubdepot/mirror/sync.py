@@ -20,18 +20,24 @@ import re
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from typing import overload
+from typing import Any, overload
 
 from hubdepot import errors
+from hubdepot.mirror.report import Plain
 from hubdepot.mirror.source import MirrorError, Source, Target
-from hubdepot.services import Hub
+from hubdepot.services import Hub, RepoAccess
 from hubdepot.services import assets as asset_service
 from hubdepot.services import mirror as mirrors
+from hubdepot.services.mirror import MirrorState
 from hubdepot.services.mirror import releases as copies
 from hubdepot.services.mirror.releases import ASSET, RELEASE, AssetCopy, ReleaseCopy
 from hubdepot.storage import key_for
 
 _DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
+
+# An object of the source's JSON (a repository, a release, an asset): untrusted, so every field is
+# checked as it is read.
+Json = dict[str, Any]
 
 
 @dataclasses.dataclass
@@ -42,7 +48,7 @@ class Options:
     concurrency: int = 4
     as_name: str | None = None  # OWNER/NAME here
 
-    def stored(self) -> dict:
+    def stored(self) -> dict[str, bool | str | None]:
         return {"releases_only": self.releases_only, "since": self.since, "include_drafts": self.include_drafts}
 
 
@@ -85,21 +91,22 @@ class Skipped(Exception):
     """A release or asset of the source that breaks the API's rules: left out, with a note."""
 
 
-def _text(value, limit: int = 100_000) -> str | None:
+def _text(value: object, limit: int = 100_000) -> str | None:
     return value[:limit] if isinstance(value, str) else None
 
 
-def _source_id(item) -> int:
-    if not isinstance(item, dict) or not isinstance(item.get("id"), int) or isinstance(item.get("id"), bool):
+def _source_id(item: object) -> int:
+    source_id = item.get("id") if isinstance(item, dict) else None
+    if not isinstance(source_id, int) or isinstance(source_id, bool):
         raise Skipped("an item without a numeric id")
-    return item["id"]
+    return source_id
 
 
-def fingerprint(*parts) -> str:
+def fingerprint(*parts: object) -> str:
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def mirror(hub: Hub, source_url: str, token: str | None, options: Options, report) -> Summary:
+def mirror(hub: Hub, source_url: str, token: str | None, options: Options, report: Plain) -> Summary:
     target = Target(source_url)
     summary, started = Summary(source=target.web_url), time.monotonic()
     with Source(target, token, concurrency=options.concurrency, note=report.note) as source:
@@ -111,7 +118,9 @@ def mirror(hub: Hub, source_url: str, token: str | None, options: Options, repor
     return summary
 
 
-def _mirror(hub, target: Target, source: Source, token, options: Options, report, summary: Summary) -> None:
+def _mirror(
+    hub: Hub, target: Target, source: Source, token: str | None, options: Options, report: Plain, summary: Summary
+) -> None:
     meta = _metadata(hub, target, source, options)
     owner, name = (options.as_name or f"{meta['owner']['login']}/{meta['name']}").split("/", 1)
     access = mirrors.ensure_repository(
@@ -124,14 +133,14 @@ def _mirror(hub, target: Target, source: Source, token, options: Options, report
         state.etags = {}
     if not options.releases_only:
         summary.refs_updated = mirrors.fetch_refs(hub, access, target.clone_url(meta.get("clone_url")), token)
-    etags = {"options": options.stored(), target.api_repo: [meta.pop("etag"), meta]}
+    etags: dict[str, object] = {"options": options.stored(), target.api_repo: [meta.pop("etag"), meta]}
     Releases(hub, access, source, state, options, report, summary, etags).run()
     access = mirrors.update_metadata(hub, access, meta)  # the source's visibility once the copy is whole
     mirrors.save_etags(hub, access, etags)
     hub.storage.drop_partials(f"{access.id}-")  # complete: what is left belongs to assets gone at the source
 
 
-def _metadata(hub, target: Target, source: Source, options: Options) -> dict:
+def _metadata(hub: Hub, target: Target, source: Source, options: Options) -> Json:
     """The source repository's fields we copy, asked with the ETag of the previous run, each checked
     (a value hubdepot's API would refuse is dropped; a missing name or owner stops the run)."""
     old = mirrors.stored_etag(hub, target.web_url, target.api_repo)
@@ -159,7 +168,17 @@ def _metadata(hub, target: Target, source: Source, options: Options) -> dict:
 class Releases:
     """The releases and assets of one repository, brought in line with the source's."""
 
-    def __init__(self, hub, access, source: Source, state, options: Options, report, summary: Summary, etags: dict):
+    def __init__(
+        self,
+        hub: Hub,
+        access: RepoAccess,
+        source: Source,
+        state: MirrorState,
+        options: Options,
+        report: Plain,
+        summary: Summary,
+        etags: dict[str, object],
+    ) -> None:
         self.hub, self.access, self.source, self.state = hub, access, source, state
         self.options, self.report, self.summary, self.etags = options, report, summary, etags
         self.people: dict[str, int] = {}
@@ -170,7 +189,7 @@ class Releases:
         listed, seen = self._list()
         wanted = self._wanted(listed)
         self.report.releases(len(wanted))
-        pending: list[tuple[dict, int, str]] = []
+        pending: list[tuple[Json, int, str]] = []
         jobs: list[Job] = []
         for release in wanted:
             try:
@@ -192,7 +211,7 @@ class Releases:
         ) or str(exc)
         self.report.note(f"{self.access.full_name}: {what} left out: {reason}")
 
-    def _listed(self, items) -> list[dict]:
+    def _listed(self, items: object) -> list[Json]:
         """The releases of one page that have what a release needs (id, tag, creation time)."""
         if not isinstance(items, list):
             raise MirrorError(f"{self.source.target.host} did not answer a list of releases")
@@ -210,7 +229,7 @@ class Releases:
 
     # -- listing ---------------------------------------------------------------------------
 
-    def _list(self) -> tuple[list[dict], set[int]]:
+    def _list(self) -> tuple[list[Json], set[int]]:
         """Every release the source lists (pages answered 304 stand for what they held last time)."""
         url: str | None = f"{self.access_api()}/releases?per_page=100"
         listed, seen = [], set()
@@ -234,7 +253,7 @@ class Releases:
     def access_api(self) -> str:
         return self.source.target.api_repo
 
-    def _wanted(self, listed: list[dict]) -> list[dict]:
+    def _wanted(self, listed: list[Json]) -> list[Json]:
         out = [r for r in listed if self.options.include_drafts or not r.get("draft")]
         if self.options.since:
             start = next((r for r in listed if r["tag_name"] == self.options.since and not r.get("draft")), None)
@@ -245,21 +264,22 @@ class Releases:
 
     # -- releases --------------------------------------------------------------------------
 
-    def _person(self, user) -> int:
+    def _person(self, user: object) -> int:
         """The local account of a source's author or uploader (made by the API's login rules; bots
         as Bot accounts); a missing one, or one hubdepot cannot hold, stands for the repository's owner."""
+        owner_id: int = self.access.owner.id
         if not isinstance(user, dict) or not isinstance(user.get("login"), str):
-            return self.access.owner.id
+            return owner_id
         kind = user["type"] if isinstance(user.get("type"), str) else "User"
         login: str = user["login"]
         if login not in self.people:
             try:
                 self.people[login] = mirrors.ensure_account(self.hub, login, kind).id
             except errors.ValidationFailed:
-                self.people[login] = self.access.owner.id
+                self.people[login] = owner_id
         return self.people[login]
 
-    def _copy(self, r: dict) -> ReleaseCopy:
+    def _copy(self, r: Json) -> ReleaseCopy:
         return ReleaseCopy(
             source_id=r["id"],
             tag_name=r["tag_name"],
@@ -275,7 +295,7 @@ class Releases:
             author_id=self._person(r.get("author")),
         )
 
-    def _plan(self, release: dict, jobs: list) -> tuple[dict, int, str]:
+    def _plan(self, release: Json, jobs: list[Job]) -> tuple[Json, int, str]:
         """Bring the release row in line (a new one stays hidden); queue its assets' downloads."""
         copy = self._copy(release)
         print_ = fingerprint(dataclasses.asdict(copy))
@@ -291,7 +311,7 @@ class Releases:
         self._plan_assets(release, local_id, jobs)
         return release, local_id, status
 
-    def _finish(self, release: dict, local_id: int, status: str) -> None:
+    def _finish(self, release: Json, local_id: int, status: str) -> None:
         if status == "created":
             copy = self._copy(release)
             copies.put_release(self.hub, self.access, copy, local_id, fingerprint(dataclasses.asdict(copy)))
@@ -322,7 +342,7 @@ class Releases:
 
     # -- assets ----------------------------------------------------------------------------
 
-    def _asset_copy(self, a: dict) -> AssetCopy:
+    def _asset_copy(self, a: Json) -> AssetCopy:
         """The asset's row, by the API's rules; its download URL on the source's API origin."""
         _source_id(a)
         if not isinstance(a.get("name"), str) or not isinstance(a.get("created_at"), str):
@@ -346,7 +366,7 @@ class Releases:
             **asset_service.checked_fields({"name": copy.name, "label": copy.label, "content_type": copy.content_type}),
         )
 
-    def _plan_assets(self, release: dict, local_id: int, jobs: list) -> None:
+    def _plan_assets(self, release: Json, local_id: int, jobs: list[Job]) -> None:
         local = copies.local_assets(self.hub, local_id)
         keep = set()
         assets = release.get("assets")
@@ -360,9 +380,9 @@ class Releases:
                 continue
             print_ = fingerprint(dataclasses.asdict(copy), asset.get("size"), asset.get("digest"))
             link = self.state.links.get((ASSET, asset["id"]))
-            mine = link[0] if link and link[0] in local else None
+            mine, stored_print = link if link and link[0] in local else (None, None)
             keep.add(mine)
-            if mine is not None and link[1] == print_:
+            if mine is not None and stored_print == print_:
                 self.summary.assets_unchanged += 1
             elif mine is not None and _same_bytes(asset, local[mine]):
                 copies.update_asset(self.hub, self.access, mine, copy, print_)
@@ -375,7 +395,7 @@ class Releases:
         copies.delete_assets(self.hub, self.access, gone)
         self.summary.assets_deleted += len(gone)
 
-    def _download(self, jobs: list) -> None:
+    def _download(self, jobs: list[Job]) -> None:
         """Every queued asset, `concurrency` at once; each release's rows go in in the source's order
         (a prefix at a time), so listings match the source's."""
         if not jobs:
@@ -412,7 +432,7 @@ class Releases:
                     self.hub, self.access, done.release_id, done.copy, done.blob, done.print_, done.replaces
                 )
 
-    def _stream(self, asset: dict, size: int, expected: str) -> tuple[str, str, int]:
+    def _stream(self, asset: Json, size: int, expected: str) -> tuple[str, str, int]:
         self.report.asset_started(asset["name"], size)
         # kept across a crash only when the source names the digest: the whole is checked against it
         partial = f"{self.access.id}-{int(asset['id'])}-{size}-{expected[:16]}" if expected else None
@@ -432,7 +452,7 @@ class Releases:
 class Job:
     """One asset to bring in: its source JSON, the row to write, and (once stored) its blob."""
 
-    asset: dict
+    asset: Json
     copy: AssetCopy
     release_id: int
     print_: str
@@ -440,7 +460,7 @@ class Job:
     blob: tuple[str, str, int] | None = None
 
 
-def _same_bytes(asset: dict, local: tuple[str, int]) -> bool:
+def _same_bytes(asset: Json, local: tuple[str, int]) -> bool:
     digest, size = local
     source_digest = (asset.get("digest") or "").removeprefix("sha256:")
     return bool(source_digest) and source_digest == digest and int(asset.get("size") or -1) == size

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    from hubdepot.config import Settings
 
 CHUNK = 1024 * 1024
 
@@ -32,7 +35,8 @@ class Stored:
 class BlobWriter(Protocol):
     size: int
 
-    def write(self, data: bytes) -> None: ...
+    def write(self, data: bytes | memoryview) -> None:
+        """Append `data` (a memoryview may be of a buffer the caller reuses: what is kept is copied)."""
 
     def commit(self) -> tuple[str, str]:
         """Make the bytes durable under their content key; returns (key, sha256 hex)."""
@@ -74,8 +78,11 @@ class BlobStorage(Protocol):
 class DirectUploads(Protocol):
     """Optional: a backend clients upload to directly with a presigned POST (S3)."""
 
-    def presigned_post(self, name: str, *, fields: dict, conditions: list, expires: int) -> tuple[str, dict]:
-        """(url, form fields) of a POST policy for the object `name`."""
+    def presigned_post(
+        self, name: str, *, fields: dict[str, str], conditions: Sequence[object], expires: int
+    ) -> tuple[str, dict[str, str]]:
+        """(url, form fields) of a POST policy for the object `name`; `conditions` are S3's policy
+        conditions (objects and [operator, field, value] lists)."""
 
     def claim(self, name: str, size: int) -> tuple[str, str] | None:
         """Move the posted object `name`, once there with `size` bytes, to its content key: (key, sha256)."""
@@ -83,7 +90,7 @@ class DirectUploads(Protocol):
     def discard(self, name: str) -> None: ...
 
 
-def open_storage(settings) -> BlobStorage:
+def open_storage(settings: Settings) -> BlobStorage:
     url = settings.storage
     if url.startswith("s3://"):
         from hubdepot.storage.s3 import S3Storage

@@ -38,7 +38,7 @@ class Intake:
     def size(self) -> int:
         return self.writer.size
 
-    def write(self, data: bytes) -> None:
+    def write(self, data: bytes | memoryview) -> None:
         if self.writer.size + len(data) > self.limit:
             raise self.too_large()
         self.writer.write(data)  # every backend copies what it keeps (a memoryview of a reused buffer is fine)

@@ -11,7 +11,7 @@ import glob
 import hashlib
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from hubdepot import errors
@@ -26,7 +26,7 @@ class LocalWriter:
     (tmp/partial-NAME): its bytes so far are kept by abort() and taken up again (hashed first) by the
     next writer of that name; `fresh` empties it."""
 
-    def __init__(self, root: Path, partial: str | None = None, fresh: bool = False):
+    def __init__(self, root: Path, partial: str | None = None, fresh: bool = False) -> None:
         self.root = root
         tmp = root / "tmp"
         tmp.mkdir(parents=True, exist_ok=True)
@@ -57,7 +57,7 @@ class LocalWriter:
         self._file, self._path = file, path
         return True
 
-    def write(self, data: bytes) -> None:
+    def write(self, data: bytes | memoryview) -> None:
         self._hash.update(data)
         with _full_disk(self):
             self._file.write(data)
@@ -85,7 +85,7 @@ class LocalWriter:
             self._path.unlink(missing_ok=True)
 
 
-def _libc_writeback():
+def _libc_writeback() -> Callable[[int, int, int, int], int] | None:
     """Linux's sync_file_range(fd, offset, length, SYNC_FILE_RANGE_WRITE): start writing a range to
     disk without waiting. None elsewhere."""
     try:
@@ -110,7 +110,7 @@ def _start_writeback(fd: int, offset: int, length: int) -> None:
 
 
 @contextlib.contextmanager
-def _full_disk(writer: LocalWriter):
+def _full_disk(writer: LocalWriter) -> Iterator[None]:
     """ENOSPC/EDQUOT: drop the temp file and say StorageFull (the boundary translates OS errors)."""
     try:
         yield
@@ -123,7 +123,7 @@ def _full_disk(writer: LocalWriter):
 
 
 class LocalStorage:
-    def __init__(self, root: Path):
+    def __init__(self, root: Path) -> None:
         self.root = Path(root)
         self.root.mkdir(parents=True, exist_ok=True)
 

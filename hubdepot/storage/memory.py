@@ -12,13 +12,13 @@ from hubdepot.storage import CHUNK, key_for
 
 
 class MemoryWriter:
-    def __init__(self, store: MemoryStorage):
+    def __init__(self, store: MemoryStorage) -> None:
         self._store = store
         self._parts: list[bytes] = []
         self._hash = hashlib.sha256()
         self.size = 0
 
-    def write(self, data: bytes) -> None:
+    def write(self, data: bytes | memoryview) -> None:
         self._hash.update(data)
         self._parts.append(bytes(data))
         self.size += len(data)
@@ -37,7 +37,7 @@ class MemoryWriter:
 
 
 class MemoryStorage:
-    def __init__(self):
+    def __init__(self) -> None:
         self.blobs: dict[str, bytes] = {}
         self.times: dict[str, float] = {}
         self.lock = threading.Lock()

@@ -18,8 +18,9 @@ import contextlib
 import hashlib
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import boto3
@@ -30,12 +31,18 @@ from botocore.exceptions import BotoCoreError, ClientError
 from hubdepot import errors
 from hubdepot.storage import CHUNK, key_for
 
+if TYPE_CHECKING:
+    from hubdepot.config import Settings
+
 PART = 8 * 1024 * 1024
 _MISSING = {"404", "NoSuchKey", "NotFound", "NoSuchUpload"}
 
 
 def _code(exc: Exception) -> str:
-    return exc.response.get("Error", {}).get("Code", "") if isinstance(exc, ClientError) else ""
+    if not isinstance(exc, ClientError):
+        return ""
+    code: str = exc.response.get("Error", {}).get("Code", "")
+    return code
 
 
 @contextlib.contextmanager
@@ -58,16 +65,16 @@ def content_disposition(filename: str) -> str:
 
 
 class S3Writer:
-    def __init__(self, store: S3Storage):
+    def __init__(self, store: S3Storage) -> None:
         self._store = store
         self._hash = hashlib.sha256()
         self._buffer = bytearray()
         self._upload_id: str | None = None
-        self._parts: list[dict] = []
+        self._parts: list[dict[str, str | int]] = []  # {"ETag", "PartNumber"} of each part sent
         self._temp = store.object_key(f"tmp/{uuid.uuid4().hex}")
         self.size = 0
 
-    def write(self, data: bytes) -> None:
+    def write(self, data: bytes | memoryview) -> None:
         self._hash.update(data)
         self.size += len(data)
         self._buffer += data
@@ -126,8 +133,8 @@ class S3Writer:
 
 
 class S3Storage:
-    def __init__(self, client, bucket: str, prefix: str = "", *, part_size: int = PART):
-        self.client = client
+    def __init__(self, client: Any, bucket: str, prefix: str = "", *, part_size: int = PART) -> None:
+        self.client = client  # a boto3 S3 client (boto3 has no type stubs: its calls are untyped)
         self.bucket = bucket
         self.prefix = prefix.strip("/")
         self.part_size = part_size
@@ -138,7 +145,7 @@ class S3Storage:
         )
 
     @classmethod
-    def from_settings(cls, settings, **kw) -> S3Storage:
+    def from_settings(cls, settings: Settings, *, part_size: int = PART) -> S3Storage:
         bucket, _, prefix = settings.storage.removeprefix("s3://").partition("/")
         if not bucket:
             raise errors.BadRequest(f"no bucket in storage URL {settings.storage!r}")
@@ -155,7 +162,7 @@ class S3Storage:
             aws_secret_access_key=settings.s3_secret_access_key or None,
             config=config,
         )
-        return cls(client, bucket, prefix, **kw)
+        return cls(client, bucket, prefix, part_size=part_size)
 
     def object_key(self, name: str) -> str:
         """The bucket key of `name` (a blob key or another object name) below our prefix."""
@@ -180,7 +187,7 @@ class S3Storage:
     def read(self, key: str, start: int = 0, end: int | None = None) -> Iterator[bytes]:
         if end is not None and end <= start:
             return
-        extra = {}
+        extra: dict[str, str] = {}
         if start or end is not None:
             extra["Range"] = f"bytes={start}-{'' if end is None else end - 1}"
         try:
@@ -196,10 +203,11 @@ class S3Storage:
         finally:
             body.close()
 
-    def _head(self, object_key: str) -> dict | None:
+    def _head(self, object_key: str) -> dict[str, Any] | None:
         try:
             with _translated(object_key):
-                return self.client.head_object(Bucket=self.bucket, Key=object_key)
+                head: dict[str, Any] = self.client.head_object(Bucket=self.bucket, Key=object_key)
+                return head
         except errors.NotFound:
             return None
 
@@ -255,10 +263,13 @@ class S3Storage:
             "ResponseContentDisposition": content_disposition(filename),
         }
         with _translated(key):
-            return self.client.generate_presigned_url("get_object", Params=params, ExpiresIn=expires)
+            url: str = self.client.generate_presigned_url("get_object", Params=params, ExpiresIn=expires)
+            return url
 
     # -- DirectUploads -----------------------------------------------------
-    def presigned_post(self, name: str, *, fields: dict, conditions: list, expires: int) -> tuple[str, dict]:
+    def presigned_post(
+        self, name: str, *, fields: dict[str, str], conditions: Sequence[object], expires: int
+    ) -> tuple[str, dict[str, str]]:
         """(url, form fields) of a SigV4 POST policy for the object `name` below our prefix."""
         with _translated(name):
             post = self.client.generate_presigned_post(
