@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from hubdepot.cli import admin, backup, mirror, serve
+from hubdepot.cli import admin, backup, mirror, seed, serve
 
 
 @click.group()
@@ -23,5 +23,6 @@ for command in (
     admin.fsck,
     mirror.mirror,
     backup.backup,
+    seed.seed,
 ):
     main.add_command(command)

@@ -78,11 +78,17 @@ def org_role(conn, org_id: int, user_id: int) -> str | None:
     ).scalar()
 
 
-def create_token(hub: Hub, login: str, scopes=DEFAULT_SCOPES, note: str | None = None) -> str:
+_FIXED = re.compile(r"^[A-Za-z0-9_]{8,255}$")
+
+
+def create_token(hub: Hub, login: str, scopes=DEFAULT_SCOPES, note: str | None = None, value: str | None = None) -> str:
+    """A new token for user `login`: a random one, or `value` (a seed file's fixed token)."""
     user = by_login(hub, login)
     if user.type != "User":
         raise errors.ValidationFailed.one("Token", "login", "invalid", "tokens belong to users")
-    token = new_token()
+    if value is not None and not _FIXED.match(value):
+        raise errors.ValidationFailed.one("Token", "token", "invalid", "8 to 255 letters, digits or _")
+    token = new_token() if value is None else value
     with hub.db.write() as conn:
         conn.execute(
             tokens.insert().values(

@@ -93,6 +93,11 @@ def exports(settings: Settings, token: str) -> list[str]:
     return [f"export {name}={shlex.quote(value)}" for name, value in values.items()]
 
 
+def receiver_url(settings: Settings) -> str:
+    """The built-in webhook receiver (hubdepot/testing/middleware.py)."""
+    return f"{settings.public}/_hubdepot/webhooks"
+
+
 def _interrupt(_signum, _frame) -> None:
     raise KeyboardInterrupt
 
@@ -123,7 +128,13 @@ def _prepare(settings: Settings, seed: str | None) -> str:
         migrate.upgrade(hub.db)
         token = bootstrap(hub)
         if seed:
-            raise click.UsageError("--seed comes with the seed loader")
+            from hubdepot.testing import seed as seeding
+
+            try:
+                made = seeding.load_file(hub, Path(seed), receiver=receiver_url(settings))
+            except seeding.SeedError as exc:
+                raise click.ClickException(str(exc)) from None
+            click.echo(f"hubdepot: seeded {len(made)} things from {seed}", err=True)
         return token
     finally:
         hub.db.dispose()
@@ -138,4 +149,5 @@ def serve(options: dict, *, seed: str | None, tls: str | None, allow_remote: boo
             click.echo(f"hubdepot: CA certificate {(data_dir / 'ca.pem').resolve()}", err=True)
         click.echo("\n".join(exports(settings, token)))
         sys.stdout.flush()
+        os.dup2(2, 1)  # stdout ends here (its reader sees EOF): the server's own lines go to stderr
         run(settings)

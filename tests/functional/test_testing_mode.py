@@ -162,3 +162,32 @@ def test_tls_auto_makes_a_ca_clients_can_trust(ephemeral):
         httpx.get(server.env["GITHUB_API_URL"] + "/meta", timeout=10)
     server.stop(signal.SIGINT)
     assert not ca.exists()
+
+
+def test_seed_file_and_the_built_in_receiver_as_default_webhook_url(ephemeral, tmp_path):
+    (tmp_path / "seed.yaml").write_text("""
+users: [{login: alice, tokens: [ghp_fixedvalue000000000000000000000001]}]
+repositories:
+  - {owner: alice, name: widgets, files: {README.md: hi}, webhooks: [{events: [release]}]}
+""")
+    server = ephemeral("--seed", str(tmp_path / "seed.yaml"))
+    with server.client() as c:
+        c.headers["authorization"] = "token ghp_fixedvalue000000000000000000000001"
+        assert c.get("/user").json()["login"] == "alice"
+        (hook,) = c.get("/repos/alice/widgets/hooks").json()
+        assert hook["config"]["url"] == server.env["GITHUB_SERVER_URL"] + "/_hubdepot/webhooks"
+
+
+def test_a_bad_seed_is_one_line_and_leaves_nothing(tmp_path):
+    (tmp_path / "seed.yaml").write_text("repositories: [{owner: nobody, name: r}]\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "hubdepot", "serve", "--ephemeral", "--seed", str(tmp_path / "seed.yaml")],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
+    assert done.returncode == 1 and done.stdout == ""
+    assert done.stderr.strip().splitlines()[-1] == (
+        "Error: seed.yaml: repositories[0].owner: no user or organization 'nobody' (list it under users or orgs)"
+    )
