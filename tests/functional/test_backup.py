@@ -337,6 +337,26 @@ def _kill_create_midway(source, dest: Path, within: float) -> None:
     process.wait(30)
 
 
+def _damage_and_verify(dest: Path, second: str, last: str, manifests: list[dict]) -> None:
+    """A flipped byte in a blob of the newest snapshot, a table dump of the one before gone: verify
+    names both, and --snapshot checks that one alone."""
+    asset = manifests[1]["blobs"]["items"][-1][0].rpartition("/")[2]
+    flipped = dest / "objects" / asset[:2] / asset[2:4] / asset
+    flipped.chmod(0o600)
+    data = bytearray(flipped.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    flipped.write_bytes(bytes(data))
+    table = manifests[0]["database"]["tables"][0]
+    gone = dest / "objects" / table["digest"][:2] / table["digest"][2:4] / table["digest"]
+    gone.unlink()
+    verified = hubdepot("backup", "verify", dest, check=False)
+    assert verified.returncode == 1
+    assert f"{last}: blobs/sha256/{asset[:2]}/{asset[2:4]}/{asset}: damaged" in verified.stdout
+    assert f"{second}: database/{table['name']}.jsonl: missing" in verified.stdout
+    only = hubdepot("backup", "verify", dest, "--snapshot", second, check=False)
+    assert only.returncode == 1 and last not in only.stdout
+
+
 def test_sigkill_keep_and_verify(taken, backend, tmp_path):
     """create killed at random points never lists a snapshot nor breaks earlier ones; --keep prunes
     without breaking the kept ones; verify names a flipped byte and a missing file."""
@@ -367,22 +387,7 @@ def test_sigkill_keep_and_verify(taken, backend, tmp_path):
     manifests = [json.loads((dest / "snapshots" / n / "manifest.json").read_text()) for n in (second, last)]
     named = {digest for m in manifests for _path, digest, _size in store_entries(m)}
     assert named == {p.name for p in (dest / "objects").rglob("*") if p.is_file()}  # nothing else is kept
-    # a flipped byte and a missing file, named
-    asset = manifests[1]["blobs"]["items"][-1][0].rpartition("/")[2]
-    flipped = dest / "objects" / asset[:2] / asset[2:4] / asset
-    flipped.chmod(0o600)
-    data = bytearray(flipped.read_bytes())
-    data[len(data) // 2] ^= 0x01
-    flipped.write_bytes(bytes(data))
-    table = manifests[0]["database"]["tables"][0]
-    gone = dest / "objects" / table["digest"][:2] / table["digest"][2:4] / table["digest"]
-    gone.unlink()
-    verified = hubdepot("backup", "verify", dest, check=False)
-    assert verified.returncode == 1
-    assert f"{last}: blobs/sha256/{asset[:2]}/{asset[2:4]}/{asset}: damaged" in verified.stdout
-    assert f"{second}: database/{table['name']}.jsonl: missing" in verified.stdout
-    only = hubdepot("backup", "verify", dest, "--snapshot", second, check=False)
-    assert only.returncode == 1 and last not in only.stdout
+    _damage_and_verify(dest, second, last, manifests)
 
 
 def test_snapshot_of_an_older_schema_restores_and_migrates(tmp_path):
