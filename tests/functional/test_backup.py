@@ -392,7 +392,8 @@ def test_sigkill_keep_and_verify(taken, backend, tmp_path):
 
 def test_snapshot_of_an_older_schema_restores_and_migrates(tmp_path):
     """A snapshot taken by an older hubdepot (schema 0004) restores into this one: the rows go into
-    the schema they were taken from, then the migrations bring it to head."""
+    the schema they were taken from, then the migrations bring it to head. A second restore into the
+    same place is refused, unless --force."""
     from hubdepot.backup.create import create
     from hubdepot.config import Settings
     from hubdepot.db import migrate
@@ -418,3 +419,7 @@ def test_snapshot_of_an_older_schema_restores_and_migrates(tmp_path):
         assert me.json()["name"] == "From 0004"
     finally:
         restored.stop()
+    refused = hubdepot("backup", "restore", tmp_path / "dest", env=target, check=False)
+    assert refused.returncode == 1 and "refusing to restore: the database has rows" in refused.stderr
+    hubdepot("backup", "restore", tmp_path / "dest", "--force", env=target)
+    assert hubdepot("db", "check", env=target).stdout.strip() == migrate.heads()[0]
