@@ -326,8 +326,8 @@ def _notes(hub: Hub, access: RepoAccess, tag: str, target: str | None, previous:
         raise errors.ValidationFailed.one("Release", "previous_tag_name", "invalid")
     commits = git_log.commits_between(access.git_dir, head, base)
     lines = [f"* {c.subject} by {c.author_name} in {hub.urls.commit_html(access.full_name, c.sha)}" for c in commits]
-    html = hub.urls.repo_html(access.full_name)
-    changelog = f"{html}/compare/{previous}...{tag}" if previous else f"{html}/commits/{tag}"
+    urls, full_name = hub.urls, access.full_name
+    changelog = urls.compare_html(full_name, previous, tag) if previous else urls.commits_html(full_name, tag)
     body = "## What's Changed\n" + "\n".join(lines) + ("\n" if lines else "") + f"\n\n**Full Changelog**: {changelog}"
     return {"name": tag, "body": body}
 
