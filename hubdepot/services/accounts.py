@@ -6,13 +6,14 @@ import hashlib
 import re
 import secrets
 import string
+from collections.abc import Iterable
 
 import sqlalchemy as sa
 
 from hubdepot import errors
 from hubdepot.db.session import inserted_id
 from hubdepot.db.tables import accounts, memberships, tokens
-from hubdepot.services import Actor, Hub, now
+from hubdepot.services import Actor, Hub, Row, now
 
 _LOGIN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$")
 _BOT = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,33}\[bot\]$")  # GitHub Apps' accounts (39 in all)
@@ -32,7 +33,15 @@ def new_token() -> str:
     return "ghp_" + body + "".join(_ALPHABET[int(check[i : i + 2], 16) % 62] for i in range(0, 12, 2))
 
 
-def create_account(hub: Hub, login: str, type_: str = "User", *, name=None, email=None, site_admin=False):
+def create_account(
+    hub: Hub,
+    login: str,
+    type_: str = "User",
+    *,
+    name: str | None = None,
+    email: str | None = None,
+    site_admin: bool = False,
+) -> Row:
     if type_ not in TYPES or not (_BOT if type_ == "Bot" else _LOGIN).match(login):
         raise errors.ValidationFailed.one("User", "login", "invalid", f"login {login!r} is not valid")
     stamp = now()
@@ -48,10 +57,12 @@ def create_account(hub: Hub, login: str, type_: str = "User", *, name=None, emai
     )
     with hub.db.write(duplicate=errors.ValidationFailed.one("User", "login", "already_exists")) as conn:
         new_id = inserted_id(conn.execute(accounts.insert().values(**row)))
-        return by_id(conn, new_id)
+        made = by_id(conn, new_id)
+        assert made is not None, "inserted in this transaction"
+        return made
 
 
-def by_login(hub: Hub, login: str):
+def by_login(hub: Hub, login: str) -> Row:
     with hub.db.read() as conn:
         row = conn.execute(sa.select(accounts).where(accounts.c.login_key == login.lower())).first()
     if row is None:
@@ -59,7 +70,7 @@ def by_login(hub: Hub, login: str):
     return row
 
 
-def by_id(conn, account_id: int):
+def by_id(conn: sa.Connection, account_id: int) -> Row | None:
     return conn.execute(sa.select(accounts).where(accounts.c.id == account_id)).first()
 
 
@@ -72,16 +83,19 @@ def add_member(hub: Hub, org_login: str, user_login: str, role: str = "member") 
         conn.execute(memberships.insert().values(org_id=org.id, user_id=user.id, role=role))
 
 
-def org_role(conn, org_id: int, user_id: int) -> str | None:
-    return conn.execute(
+def org_role(conn: sa.Connection, org_id: int, user_id: int) -> str | None:
+    role: str | None = conn.execute(
         sa.select(memberships.c.role).where(memberships.c.org_id == org_id, memberships.c.user_id == user_id)
     ).scalar()
+    return role
 
 
 _FIXED = re.compile(r"^[A-Za-z0-9_]{8,255}$")
 
 
-def create_token(hub: Hub, login: str, scopes=DEFAULT_SCOPES, note: str | None = None, value: str | None = None) -> str:
+def create_token(
+    hub: Hub, login: str, scopes: Iterable[str] = DEFAULT_SCOPES, note: str | None = None, value: str | None = None
+) -> str:
     """A new token for user `login`: a random one, or `value` (a seed file's fixed token)."""
     user = by_login(hub, login)
     if user.type != "User":
@@ -125,7 +139,7 @@ def authenticate(hub: Hub, token: str) -> Actor:
     return Actor(account=account, scopes=tuple(s for s in row.scopes.split(",") if s), token_id=row.id)
 
 
-def organizations_of(hub: Hub, account_id: int) -> list:
+def organizations_of(hub: Hub, account_id: int) -> list[Row]:
     """The organizations `account_id` is a member of, by login."""
     with hub.db.read() as conn:
         return list(

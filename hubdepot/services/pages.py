@@ -161,6 +161,8 @@ def release(
         assets = conn.execute(_ASSET_PAGE, {"release_id": row.id, "offset": offset, "limit": limit}).all()
         author = by_id(conn, row.author_id)
         latest = reads.latest_id(conn, access.id)
+    if author is None:  # gone meanwhile (its releases go with it: ON DELETE CASCADE)
+        raise errors.NotFound()
     view = reads.ReleaseView(row, author, [reads.AssetView(a, None) for a in assets], access.full_name)
     return ReleasePage(access, view, count, latest)
 
