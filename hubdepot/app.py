@@ -88,6 +88,10 @@ def create_app(settings: Settings | None = None, hub: Hub | None = None, deliver
     if not hub.db.is_sqlite:  # rate limits hold across workers and hosts
         ratelimit.use_counters(Counters(hub.db))
     app.add_middleware(Edge, hub=hub, surface_for=surfaces.surface_for)
+    if hub.settings.ephemeral:  # test mode: the journal, faults and /_hubdepot/ (docs/testing.md)
+        from hubdepot.testing.middleware import TestMode
+
+        app.add_middleware(TestMode, hub=hub)
     app.add_middleware(Observe, hub=hub)
     return app
 

@@ -191,3 +191,63 @@ def test_a_bad_seed_is_one_line_and_leaves_nothing(tmp_path):
     assert done.stderr.strip().splitlines()[-1] == (
         "Error: seed.yaml: repositories[0].owner: no user or organization 'nobody' (list it under users or orgs)"
     )
+
+
+NAMESPACE = [
+    ("GET", "/_hubdepot/requests"),
+    ("DELETE", "/_hubdepot/requests"),
+    ("GET", "/_hubdepot/faults"),
+    ("POST", "/_hubdepot/faults"),
+    ("DELETE", "/_hubdepot/faults"),
+    ("POST", "/_hubdepot/reset"),
+    ("POST", "/_hubdepot/seed"),
+    ("GET", "/_hubdepot/webhooks"),
+    ("POST", "/_hubdepot/webhooks"),
+]
+
+
+def test_the_test_namespace_does_not_exist_on_a_normal_server(server, client_for, tmp_path):
+    admin = httpx.Client(base_url=server.url, headers={"authorization": f"token {server.token}"}, timeout=30)
+    with admin:
+        assert admin.post("/api/v3/user/repos", json={"name": "kept-" + tmp_path.name}).status_code == 201
+        for method, path in NAMESPACE:
+            assert admin.request(method, path, json={"route": "GET /user"}).status_code == 404, (method, path)
+        assert admin.get(f"/api/v3/repos/admin/kept-{tmp_path.name}").status_code == 200  # no reset happened
+        assert admin.get("/api/v3/user").status_code == 200  # no fault either
+
+
+def test_the_namespace_is_for_the_site_administrator(ephemeral):
+    server = ephemeral()
+    origin = server.env["GITHUB_SERVER_URL"]
+    with server.client() as c:
+        assert c.delete(origin + "/_hubdepot/requests").status_code == 204
+        assert c.post("/user/repos", json={"name": "w"}).status_code == 201
+        c.base_url = httpx.URL(origin)
+        for method, path in NAMESPACE:
+            if path != "/_hubdepot/webhooks" or method != "POST":
+                anonymous = httpx.request(method, origin + path, timeout=30)
+                assert anonymous.status_code == 401, (method, path)
+                assert anonymous.json()["message"] == "Requires authentication"
+        bad = c.post("/_hubdepot/faults", json={"route": "FETCH /user"})
+        assert bad.status_code == 422 and bad.json()["message"].startswith("route: 'FETCH /user' is not METHOD /path")
+        assert c.post("/_hubdepot/faults", json={"route": "GET /user", "status": 200}).status_code == 422
+        assert c.delete("/_hubdepot/faults/99").status_code == 404
+        seeded = c.post("/_hubdepot/seed", content=b"users: [{login: bob, tokens: [ghp_bobbobbobbob]}]")
+        assert seeded.status_code == 201 and seeded.json() == {"made": ["user bob"]}
+        bob = httpx.Client(base_url=origin, headers={"authorization": "token ghp_bobbobbobbob"}, timeout=30)
+        with bob:
+            assert bob.get("/api/v3/user").json()["login"] == "bob"
+            assert bob.get("/_hubdepot/requests").status_code == 403
+            assert bob.post("/_hubdepot/reset").status_code == 403
+        journal = c.get("/_hubdepot/requests").json()
+        assert [(e["method"], e["path"], e["status"]) for e in journal] == [
+            ("POST", "/user/repos", 201),
+            ("GET", "/user", 200),
+        ]
+        assert journal[0]["request_headers"]["authorization"] == "token [redacted]"
+        assert c.post("/_hubdepot/reset").status_code == 204
+        assert c.get("/api/v3/repos/admin/w").status_code == 404
+        after = [(e["method"], e["path"], e["status"]) for e in c.get("/_hubdepot/requests").json()]
+        assert after == [("GET", "/repos/admin/w", 404)]
+        with httpx.Client(base_url=origin, headers={"authorization": "token ghp_bobbobbobbob"}) as gone:
+            assert gone.get("/api/v3/user").status_code == 401  # bob went with the reset

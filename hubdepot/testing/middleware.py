@@ -1,0 +1,270 @@
+"""Test mode's ASGI middleware (wired by app.py only when `settings.ephemeral`): it records every
+request in the journal, answers with the faults a test set, and serves /_hubdepot/ (docs/testing.md):
+
+    GET|DELETE  /_hubdepot/requests          the journal (?since=ID: newer entries only)
+    GET|POST|DELETE /_hubdepot/faults[/ID]   faults in force; POST adds one
+    POST        /_hubdepot/reset             back to a new server: data, journal, faults, deliveries
+    POST        /_hubdepot/seed              load a seed (YAML or JSON body)
+    POST        /_hubdepot/webhooks          the built-in webhook receiver (what a hook without url gets)
+    GET|DELETE  /_hubdepot/webhooks          the deliveries it received
+
+Everything but the receiver is for the site administrator's token."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import shutil
+
+import orjson
+from starlette.concurrency import run_in_threadpool
+
+from hubdepot import errors
+from hubdepot.http.auth import Login
+from hubdepot.services import Hub
+from hubdepot.testing import faults as fault_rules
+from hubdepot.testing.journal import Journal, headers_of
+
+PREFIX = "/_hubdepot/"
+RECEIVER = "/_hubdepot/webhooks"
+JSON = [(b"content-type", b"application/json; charset=utf-8")]
+BODY_MAX = 32 * 1024**2
+
+
+class Gone(Exception):
+    """The client went away before its body arrived."""
+
+
+async def read_body(receive, limit: int = BODY_MAX) -> bytes:
+    chunks, size = [], 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise Gone
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise errors.TooLarge()
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+async def respond(send, status: int, body: object = None, headers: list | None = None) -> None:
+    data = b"" if body is None else body if isinstance(body, bytes) else orjson.dumps(body)
+    head = (headers if headers is not None else JSON) + [(b"content-length", str(len(data)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": head})
+    await send({"type": "http.response.body", "body": data})
+
+
+def _error_body(status: int, message: str) -> dict:
+    return {"message": message, "documentation_url": fault_rules.GENERIC_DOCS, "status": str(status)}
+
+
+class TestMode:
+    __test__ = False  # (not a pytest test class)
+
+    def __init__(self, app, hub: Hub):
+        self.app, self.hub = app, hub
+        self.login = Login(hub)
+        self.journal = Journal()
+        self.faults = fault_rules.Faults()
+        self.deliveries: list[dict] = []
+        from hubdepot.db import wipe
+
+        self.kept = wipe.keep_first_admin(hub.db, "admin")
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        if scope["path"].startswith(PREFIX):
+            try:
+                return await self._namespace(scope, receive, send)
+            except Gone:
+                return None
+        entry = self.journal.open(scope)
+        wait, fault = self.faults.take(scope["method"], entry.path)
+        if wait:
+            await asyncio.sleep(wait)
+        if fault is not None:
+            return await self._fault(scope, receive, send, entry, fault)
+        await self.app(scope, _recording(receive, entry), _recorder(send, entry))
+
+    async def _fault(self, scope, receive, send, entry, fault) -> None:
+        try:
+            entry.add_request(await read_body(receive))
+        except (Gone, errors.TooLarge):
+            pass
+        actor = None
+        try:
+            actor = await self.login.actor(_authorization(scope))
+        except errors.HubdepotError:
+            pass
+        rid = ":".join(secrets.token_hex(2).upper() for _ in range(5))
+        client = (scope.get("client") or ("127.0.0.1", 0))[0]
+        status, headers, body = fault_rules.answer(fault, rid, actor.id if actor else None, client)
+        entry.fault = fault.id
+        await _recorder(send, entry)({"type": "http.response.start", "status": status, "headers": headers})
+        await _recorder(send, entry)({"type": "http.response.body", "body": body})
+
+    # -- /_hubdepot/ ---------------------------------------------------------------------------
+    async def _namespace(self, scope, receive, send) -> None:
+        method, path = scope["method"], scope["path"].rstrip("/")
+        if path == RECEIVER and method == "POST":
+            return await self._receive_delivery(scope, receive, send)
+        status, message = await self._admin(scope)
+        if status:
+            return await respond(send, status, _error_body(status, message))
+        handler = self._handlers().get((method, path.split("/")[2] if path.count("/") >= 2 else ""))
+        if handler is None:
+            return await respond(send, 404, _error_body(404, "Not Found"))
+        try:
+            status, body = await handler(scope, receive, path)
+        except (fault_rules.FaultError, ValueError) as exc:
+            status, body = 422, _error_body(422, str(exc))
+        except errors.HubdepotError as exc:
+            status, body = exc.status, _error_body(exc.status, exc.message)
+        await respond(send, status, body)
+
+    async def _admin(self, scope) -> tuple[int, str]:
+        try:
+            actor = await self.login.actor(_authorization(scope))
+        except errors.HubdepotError:
+            return 401, "Bad credentials"
+        if actor is None:
+            return 401, "Requires authentication"
+        if not actor.account.site_admin:
+            return 403, "Must be a site administrator"
+        return 0, ""
+
+    def _handlers(self) -> dict:
+        return {
+            ("GET", "requests"): self._requests,
+            ("DELETE", "requests"): self._clear_requests,
+            ("GET", "faults"): self._list_faults,
+            ("POST", "faults"): self._add_fault,
+            ("DELETE", "faults"): self._clear_faults,
+            ("POST", "reset"): self._reset,
+            ("POST", "seed"): self._seed,
+            ("GET", "webhooks"): self._list_deliveries,
+            ("DELETE", "webhooks"): self._clear_deliveries,
+        }
+
+    async def _requests(self, scope, _receive, _path):
+        query = dict(part.partition("=")[::2] for part in scope["query_string"].decode().split("&") if part)
+        since = int(query.get("since") or 0)
+        return 200, self.journal.views(since)
+
+    async def _clear_requests(self, _scope, _receive, _path):
+        self.journal.clear()
+        return 204, None
+
+    async def _list_faults(self, _scope, _receive, _path):
+        return 200, self.faults.list()
+
+    async def _add_fault(self, _scope, receive, _path):
+        try:
+            spec = orjson.loads(await read_body(receive))
+        except orjson.JSONDecodeError:
+            raise fault_rules.FaultError("Problems parsing JSON") from None
+        return 201, self.faults.add(fault_rules.from_json(spec)).view()
+
+    async def _clear_faults(self, _scope, _receive, path):
+        last = path.rsplit("/", 1)[1]
+        if last == "faults":
+            self.faults.clear()
+            return 204, None
+        if not last.isdigit() or not self.faults.clear(int(last)):
+            raise errors.NotFound()
+        return 204, None
+
+    async def _reset(self, _scope, _receive, _path):
+        await run_in_threadpool(self._wipe)
+        self.journal.clear()
+        self.faults.clear()
+        self.deliveries.clear()
+        return 204, None
+
+    def _wipe(self) -> None:
+        from hubdepot.db import wipe
+
+        wipe.wipe(self.hub.db, *self.kept)
+        settings = self.hub.settings
+        for directory in (settings.repos_dir, settings.blobs_dir):
+            if directory.is_dir():
+                for child in directory.iterdir():
+                    shutil.rmtree(child) if child.is_dir() else child.unlink()
+
+    async def _seed(self, scope, receive, _path):
+        from hubdepot.testing import seed as seeding
+        from hubdepot.testing.ephemeral import receiver_url
+
+        body = await read_body(receive)
+        kind = headers_of(scope["headers"]).get("content-type", "")
+        try:
+            doc = seeding.parse(body.decode("utf-8", "replace"), "seed.json" if "json" in kind else "seed")
+            made = await run_in_threadpool(seeding.load, self.hub, doc, None, receiver_url(self.hub.settings))
+        except seeding.SeedError as exc:
+            return 422, _error_body(422, str(exc))
+        return 201, {"made": made}
+
+    async def _receive_delivery(self, scope, receive, send) -> None:
+        body = await read_body(receive)
+        headers = headers_of(scope["headers"])
+        self.deliveries.append({"headers": headers, "body": body.decode("utf-8", "replace")})
+        await respond(send, 200, {"ok": True})
+
+    async def _list_deliveries(self, _scope, _receive, _path):
+        return 200, [_delivery_view(d) for d in self.deliveries]
+
+    async def _clear_deliveries(self, _scope, _receive, _path):
+        self.deliveries.clear()
+        return 204, None
+
+
+def _delivery_view(delivery: dict) -> dict:
+    from urllib.parse import parse_qs
+
+    headers, body = delivery["headers"], delivery["body"]
+    if headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+        body = parse_qs(body).get("payload", ["null"])[0]
+    try:
+        payload = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        payload = None
+    return {
+        "event": headers.get("x-github-event"),
+        "action": payload.get("action") if isinstance(payload, dict) else None,
+        "guid": headers.get("x-github-delivery"),
+        "headers": headers,
+        "payload": payload,
+    }
+
+
+def _authorization(scope) -> str | None:
+    for name, value in scope["headers"]:
+        if name.lower() == b"authorization":
+            return value.decode("latin-1")
+    return None
+
+
+def _recording(receive, entry):
+    async def wrapped():
+        message = await receive()
+        if message["type"] == "http.request":
+            entry.add_request(message.get("body", b""))
+        return message
+
+    return wrapped
+
+
+def _recorder(send, entry):
+    async def wrapped(message):
+        if message["type"] == "http.response.start":
+            entry.status = message["status"]
+            entry.response_headers = headers_of(message.get("headers", []))
+        elif message["type"] == "http.response.body":
+            entry.add_response(message.get("body", b""))
+        await send(message)
+
+    return wrapped
