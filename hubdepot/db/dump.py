@@ -14,7 +14,8 @@ import base64
 import contextlib
 import dataclasses
 import datetime as dt
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Any
 
 import orjson
 import sqlalchemy as sa
@@ -51,14 +52,14 @@ def snapshot(db: Database) -> Iterator[sa.Connection]:
             yield conn
 
 
-def _encode(value):
+def _encode(value: object) -> dict[str, str]:
     if isinstance(value, bytes | bytearray | memoryview):
         return {"$bytes": base64.b64encode(bytes(value)).decode()}
     raise TypeError(f"cannot dump {type(value).__name__}")
 
 
 def _lines(
-    conn: sa.Connection, table: sa.Table, seen: Callable[[str, dict], None], count: list[int]
+    conn: sa.Connection, table: sa.Table, seen: Callable[[str, Mapping[str, Any]], None], count: list[int]
 ) -> Iterator[bytes]:
     columns = [c.name for c in table.columns]
     yield orjson.dumps({"table": table.name, "columns": columns}) + b"\n"
@@ -74,7 +75,7 @@ def _lines(
 def dump(
     db: Database,
     sink: Callable[[str, Iterator[bytes]], object],
-    seen: Callable[[str, dict], None] = lambda table, row: None,
+    seen: Callable[[str, Mapping[str, Any]], None] = lambda table, row: None,
 ) -> tuple[str | None, list[Table]]:
     """(schema revision, tables): every table's lines handed to sink(name, lines) in dependency
     order, all inside one snapshot; seen(table, row) is shown each row on the way."""
@@ -100,7 +101,7 @@ def _revision(conn: sa.Connection) -> str | None:
     return conn.execute(sa.text(f"SELECT version_num FROM {VERSION_TABLE}")).scalar()
 
 
-def _decoder(column: sa.Column) -> Callable:
+def _decoder(column: sa.Column[Any]) -> Callable[[Any], Any]:
     if isinstance(column.type, sa.DateTime):
         return lambda v: v if v is None else _utc(dt.datetime.fromisoformat(v))
     if isinstance(column.type, sa.LargeBinary):
