@@ -73,7 +73,7 @@ def _take(run: Run, include_blobs: bool | None) -> dict:
         "engine": "sqlite" if run.hub.db.is_sqlite else "postgresql",
         "database": {
             "revision": revision,
-            "tables": [{"name": t.name, "rows": t.rows, "digest": t.stored[0], "size": t.stored[1]} for t in tables],  # type: ignore[index]
+            "tables": [{"name": t.name, "rows": t.rows, "digest": t.stored[0], "size": t.stored[1]} for t in tables],
         },
         "files": _data_files(run),
         "repositories": repositories,

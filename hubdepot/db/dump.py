@@ -34,7 +34,7 @@ class Table:
 
     name: str
     rows: int
-    stored: object
+    stored: Any
 
 
 @contextlib.contextmanager
