@@ -1,7 +1,7 @@
 """One in-process cache, bounded by the size of what it holds (least recently used out first), safe
 across threads, for everything a process keeps: API answers (http/cache), pages for anonymous
 visitors (pages/render), highlighted files with their deflated markup (pages/code),
-rendered markdown (web/markdown).
+rendered markdown (markdown.py).
 
 `made(key, make)` makes a missing value once however many threads ask for it at the same moment (the
 first one makes it, the others wait for its result): a long file's first view under load is

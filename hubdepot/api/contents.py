@@ -7,11 +7,11 @@ import hashlib
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response, StreamingResponse
 
+from hubdepot import markdown
 from hubdepot.api._base import Req, endpoint, json_response, not_modified
 from hubdepot.api._fields import field, large_string, person
 from hubdepot.representations import contents as rep
 from hubdepot.services import contents as service
-from hubdepot.web import markdown
 
 DOCS = "https://docs.github.com/rest/repos/contents"
 REPO = "/repos/{owner}/{repo}"

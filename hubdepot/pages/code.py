@@ -1,5 +1,5 @@
 """Files as page content: source lines highlighted by Pygments (kept by blob sha, since a blob never
-changes), markdown rendered and sanitised by web/markdown with its relative links pointed at this
+changes), markdown rendered and sanitised by markdown.py with its relative links pointed at this
 repository, and the small decisions (text or binary, image or not)."""
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ from pygments.lexers.special import TextLexer
 from pygments.token import STANDARD_TYPES
 from pygments.util import ClassNotFound
 
+from hubdepot import markdown
 from hubdepot.bounded import Bounded
 from hubdepot.pages import packing
 from hubdepot.urls import PATHS
-from hubdepot.web import markdown
 
 HIGHLIGHT_LIMIT = 512 * 1024  # larger text files are shown without colours
 CACHE_BYTES = 64 * 1024 * 1024  # highlighted files: markup and its deflated form

@@ -7,11 +7,11 @@ import hashlib
 from markupsafe import Markup, escape
 from starlette.requests import Request
 
+from hubdepot import markdown
 from hubdepot.pages.render import ANONYMOUS_SECONDS, html, human_size, page, page_number, redirect
 from hubdepot.services import pages as service
 from hubdepot.services import releases as reads
 from hubdepot.urls import PATHS, q
-from hubdepot.web import markdown
 
 RELEASES_PER_PAGE = 10
 ASSETS_ON_LIST = 10
