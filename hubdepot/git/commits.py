@@ -43,7 +43,7 @@ class Pieces(io.RawIOBase):
     streams it into the object store 4 KiB at a time, so the file is never whole in memory. The pieces
     must not fail (libgit2 would leave its half-written object behind): check them before."""
 
-    def __init__(self, pieces: Iterable[bytes], size: int):
+    def __init__(self, pieces: Iterable[bytes], size: int) -> None:
         super().__init__()
         self.size = size
         self._pieces = iter(pieces)
@@ -109,22 +109,35 @@ def write(git_dir: Path, change: Change, default_branch: str) -> Written:
     return Written(info, str(blob) if blob else None, size, created, update)
 
 
-def write_blob(repo, data: bytes | Pieces):
+def write_blob(repo: pygit2.Repository, data: bytes | Pieces) -> pygit2.Oid:
     return repo.create_blob_fromiobase(data) if isinstance(data, Pieces) else repo.create_blob(data)
 
 
-def write_tree(repo, base_tree, parts: list[str], blob, mode):
+def write_tree(
+    repo: pygit2.Repository,
+    base_tree: pygit2.Tree | None,
+    parts: list[str],
+    blob: pygit2.Oid | None,
+    mode: pygit2.enums.FileMode,
+) -> pygit2.Oid:
     """`base_tree` with `parts` -> blob (None: removed); an emptied tree is git's empty tree."""
     tree = _rewrite(repo, base_tree, parts, blob, mode)
     return tree if tree is not None else repo.TreeBuilder().write()
 
 
-def write_commit(repo, tree, parents: list, author: git.Identity, committer: git.Identity, message: str):
+def write_commit(
+    repo: pygit2.Repository,
+    tree: pygit2.Oid,
+    parents: list[pygit2.Oid],
+    author: git.Identity,
+    committer: git.Identity,
+    message: str,
+) -> pygit2.Oid:
     """A commit object (no ref moves: that is git/refs.py update())."""
     return repo.create_commit(None, _sig(author), _sig(committer), message, tree, parents)
 
 
-def _tip(repo, ref: str, branch: str, default_branch: str):
+def _tip(repo: pygit2.Repository, ref: str, branch: str, default_branch: str) -> pygit2.Oid | None:
     found = repo.references.get(ref)
     if found is not None:
         return found.peel(pygit2.Commit).id
@@ -133,7 +146,7 @@ def _tip(repo, ref: str, branch: str, default_branch: str):
     raise errors.NotFound()
 
 
-def _existing(tree, path: str):
+def _existing(tree: pygit2.Tree | None, path: str) -> pygit2.Object | None:
     if tree is None:
         return None
     try:
@@ -158,7 +171,7 @@ def _not_a_directory(parts: list[str]) -> errors.HubdepotError:
     )
 
 
-def _check(change: Change, existing, blob) -> bool:
+def _check(change: Change, existing: pygit2.Object | None, blob: pygit2.Oid | None) -> bool:
     """True for a new path; GitHub's answers for a missing or stale sha."""
     if existing is None:
         if change.data is None:
@@ -177,7 +190,13 @@ def _check(change: Change, existing, blob) -> bool:
     return False
 
 
-def _rewrite(repo, tree, parts: list[str], blob, mode):
+def _rewrite(
+    repo: pygit2.Repository,
+    tree: pygit2.Tree | None,
+    parts: list[str],
+    blob: pygit2.Oid | None,
+    mode: pygit2.enums.FileMode,
+) -> pygit2.Oid | None:
     """The new tree with parts -> blob (blob None: removed); None when the tree ends up empty."""
     builder = repo.TreeBuilder(tree) if tree is not None else repo.TreeBuilder()
     name = parts[0]
@@ -187,9 +206,8 @@ def _rewrite(repo, tree, parts: list[str], blob, mode):
         else:
             builder.insert(name, blob, mode)
     else:
-        sub = None
-        if tree is not None and name in tree:
-            sub = tree[name]
+        sub = tree[name] if tree is not None and name in tree else None
+        assert sub is None or isinstance(sub, pygit2.Tree), "_existing() let only directories stand on the way"
         new = _rewrite(repo, sub, parts[1:], blob, mode)
         if new is None:
             if sub is not None:
@@ -205,7 +223,7 @@ def _sig(who: git.Identity) -> pygit2.Signature:
     return pygit2.Signature(who.name, who.email, who.time, who.offset)
 
 
-def commit_info(repo, sha: str) -> CommitInfo:
+def commit_info(repo: pygit2.Repository, sha: str) -> CommitInfo:
     commit = repo[sha].peel(pygit2.Commit)
     return CommitInfo(
         str(commit.id),
@@ -221,7 +239,7 @@ def _identity(sig: pygit2.Signature) -> git.Identity:
     return git.Identity(sig.name, sig.email, sig.time, sig.offset)
 
 
-def initial_commit(path: Path, branch: str, files: dict[str, bytes], message: str, signature) -> str:
+def initial_commit(path: Path, branch: str, files: dict[str, bytes], message: str, signature: git.Identity) -> str:
     """Create the first commit of an empty repository on `branch`; returns its sha."""
     sig = pygit2.Signature(signature.name, signature.email, signature.time, signature.offset)
     with repo_lock(path), opened(path) as repo:

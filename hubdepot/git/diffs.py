@@ -36,7 +36,7 @@ def between(repo: pygit2.Repository, base: pygit2.Tree | None, tree: pygit2.Tree
     """The diff from `base` to `tree`; from nothing (every file added) when there is no base."""
     if base is None:
         return tree.diff_to_tree(swap=True)
-    return repo.diff(base, tree)  # type: ignore[call-overload]  # (pygit2's stubs omit Tree arguments)
+    return base.diff_to_tree(tree, context_lines=3, interhunk_lines=0)  # (what repo.diff(base, tree) runs)
 
 
 def changes(git_dir: Path, base: str | None, head: str, limit: int = FILE_LIMIT) -> list[FileChange]:
@@ -49,11 +49,12 @@ def changes(git_dir: Path, base: str | None, head: str, limit: int = FILE_LIMIT)
         for patch in diff:
             if len(out) >= limit:
                 break
+            assert patch is not None, "no unmodified files in a diff"
             out.append(_change(patch))
         return out
 
 
-def _change(patch) -> FileChange:
+def _change(patch: pygit2.Patch) -> FileChange:
     delta = patch.delta
     status = _STATUS.get(delta.status_char(), "modified")
     _context, additions, deletions = patch.line_stats

@@ -9,7 +9,7 @@ import pygit2
 
 from hubdepot import errors, git
 from hubdepot.git import diffs
-from hubdepot.git.trees import reading
+from hubdepot.git.repos import reading
 
 PATCH_LIMIT = 256 * 1024  # bytes of diff text shown on a commit page; the rest is summarised
 

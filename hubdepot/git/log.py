@@ -82,14 +82,14 @@ def pushed(git_dir: Path, ref: str, before: str, after: str, limit: int = 20) ->
         return Pushed([_pushed_commit(repo, c) for c in reversed(newest)], _pushed_commit(repo, head), forced)
 
 
-def _hide(walker, sha: str) -> None:
+def _hide(walker: pygit2.Walker, sha: str) -> None:
     try:
         walker.hide(pygit2.Oid(hex=sha))
     except (KeyError, ValueError, pygit2.GitError):
         pass
 
 
-def _descends(repo, head, before: str) -> bool:
+def _descends(repo: pygit2.Repository, head: pygit2.Oid, before: str) -> bool:
     try:
         old = pygit2.Oid(hex=before)
         return head == old or repo.descendant_of(head, old)
@@ -97,7 +97,7 @@ def _descends(repo, head, before: str) -> bool:
         return False
 
 
-def _pushed_commit(repo, commit) -> PushedCommit:
+def _pushed_commit(repo: pygit2.Repository, commit: pygit2.Commit) -> PushedCommit:
     diff = diffs.between(repo, commit.parents[0].tree if commit.parents else None, commit.tree)
     added, removed, modified = [], [], []
     for delta in diff.deltas:
@@ -120,5 +120,5 @@ def _pushed_commit(repo, commit) -> PushedCommit:
     )
 
 
-def _who(sig) -> Identity:
+def _who(sig: pygit2.Signature) -> Identity:
     return Identity(sig.name, sig.email, sig.time, sig.offset)

@@ -10,6 +10,7 @@ import dataclasses
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import cast
 
 import pygit2
 
@@ -31,6 +32,8 @@ MODES = {
     "120000": pygit2.enums.FileMode.LINK,
 }
 _TYPE_OF_MODE = {"100644": "blob", "100755": "blob", "120000": "blob", "040000": "tree", "160000": "commit"}
+# a change of POST git/trees: the path's parts -> (mode, object; None: removed)
+_Changes = dict[tuple[str, ...], tuple[pygit2.enums.FileMode, pygit2.Oid | None]]
 _TYPES = {
     int(pygit2.enums.ObjectType.COMMIT): "commit",
     int(pygit2.enums.ObjectType.TREE): "tree",
@@ -83,7 +86,7 @@ class Tag:
     object_type: str
 
 
-def _object(repo, sha: str):
+def _object(repo: pygit2.Repository, sha: str) -> pygit2.Object | None:
     if not isinstance(sha, str) or not SHA.match(sha):
         return None
     try:
@@ -104,7 +107,7 @@ def blob(git_dir: Path, sha: str, limit: int) -> Blob:
     """A blob's bytes (NotFound unless `sha` is a blob; the size is checked before reading)."""
     with reading(git_dir) as repo:
         obj = _object(repo, sha)
-        if obj is None or obj.type != pygit2.enums.ObjectType.BLOB:
+        if not isinstance(obj, pygit2.Blob):
             raise errors.NotFound()
         size = repo.odb.read_header(obj.id)[1]
         if size > limit:
@@ -137,17 +140,27 @@ def tree(git_dir: Path, sha: str, recursive: bool, entry_bytes: int = 250) -> Tr
         return Tree(str(root.id), entries, truncated)
 
 
-def _list(repo, tree, prefix: str, recursive: bool, out: list, used: list[int], entry_bytes: int) -> bool:
+def _list(
+    repo: pygit2.Repository,
+    tree: pygit2.Tree,
+    prefix: str,
+    recursive: bool,
+    out: list[TreeEntry],
+    used: list[int],
+    entry_bytes: int,
+) -> bool:
     """Append `tree`'s entries (depth first, a tree before its contents); True when cut short."""
     for obj in tree:
         if len(out) >= TREE_ENTRIES or used[0] >= TREE_BYTES:
             return True
+        assert obj.name is not None, "a tree's entries have names"
         path = prefix + obj.name
         kind = _TYPES.get(obj.type, "blob")
         size = repo.odb.read_header(obj.id)[1] if kind == "blob" else None
         out.append(TreeEntry(path, f"{int(obj.filemode):06o}", kind, str(obj.id), size))
         used[0] += len(path.encode()) + entry_bytes
-        if recursive and kind == "tree" and _list(repo, repo[obj.id], path + "/", recursive, out, used, entry_bytes):
+        subtree = cast(pygit2.Tree, repo[obj.id]) if recursive and kind == "tree" else None
+        if subtree is not None and _list(repo, subtree, path + "/", recursive, out, used, entry_bytes):
             return True
     return False
 
@@ -166,7 +179,7 @@ def create_tree(git_dir: Path, base_tree: str | None, specs: list[TreeSpec]) -> 
         return str(oid) if oid is not None else str(repo.TreeBuilder().write())
 
 
-def _entry_of(repo, spec: TreeSpec):
+def _entry_of(repo: pygit2.Repository, spec: TreeSpec) -> tuple[pygit2.enums.FileMode, pygit2.Oid | None]:
     mode = MODES.get(spec.mode)
     if mode is None or _TYPE_OF_MODE[spec.mode] != spec.type:
         raise errors.ValidationFailed.one(
@@ -182,9 +195,9 @@ def _entry_of(repo, spec: TreeSpec):
     return mode, pygit2.Oid(hex=spec.sha)
 
 
-def _apply(repo, tree, changes: dict):
+def _apply(repo: pygit2.Repository, tree: pygit2.Tree | None, changes: _Changes) -> pygit2.Oid | None:
     builder = repo.TreeBuilder(tree) if tree is not None else repo.TreeBuilder()
-    nested: dict[str, dict] = {}
+    nested: dict[str, _Changes] = {}
     for parts, (mode, oid) in changes.items():
         if len(parts) > 1:
             nested.setdefault(parts[0], {})[parts[1:]] = (mode, oid)
@@ -195,7 +208,8 @@ def _apply(repo, tree, changes: dict):
             builder.insert(parts[0], oid, mode)
     for name, sub in nested.items():
         current = builder.get(name)
-        subtree = repo[current.id] if current is not None and current.filemode == pygit2.enums.FileMode.TREE else None
+        is_tree = current is not None and current.filemode == pygit2.enums.FileMode.TREE
+        subtree = cast(pygit2.Tree, repo[current.id]) if is_tree else None
         new = _apply(repo, subtree, sub)
         if new is None:
             if current is not None:
@@ -233,7 +247,7 @@ def create_commit(
 def tag(git_dir: Path, sha: str) -> Tag:
     with reading(git_dir) as repo:
         obj = _object(repo, sha)
-        if obj is None or obj.type != pygit2.enums.ObjectType.TAG:
+        if not isinstance(obj, pygit2.Tag):
             raise errors.NotFound()
         tagger = obj.tagger
         who = git.Identity(tagger.name, tagger.email, tagger.time, tagger.offset) if tagger else None
@@ -280,7 +294,7 @@ def touches(git_dir: Path, sha: str, path: str) -> bool:
         return mine != _entry_id(repo[current.parent_ids[0]].tree, path)
 
 
-def _entry_id(tree, path: str):
+def _entry_id(tree: pygit2.Tree, path: str) -> pygit2.Oid | None:
     try:
         return tree[path].id
     except KeyError:

@@ -74,7 +74,7 @@ def resolve(
     return None
 
 
-def _reference(repo: pygit2.Repository, full: str):
+def _reference(repo: pygit2.Repository, full: str) -> pygit2.Reference | None:
     """The reference `full`, or None; names libgit2 cannot even parse (too long, bad) are None too."""
     try:
         return repo.references.get(full)
@@ -82,7 +82,7 @@ def _reference(repo: pygit2.Repository, full: str):
         return None
 
 
-def _commit(obj) -> pygit2.Commit | None:
+def _commit(obj: pygit2.Reference | pygit2.Object | None) -> pygit2.Commit | None:
     if obj is None:
         return None
     try:
@@ -91,7 +91,7 @@ def _commit(obj) -> pygit2.Commit | None:
         return None
 
 
-def _peeled(ref: pygit2.Reference) -> str | None:
+def _peeled(ref: pygit2.Reference | None) -> str | None:
     commit = _commit(ref)
     return str(commit.id) if commit is not None else None
 

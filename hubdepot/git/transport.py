@@ -171,7 +171,9 @@ class _Child:
     """A git process started by subprocess.Popen (vfork: ~1 ms whatever the server's size; uvloop's own
     spawn forks, 10 ms at 150 MB), its pipes handed to the event loop (1 MiB each, on Linux)."""
 
-    def __init__(self, proc: subprocess.Popen, stdout: asyncio.StreamReader, reading: asyncio.ReadTransport):
+    def __init__(
+        self, proc: subprocess.Popen[bytes], stdout: asyncio.StreamReader, reading: asyncio.ReadTransport
+    ) -> None:
         self.proc, self.stdout, self.reading = proc, stdout, reading
         self.stdin: asyncio.WriteTransport | None = None
         self.sink: _Sink | None = None
@@ -225,7 +227,7 @@ class _Child:
             return False
         return True
 
-    async def stop(self, feeder) -> None:
+    async def stop(self, feeder: asyncio.Future[None] | None) -> None:
         """Done, or the consumer left early. A command still running that was fed a body (a push) gets
         its stdin closed so it stops on its own and cleans up, and is killed only if it lingers; one
         that only writes (an archive, a fetch's advertisement, a blob) is killed at once."""
@@ -239,7 +241,7 @@ class _Child:
             self.stdin.close()
 
 
-async def _finish(feeder) -> None:
+async def _finish(feeder: asyncio.Future[None]) -> None:
     if not feeder.done():
         feeder.cancel()
     with contextlib.suppress(BaseException):

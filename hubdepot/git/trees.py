@@ -24,7 +24,7 @@ _LINK_HOPS = 8
 _SUBMODULE = re.compile(r'^\s*\[submodule\s+"(?P<name>[^"]*)"\s*\]\s*$')
 _SETTING = re.compile(r"^\s*(?P<key>[A-Za-z][A-Za-z0-9-]*)\s*=\s*(?P<value>.*?)\s*$")
 _KINDS = {int(pygit2.enums.ObjectType.TREE): "dir", int(pygit2.enums.ObjectType.COMMIT): "submodule"}
-_SIZES: dict = {}
+_SIZES: dict[pygit2.Oid, int] = {}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -107,7 +107,7 @@ def readme(git_dir: Path, ref: str | None, default_branch: str, dirs: list[list[
     raise errors.NotFound()
 
 
-def readme_rank(name: str) -> tuple | None:
+def readme_rank(name: str) -> tuple[int, int, str] | None:
     """Sort key for README candidates: markdown first, then other markup, then plain text."""
     low = name.lower()
     if low != "readme" and not low.startswith("readme."):
@@ -122,30 +122,31 @@ def readme_rank(name: str) -> tuple | None:
     return (2 if ext == "" else 3 if ext == "txt" else 4, 0, name)
 
 
-def _readme_in(repo, tree, parts: list[str]) -> Node | None:
+def _readme_in(repo: pygit2.Repository, tree: pygit2.Tree, parts: list[str]) -> Node | None:
     try:
         folder = _node_at(repo, tree, parts)
     except errors.NotFound:
         return None
     if folder.kind != "dir":
         return None
-    candidates = []
-    for obj in repo[folder.sha]:
+    candidates: list[tuple[tuple[int, int, str], str, pygit2.Object]] = []
+    for obj in cast(pygit2.Tree, repo[folder.sha]):
+        assert obj.name is not None, "a tree's entries have names"
         rank = readme_rank(obj.name)
         if rank is not None and obj.filemode in (
             pygit2.enums.FileMode.BLOB,
             pygit2.enums.FileMode.BLOB_EXECUTABLE,
             pygit2.enums.FileMode.LINK,
         ):
-            candidates.append((rank, obj))
-    for _, obj in sorted(candidates, key=lambda item: item[0]):
-        node = _follow(repo, tree, _node(repo, obj, "/".join([*parts, obj.name])))
+            candidates.append((rank, obj.name, obj))
+    for _, name, obj in sorted(candidates, key=lambda item: item[0]):
+        node = _follow(repo, tree, _node(repo, obj, "/".join([*parts, name])))
         if node.kind == "file":
             return node
     return None
 
 
-def _node_at(repo, tree, parts: list[str]) -> Node:
+def _node_at(repo: pygit2.Repository, tree: pygit2.Tree, parts: list[str]) -> Node:
     if not parts:
         return Node("dir", "", "", str(tree.id), 0)
     try:
@@ -155,19 +156,20 @@ def _node_at(repo, tree, parts: list[str]) -> Node:
     return _node(repo, obj, "/".join(parts))
 
 
-def _node(repo, obj, path: str) -> Node:
+def _node(repo: pygit2.Repository, obj: pygit2.Object, path: str) -> Node:
     name = path.rsplit("/", 1)[-1]
     kind = _KINDS.get(obj.type, "file")  # (ints: cheaper than filemode enums, for 1,000-entry listings)
     if kind != "file":
         return Node(kind, name, path, str(obj.id), 0)
     size = _size(repo, obj.id)
     if obj.filemode == pygit2.enums.FileMode.LINK:
-        target = repo[obj.id].data.decode("utf-8", "surrogateescape") if size <= 4096 else ""  # (PATH_MAX)
+        data = cast(pygit2.Blob, repo[obj.id]).data if size <= 4096 else b""  # (PATH_MAX)
+        target = data.decode("utf-8", "surrogateescape")
         return Node("symlink", name, path, str(obj.id), size, target)
     return Node("file", name, path, str(obj.id), size)
 
 
-def _size(repo, oid) -> int:
+def _size(repo: pygit2.Repository, oid: pygit2.Oid) -> int:
     """A blob's size from its header; remembered by sha (blobs never change)."""
     size = _SIZES.get(oid)
     if size is None:
@@ -177,7 +179,7 @@ def _size(repo, oid) -> int:
     return size
 
 
-def _follow(repo, tree, node: Node) -> Node:
+def _follow(repo: pygit2.Repository, tree: pygit2.Tree, node: Node) -> Node:
     """A symlink whose target (after at most a few hops) is a file in the repository -> that file."""
     current = node
     for _ in range(_LINK_HOPS):
@@ -198,9 +200,11 @@ def _follow(repo, tree, node: Node) -> Node:
     return current if current.kind == "file" else node
 
 
-def _found(repo, tree, commit: Resolved, node: Node, inline_limit: int, listing: bool) -> Found:
+def _found(
+    repo: pygit2.Repository, tree: pygit2.Tree, commit: Resolved, node: Node, inline_limit: int, listing: bool
+) -> Found:
     if node.kind == "file":
-        data = repo[node.sha].data if node.size <= inline_limit else None
+        data = cast(pygit2.Blob, repo[node.sha]).data if node.size <= inline_limit else None
         return Found(commit, node, data=data)
     if node.kind == "submodule":
         return Found(commit, dataclasses.replace(node, submodule_url=submodules(repo, tree).get(node.path)))
@@ -209,12 +213,13 @@ def _found(repo, tree, commit: Resolved, node: Node, inline_limit: int, listing:
     return Found(commit, node)
 
 
-def _entries(repo, tree, folder: Node) -> tuple[Node, ...]:
+def _entries(repo: pygit2.Repository, tree: pygit2.Tree, folder: Node) -> tuple[Node, ...]:
     out: list[Node] = []
     links = None
-    for obj in repo[folder.sha]:
+    for obj in cast(pygit2.Tree, repo[folder.sha]):
         if len(out) >= LISTING_LIMIT:
             break
+        assert obj.name is not None, "a tree's entries have names"
         node = _node(repo, obj, f"{folder.path}/{obj.name}" if folder.path else obj.name)
         if node.kind == "submodule":
             links = submodules(repo, tree) if links is None else links
@@ -223,10 +228,10 @@ def _entries(repo, tree, folder: Node) -> tuple[Node, ...]:
     return tuple(out)
 
 
-def submodules(repo, tree) -> dict[str, str]:
+def submodules(repo: pygit2.Repository, tree: pygit2.Tree) -> dict[str, str]:
     """path -> url from the commit's .gitmodules (a tolerant reader of git's config format)."""
-    try:
-        text = repo[tree[".gitmodules"].id].data.decode("utf-8", "replace")
+    try:  # (a .gitmodules directory has no data: AttributeError)
+        text = cast(pygit2.Blob, repo[tree[".gitmodules"].id]).data.decode("utf-8", "replace")
     except (KeyError, AttributeError):
         return {}
     sections: dict[str, dict[str, str]] = {}
