@@ -137,7 +137,7 @@ def _is_connection_error(exc: sa_exc.OperationalError) -> bool:
 IntegrityError = sa_exc.IntegrityError
 
 
-def inserted_id(result: sa.CursorResult[Any]) -> int:
+def inserted_id(result: sa.CursorResult[*tuple[Any, ...]]) -> int:
     """The integer primary key (`id`) of the row an INSERT ... VALUES just added."""
     key = result.inserted_primary_key
     assert key is not None, "not a single-row INSERT"

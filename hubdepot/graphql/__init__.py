@@ -4,6 +4,8 @@ which read through services/ as every other surface does."""
 
 from __future__ import annotations
 
+from starlette.responses import Response
+
 from hubdepot import errors
 from hubdepot.api._base import Req, endpoint, json_response
 from hubdepot.graphql import resolvers
@@ -11,7 +13,7 @@ from hubdepot.http import context
 
 
 @endpoint("https://docs.github.com/graphql")
-def query(req: Req):
+def query(req: Req) -> Response:
     if req.actor is None:
         raise errors.Unauthenticated("This endpoint requires you to be authenticated.")
     data = req.json()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import time
 from collections.abc import Callable
+from typing import Any
 
 from graphql import (
     DocumentNode,
@@ -18,9 +19,12 @@ from graphql import (
     FragmentSpreadNode,
     GraphQLError,
     GraphQLInt,
+    GraphQLNamedType,
+    GraphQLResolveInfo,
     GraphQLSchema,
     InlineFragmentNode,
     OperationDefinitionNode,
+    SelectionNode,
     SelectionSetNode,
     get_named_type,
     get_operation_ast,
@@ -36,6 +40,8 @@ MAX_NODES = 500_000
 MAX_PAGE = 100
 TOO_LARGE = "This query is too large to execute."
 
+Info = GraphQLResolveInfo[None]  # what a resolver is given (no context value: resolvers close over theirs)
+
 
 def parsed(query: str) -> DocumentNode:
     """The document, or GraphQLError: too large (refused before lexing) or a syntax error."""
@@ -49,7 +55,9 @@ def parsed(query: str) -> DocumentNode:
         raise
 
 
-def refusals(schema: GraphQLSchema, document: DocumentNode, operation: str | None, variables: dict | None) -> list:
+def refusals(
+    schema: GraphQLSchema, document: DocumentNode, operation: str | None, variables: dict[str, Any] | None
+) -> list[dict[str, str]]:
     """GitHub's errors for a valid document too deep or asking for too many nodes; [] when it may run."""
     op = get_operation_ast(document, operation)
     if op is None:
@@ -75,7 +83,9 @@ class _Walk:
     """Depth and possible nodes of one operation. Each fragment is measured once (nodes are linear
     in the number of parent items), so fragments spread many times cost nothing more."""
 
-    def __init__(self, schema: GraphQLSchema, document: DocumentNode, op: OperationDefinitionNode, variables: dict):
+    def __init__(
+        self, schema: GraphQLSchema, document: DocumentNode, op: OperationDefinitionNode, variables: dict[str, Any]
+    ) -> None:
         self.schema = schema
         self.fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
         defaults = {
@@ -86,7 +96,7 @@ class _Walk:
         self.variables = {**defaults, **variables}
         self.memo: dict[str, tuple[int, int]] = {}
 
-    def measure(self, selection_set: SelectionSetNode | None, parent) -> tuple[int, int]:
+    def measure(self, selection_set: SelectionSetNode | None, parent: GraphQLNamedType | None) -> tuple[int, int]:
         """(depth in fields, possible nodes per item of `parent`) of a selection set."""
         depth = nodes = 0
         for selection in selection_set.selections if selection_set else ():
@@ -94,7 +104,7 @@ class _Walk:
             depth, nodes = max(depth, d), nodes + n
         return depth, nodes
 
-    def selection(self, selection, parent) -> tuple[int, int]:
+    def selection(self, selection: SelectionNode, parent: GraphQLNamedType | None) -> tuple[int, int]:
         if isinstance(selection, FieldNode):
             page, child = self.field(selection, parent)
             depth, nodes = self.measure(selection.selection_set, child)
@@ -107,7 +117,9 @@ class _Walk:
             return self.memo[name]
         return self.measure(*self._inner(selection, parent))
 
-    def crossing(self, selection_set: SelectionSetNode | None, parent, factor: int, total: int) -> tuple[str, int]:
+    def crossing(
+        self, selection_set: SelectionSetNode | None, parent: GraphQLNamedType | None, factor: int, total: int
+    ) -> tuple[str, int]:
         """In document order, adding each connection's nodes: the connection where the total passes
         the limit, and the total there (as GitHub names it)."""
         for selection in selection_set.selections if selection_set else ():
@@ -125,7 +137,7 @@ class _Walk:
             return self.crossing(selection.selection_set, child, factor, total)
         return "", total
 
-    def field(self, node: FieldNode, parent) -> tuple[int | None, object]:
+    def field(self, node: FieldNode, parent: GraphQLNamedType | None) -> tuple[int | None, GraphQLNamedType | None]:
         """(page size when the field is a connection, else None; its named type)."""
         definition = getattr(parent, "fields", {}).get(node.name.value)
         if definition is None:
@@ -137,9 +149,13 @@ class _Walk:
         size = next((v for v in (sizes.get("first"), sizes.get("last")) if isinstance(v, int)), 0)
         return min(max(size, 0), MAX_PAGE), named  # out of bounds: the connection refuses it when it resolves
 
-    def _inner(self, selection, parent) -> tuple[SelectionSetNode | None, object]:
+    def _inner(
+        self, selection: SelectionNode, parent: GraphQLNamedType | None
+    ) -> tuple[SelectionSetNode | None, GraphQLNamedType | None]:
         """A fragment's or an inline fragment's selections, and the type they are read on."""
+        node: FragmentDefinitionNode | SelectionNode
         node = self.fragments[selection.name.value] if isinstance(selection, FragmentSpreadNode) else selection
+        assert isinstance(node, FragmentDefinitionNode | InlineFragmentNode), "fields go to field()"
         condition = node.type_condition
         return node.selection_set, self.schema.get_type(condition.name.value) if condition is not None else parent
 
@@ -158,7 +174,7 @@ def _offset(after: str | None) -> int:
         raise GraphQLError(f"`{after}` does not appear to be a valid cursor.") from None
 
 
-def _selects_items(info) -> bool:
+def _selects_items(info: Info) -> bool:
     """Whether a connection's selection asks for nodes or edges: GitHub wants first or last only then
     (`releases { totalCount }` needs neither)."""
     todo = [node.selection_set for node in info.field_nodes]
@@ -170,12 +186,14 @@ def _selects_items(info) -> bool:
                     return True
             elif isinstance(selection, InlineFragmentNode):
                 todo.append(selection.selection_set)
-            else:
+            elif isinstance(selection, FragmentSpreadNode):
                 todo.append(info.fragments[selection.name.value].selection_set)
     return False
 
 
-def window(info, first, last, after, before) -> tuple[int, int, bool]:
+def window(
+    info: Info, first: int | None, last: int | None, after: str | None, before: str | None
+) -> tuple[int, int, bool]:
     """(offset, limit, from_end) for first/after or last/before, with GitHub's bounds and errors."""
     name = info.field_name
     if first is None and last is None:
@@ -195,6 +213,7 @@ def window(info, first, last, after, before) -> tuple[int, int, bool]:
             raise GraphQLError(message, extensions={"type": "EXCESSIVE_PAGINATION"})
     if first is not None:
         return _offset(after), first, False
+    assert last is not None, "first or last, checked above"
     return (_offset(before) - 1 if before else -1), last, True
 
 
@@ -204,12 +223,12 @@ class Deadline:
     (the executor's abort signal): execution unwinds at once, and graphql-core raises
     AbortedGraphQLExecutionError instead of returning a result."""
 
-    def __init__(self, seconds: float):
+    def __init__(self, seconds: float) -> None:
         self.at = time.monotonic() + seconds
         self.controller = AbortController()
         self.signal = self.controller.signal
 
-    def resolve(self, next_: Callable, root, info, **arguments):
+    def resolve(self, next_: Callable[..., object], root: object, info: Info, **arguments: object) -> object:
         if not self.signal.aborted and time.monotonic() > self.at:
             self.controller.abort(TimeoutError("the GraphQL deadline passed"))
         return None if self.signal.aborted else next_(root, info, **arguments)

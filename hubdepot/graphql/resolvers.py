@@ -10,26 +10,34 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import logging
+from typing import TYPE_CHECKING, Any, NoReturn
 
-from graphql import ExecutionResult, GraphQLError, build_schema, execute_sync, specified_rules, validate
+from graphql import ExecutionResult, GraphQLError, GraphQLSchema, build_schema, execute_sync, specified_rules, validate
 from graphql.execution import AbortedGraphQLExecutionError
 from graphql.validation import OverlappingFieldsCanBeMergedRule
 
 from hubdepot import errors
 from hubdepot.graphql import limits
+from hubdepot.graphql.limits import Info
 from hubdepot.graphql.schema import SDL
-from hubdepot.services import Actor, Hub, git_data
+from hubdepot.services import Actor, Hub, RepoAccess, Row, git_data
 from hubdepot.services import accounts as account_service
 from hubdepot.services import releases as reads
 from hubdepot.services import repos as repo_service
 from hubdepot.urls import node_id
 
-_PERMISSIONS = {"admin": "ADMIN", "push": "WRITE", "pull": "READ"}
+if TYPE_CHECKING:
+    from hubdepot.git.tags import FoundRef
+
+# A GraphQL object as graphql-core's default resolver reads it: field name -> value, or a callable
+# (info, **arguments) that resolves it when the query asks for the field.
+Fields = dict[str, object]
+_PERMISSIONS: dict[str | None, str] = {"admin": "ADMIN", "push": "WRITE", "pull": "READ"}
 log = logging.getLogger("hubdepot")
 
 
 @functools.lru_cache(maxsize=1)
-def schema():
+def schema() -> GraphQLSchema:
     return build_schema(SDL)
 
 
@@ -46,7 +54,7 @@ class _FieldsWillMerge(OverlappingFieldsCanBeMergedRule):
 _RULES = [_FieldsWillMerge if rule is OverlappingFieldsCanBeMergedRule else rule for rule in specified_rules]
 
 
-def _iso(value) -> str | None:
+def _iso(value: dt.datetime | None) -> str | None:
     if value is None:
         return None
     if value.tzinfo is not None:
@@ -54,7 +62,7 @@ def _iso(value) -> str | None:
     return value.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _connection(nodes: list, offset: int, total: int, edges: bool = True) -> dict:
+def _connection(nodes: list[Fields], offset: int, total: int, edges: bool = True) -> Fields:
     end = offset + len(nodes)
     return {
         "nodes": nodes,
@@ -69,7 +77,7 @@ def _connection(nodes: list, offset: int, total: int, edges: bool = True) -> dic
     }
 
 
-def _user(hub: Hub, account) -> dict:
+def _user(hub: Hub, account: Row) -> Fields:
     kind = "Organization" if account.type == "Organization" else "User"
     return {
         "__typename": kind,
@@ -84,13 +92,13 @@ def _user(hub: Hub, account) -> dict:
     }
 
 
-def _organizations(hub: Hub, info, account, first, after) -> dict:
+def _organizations(hub: Hub, info: Info, account: Row, first: int | None, after: str | None) -> Fields:
     offset, limit, _ = limits.window(info, first, None, after, None)
     rows = account_service.organizations_of(hub, account.id)
     return _connection([_user(hub, r) for r in rows[offset : offset + limit]], offset, len(rows))
 
 
-def _commit(sha: str) -> dict:
+def _commit(sha: str) -> Fields:
     return {
         "__typename": "Commit",
         "id": node_id("Commit", sha),
@@ -102,7 +110,7 @@ def _commit(sha: str) -> dict:
     }
 
 
-def _none(info, first, last, after, before) -> dict:
+def _none(info: Info, first: int | None, last: int | None, after: str | None, before: str | None) -> Fields:
     """An empty connection (issues, pull requests: hubdepot has none), with GitHub's argument checks."""
     offset = limits.window(info, first, last, after, before)[0]
     return _connection([], max(offset, 0), 0)
@@ -111,7 +119,7 @@ def _none(info, first, last, after, before) -> dict:
 _GIT_TYPES = {"commit": "Commit", "tree": "Tree", "blob": "Blob", "tag": "Tag"}
 
 
-def _git_object(access, oid: str | None, expression: str | None) -> dict | None:
+def _git_object(access: RepoAccess, oid: str | None, expression: str | None) -> Fields | None:
     """Repository.object: by oid, or by a revision expression naming a commit; null when there is none."""
     sha, found = git_data.object_kind(access, oid, expression)
     kind = _GIT_TYPES.get(found) if found else None
@@ -122,13 +130,13 @@ def _git_object(access, oid: str | None, expression: str | None) -> dict | None:
     return {"__typename": kind, "id": node_id(kind, sha), "oid": sha, "abbreviatedOid": sha[:7]}
 
 
-def _issue_or_pull_request(info, number):
+def _issue_or_pull_request(info: Info, number: int) -> NoReturn:
     raise GraphQLError(
         f"Could not resolve to an issue or pull request with the number of {number}.", extensions={"type": "NOT_FOUND"}
     )
 
 
-def _ref(access, found: git_data.FoundRef | None) -> dict | None:
+def _ref(access: RepoAccess, found: FoundRef | None) -> Fields | None:
     if found is None:
         return None
     prefix, _, name = found.qualified.partition("/")[2].partition("/")
@@ -141,7 +149,7 @@ def _ref(access, found: git_data.FoundRef | None) -> dict | None:
     }
 
 
-def _asset(hub: Hub, view, asset) -> dict:
+def _asset(hub: Hub, view: reads.ReleaseView, asset: reads.AssetView) -> Fields:
     row = asset.row
     return {
         "__typename": "ReleaseAsset",
@@ -159,17 +167,20 @@ def _asset(hub: Hub, view, asset) -> dict:
     }
 
 
-def _assets(hub: Hub, info, view, first, after, name) -> dict:
+def _assets(
+    hub: Hub, info: Info, view: reads.ReleaseView, first: int | None, after: str | None, name: str | None
+) -> Fields:
     offset, limit, _ = limits.window(info, first, None, after, None)
     found = [a for a in view.assets if name is None or a.row.name == name]
     return _connection([_asset(hub, view, a) for a in found[offset : offset + limit]], offset, len(found))
 
 
-def _release(hub: Hub, access, view, latest_id: int | None) -> dict:
+def _release(hub: Hub, access: RepoAccess, view: reads.ReleaseView, latest_id: int | None) -> Fields:
     row = view.row
-    tag_ref = lambda info: (  # noqa: E731 - a resolver, like its neighbours in the dict below
-        None if row.draft else _ref(access, git_data.find_ref(access, f"refs/tags/{row.tag_name}"))
-    )
+
+    def tag_ref(info: Info) -> Fields | None:  # a resolver, like its neighbours in the dict below
+        return None if row.draft else _ref(access, git_data.find_ref(access, f"refs/tags/{row.tag_name}"))
+
     return {
         "__typename": "Release",
         "id": node_id("Release", row.id),
@@ -192,7 +203,16 @@ def _release(hub: Hub, access, view, latest_id: int | None) -> dict:
     }
 
 
-def _releases(hub: Hub, info, access, first, after, last, before, orderBy) -> dict:
+def _releases(
+    hub: Hub,
+    info: Info,
+    access: RepoAccess,
+    first: int | None,
+    after: str | None,
+    last: int | None,
+    before: str | None,
+    orderBy: dict[str, str] | None,
+) -> Fields:
     order = orderBy or {"field": "CREATED_AT", "direction": "DESC"}
     offset, limit, from_end = limits.window(info, first, last, after, before)
     ascending = order["direction"] == "ASC"
@@ -205,14 +225,17 @@ def _releases(hub: Hub, info, access, first, after, last, before, orderBy) -> di
     return _connection([_release(hub, access, v, latest_id) for v in views], offset, total)
 
 
-def _repository(hub: Hub, access) -> dict:
-    repo, latest = access.repo, lambda: reads.current_latest_id(hub, access.id)
+def _repository(hub: Hub, access: RepoAccess) -> Fields:
+    repo = access.repo
 
-    def release(info, tagName):
+    def latest() -> int | None:
+        return reads.current_latest_id(hub, access.id)
+
+    def release(info: Info, tagName: str) -> Fields | None:
         view = reads.any_by_tag(hub, access, tagName)
         return _release(hub, access, view, latest()) if view else None
 
-    def latest_release(info):
+    def latest_release(info: Info) -> Fields | None:
         found = latest()
         return _release(hub, access, reads.get(hub, access, found), found) if found else None
 
@@ -251,8 +274,8 @@ def _repository(hub: Hub, access) -> dict:
     }
 
 
-def _root(hub: Hub, actor: Actor) -> dict:
-    def repository(info, owner, name, followRenames=True):
+def _root(hub: Hub, actor: Actor) -> Fields:
+    def repository(info: Info, owner: str, name: str, followRenames: bool = True) -> Fields:
         try:
             access = repo_service.find(hub, actor, owner, name)
         except errors.NotFound:
@@ -284,7 +307,7 @@ def _cause(error: GraphQLError) -> Exception | None:
     return cause
 
 
-def _error(error: GraphQLError) -> dict:
+def _error(error: GraphQLError) -> dict[str, Any]:
     """GitHub's shape: type (when known), path, locations, message."""
     formatted = error.formatted
     extensions = formatted.pop("extensions", None) or {}
@@ -304,18 +327,18 @@ def _kind(cause: Exception | None) -> str | None:
     return None
 
 
-def _internal(request_id: str) -> dict:
+def _internal(request_id: str) -> dict[str, object]:
     return {"data": None, "errors": [{"message": INTERNAL.format(request_id)}]}
 
 
-def _body(result: ExecutionResult, request_id: str) -> dict:
+def _body(result: ExecutionResult, request_id: str) -> dict[str, object]:
     """The answer to an executed query; GitHub's generic error (logged here) when a resolver failed."""
     failed = [(e, cause) for e in result.errors or () if (cause := _cause(e)) is not None]
     for error, cause in failed[:3]:
         log.error("GraphQL field %s failed (request %s)", error.path, request_id, exc_info=cause)
     if failed:
         return _internal(request_id)
-    body: dict = {}
+    body: dict[str, object] = {}
     if result.data is not None or not result.errors:
         body["data"] = result.data
     if result.errors:
@@ -323,7 +346,9 @@ def _body(result: ExecutionResult, request_id: str) -> dict:
     return body
 
 
-def execute(hub: Hub, actor: Actor, query: str, variables: dict | None, operation: str | None, request_id: str) -> dict:
+def execute(
+    hub: Hub, actor: Actor, query: str, variables: dict[str, Any] | None, operation: str | None, request_id: str
+) -> dict[str, object]:
     """A GraphQL response body: {"data": ...} and/or {"errors": [...]}, as GitHub sends them. What
     it may cost is bounded before it runs (graphql_limits), and its run by a deadline."""
     deadline = limits.Deadline(hub.settings.graphql_timeout_ms / 1000)
