@@ -83,6 +83,14 @@ class Generation:
             return self._get(_SEQUENCE) == seen
         return self._get(_ALL) <= seen and self._get(_FIRST_SLOT + 8 * slot_of(repository)) <= seen
 
+    def valid_for_accounts(self, seen: int) -> bool:
+        """Whether a sign-in lookup (account, token, session) made after `current()` returned `seen` is
+        still current: no write naming no repository since. Writes naming one (under
+        /repos/{owner}/{repo}, a push, an asset download) change no account, token or session."""
+        if seen < 0 or not self.coherent or self.pending():
+            return False
+        return self._get(_ALL) <= seen
+
     def bump(self) -> None:
         """After a write transaction: mark what it concerns (WRITE_SCOPE), then tell the other hosts."""
         repository = WRITE_SCOPE.get()

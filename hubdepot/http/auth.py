@@ -6,9 +6,11 @@ GitHub accepts all three; on web pages, also from the signed session cookie the 
 (services/sessions). Lookups are kept per process, each with the data dir's write generation read
 before it (db/generation.py), and used only while the generation still holds that value: every write
 transaction in any process moves it, so signing out, a password change, a revoked token or a removed
-account is seen by the very next request on every process. Reading the generation is a memory load,
-so a valid token stays off the database while nothing is written. CACHE_SECONDS bounds what only time
-changes (a token's expires_at, a session cookie's age).
+account is seen by the very next request on every process (on other hosts, once PostgreSQL has
+delivered the write's notification: db/coherence.py). Writes that name a repository (db/generation's
+WRITE_SCOPE) change no account, token or session and leave lookups kept. Reading the generation is a
+memory load, so a valid token stays off the database while nothing is written. CACHE_SECONDS bounds
+what only time changes (a token's expires_at, a session cookie's age).
 """
 
 from __future__ import annotations
@@ -59,9 +61,14 @@ class Login:
 
     def _cached(self, key: tuple[str, str], generation: int | None) -> Actor | None:
         item = self._items.get(key)
-        if item and item[1] == generation and item[2] > time.monotonic():
+        if item and item[2] > time.monotonic() and self._unchanged(item[1], generation):
             return item[0]
         return None
+
+    def _unchanged(self, seen: int, generation: int | None) -> bool:
+        """No write since `seen` could change a lookup: none at all, or only writes to repositories."""
+        counter = self.hub.db.generation
+        return seen == generation or (counter is not None and counter.valid_for_accounts(seen))
 
     def _remember(self, key: tuple[str, str], actor: Actor, generation: int | None) -> None:
         if generation is None:  # no generation to check against: nothing is kept

@@ -43,6 +43,15 @@ def test_a_write_to_one_repository_keeps_another_repositorys_answers(tmp_path):
     assert not generation.valid(seen, "o/b")
 
 
+def test_sign_in_lookups_outlive_writes_to_repositories_only(tmp_path):
+    generation = Generation(tmp_path / "generation")
+    seen = generation.current()
+    _write(generation, "o/a")  # e.g. a release edited: no account, token or session changed
+    assert generation.valid_for_accounts(seen)
+    _write(generation, None)  # e.g. a sign-out
+    assert not generation.valid_for_accounts(seen)
+
+
 def test_processes_on_one_data_dir_share_the_counters(tmp_path):
     one, two = Generation(tmp_path / "generation"), Generation(tmp_path / "generation")
     seen = two.current()
