@@ -13,6 +13,8 @@ import signal
 import socket
 import sys
 import tempfile
+import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -90,6 +92,7 @@ def exports(settings: Settings, token: str) -> list[str]:
     }
     if settings.tls_cert:
         values["SSL_CERT_FILE"] = str((settings.data_dir / "ca.pem").resolve())
+    values["HUBDEPOT_PID"] = str(os.getpid())  # what to signal to stop it (it then removes its data)
     return [f"export {name}={shlex.quote(value)}" for name, value in values.items()]
 
 
@@ -147,7 +150,36 @@ def serve(options: dict, *, seed: str | None, tls: str | None, allow_remote: boo
         token = _prepare(settings, seed)
         if settings.tls_cert:
             click.echo(f"hubdepot: CA certificate {(data_dir / 'ca.pem').resolve()}", err=True)
-        click.echo("\n".join(exports(settings, token)))
         sys.stdout.flush()
-        os.dup2(2, 1)  # stdout ends here (its reader sees EOF): the server's own lines go to stderr
+        out = _Announcement(os.dup(1))
+        os.dup2(2, 1)  # the server's own lines go to stderr; stdout is only the export lines
+        threading.Thread(target=out.send, args=(settings, exports(settings, token)), daemon=True).start()
         run(settings)
+
+
+class _Announcement:
+    """stdout, kept from the worker processes (they are forked: each closes its copy at once), so
+    its reader sees EOF once the export lines are written."""
+
+    def __init__(self, fd: int):
+        self.fd: int | None = fd
+        os.register_at_fork(after_in_child=self.close)
+
+    def close(self) -> None:
+        fd, self.fd = self.fd, None
+        if fd is not None:
+            os.close(fd)
+
+    def send(self, settings: Settings, lines: list[str]) -> None:
+        """Once the server's socket accepts connections (a request made then is answered)."""
+        address = (settings.host.strip("[]"), int(settings.port))
+        while True:
+            try:
+                socket.create_connection(address, timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.01)
+        if self.fd is not None:
+            with contextlib.suppress(OSError):
+                os.write(self.fd, ("\n".join(lines) + "\n").encode())
+            self.close()

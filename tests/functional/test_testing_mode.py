@@ -31,7 +31,7 @@ class Ephemeral:
             match = EXPORT.match(line.strip())
             assert match, f"not an export line: {line!r}; stderr: {self._stderr()}"
             self.env[match[1]] = match[2]
-            if "GITHUB_TOKEN" in self.env and ("SSL_CERT_FILE" in self.env or "--tls" not in args):
+            if "HUBDEPOT_PID" in self.env:
                 break
         assert "GITHUB_API_URL" in self.env, self._stderr()
 
@@ -108,6 +108,7 @@ def test_prints_the_variables_clients_read_and_serves_as_admin(ephemeral):
     assert server.env["GH_HOST"] == origin.removeprefix("http://")
     assert server.env["GH_ENTERPRISE_TOKEN"] == server.env["GITHUB_TOKEN"]
     assert "SSL_CERT_FILE" not in server.env
+    assert server.env["HUBDEPOT_PID"] == str(server.process.pid)
     with server.client() as c:
         me = c.get("/user")
         assert me.status_code == 200 and me.json()["login"] == "admin"
