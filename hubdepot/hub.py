@@ -46,3 +46,16 @@ def create_hub(settings: Settings) -> Hub:
         urls=Urls(settings.public),
         signer=Signer(secret_key(settings)),
     )
+
+
+def dispose(hub: Hub) -> None:
+    """Close what create_hub opened: the database's pool and, on PostgreSQL, the lock pool and the
+    notification connection (`hubdepot serve` does so before granian forks its workers)."""
+    generation = hub.db.generation
+    if generation is not None and isinstance(generation.publish, Publisher):
+        generation.publish.close()
+    if not hub.db.is_sqlite:
+        held = lock.use_cluster(hub.settings.repos_dir, None)
+        if isinstance(held, AdvisoryLocks):
+            held.dispose()
+    hub.db.dispose()

@@ -40,7 +40,7 @@ def serve(ephemeral: bool, seed: str | None, tls: str | None, allow_remote: bool
         raise click.UsageError("--seed, --tls and --allow-remote go with --ephemeral (else: hubdepot seed FILE)")
     settings = settings_from(**options)
     from hubdepot.db import migrate
-    from hubdepot.hub import create_hub
+    from hubdepot.hub import create_hub, dispose
 
     hub = create_hub(settings)
     try:
@@ -49,7 +49,7 @@ def serve(ephemeral: bool, seed: str | None, tls: str | None, allow_remote: bool
         raise click.ClickException(f"cannot migrate the database at {settings.database}: {exc}") from None
     _first_start(hub)
     _repair(hub)
-    hub.db.dispose()
+    dispose(hub)  # granian forks its workers from this process: they open their own
     _run(settings)
 
 

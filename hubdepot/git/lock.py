@@ -37,12 +37,13 @@ class ClusterLock(Protocol):
 _clusters: dict[str, ClusterLock] = {}  # repositories dir -> the lock its repositories also take
 
 
-def use_cluster(repos_dir: Path, lock: ClusterLock | None) -> None:
-    """Repositories under `repos_dir` also take `lock` (None: this host's locks alone)."""
+def use_cluster(repos_dir: Path, lock: ClusterLock | None) -> ClusterLock | None:
+    """Repositories under `repos_dir` also take `lock` (None: this host's locks alone); returns the
+    lock they took before."""
     if lock is None:
-        _clusters.pop(str(repos_dir), None)
-    else:
-        _clusters[str(repos_dir)] = lock
+        return _clusters.pop(str(repos_dir), None)
+    previous, _clusters[str(repos_dir)] = _clusters.get(str(repos_dir)), lock
+    return previous
 
 
 def _thread_lock(key: str) -> threading.Lock:
