@@ -6,7 +6,7 @@ import argparse
 import importlib
 import sys
 
-SCENARIOS = ["repos", "contents", "releases", "git", "pages", "webhooks", "mirror", "backup", "testing_mode", "load"]
+SCENARIOS = ["repos", "reads", "contents", "releases", "git", "pages", "webhooks", "mirror", "backup", "testing_mode", "load"]
 
 
 def main() -> None:
