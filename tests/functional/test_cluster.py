@@ -22,6 +22,7 @@ import pytest
 
 from tests.conftest import PG_URL, WORKER
 from tests.support import server as server_support
+from tests.support.receivers import PyReceiver
 
 
 def _slow_body(chunks: int, pause: float, sent: threading.Event):
@@ -367,9 +368,12 @@ class Traffic:
 
     KINDS = ("read", "read", "edit", "commit", "upload")
 
-    def __init__(self, balancer: str, auth: dict, name: str):
+    def __init__(self, balancer: str, auth: dict, name: str, hook: str | None = None):
         repo = httpx.post(balancer + "/api/v3/user/repos", json={"name": name, "auto_init": True}, headers=auth)
         self.base = f"{balancer}/api/v3/repos/{repo.json()['full_name']}"
+        if hook:  # a receiver of every event
+            config = {"config": {"url": hook, "content_type": "json"}, "events": ["*"]}
+            httpx.post(self.base + "/hooks", json=config, headers=auth).raise_for_status()
         self.release = httpx.post(self.base + "/releases", json={"tag_name": "v1"}, headers=auth).json()["id"]
         self.auth = auth
         self.stop, self.failures, self.done = threading.Event(), [], collections.Counter()
@@ -451,7 +455,7 @@ LONG = os.environ.get("HUBDEPOT_CLUSTER_LONG", "") not in ("", "0")
 def test_rolling_restart_then_a_killed_host(cluster):
     """Every host stopped with SIGTERM and started again in turn: no request fails. Then one host is
     killed (SIGKILL) mid-traffic: only requests in flight on it fail, no acknowledged commit is lost,
-    and `hubdepot fsck` finds the shared state clean."""
+    each one's push event reaches a webhook receiver at least once, `hubdepot fsck` finds it clean."""
     balancer = cluster.start_balancer()
     with Traffic(balancer, _auth(cluster.hosts[0]), "rolling") as traffic:
         for index in range(len(cluster.hosts)):
@@ -462,16 +466,19 @@ def test_rolling_restart_then_a_killed_host(cluster):
             time.sleep(0.5)  # two checks pass: back in the balancer's rotation
     print(f"\nrolling restart of {len(cluster.hosts)} hosts: {dict(traffic.done)}, failed {len(traffic.failures)}")
     assert not traffic.failures, traffic.failures[:5]
-    with Traffic(balancer, _auth(cluster.hosts[0]), "killed") as traffic:
-        time.sleep(2)
-        cluster.hosts[1].crash()
-        time.sleep(2)
-    print(f"SIGKILL of one host: {dict(traffic.done)}, failed (in flight on it) {len(traffic.failures)}")
-    assert len(traffic.failures) <= len(Traffic.KINDS)  # at most one in flight per client
-    cluster.start_host(1)
-    with httpx.Client(headers=_auth(cluster.hosts[0]), timeout=30) as client:
-        for sha in traffic.commits:  # every acknowledged commit is there
-            assert client.get(f"{traffic.base}/commits/{sha}").status_code == 200
+    with PyReceiver() as receiver:
+        with Traffic(balancer, _auth(cluster.hosts[0]), "killed", hook=receiver.url) as traffic:
+            time.sleep(2)
+            cluster.hosts[1].crash()
+            time.sleep(2)
+        print(f"SIGKILL of one host: {dict(traffic.done)}, failed (in flight on it) {len(traffic.failures)}")
+        assert len(traffic.failures) <= len(Traffic.KINDS)  # at most one in flight per client
+        cluster.start_host(1)
+        with httpx.Client(headers=_auth(cluster.hosts[0]), timeout=30) as client:
+            for sha in traffic.commits:  # every acknowledged commit is there
+                assert client.get(f"{traffic.base}/commits/{sha}").status_code == 200
+        pushed = set(traffic.commits)  # and its push event delivered at least once
+        receiver.wait_for(lambda got: pushed <= {d.payload.get("after") for d in got if d.event == "push"}, 60)
     env = {**os.environ, **cluster.env, "HUBDEPOT_DATABASE_URL": cluster.database_url}
     fsck = subprocess.run(
         [sys.executable, "-m", "hubdepot", "fsck", "--data-dir", str(cluster.tmp / "tools")],
