@@ -23,6 +23,8 @@ def test_postgres_restart(tmp_path):
                 time.sleep(0.5)
                 # the cache is off while this host cannot hear other hosts' writes (db/coherence.py)
                 assert c.get("/repos/admin/pg").status_code == 503
+                status = httpx.get(srv.url + "/status", timeout=30)  # the load balancer takes it out
+                assert status.status_code == 503 and status.text.startswith("database:"), status.text
                 down = []
                 for i in range(5):  # what is not cached needs the database: 503, fast
                     start = time.monotonic()
@@ -34,6 +36,7 @@ def test_postgres_restart(tmp_path):
                 pg.start()
                 back = [c.get("/repos/admin/pg").status_code for _ in range(3)]
                 assert back[-1] == 200, back
+                assert httpx.get(srv.url + "/status", timeout=30).status_code == 200
                 made = c.post("/user/repos", json={"name": "after", "auto_init": True})
                 assert made.status_code == 201
             assert srv.process.poll() is None  # the same process recovered
