@@ -6,7 +6,19 @@ import argparse
 import importlib
 import sys
 
-SCENARIOS = ["repos", "reads", "contents", "releases", "git", "pages", "webhooks", "mirror", "backup", "testing_mode", "load"]
+SCENARIOS = [
+    "repos",
+    "reads",
+    "contents",
+    "releases",
+    "git",
+    "pages",
+    "webhooks",
+    "mirror",
+    "backup",
+    "testing_mode",
+    "load",
+]
 
 
 def main() -> None:
