@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from hubdepot.git import Identity
+
 
 def iso(value: dt.datetime | None) -> str | None:
     """GitHub's timestamp form: YYYY-MM-DDTHH:MM:SSZ (UTC), or None."""
@@ -18,11 +20,11 @@ UNSIGNED = {"verified": False, "reason": "unsigned", "signature": None, "payload
 """A commit's or tag's `verification`: hubdepot checks no signatures."""
 
 
-def when(who) -> str:
+def when(who: Identity) -> str:
     """A git signature's time in GitHub's form."""
     return dt.datetime.fromtimestamp(who.time, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def person(who) -> dict:
+def person(who: Identity) -> dict[str, str]:
     """A git signature as GitHub's {name, email, date}."""
     return {"name": who.name, "email": who.email, "date": when(who)}

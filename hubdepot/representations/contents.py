@@ -5,8 +5,11 @@ from __future__ import annotations
 import base64
 import dataclasses
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from typing import Any
 
+from hubdepot.git.commits import CommitInfo
+from hubdepot.git.trees import Node
 from hubdepot.representations import UNSIGNED, person
 from hubdepot.urls import Urls, node_id
 
@@ -29,7 +32,7 @@ def wrapped_base64(data: bytes) -> str:
     return "".join(text[i : i + _LINE] + "\n" for i in range(0, len(text), _LINE))
 
 
-def _common(w: Where, node, kind: str) -> dict:
+def _common(w: Where, node: Node, kind: str) -> dict[str, Any]:
     """The keys every content object has, in GitHub's order."""
     urls = w.urls
     self_url = urls.contents(w.full_name, node.path, w.ref)
@@ -56,13 +59,13 @@ def _common(w: Where, node, kind: str) -> dict:
     }
 
 
-def _with_links_last(body: dict) -> dict:
+def _with_links_last(body: dict[str, Any]) -> dict[str, Any]:
     links = body.pop("_links")
     body["_links"] = links
     return body
 
 
-def content_entry(w: Where, node) -> dict:
+def content_entry(w: Where, node: Node) -> dict[str, Any]:
     """One item of a directory listing (no content); submodules are 'file' before 2026-03-10."""
     kind = node.kind
     if kind == "submodule" and w.api_version < "2026-03-10":
@@ -73,11 +76,11 @@ def content_entry(w: Where, node) -> dict:
     return _common(w, node, kind)
 
 
-def content_directory(w: Where, entries) -> list[dict]:
+def content_directory(w: Where, entries: Iterable[Node]) -> list[dict[str, Any]]:
     return [content_entry(w, node) for node in entries]
 
 
-def content_file(w: Where, node, data: bytes | None) -> dict:
+def content_file(w: Where, node: Node, data: bytes | None) -> dict[str, Any]:
     """A file with its content; data None (a 1-100 MB blob, object media type) -> encoding 'none'."""
     body = _common(w, node, "file")
     body["content"] = wrapped_base64(data) if data is not None else ""
@@ -85,26 +88,26 @@ def content_file(w: Where, node, data: bytes | None) -> dict:
     return _with_links_last(body)
 
 
-def content_symlink(w: Where, node) -> dict:
+def content_symlink(w: Where, node: Node) -> dict[str, Any]:
     body = _common(w, node, "symlink")
     body["target"] = node.target
     return _with_links_last(body)
 
 
-def content_submodule(w: Where, node) -> dict:
+def content_submodule(w: Where, node: Node) -> dict[str, Any]:
     body = _common(w, node, "submodule")
     body["submodule_git_url"] = node.submodule_url or ""
     return _with_links_last(body)
 
 
-def content_tree(w: Where, node, entries) -> dict:
+def content_tree(w: Where, node: Node, entries: Iterable[Node]) -> dict[str, Any]:
     """A directory as one object (application/vnd.github.object)."""
     body = _common(w, node, "dir")
     body["entries"] = [content_entry(dataclasses.replace(w, api_version="2026-03-10"), e) for e in entries]
     return body
 
 
-def content_commit_file(w: Where, node) -> dict:
+def content_commit_file(w: Where, node: Node) -> dict[str, Any]:
     """The `content` of a file-commit: a file object without content or encoding."""
     return _common(w, node, "file")
 
@@ -125,14 +128,14 @@ def _hosted(urls: Urls, url: str | None) -> str | None:
     return None
 
 
-def _submodule_urls(urls: Urls, node) -> tuple[str | None, str | None]:
+def _submodule_urls(urls: Urls, node: Node) -> tuple[str | None, str | None]:
     other = _hosted(urls, node.submodule_url)
     if other is None:
         return None, None
     return urls.git_tree(other, node.sha), urls.tree_html(other, node.sha)
 
 
-def git_commit(urls: Urls, full_name: str, repo_id: int, info) -> dict:
+def git_commit(urls: Urls, full_name: str, repo_id: int, info: CommitInfo) -> dict[str, Any]:
     """The `commit` of a file-commit (GitHub's git commit object, unsigned)."""
     return {
         "sha": info.sha,
@@ -151,5 +154,5 @@ def git_commit(urls: Urls, full_name: str, repo_id: int, info) -> dict:
     }
 
 
-def file_commit(content: dict | None, commit: dict) -> dict:
+def file_commit(content: dict[str, Any] | None, commit: dict[str, Any]) -> dict[str, Any]:
     return {"content": content, "commit": commit}

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from hubdepot.representations import iso
 from hubdepot.urls import Urls
 
+if TYPE_CHECKING:  # (rows and tickets come from services, above this layer)
+    from hubdepot.services import Row
+    from hubdepot.services.downloads import Ticket
 
-def download(urls: Urls, full_name: str, row) -> dict:
+
+def download(urls: Urls, full_name: str, row: Row) -> dict[str, Any]:
     return {
         "url": urls.download(full_name, row.id),
         "html_url": urls.download_html(full_name, row.name),
@@ -20,7 +26,7 @@ def download(urls: Urls, full_name: str, row) -> dict:
     }
 
 
-def create_download(urls: Urls, full_name: str, row, ticket) -> dict:
+def create_download(urls: Urls, full_name: str, row: Row, ticket: Ticket) -> dict[str, Any]:
     """download + the S3 POST policy for part 2 (`fields`: every form field to send before `file`)."""
     return download(urls, full_name, row) | {
         "policy": ticket.policy,

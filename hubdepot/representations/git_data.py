@@ -3,12 +3,24 @@ branch-with-protection (git-commit lives in representations/contents.py, shared 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from hubdepot.git.diffs import FileChange
+from hubdepot.git.objects import Blob, Tag, Tree
 from hubdepot.representations import UNSIGNED, person, when
 from hubdepot.representations.contents import git_commit, wrapped_base64
 from hubdepot.representations.users import simple_user
 from hubdepot.urls import Urls, node_id
 
-_OBJECT_URL = {"commit": "git_commit", "tree": "git_tree", "blob": "git_blob"}
+if TYPE_CHECKING:  # (views come from services, above this layer)
+    from hubdepot.services.git_data import CommitView, Comparison, RefView
+
+_OBJECT_URL: dict[str, Callable[[Urls, str, str], str]] = {
+    "commit": Urls.git_commit,
+    "tree": Urls.git_tree,
+    "blob": Urls.git_blob,
+}
 
 __all__ = [
     "blob",
@@ -23,11 +35,11 @@ __all__ = [
 ]
 
 
-def short_blob(urls: Urls, full_name: str, sha: str) -> dict:
+def short_blob(urls: Urls, full_name: str, sha: str) -> dict[str, str]:
     return {"url": urls.git_blob(full_name, sha), "sha": sha}
 
 
-def blob(urls: Urls, full_name: str, repo_id: int, found) -> dict:
+def blob(urls: Urls, full_name: str, repo_id: int, found: Blob) -> dict[str, Any]:
     return {
         "sha": found.sha,
         "node_id": node_id("Blob", f"{repo_id}:{found.sha}"),
@@ -38,14 +50,14 @@ def blob(urls: Urls, full_name: str, repo_id: int, found) -> dict:
     }
 
 
-def git_tree(urls: Urls, full_name: str, tree) -> dict:
+def git_tree(urls: Urls, full_name: str, tree: Tree) -> dict[str, Any]:
     entries = []
     for e in tree.entries:
-        item = {"path": e.path, "mode": e.mode, "type": e.type, "sha": e.sha}
+        item: dict[str, Any] = {"path": e.path, "mode": e.mode, "type": e.type, "sha": e.sha}
         if e.type == "blob":
             item["size"] = e.size
         if e.type != "commit":
-            item["url"] = getattr(urls, _OBJECT_URL[e.type])(full_name, e.sha)
+            item["url"] = _OBJECT_URL[e.type](urls, full_name, e.sha)
         entries.append(item)
     return {"sha": tree.sha, "url": urls.git_tree(full_name, tree.sha), "tree": entries, "truncated": tree.truncated}
 
@@ -53,10 +65,10 @@ def git_tree(urls: Urls, full_name: str, tree) -> dict:
 def _object_url(urls: Urls, full_name: str, kind: str, sha: str) -> str:
     if kind == "tag":
         return urls.git_tag(full_name, sha)
-    return getattr(urls, _OBJECT_URL[kind])(full_name, sha)
+    return _OBJECT_URL[kind](urls, full_name, sha)
 
 
-def git_ref(urls: Urls, full_name: str, repo_id: int, ref) -> dict:
+def git_ref(urls: Urls, full_name: str, repo_id: int, ref: RefView) -> dict[str, Any]:
     return {
         "ref": ref.ref,
         "node_id": node_id("Ref", f"{repo_id}:{ref.ref}"),
@@ -65,7 +77,7 @@ def git_ref(urls: Urls, full_name: str, repo_id: int, ref) -> dict:
     }
 
 
-def git_tag(urls: Urls, full_name: str, repo_id: int, tag) -> dict:
+def git_tag(urls: Urls, full_name: str, repo_id: int, tag: Tag) -> dict[str, Any]:
     tagger = (
         {"date": when(tag.tagger), "email": tag.tagger.email, "name": tag.tagger.name}
         if tag.tagger
@@ -87,10 +99,10 @@ def git_tag(urls: Urls, full_name: str, repo_id: int, tag) -> dict:
     }
 
 
-def commit(urls: Urls, full_name: str, repo_id: int, view) -> dict:
+def commit(urls: Urls, full_name: str, repo_id: int, view: CommitView) -> dict[str, Any]:
     """GitHub's `commit` (the REST commit, with its git commit inside); stats and files when known."""
     info = view.info
-    body = {
+    body: dict[str, Any] = {
         "sha": info.sha,
         "node_id": node_id("Commit", f"{repo_id}:{info.sha}"),
         "commit": {
@@ -118,14 +130,14 @@ def commit(urls: Urls, full_name: str, repo_id: int, view) -> dict:
     return body
 
 
-def _stats(files) -> dict:
+def _stats(files: Sequence[FileChange]) -> dict[str, int]:
     additions, deletions = sum(f.additions for f in files), sum(f.deletions for f in files)
     return {"total": additions + deletions, "additions": additions, "deletions": deletions}
 
 
-def diff_entry(urls: Urls, full_name: str, commit_sha: str, change) -> dict:
+def diff_entry(urls: Urls, full_name: str, commit_sha: str, change: FileChange) -> dict[str, Any]:
     path = change.filename
-    body = {
+    body: dict[str, Any] = {
         "sha": change.sha,
         "filename": change.filename,
         "status": change.status,
@@ -143,7 +155,9 @@ def diff_entry(urls: Urls, full_name: str, commit_sha: str, change) -> dict:
     return body
 
 
-def commit_comparison(urls: Urls, full_name: str, repo_id: int, base: str, head: str, cmp) -> dict:
+def commit_comparison(
+    urls: Urls, full_name: str, repo_id: int, base: str, head: str, cmp: Comparison
+) -> dict[str, Any]:
     html = urls.compare_html(full_name, base, head)
     head_sha = cmp.commits[-1].info.sha if cmp.commits else cmp.merge_base.info.sha
     return {
@@ -163,7 +177,7 @@ def commit_comparison(urls: Urls, full_name: str, repo_id: int, base: str, head:
     }
 
 
-def branch_with_protection(urls: Urls, full_name: str, repo_id: int, name: str, view) -> dict:
+def branch_with_protection(urls: Urls, full_name: str, repo_id: int, name: str, view: CommitView) -> dict[str, Any]:
     return {
         "name": name,
         "commit": commit(urls, full_name, repo_id, view),

@@ -3,25 +3,29 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING, Any
 
 from hubdepot.representations import iso
 from hubdepot.urls import Urls
 
+if TYPE_CHECKING:  # (rows come from services, above this layer)
+    from hubdepot.services import Row
+
 SECRET_MASK = "********"
 
 
-def webhook_config(row) -> dict:
+def webhook_config(row: Row) -> dict[str, Any]:
     body = {"content_type": row.content_type, "insecure_ssl": row.insecure_ssl, "url": row.url}
     if row.secret:
         body["secret"] = SECRET_MASK
     return body
 
 
-def _last_response(row) -> dict:
+def _last_response(row: Row) -> dict[str, Any]:
     return {"code": row.last_code, "status": row.last_status, "message": row.last_message}
 
 
-def hook(urls: Urls, full_name: str, row) -> dict:
+def hook(urls: Urls, full_name: str, row: Row) -> dict[str, Any]:
     """A repository's hook."""
     links = urls.hook_links(urls.hooks(full_name), row.id)
     return {
@@ -38,7 +42,7 @@ def hook(urls: Urls, full_name: str, row) -> dict:
     }
 
 
-def org_hook(urls: Urls, org: str, row) -> dict:
+def org_hook(urls: Urls, org: str, row: Row) -> dict[str, Any]:
     """An organisation's hook (GitHub's has no test_url: only a repository's hook can be tested)."""
     links = urls.hook_links(urls.org_hooks(org), row.id)
     return {
@@ -56,7 +60,7 @@ def org_hook(urls: Urls, org: str, row) -> dict:
     }
 
 
-def hook_delivery_item(row) -> dict:
+def hook_delivery_item(row: Row) -> dict[str, Any]:
     """A row of webhook_deliveries joined with its event (event, action, repository_id)."""
     return {
         "id": row.id,
@@ -74,7 +78,7 @@ def hook_delivery_item(row) -> dict:
     }
 
 
-def hook_delivery(row, url: str) -> dict:
+def hook_delivery(row: Row, url: str) -> dict[str, Any]:
     """One delivery in full: what was sent (headers, payload) and what came back."""
     return hook_delivery_item(row) | {
         "url": url,

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from hubdepot.representations import iso
 from hubdepot.representations.users import simple_user
 from hubdepot.urls import Urls, node_id
 
+if TYPE_CHECKING:  # (rows and views come from services, above this layer)
+    from hubdepot.services import Row
+    from hubdepot.services.releases import ReleaseView
 
-def release_asset(urls: Urls, full_name: str, url_tag: str, asset, uploader) -> dict:
+
+def release_asset(urls: Urls, full_name: str, url_tag: str, asset: Row, uploader: Row | None) -> dict[str, Any]:
     """GitHub's `release-asset`; `url_tag` is the tag (or untagged-… name) in browser_download_url."""
     return {
         "url": urls.asset(full_name, asset.id),
@@ -27,7 +33,7 @@ def release_asset(urls: Urls, full_name: str, url_tag: str, asset, uploader) -> 
     }
 
 
-def release(urls: Urls, view) -> dict:
+def release(urls: Urls, view: ReleaseView) -> dict[str, Any]:
     """GitHub's `release` for a services.releases.ReleaseView."""
     row, full_name = view.row, view.full_name
     url = urls.release(full_name, row.id)
@@ -56,9 +62,9 @@ def release(urls: Urls, view) -> dict:
     }
 
 
-def release_notes(name: str, body: str) -> dict:
+def release_notes(name: str, body: str) -> dict[str, str]:
     return {"name": name, "body": body}
 
 
-def immutable_releases(enabled: bool) -> dict:
+def immutable_releases(enabled: bool) -> dict[str, bool]:
     return {"enabled": enabled, "enforced_by_owner": False}

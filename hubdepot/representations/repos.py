@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from hubdepot.representations import iso
 from hubdepot.representations.users import simple_user
 from hubdepot.urls import Urls, node_id
+
+if TYPE_CHECKING:  # (rows come from services, above this layer)
+    from hubdepot.services import Row
 
 _PERMISSIONS = {
     "admin": {"admin": True, "maintain": True, "push": True, "triage": True, "pull": True},
@@ -13,10 +18,10 @@ _PERMISSIONS = {
 }
 
 
-def repository(urls: Urls, repo, owner, permission: str | None = None) -> dict:
+def repository(urls: Urls, repo: Row, owner: Row, permission: str | None = None) -> dict[str, Any]:
     """GitHub's `repository` schema; `permissions` only for an authenticated caller."""
     full_name = f"{owner.login}/{repo.name}"
-    body = {
+    body: dict[str, Any] = {
         "id": repo.id,
         "node_id": node_id("Repository", repo.id),
         "name": repo.name,
@@ -71,7 +76,7 @@ def repository(urls: Urls, repo, owner, permission: str | None = None) -> dict:
     return body
 
 
-def full_repository(urls: Urls, repo, owner, permission: str | None = None) -> dict:
+def full_repository(urls: Urls, repo: Row, owner: Row, permission: str | None = None) -> dict[str, Any]:
     body = repository(urls, repo, owner, permission)
     body.update(
         {
@@ -96,11 +101,11 @@ def full_repository(urls: Urls, repo, owner, permission: str | None = None) -> d
     return body
 
 
-def branch_short(urls: Urls, full_name: str, name: str, sha: str) -> dict:
+def branch_short(urls: Urls, full_name: str, name: str, sha: str) -> dict[str, Any]:
     return {"name": name, "commit": {"sha": sha, "url": urls.commit(full_name, sha)}, "protected": False}
 
 
-def tag(urls: Urls, repo_id: int, full_name: str, name: str, sha: str) -> dict:
+def tag(urls: Urls, repo_id: int, full_name: str, name: str, sha: str) -> dict[str, Any]:
     return {
         "name": name,
         "zipball_url": urls.zipball(full_name, name),

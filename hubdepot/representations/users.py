@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from hubdepot.representations import iso
 from hubdepot.urls import Urls, node_id
 
+if TYPE_CHECKING:  # (rows come from services, above this layer)
+    from hubdepot.services import Row
 
-def simple_user(urls: Urls, account) -> dict:
+
+def simple_user(urls: Urls, account: Row) -> dict[str, Any]:
     login = account.login
     return {
         "login": login,
@@ -23,7 +28,7 @@ def simple_user(urls: Urls, account) -> dict:
     }
 
 
-def public_user(urls: Urls, account, public_repos: int = 0) -> dict:
+def public_user(urls: Urls, account: Row, public_repos: int = 0) -> dict[str, Any]:
     return simple_user(urls, account) | {
         "name": account.name,
         "company": None,
@@ -42,7 +47,7 @@ def public_user(urls: Urls, account, public_repos: int = 0) -> dict:
     }
 
 
-def private_user(urls: Urls, account, public_repos: int = 0, private_repos: int = 0) -> dict:
+def private_user(urls: Urls, account: Row, public_repos: int = 0, private_repos: int = 0) -> dict[str, Any]:
     return public_user(urls, account, public_repos) | {
         "user_view_type": "private",
         "notification_email": account.email,
