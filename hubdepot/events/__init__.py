@@ -20,20 +20,35 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
 
 from hubdepot.events import outbox, payloads
 from hubdepot.git import log as git_log
 from hubdepot.git.refs import ZERO, RefUpdate
 from hubdepot.representations import hooks as hook_rep
 
+if TYPE_CHECKING:  # (services hand these in; events sit below services)
+    from hubdepot.services import Actor, Hub, RepoAccess, Row
+    from hubdepot.services.releases import ReleaseView
+
 __all__ = ["ZERO", "RefUpdate", "ping", "push_payload", "ref_changes", "release_changed", "repository_changed"]
 
 
-def _org_id(owner) -> int | None:
-    return owner.id if owner.type == "Organization" else None
+def _org_id(owner: Row) -> int | None:
+    org_id: int = owner.id
+    return org_id if owner.type == "Organization" else None
 
 
-def ref_changes(conn, hub, access, actor, updates: Iterable[RefUpdate]) -> int:
+def _sender(actor: Actor | None) -> Row:
+    """Who made the change: an event's sender (services let no anonymous caller change anything)."""
+    assert actor is not None, "an event needs the actor who caused it"
+    account: Row = actor.account
+    return account
+
+
+def ref_changes(conn: sa.Connection, hub: Hub, access: RepoAccess, actor: Actor, updates: Iterable[RefUpdate]) -> int:
     """push events for every update, plus create (new ref) or delete (removed ref). `access` is the
     services.repos.RepoAccess of the repository; `actor` the pusher. Returns deliveries written."""
     hooks = outbox.targets(conn, access.id, _org_id(access.owner))
@@ -66,7 +81,7 @@ def ref_changes(conn, hub, access, actor, updates: Iterable[RefUpdate]) -> int:
     return written
 
 
-def push_payload(hub, access, actor, update: RefUpdate) -> dict:
+def push_payload(hub: Hub, access: RepoAccess, actor: Actor, update: RefUpdate) -> dict[str, Any]:
     pushed = git_log.pushed(access.git_dir, update.ref, update.before, update.after)  # forced: from history
     sender = actor.account
     logins = {f"{sender.id}+{sender.login}@users.noreply.{hub.urls.host().rsplit(':', 1)[0].strip('[]')}": sender.login}
@@ -77,17 +92,25 @@ def push_payload(hub, access, actor, update: RefUpdate) -> dict:
     )
 
 
-def release_changed(conn, hub, access, actor, actions: Iterable[str], view, changes: dict | None = None) -> int:
+def release_changed(
+    conn: sa.Connection,
+    hub: Hub,
+    access: RepoAccess,
+    actor: Actor | None,
+    actions: Iterable[str],
+    view: ReleaseView,
+    changes: dict[str, Any] | None = None,
+) -> int:
     """release events, one per action (created, published, released, prereleased, edited, unpublished,
     deleted); `view` is the services.releases.ReleaseView as it now is (as it was, for deleted)."""
     hooks = outbox.targets(conn, access.id, _org_id(access.owner))
     if not hooks:
         return 0
-    shared: dict = {}  # the release and repository objects, built once for every action
+    shared: dict[str, Any] = {}  # the release and repository objects, built once for every action
 
-    def build(action: str) -> dict:
+    def build(action: str) -> dict[str, Any]:
         if not shared:
-            shared.update(payloads.release_event(hub.urls, "", view, access.repo, access.owner, actor.account))
+            shared.update(payloads.release_event(hub.urls, "", view, access.repo, access.owner, _sender(actor)))
         body = {**shared, "action": action}
         if action == "edited":
             body["changes"] = changes or {}
@@ -98,9 +121,18 @@ def release_changed(conn, hub, access, actor, actions: Iterable[str], view, chan
     )
 
 
-def repository_changed(conn, hub, repo, owner, actor, action: str, changes: dict | None = None) -> int:
+def repository_changed(
+    conn: sa.Connection,
+    hub: Hub,
+    repo: Row | None,  # (None never comes: services/repos.create passes .first() of the row it inserted)
+    owner: Row,
+    actor: Actor | None,
+    action: str,
+    changes: dict[str, Any] | None = None,
+) -> int:
     """repository events (created, deleted, edited, renamed, publicized, privatized); `repo` is the
     repositories row as it now is (as it was, for deleted)."""
+    assert repo is not None, "the repositories row the change wrote"
     hooks = outbox.targets(conn, repo.id, _org_id(owner))
     return outbox.put(
         conn,
@@ -108,11 +140,11 @@ def repository_changed(conn, hub, repo, owner, actor, action: str, changes: dict
         "repository",
         action,
         repo.id,
-        lambda: payloads.repository_event(hub.urls, action, repo, owner, actor.account, changes),
+        lambda: payloads.repository_event(hub.urls, action, repo, owner, _sender(actor), changes),
     )
 
 
-def ping(conn, hub, actor, owner, access, hook_row) -> int:
+def ping(conn: sa.Connection, hub: Hub, actor: Actor, owner: Row, access: RepoAccess | None, hook_row: Row) -> int:
     """A ping to this one hook (on creation, and POST …/pings); `access` None for an organisation's hook."""
     if access is not None:
         body = hook_rep.hook(hub.urls, access.full_name, hook_row)

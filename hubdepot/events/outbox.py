@@ -7,16 +7,21 @@ no event; a committed one is delivered at least once.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import json
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 import orjson
 import sqlalchemy as sa
 
 from hubdepot.db import now
-from hubdepot.db.session import unit_of
+from hubdepot.db.session import HookTarget, inserted_id, unit_of
 from hubdepot.db.tables import hooks, webhook_deliveries, webhook_events
+
+if TYPE_CHECKING:  # (services hand hooks rows in; events sit below services)
+    from hubdepot.services import Row
 
 _wakers: list[Callable[[], object]] = []
 
@@ -39,8 +44,9 @@ class Target:
     events: frozenset[str]
 
 
-def wants(hook, event: str) -> bool:
-    names = hook.events if isinstance(hook, Target) else json.loads(hook.events)
+def wants(hook: HookTarget | Row, event: str) -> bool:
+    """Whether a hook (a cached target, or a hooks row with its JSON list of events) takes `event`."""
+    names = json.loads(hook.events) if isinstance(hook, sa.Row) else hook.events
     return "*" in names or event in names
 
 
@@ -55,7 +61,7 @@ _TARGETS = (
 _EVENTS = webhook_events.insert().returning(webhook_events.c.id, sort_by_parameter_order=True)
 
 
-def targets(conn, repo_id: int | None, org_id: int | None) -> list:
+def targets(conn: sa.Connection, repo_id: int | None, org_id: int | None) -> list[HookTarget]:
     """The active hooks an event of this repository (and/or organisation) goes to. Private
     repositories' events go to that repository's hooks and its organisation's, as every event here."""
     if repo_id is None and org_id is None:
@@ -70,12 +76,12 @@ def targets(conn, repo_id: int | None, org_id: int | None) -> list:
 
 
 def put(
-    conn,
-    hook_rows: list,
+    conn: sa.Connection,
+    hook_rows: Sequence[HookTarget | Row],
     event: str,
     action: str | None,
     repo_id: int | None,
-    build: Callable[[], dict],
+    build: Callable[[], dict[str, Any]],
     always: bool = False,
 ) -> int:
     """Write `event` for those of `hook_rows` that want it (all of them: `always`); the payload is
@@ -100,7 +106,7 @@ def put(
     return len(chosen)
 
 
-def _fan_out():
+def _fan_out() -> sa.Insert:
     """INSERT … SELECT: one pending delivery per (event, hook) of the given ids, made by the database
     (50 rows for a release's 5 events to 10 hooks cost one short statement, not 50 parameter sets)."""
     e, h = webhook_events, hooks
@@ -141,7 +147,7 @@ def _fan_out():
 _FAN_OUT = _fan_out()
 
 
-def _flush(conn) -> None:
+def _flush(conn: sa.Connection) -> None:
     unit = unit_of(conn)
     pending, unit.outbox = unit.outbox, []
     if not pending:
@@ -157,7 +163,7 @@ def _flush(conn) -> None:
         conn.execute(_FAN_OUT, {"events": event_ids, "hooks": chosen})
 
 
-def _pending(event_id: int, hook_id: int, guid: str, stamp, redelivery: bool = False) -> dict:
+def _pending(event_id: int, hook_id: int, guid: str, stamp: dt.datetime, redelivery: bool = False) -> dict[str, Any]:
     return dict(
         event_id=event_id,
         hook_id=hook_id,
@@ -172,9 +178,9 @@ def _pending(event_id: int, hook_id: int, guid: str, stamp, redelivery: bool = F
     )
 
 
-def redeliver(conn, event_id: int, hook_id: int, guid: str) -> int:
+def redeliver(conn: sa.Connection, event_id: int, hook_id: int, guid: str) -> int:
     """A new pending delivery of an event already sent (same GUID, redelivery=true)."""
     row = _pending(event_id, hook_id, guid, now(), redelivery=True)
-    delivery_id = conn.execute(webhook_deliveries.insert().values(**row)).inserted_primary_key[0]
+    delivery_id = inserted_id(conn.execute(webhook_deliveries.insert().values(**row)))
     unit_of(conn).run_after_commit(_wake_all)
     return delivery_id

@@ -9,6 +9,7 @@ immutable/updated_at, an asset's digest included, as GitHub sends them).
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING, Any
 
 from hubdepot.git import Identity
 from hubdepot.git.log import Pushed, PushedCommit
@@ -18,10 +19,14 @@ from hubdepot.representations import repos as repo_rep
 from hubdepot.representations.users import simple_user
 from hubdepot.urls import Urls, node_id, q
 
+if TYPE_CHECKING:  # (rows and views come from services; events sit below services)
+    from hubdepot.services import Row
+    from hubdepot.services.releases import ReleaseView
+
 ZEN = "Design for failure."
 
 
-def organization(urls: Urls, org) -> dict:
+def organization(urls: Urls, org: Row) -> dict[str, Any]:
     return {
         "login": org.login,
         "id": org.id,
@@ -32,7 +37,7 @@ def organization(urls: Urls, org) -> dict:
     }
 
 
-def repository(urls: Urls, repo, owner, push: bool = False) -> dict:
+def repository(urls: Urls, repo: Row, owner: Row, push: bool = False) -> dict[str, Any]:
     """The repository object; a push event's has epoch-second created_at/pushed_at, stargazers and master_branch."""
     body = repo_rep.repository(urls, repo, owner)
     body["custom_properties"] = {}
@@ -52,7 +57,7 @@ def _epoch(value: dt.datetime) -> int:
     return int(value.timestamp())
 
 
-def envelope(urls: Urls, repo, owner, sender, push: bool = False) -> dict:
+def envelope(urls: Urls, repo: Row, owner: Row, sender: Row, push: bool = False) -> dict[str, Any]:
     """repository, sender and (for an organisation's repository) organization."""
     body = {"repository": repository(urls, repo, owner, push), "sender": simple_user(urls, sender)}
     if owner.type == "Organization":
@@ -60,15 +65,25 @@ def envelope(urls: Urls, repo, owner, sender, push: bool = False) -> dict:
     return body
 
 
-def release_event(urls: Urls, action: str, view, repo, owner, sender, changes: dict | None = None) -> dict:
-    body = {"action": action, "release": release_rep.release(urls, view)}
+def release_event(
+    urls: Urls,
+    action: str,
+    view: ReleaseView,
+    repo: Row,
+    owner: Row,
+    sender: Row,
+    changes: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    body: dict[str, Any] = {"action": action, "release": release_rep.release(urls, view)}
     if changes is not None:
         body["changes"] = changes
     return body | envelope(urls, repo, owner, sender)
 
 
-def repository_event(urls: Urls, action: str, repo, owner, sender, changes: dict | None = None) -> dict:
-    body: dict = {"action": action}
+def repository_event(
+    urls: Urls, action: str, repo: Row, owner: Row, sender: Row, changes: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    body: dict[str, Any] = {"action": action}
     if changes is not None:
         body["changes"] = changes
     return body | envelope(urls, repo, owner, sender)
@@ -81,7 +96,7 @@ def _short(ref: str) -> tuple[str, str]:
     return ref.removeprefix("refs/heads/"), "branch"
 
 
-def create_event(urls: Urls, ref: str, repo, owner, sender) -> dict:
+def create_event(urls: Urls, ref: str, repo: Row, owner: Row, sender: Row) -> dict[str, Any]:
     name, kind = _short(ref)
     return {
         "ref": name,
@@ -92,12 +107,12 @@ def create_event(urls: Urls, ref: str, repo, owner, sender) -> dict:
     } | envelope(urls, repo, owner, sender)
 
 
-def delete_event(urls: Urls, ref: str, repo, owner, sender) -> dict:
+def delete_event(urls: Urls, ref: str, repo: Row, owner: Row, sender: Row) -> dict[str, Any]:
     name, kind = _short(ref)
     return {"ref": name, "ref_type": kind, "pusher_type": "user"} | envelope(urls, repo, owner, sender)
 
 
-def _person(who: Identity, login: str | None = None) -> dict:
+def _person(who: Identity, login: str | None = None) -> dict[str, str]:
     when = dt.datetime.fromtimestamp(who.time, dt.timezone(dt.timedelta(minutes=who.offset)))
     body = {"name": who.name, "email": who.email, "date": when.isoformat()}
     if login:
@@ -105,7 +120,7 @@ def _person(who: Identity, login: str | None = None) -> dict:
     return body
 
 
-def commit(urls: Urls, full_name: str, c: PushedCommit, logins: dict[str, str]) -> dict:
+def commit(urls: Urls, full_name: str, c: PushedCommit, logins: dict[str, str]) -> dict[str, Any]:
     author, committer = (
         _person(c.author, logins.get(c.author.email)),
         _person(c.committer, logins.get(c.committer.email)),
@@ -126,8 +141,16 @@ def commit(urls: Urls, full_name: str, c: PushedCommit, logins: dict[str, str]) 
 
 
 def push_event(
-    urls: Urls, ref: str, before: str, after: str, pushed: Pushed, repo, owner, sender, logins: dict[str, str]
-) -> dict:
+    urls: Urls,
+    ref: str,
+    before: str,
+    after: str,
+    pushed: Pushed,
+    repo: Row,
+    owner: Row,
+    sender: Row,
+    logins: dict[str, str],
+) -> dict[str, Any]:
     """`logins`: email -> login of the accounts we know, for commits' author.username."""
     full_name = f"{owner.login}/{repo.name}"
     created, deleted = before == ZERO, after == ZERO
@@ -150,8 +173,10 @@ def push_event(
     } | envelope(urls, repo, owner, sender, push=True)
 
 
-def ping_event(urls: Urls, hook_body: dict, hook_id: int, repo, owner, sender) -> dict:
-    body = {"zen": ZEN, "hook_id": hook_id, "hook": hook_body}
+def ping_event(
+    urls: Urls, hook_body: dict[str, Any], hook_id: int, repo: Row | None, owner: Row, sender: Row
+) -> dict[str, Any]:
+    body: dict[str, Any] = {"zen": ZEN, "hook_id": hook_id, "hook": hook_body}
     if repo is not None:
         return body | envelope(urls, repo, owner, sender)
     body["sender"] = simple_user(urls, sender)

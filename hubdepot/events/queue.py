@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import orjson
 import sqlalchemy as sa
@@ -126,7 +126,7 @@ def record(hub: Hub, hook_id: int, owner: str, results: list[tuple[Due, Outcome]
     return bool(held)
 
 
-def _outcome_values(hub: Hub, delivery: Due, outcome: Outcome, stamp: dt.datetime) -> dict:
+def _outcome_values(hub: Hub, delivery: Due, outcome: Outcome, stamp: dt.datetime) -> dict[str, Any]:
     retry_at = _next_try(hub, delivery, outcome)
     return dict(
         _id=delivery.id,

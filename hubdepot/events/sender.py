@@ -37,8 +37,8 @@ class Outcome:
     status_code: int  # 0 when no HTTP answer came
     status: str  # "OK", "Invalid HTTP Response: 500", "timed out", ...
     duration: float
-    request_headers: dict
-    response_headers: dict | None
+    request_headers: dict[str, str]
+    response_headers: dict[str, str] | None
     response_body: str | None
     retry: bool  # worth trying again later
 
@@ -47,7 +47,7 @@ class Outcome:
         return 200 <= self.status_code < 300
 
 
-def request_of(target: Target, event: str, guid: str, payload: bytes) -> tuple[dict, bytes]:
+def request_of(target: Target, event: str, guid: str, payload: bytes) -> tuple[dict[str, str], bytes]:
     """The headers and body GitHub sends for this payload (the JSON document, or form `payload=`)."""
     body = payload if target.content_type == "json" else b"payload=" + quote_plus(payload).encode()
     headers = {
@@ -69,7 +69,7 @@ def request_of(target: Target, event: str, guid: str, payload: bytes) -> tuple[d
     return headers, body
 
 
-def _failed(status: str, headers: dict, started: float, retry: bool = True) -> Outcome:
+def _failed(status: str, headers: dict[str, str], started: float, retry: bool = True) -> Outcome:
     return Outcome(0, status, round(time.monotonic() - started, 3), headers, None, None, retry)
 
 
@@ -104,7 +104,9 @@ def send(
         return _failed(f"failed: {type(exc).__name__}", headers, started)
 
 
-def _post(client: httpx.Client, url: str, headers: dict, body: bytes, started: float, deadline: float) -> Outcome:
+def _post(
+    client: httpx.Client, url: str, headers: dict[str, str], body: bytes, started: float, deadline: float
+) -> Outcome:
     with client.stream("POST", url, headers=headers, content=body) as response:
         kept = bytearray()
         for chunk in response.iter_raw():

@@ -37,9 +37,9 @@ class Deliverer:
         self.hub = hub
         self.settings = hub.settings
         self.owner = f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-        self.active: dict[int, asyncio.Task] = {}
+        self.active: dict[int, asyncio.Task[None]] = {}
         self._wake = asyncio.Event()
-        self._task: asyncio.Task | None = None
+        self._task: asyncio.Task[None] | None = None
         self._unregister: Callable[[], None] | None = None
         self._clients: dict[bool, httpx.Client] = {}
         self._senders: concurrent.futures.ThreadPoolExecutor | None = None
