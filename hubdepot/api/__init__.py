@@ -6,8 +6,6 @@ Every route under /repos/{owner}/{repo} is served under /repositories/{repositor
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-
 from hubdepot.api import (
     archives,
     assets,
@@ -24,10 +22,9 @@ from hubdepot.api import (
     uploads,
     users,
 )
+from hubdepot.api._base import Table
 
 REPO_PREFIX = "/repos/{owner}/{repo}"
-
-Table = list[tuple[tuple[str, ...], str, Callable]]  # (methods, path, handler)
 
 # paths under /api/v3
 V3: Table = [
@@ -63,7 +60,7 @@ def _by_id(path: str) -> str | None:
     return None
 
 
-def _post_as_patch(table) -> list:
+def _post_as_patch(table: Table) -> Table:
     """GitHub's v3 rule: POST is accepted wherever PATCH is (python-semantic-release updates releases
     with POST), unless the path has a POST of its own."""
     posted = {path for methods, path, _ in table if "POST" in methods}
@@ -73,7 +70,7 @@ def _post_as_patch(table) -> list:
     ]
 
 
-def _with_aliases(table: Sequence[tuple[tuple[str, ...], str, Callable]]) -> Table:
+def _with_aliases(table: Table) -> Table:
     out: Table = []
     for methods, path, handler in table:
         out.append((methods, path, handler))

@@ -7,10 +7,12 @@ import functools
 import hashlib
 import re
 import secrets
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any
 
 import orjson
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -19,10 +21,12 @@ from hubdepot.api._pagination import Page, link_header, page_of
 from hubdepot.http import context, files
 from hubdepot.http.media import Media, negotiate
 from hubdepot.http.streams import read_body
-from hubdepot.services import Actor, Hub
+from hubdepot.services import Actor, Hub, RepoAccess
 from hubdepot.services import repos as repo_service
 
 JSON_TYPE = "application/json; charset=utf-8"
+Handler = Callable[[Request], Awaitable[Response]]  # what Starlette routes to
+Table = list[tuple[tuple[str, ...], str, Handler]]  # (methods, path, handler)
 _BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 
@@ -31,12 +35,12 @@ class Req:
     request: Request
     hub: Hub
     actor: Actor | None
-    params: dict
+    params: dict[str, Any]  # the path's parameters (str, or int for {…:int})
     body: bytes | bytearray
     media: Media
 
     @property
-    def query(self):
+    def query(self) -> QueryParams:
         return self.request.query_params
 
     @property
@@ -47,7 +51,7 @@ class Req:
     def api_version(self) -> str:
         return context.of(self.request.scope).api_version
 
-    def json(self, large: str | None = None) -> dict:
+    def json(self, large: str | None = None) -> dict[str, Any]:
         """The body as a JSON object; {} when empty. GitHub's 400s for anything else.
 
         `large` names a top-level string field that may be huge (contents' base64): when it is plain
@@ -67,7 +71,7 @@ class Req:
             raise errors.Unprocessable("Invalid request.\n\nStrings may not contain NUL characters.")
         return data
 
-    def repo(self) -> repo_service.RepoAccess:
+    def repo(self) -> RepoAccess:
         """The repository the path names ({owner}/{repo} or {repository_id}) as the caller sees it (404
         when they may not). Whether they may do more than read is the service's decision."""
         if "repository_id" in self.params:
@@ -100,7 +104,7 @@ class Req:
 LARGE_STRING = 1024**2  # a string value at least this long may be left in the body (Req.json)
 
 
-def _left_in_body(body: bytes | bytearray, key: str) -> dict | None:
+def _left_in_body(body: bytes | bytearray, key: str) -> dict[str, Any] | None:
     """The body parsed with the plain string value of top-level `key` left in it (a memoryview), or
     None when there is no such value: the caller parses the whole body. The value is swapped for an
     unguessable marker while the rest is parsed; only the top-level field can then hold the marker."""
@@ -122,14 +126,16 @@ def _left_in_body(body: bytes | bytearray, key: str) -> dict | None:
 JSON_BODY_MAX = 1024**2  # 1 MiB; PUT contents takes more (a 100 MB file is ~134 MB of base64)
 
 
-def endpoint(docs: str, inline: bool = False, max_body: int = JSON_BODY_MAX) -> Callable:
+def endpoint(
+    docs: str, inline: bool = False, max_body: int = JSON_BODY_MAX
+) -> Callable[[Callable[[Req], Response]], Handler]:
     """Wrap a sync handler `fn(req) -> Response`: read the body (at most `max_body` bytes), run it
     in the thread pool.
 
     inline=True runs a GET/HEAD handler on the event loop instead: only for handlers whose work
     is one or two indexed queries (the thread hop costs more than the work)."""
 
-    def wrap(fn: Callable[[Req], Response]) -> Callable:
+    def wrap(fn: Callable[[Req], Response]) -> Handler:
         @functools.wraps(fn)
         async def handler(request: Request) -> Response:
             context.reply(request.scope).docs = docs
@@ -161,7 +167,9 @@ def not_modified(req: Req, etag: str) -> bool:
     return files.not_modified(req.request, etag)
 
 
-def json_response(req: Req, body, status: int = 200, headers: dict | None = None, etag: str | None = None) -> Response:
+def json_response(
+    req: Req, body: object, status: int = 200, headers: Mapping[str, str] | None = None, etag: str | None = None
+) -> Response:
     data = orjson.dumps(body)
     headers = dict(headers or {})
     if status == 200 and req.method in ("GET", "HEAD"):
@@ -172,7 +180,7 @@ def json_response(req: Req, body, status: int = 200, headers: dict | None = None
     return Response(data, status_code=status, headers=headers, media_type=JSON_TYPE)
 
 
-def paged_response(req: Req, items: list, total: int, page: Page) -> Response:
+def paged_response(req: Req, items: Sequence[object], total: int, page: Page) -> Response:
     link = link_header(req.self_url().split("?")[0], req.query, page, total)
     return json_response(req, items, headers={"link": link} if link else None)
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 from urllib.parse import urlencode
 
+from starlette.datastructures import QueryParams
+
 from hubdepot import errors
 
 MAX_PAGE = 10_000_000  # offsets stay inside every database's integer range; such a page is empty anyway
@@ -30,14 +32,14 @@ def _int(value: str | None, default: int, name: str) -> int:
         raise errors.Unprocessable(f"Invalid request.\n\nInvalid value for {name}: {value!r}") from None
 
 
-def page_of(query, default_size: int = 30) -> Page:
+def page_of(query: QueryParams, default_size: int = 30) -> Page:
     size = _int(query.get("per_page"), default_size, "per_page")
     number = _int(query.get("page"), 1, "page")
     size = default_size if size <= 0 else min(size, 100)
     return Page(min(max(number, 1), MAX_PAGE), size, "per_page" in query)
 
 
-def link_header(base_url: str, query, page: Page, total: int) -> str | None:
+def link_header(base_url: str, query: QueryParams, page: Page, total: int) -> str | None:
     """Link header for `total` items, or None when everything fits on one page."""
     last = max(1, -(-total // page.size))
     if last == 1 and page.number == 1:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.responses import Response
 
-from hubdepot.api._base import Req, endpoint
+from hubdepot.api._base import Req, Table, endpoint
 from hubdepot.services import archives as service
 
 DOCS = "https://docs.github.com/rest/repos/contents"
@@ -23,16 +23,16 @@ def _redirect(req: Req, kind: str) -> Response:
 
 
 @endpoint(f"{DOCS}#download-a-repository-archive-tar")
-def tarball(req: Req):
+def tarball(req: Req) -> Response:
     return _redirect(req, "tarball")
 
 
 @endpoint(f"{DOCS}#download-a-repository-archive-zip")
-def zipball(req: Req):
+def zipball(req: Req) -> Response:
     return _redirect(req, "zipball")
 
 
-ROUTES = [
+ROUTES: Table = [
     (("GET",), REPO + "/tarball", tarball),
     (("GET",), REPO + "/tarball/{ref:path}", tarball),
     (("GET",), REPO + "/zipball", zipball),

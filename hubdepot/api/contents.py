@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import AsyncIterator
+from typing import Any, TypedDict
 
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response, StreamingResponse
 
 from hubdepot import markdown
-from hubdepot.api._base import Req, endpoint, json_response, not_modified
+from hubdepot.api._base import Req, Table, endpoint, json_response, not_modified
 from hubdepot.api._fields import field, large_string, person
+from hubdepot.git.trees import Found
 from hubdepot.representations import contents as rep
+from hubdepot.services import RepoAccess
 from hubdepot.services import contents as service
+from hubdepot.services.contents import Person
 
 DOCS = "https://docs.github.com/rest/repos/contents"
 REPO = "/repos/{owner}/{repo}"
@@ -25,7 +30,7 @@ def _mode(req: Req) -> str:
     return _MODES.get(req.media.param or "", "json")
 
 
-def _where(req: Req, access, found) -> rep.Where:
+def _where(req: Req, access: RepoAccess, found: Found) -> rep.Where:
     ref = found.commit.name
     return rep.Where(req.hub.urls, access.full_name, ref, service.downloader(req.hub, access, ref), req.api_version)
 
@@ -34,7 +39,7 @@ def _etag(*parts: str) -> str:
     return '"' + hashlib.sha1("\n".join(parts).encode()).hexdigest() + '"'
 
 
-def _raw(req: Req, access, found, data: bytes | None) -> Response:
+def _raw(req: Req, access: RepoAccess, found: Found, data: bytes | None) -> Response:
     """Bytes with the requested media type echoed (GitHub: `<type>; charset=utf-8`), ETag = blob sha."""
     etag = f'"{found.node.sha}"'
     headers = {"etag": etag}
@@ -49,7 +54,7 @@ def _raw(req: Req, access, found, data: bytes | None) -> Response:
     return Response(data, headers=headers, media_type=media)
 
 
-def _html(req: Req, found, readme: bool) -> Response:
+def _html(req: Req, found: Found, readme: bool) -> Response:
     """Rendered markup; the rendering (slow for big files) runs in the thread pool, off the event loop."""
     etag, media = f'"{found.node.sha}"', f"{req.media.requested}; charset=utf-8"
     if not_modified(req, etag):
@@ -58,13 +63,13 @@ def _html(req: Req, found, readme: bool) -> Response:
         return Response(status_code=200, headers={"etag": etag}, media_type=media)
     node, data = found.node, found.data or b""
 
-    async def page():
+    async def page() -> AsyncIterator[bytes]:
         yield (await run_in_threadpool(markdown.render_cached, node.path, node.sha, data, readme)).encode()
 
     return StreamingResponse(page(), headers={"etag": etag}, media_type=media)
 
 
-def _render(req: Req, access, found, mode: str, readme: bool = False) -> Response:
+def _render(req: Req, access: RepoAccess, found: Found, mode: str, readme: bool = False) -> Response:
     node, where = found.node, _where(req, access, found)
     if node.kind == "file":
         if mode == "raw":
@@ -74,6 +79,7 @@ def _render(req: Req, access, found, mode: str, readme: bool = False) -> Respons
         return json_response(req, rep.content_file(where, node, found.data), etag=f'"{node.sha}"')
     if node.kind == "symlink":
         if mode == "raw":
+            assert node.target is not None, "a symlink node carries its target"
             return _raw(req, access, found, node.target.encode("utf-8", "surrogateescape"))
         return json_response(req, rep.content_symlink(where, node), etag=f'"{node.sha}"')
     if node.kind == "submodule":
@@ -85,34 +91,42 @@ def _render(req: Req, access, found, mode: str, readme: bool = False) -> Respons
 
 
 @endpoint(f"{DOCS}#get-repository-content", inline=True)
-def get(req: Req):
+def get(req: Req) -> Response:
     access, mode = req.repo(), _mode(req)
     found = service.read(access, req.params.get("path", ""), req.query.get("ref"), mode)
     return _render(req, access, found, mode)
 
 
 @endpoint(f"{DOCS}#get-a-repository-readme", inline=True)
-def readme(req: Req):
+def readme(req: Req) -> Response:
     access, mode = req.repo(), _mode(req)
     found = service.readme(access, None, req.query.get("ref"), mode)
     return _render(req, access, found, mode, readme=True)
 
 
 @endpoint(f"{DOCS}#get-a-repository-readme-for-a-directory", inline=True)
-def readme_in(req: Req):
+def readme_in(req: Req) -> Response:
     access, mode = req.repo(), _mode(req)
     found = service.readme(access, req.params["dir"], req.query.get("ref"), mode)
     return _render(req, access, found, mode, readme=True)
 
 
-def _file_commit(req: Req, done: service.FileWrite) -> dict:
+def _file_commit(req: Req, done: service.FileWrite) -> dict[str, Any]:
     access = done.access
     where = rep.Where(req.hub.urls, access.full_name, done.branch, done.download_url)
     content = rep.content_commit_file(where, done.node) if done.node is not None else None
     return rep.file_commit(content, rep.git_commit(req.hub.urls, access.full_name, access.id, done.commit))
 
 
-def _commit_fields(req: Req, data: dict) -> dict:
+class _CommitFields(TypedDict):
+    message: str
+    branch: str | None
+    author: Person | None
+    committer: Person | None
+    timezone: str | None
+
+
+def _commit_fields(req: Req, data: dict[str, Any]) -> _CommitFields:
     """What PUT and DELETE both take to make their commit: message, branch, author, committer, zone."""
     return {
         "message": field(data, "message", str, required=True),
@@ -124,7 +138,7 @@ def _commit_fields(req: Req, data: dict) -> dict:
 
 
 @endpoint(f"{DOCS}#create-or-update-file-contents", max_body=140 * 1024**2)  # 100 MB of base64
-def put(req: Req):
+def put(req: Req) -> Response:
     access, data = req.repo(), req.json(large="content")  # a large file's base64 stays in the body
     path = req.params.get("path", "")
     common = _commit_fields(req, data)  # "message" is checked before "content", as GitHub does
@@ -141,7 +155,7 @@ def put(req: Req):
 
 
 @endpoint(f"{DOCS}#delete-a-file")
-def delete(req: Req):
+def delete(req: Req) -> Response:
     access, data = req.repo(), req.json()
     path = req.params.get("path", "")
     common = _commit_fields(req, data)
@@ -151,7 +165,7 @@ def delete(req: Req):
     return json_response(req, _file_commit(req, done))
 
 
-ROUTES = [
+ROUTES: Table = [
     (("GET",), REPO + "/readme", readme),
     (("GET",), REPO + "/readme/{dir:path}", readme_in),
     (("GET",), REPO + "/contents", get),

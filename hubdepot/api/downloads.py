@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from starlette.responses import Response
+
 from hubdepot import errors
-from hubdepot.api._base import Req, endpoint, json_response, no_content, paged_response
+from hubdepot.api._base import Req, Table, endpoint, json_response, no_content, paged_response
 from hubdepot.api._fields import field, shown
 from hubdepot.representations.downloads import create_download, download
 from hubdepot.services import downloads as service
@@ -19,31 +23,32 @@ def _id(req: Req) -> int:
     return int(text)
 
 
-def _size(data: dict) -> int:
+def _size(data: dict[str, Any]) -> int:
     """`size` is a number of bytes: 1024 or 1024.0, not "1024", true or 1.5."""
     value = field(data, "size", object, required=True)
-    number = isinstance(value, (int, float)) and not isinstance(value, bool)
-    if not number or value != int(value):
-        kind = "an integer" if number else "a number"
-        raise errors.Unprocessable(f"Invalid request.\n\nFor 'properties/size', {shown(value)} is not {kind}.")
-    return int(value)
+    kind = "a number"
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if value == int(value):
+            return int(value)
+        kind = "an integer"
+    raise errors.Unprocessable(f"Invalid request.\n\nFor 'properties/size', {shown(value)} is not {kind}.")
 
 
 @endpoint(f"{DOCS}#list-downloads-for-a-repository")
-def list_downloads(req: Req):
+def list_downloads(req: Req) -> Response:
     access, page = req.repo(), req.page()
     rows, total = service.list_for(req.hub, access, page.offset, page.size)
     return paged_response(req, [download(req.hub.urls, access.full_name, r) for r in rows], total, page)
 
 
 @endpoint(f"{DOCS}#get-a-single-download")
-def get_download(req: Req):
+def get_download(req: Req) -> Response:
     access = req.repo()
     return json_response(req, download(req.hub.urls, access.full_name, service.get(req.hub, access, _id(req))))
 
 
 @endpoint(f"{DOCS}#create-a-new-download-part-1-create-the-resource")
-def create(req: Req):
+def create(req: Req) -> Response:
     access = req.repo()
     data = req.json()
     row, ticket = service.create(
@@ -60,13 +65,13 @@ def create(req: Req):
 
 
 @endpoint(f"{DOCS}#delete-a-download")
-def delete(req: Req):
+def delete(req: Req) -> Response:
     access = req.repo()
     service.delete(req.hub, req.actor, access, _id(req))
     return no_content()
 
 
-ROUTES = [
+ROUTES: Table = [
     (("GET",), PREFIX, list_downloads),
     (("POST",), PREFIX, create),
     (("GET",), PREFIX + "/{download_id}", get_download),

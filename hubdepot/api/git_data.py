@@ -4,14 +4,18 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import AsyncIterator, Iterable
+from typing import Any
 
 from starlette.responses import Response, StreamingResponse
 
 from hubdepot import errors
-from hubdepot.api._base import Req, endpoint, json_response, no_content, paged_response
+from hubdepot.api._base import Req, Table, endpoint, json_response, no_content, paged_response
 from hubdepot.api._fields import field, person
 from hubdepot.representations import git_data as rep
+from hubdepot.services import RepoAccess
 from hubdepot.services import git_data as service
+from hubdepot.urls import Urls
 
 DOCS = "https://docs.github.com/rest/git"
 COMMITS_DOCS = "https://docs.github.com/rest/commits/commits"
@@ -19,13 +23,13 @@ REPO = "/repos/{owner}/{repo}"
 BLOB_BODY_MAX = 140 * 1024**2  # 100 MB of base64
 
 
-def _urls(req: Req):
+def _urls(req: Req) -> Urls:
     return req.hub.urls
 
 
 # -- blobs ----------------------------------------------------------------------------------------
 @endpoint(f"{DOCS}/blobs#get-a-blob")
-def get_blob(req: Req):
+def get_blob(req: Req) -> Response:
     access = req.repo()
     found = service.blob(access, req.params["sha"])
     if req.media.param == "raw":
@@ -34,7 +38,7 @@ def get_blob(req: Req):
 
 
 @endpoint(f"{DOCS}/blobs#create-a-blob", max_body=BLOB_BODY_MAX)
-def create_blob(req: Req):
+def create_blob(req: Req) -> Response:
     access, data = req.repo(), req.json()
     content = field(data, "content", str, required=True)
     encoding = field(data, "encoding", str, default="utf-8")
@@ -45,14 +49,14 @@ def create_blob(req: Req):
 
 # -- trees ----------------------------------------------------------------------------------------
 @endpoint(f"{DOCS}/trees#get-a-tree")
-def get_tree(req: Req):
+def get_tree(req: Req) -> Response:
     access = req.repo()
     recursive = req.query.get("recursive", "") not in ("", "0", "false")
     tree = service.tree(req.hub, access, req.params["tree_sha"], recursive)
     return json_response(req, rep.git_tree(_urls(req), access.full_name, tree))
 
 
-def _spec(item) -> service.TreeSpec:
+def _spec(item: object) -> service.TreeSpec:
     if not isinstance(item, dict):
         raise errors.Unprocessable("Invalid request.\n\nFor 'items', is not an object.")
     path = field(item, "path", str, required=True)
@@ -68,7 +72,7 @@ def _spec(item) -> service.TreeSpec:
 
 
 @endpoint(f"{DOCS}/trees#create-a-tree", max_body=BLOB_BODY_MAX)
-def create_tree(req: Req):
+def create_tree(req: Req) -> Response:
     access, data = req.repo(), req.json()
     items = field(data, "tree", list, required=True)
     base = field(data, "base_tree", str)
@@ -79,14 +83,14 @@ def create_tree(req: Req):
 
 # -- commits --------------------------------------------------------------------------------------
 @endpoint(f"{DOCS}/commits#get-a-commit-object")
-def get_git_commit(req: Req):
+def get_git_commit(req: Req) -> Response:
     access = req.repo()
     info = service.git_commit(access, req.params["sha"])
     return json_response(req, rep.git_commit(_urls(req), access.full_name, access.id, info))
 
 
 @endpoint(f"{DOCS}/commits#create-a-commit")
-def create_git_commit(req: Req):
+def create_git_commit(req: Req) -> Response:
     access, data = req.repo(), req.json()
     message = field(data, "message", str, required=True)
     tree = field(data, "tree", str, required=True)
@@ -109,14 +113,14 @@ def create_git_commit(req: Req):
 
 # -- tags -----------------------------------------------------------------------------------------
 @endpoint(f"{DOCS}/tags#get-a-tag")
-def get_tag(req: Req):
+def get_tag(req: Req) -> Response:
     access = req.repo()
     found = service.git_tag(access, req.params["sha"])
     return json_response(req, rep.git_tag(_urls(req), access.full_name, access.id, found))
 
 
 @endpoint(f"{DOCS}/tags#create-a-tag-object")
-def create_tag(req: Req):
+def create_tag(req: Req) -> Response:
     access, data = req.repo(), req.json()
     found = service.create_tag(
         req.hub,
@@ -133,24 +137,24 @@ def create_tag(req: Req):
 
 
 # -- refs -----------------------------------------------------------------------------------------
-def _refs(req: Req, access, views) -> list[dict]:
+def _refs(req: Req, access: RepoAccess, views: Iterable[service.RefView]) -> list[dict[str, Any]]:
     return [rep.git_ref(_urls(req), access.full_name, access.id, v) for v in views]
 
 
 @endpoint(f"{DOCS}/refs#get-a-reference")
-def get_ref(req: Req):
+def get_ref(req: Req) -> Response:
     access = req.repo()
     return json_response(req, _refs(req, access, [service.ref(access, req.params["ref"])])[0])
 
 
 @endpoint(f"{DOCS}/refs#list-matching-references")
-def matching_refs(req: Req):
+def matching_refs(req: Req) -> Response:
     access = req.repo()
     return json_response(req, _refs(req, access, service.refs(access, req.params.get("ref", ""))))
 
 
 @endpoint(f"{DOCS}/refs#list-matching-references")
-def legacy_refs(req: Req):
+def legacy_refs(req: Req) -> Response:
     """GET git/refs[/{ref}]: the exact ref as an object, else the refs under it as a list (404 if none)."""
     access, name = req.repo(), req.params.get("ref", "")
     if name:
@@ -165,7 +169,7 @@ def legacy_refs(req: Req):
 
 
 @endpoint(f"{DOCS}/refs#create-a-reference")
-def create_ref(req: Req):
+def create_ref(req: Req) -> Response:
     access, data = req.repo(), req.json()
     view = service.create_ref(
         req.hub, req.actor, access, field(data, "ref", str, required=True), field(data, "sha", str, required=True)
@@ -175,7 +179,7 @@ def create_ref(req: Req):
 
 
 @endpoint(f"{DOCS}/refs#update-a-reference")
-def update_ref(req: Req):
+def update_ref(req: Req) -> Response:
     access, data = req.repo(), req.json()
     view = service.update_ref(
         req.hub,
@@ -189,7 +193,7 @@ def update_ref(req: Req):
 
 
 @endpoint(f"{DOCS}/refs#delete-a-reference")
-def delete_ref(req: Req):
+def delete_ref(req: Req) -> Response:
     service.delete_ref(req.hub, req.actor, req.repo(), req.params["ref"])
     return no_content()
 
@@ -207,7 +211,7 @@ def _date(req: Req, name: str) -> dt.datetime | None:
 
 
 @endpoint(f"{COMMITS_DOCS}#list-commits")
-def list_commits(req: Req):
+def list_commits(req: Req) -> Response:
     access, page = req.repo(), req.page()
     views, total = service.commits(
         req.hub,
@@ -224,12 +228,12 @@ def list_commits(req: Req):
     return paged_response(req, items, total, page)
 
 
-def _text(req: Req, chunks, param: str) -> Response:
+def _text(req: Req, chunks: AsyncIterator[bytes], param: str) -> Response:
     return StreamingResponse(chunks, media_type=f"application/vnd.github.{param}; charset=utf-8")
 
 
 @endpoint(f"{COMMITS_DOCS}#get-a-commit")
-def get_commit(req: Req):
+def get_commit(req: Req) -> Response:
     access = req.repo()
     if req.media.param == "diff":
         return _text(req, service.diff_of(access, req.params["ref"]), "diff")
@@ -243,7 +247,7 @@ def get_commit(req: Req):
 
 
 @endpoint(f"{COMMITS_DOCS}#compare-two-commits")
-def compare(req: Req):
+def compare(req: Req) -> Response:
     access, page = req.repo(), req.page()
     basehead = req.params["basehead"]
     base, sep, head = basehead.partition("...")
@@ -258,13 +262,13 @@ def compare(req: Req):
 
 
 @endpoint("https://docs.github.com/rest/branches/branches#get-a-branch")
-def get_branch(req: Req):
+def get_branch(req: Req) -> Response:
     access, name = req.repo(), req.params["branch"]
     view = service.branch(req.hub, access, name)
     return json_response(req, rep.branch_with_protection(_urls(req), access.full_name, access.id, name, view))
 
 
-ROUTES = [
+ROUTES: Table = [
     (("GET",), REPO + "/git/blobs/{sha}", get_blob),
     (("POST",), REPO + "/git/blobs", create_blob),
     (("GET",), REPO + "/git/trees/{tree_sha:path}", get_tree),

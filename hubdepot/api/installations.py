@@ -5,14 +5,16 @@ installation from a token that may not push (a 404 there would be retried for se
 
 from __future__ import annotations
 
+from starlette.responses import Response
+
 from hubdepot import errors
-from hubdepot.api._base import Req, endpoint
+from hubdepot.api._base import Req, Table, endpoint
 
 DOCS = "https://docs.github.com/rest/apps/installations#list-repositories-accessible-to-the-app-installation"
 
 
 @endpoint(DOCS, inline=True)
-def repositories(req: Req):
+def repositories(req: Req) -> Response:
     if req.actor is None:
         raise errors.Unauthenticated()
     raise errors.Forbidden(
@@ -20,4 +22,4 @@ def repositories(req: Req):
     )
 
 
-ROUTES = [(("GET",), "/installation/repositories", repositories)]
+ROUTES: Table = [(("GET",), "/installation/repositories", repositories)]

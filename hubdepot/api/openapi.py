@@ -4,9 +4,11 @@ from GitHub's docs before OpenAPI existed; shapes from the real 2012 responses).
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.responses import Response
 
-from hubdepot.api._base import Req, endpoint, json_response
+from hubdepot.api._base import Req, Table, endpoint, json_response
 
 _STR, _INT, _NSTR = {"type": "string"}, {"type": "integer"}, {"type": "string", "nullable": True}
 _DOWNLOAD = {
@@ -72,20 +74,20 @@ _ERROR = {
 }
 
 
-def _param(name: str, where: str = "path", schema: dict = _STR, required: bool = True) -> dict:
+def _param(name: str, where: str = "path", schema: dict[str, Any] = _STR, required: bool = True) -> dict[str, Any]:
     return {"name": name, "in": where, "required": required, "schema": schema}
 
 
-def _json(ref: str, array: bool = False) -> dict:
+def _json(ref: str, array: bool = False) -> dict[str, Any]:
     schema = {"$ref": f"#/components/schemas/{ref}"}
     return {"content": {"application/json": {"schema": {"type": "array", "items": schema} if array else schema}}}
 
 
-def _errors(*codes: int) -> dict:
+def _errors(*codes: int) -> dict[str, Any]:
     return {str(code): {"description": "error", **_json("basic-error")} for code in codes}
 
 
-def document(api_url: str) -> dict:
+def document(api_url: str) -> dict[str, Any]:
     repo = [_param("owner"), _param("repo")]
     one = repo + [_param("download_id", schema=_INT)]
     page = [_param("per_page", "query", _INT, False), _param("page", "query", _INT, False)]
@@ -144,4 +146,4 @@ def serve(req: Req) -> Response:
     return json_response(req, document(req.hub.urls.api))
 
 
-ROUTES = [(("GET",), "/hubdepot/openapi.json", serve)]
+ROUTES: Table = [(("GET",), "/hubdepot/openapi.json", serve)]

@@ -5,9 +5,12 @@ limits are off (GHES's default), else the caller's window for every resource (co
 from __future__ import annotations
 
 import time
+from typing import Any
+
+from starlette.responses import Response
 
 from hubdepot import errors
-from hubdepot.api._base import Req, endpoint, json_response
+from hubdepot.api._base import Req, Table, endpoint, json_response
 from hubdepot.http import context
 
 DOCS = "https://docs.github.com/rest/rate-limit/rate-limit#get-rate-limit-status-for-the-authenticated-user"
@@ -26,7 +29,7 @@ _RESOURCES = (
 
 
 @endpoint(DOCS, inline=True)
-def get(req: Req):
+def get(req: Req) -> Response:
     settings = req.hub.settings
     if not settings.rate_limited:
         raise errors.NotFound("Rate limiting is not enabled.")
@@ -40,10 +43,10 @@ def get(req: Req):
         else {"limit": limit, "used": 0, "remaining": limit, "reset": reset}
     )
     others = {"limit": limit, "used": 0, "remaining": limit, "reset": reset}
-    body: dict = {"resources": {name: dict(core if name == "core" else others) for name in _RESOURCES}}
+    body: dict[str, Any] = {"resources": {name: dict(core if name == "core" else others) for name in _RESOURCES}}
     if req.api_version < "2026-03-10":  # the 2026-03-10 version drops the deprecated top-level `rate`
         body["rate"] = dict(core)
     return json_response(req, body)
 
 
-ROUTES = [(("GET",), "/rate_limit", get)]
+ROUTES: Table = [(("GET",), "/rate_limit", get)]

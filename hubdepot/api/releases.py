@@ -3,8 +3,12 @@ repository's immutable-releases setting."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from starlette.responses import Response
+
 from hubdepot import errors
-from hubdepot.api._base import Req, endpoint, json_response, no_content, paged_response
+from hubdepot.api._base import Req, Table, endpoint, json_response, no_content, paged_response
 from hubdepot.api._fields import field
 from hubdepot.representations.releases import immutable_releases, release, release_notes
 from hubdepot.services import release_writes as writes
@@ -17,7 +21,7 @@ _TEXT = (("tag_name", str), ("target_commitish", str), ("name", str), ("body", s
 _FLAGS = (("draft", bool), ("prerelease", bool))
 
 
-def _make_latest(data: dict) -> dict:
+def _make_latest(data: dict[str, Any]) -> dict[str, str]:
     value = field(data, "make_latest", str, default=None)
     if value is None:
         return {}
@@ -26,9 +30,9 @@ def _make_latest(data: dict) -> dict:
     return {"make_latest": value}
 
 
-def _spec(data: dict, create: bool) -> dict:
+def _spec(data: dict[str, Any], create: bool) -> dict[str, Any]:
     """The release fields present in the body, type-checked (GitHub's 422 'Invalid request.')."""
-    spec = {}
+    spec: dict[str, Any] = {}
     for name, kind in _TEXT + _FLAGS:
         value = field(
             data,
@@ -45,54 +49,54 @@ def _spec(data: dict, create: bool) -> dict:
     return spec | _make_latest(data)
 
 
-def _one(req: Req, view, status: int = 200):
+def _one(req: Req, view: reads.ReleaseView, status: int = 200) -> Response:
     body = release(req.hub.urls, view)
     return json_response(req, body, status=status, headers={"location": body["url"]} if status == 201 else None)
 
 
 @endpoint(f"{DOCS}#list-releases", inline=True)
-def list_(req: Req):
+def list_(req: Req) -> Response:
     access, page = req.repo(), req.page()
     views, total = reads.list_releases(req.hub, access, page.offset, page.size)
     return paged_response(req, [release(req.hub.urls, v) for v in views], total, page)
 
 
 @endpoint(f"{DOCS}#create-a-release")
-def create(req: Req):
+def create(req: Req) -> Response:
     access = req.repo()
     return _one(req, writes.create(req.hub, req.actor, access, _spec(req.json(), create=True)), 201)
 
 
 @endpoint(f"{DOCS}#get-the-latest-release", inline=True)
-def latest(req: Req):
+def latest(req: Req) -> Response:
     return _one(req, reads.latest(req.hub, req.repo()))
 
 
 @endpoint(f"{DOCS}#get-a-release-by-tag-name", inline=True)
-def by_tag(req: Req):
+def by_tag(req: Req) -> Response:
     return _one(req, reads.by_tag(req.hub, req.repo(), req.params["tag"]))
 
 
 @endpoint(f"{DOCS}#get-a-release", inline=True)
-def get(req: Req):
+def get(req: Req) -> Response:
     return _one(req, reads.get(req.hub, req.repo(), req.params["release_id"]))
 
 
 @endpoint(f"{DOCS}#update-a-release")
-def update(req: Req):
+def update(req: Req) -> Response:
     access = req.repo()
     changes = _spec(req.json(), create=False)
     return _one(req, writes.update(req.hub, req.actor, access, req.params["release_id"], changes))
 
 
 @endpoint(f"{DOCS}#delete-a-release")
-def delete(req: Req):
+def delete(req: Req) -> Response:
     writes.delete(req.hub, req.actor, req.repo(), req.params["release_id"])
     return no_content()
 
 
 @endpoint(f"{DOCS}#generate-release-notes-content-for-a-release")
-def generate_notes(req: Req):
+def generate_notes(req: Req) -> Response:
     access, data = req.repo(), req.json()
     field(data, "configuration_file_path", str)
     notes = writes.generate_notes(
@@ -107,33 +111,33 @@ def generate_notes(req: Req):
 
 
 @endpoint(f"{REPO_DOCS}#check-if-immutable-releases-are-enabled-for-a-repository")
-def immutable_get(req: Req):
+def immutable_get(req: Req) -> Response:
     if not writes.immutable_setting(req.hub, req.actor, req.repo()):
         raise errors.NotFound()
     return json_response(req, immutable_releases(True))
 
 
 @endpoint(f"{REPO_DOCS}#enable-immutable-releases")
-def immutable_enable(req: Req):
+def immutable_enable(req: Req) -> Response:
     writes.set_immutable(req.hub, req.actor, req.repo(), True)
     return no_content()
 
 
 @endpoint(f"{REPO_DOCS}#disable-immutable-releases")
-def immutable_disable(req: Req):
+def immutable_disable(req: Req) -> Response:
     writes.set_immutable(req.hub, req.actor, req.repo(), False)
     return no_content()
 
 
 @endpoint("https://docs.github.com/rest/reactions/reactions#list-reactions-for-a-release")
-def reactions(req: Req):
+def reactions(req: Req) -> Response:
     """Reactions are not stored yet: every visible release has none."""
     access, page = req.repo(), req.page()
     reads.get(req.hub, access, req.params["release_id"])
     return paged_response(req, [], 0, page)
 
 
-ROUTES = [
+ROUTES: Table = [
     (("GET",), P + "/releases", list_),
     (("POST",), P + "/releases", create),
     (("POST",), P + "/releases/generate-notes", generate_notes),

@@ -8,12 +8,13 @@ from hubdepot.api._base import Req, endpoint, json_response, no_content, paged_r
 from hubdepot.api._fields import field
 from hubdepot.git import refs as git_refs
 from hubdepot.representations.repos import branch_short, full_repository, tag
+from hubdepot.services import RepoAccess
 from hubdepot.services import repos as repo_service
 
 DOCS = "https://docs.github.com/rest/repos/repos"
 
 
-def _created(req: Req, access) -> Response:
+def _created(req: Req, access: RepoAccess) -> Response:
     body = full_repository(req.hub.urls, access.repo, access.owner, access.permission)
     return json_response(req, body, status=201, headers={"location": body["url"]})
 
@@ -37,24 +38,24 @@ def _create(req: Req, org: str | None) -> Response:
 
 
 @endpoint(f"{DOCS}#create-a-repository-for-the-authenticated-user")
-def create_for_user(req: Req):
+def create_for_user(req: Req) -> Response:
     return _create(req, None)
 
 
 @endpoint(f"{DOCS}#create-an-organization-repository")
-def create_for_org(req: Req):
+def create_for_org(req: Req) -> Response:
     return _create(req, req.params["org"])
 
 
 @endpoint(f"{DOCS}#get-a-repository", inline=True)
-def get(req: Req):
+def get(req: Req) -> Response:
     access = req.repo()
     permission = access.permission if req.actor else None
     return json_response(req, full_repository(req.hub.urls, access.repo, access.owner, permission))
 
 
 @endpoint(f"{DOCS}#update-a-repository")
-def update(req: Req):
+def update(req: Req) -> Response:
     data = req.json()
     changes = {}
     for name, kind in (
@@ -74,13 +75,13 @@ def update(req: Req):
 
 
 @endpoint(f"{DOCS}#delete-a-repository")
-def delete(req: Req):
+def delete(req: Req) -> Response:
     repo_service.delete(req.hub, req.actor, req.repo())
     return no_content()
 
 
 @endpoint("https://docs.github.com/rest/branches/branches#list-branches")
-def branches(req: Req):
+def branches(req: Req) -> Response:
     access, page = req.repo(), req.page()
     found = git_refs.branches(access.git_dir)
     items = [
@@ -91,7 +92,7 @@ def branches(req: Req):
 
 
 @endpoint("https://docs.github.com/rest/repos/repos#list-repository-tags")
-def tags(req: Req):
+def tags(req: Req) -> Response:
     access, page = req.repo(), req.page()
     found = git_refs.tags(access.git_dir)
     items = [

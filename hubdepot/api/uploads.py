@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from hubdepot import errors
-from hubdepot.api._base import JSON_TYPE, Req
+from hubdepot.api._base import JSON_TYPE, Req, Table
 from hubdepot.http import context, streams
 from hubdepot.http.media import negotiate
 from hubdepot.representations.releases import release_asset
@@ -24,7 +24,7 @@ def _declared_length(request: Request) -> int:
     return int(text)
 
 
-def _fields(request: Request) -> dict:
+def _fields(request: Request) -> dict[str, str | None]:
     name = request.query_params.get("name")
     if not name:
         raise errors.BadRequest("Bad Request: name is required")
@@ -50,6 +50,6 @@ async def upload(request: Request) -> Response:
     return Response(orjson.dumps(body), status_code=201, media_type=JSON_TYPE, headers={"cache-control": "no-cache"})
 
 
-ROUTES = [
+ROUTES: Table = [
     (("POST",), "/repos/{owner}/{repo}/releases/{release_id:int}/assets", upload),
 ]
