@@ -5,16 +5,17 @@ http/render.py for the GIT surface, which git shows to its user as "remote: ..."
 from __future__ import annotations
 
 import zlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response, StreamingResponse
+from starlette.types import Receive, Scope, Send
 
 from hubdepot import errors
 from hubdepot.git import transport
 from hubdepot.http.auth import actor_of
-from hubdepot.services import pushes
+from hubdepot.services import RepoAccess, pushes
 
 CHUNK = 64 * 1024
 NO_CACHE = {
@@ -32,7 +33,7 @@ class GitResponse(StreamingResponse):
     """Streams git's output. Unlike StreamingResponse it never reads `receive` itself (that would
     steal the request body from git's stdin); a client that leaves fails the next send or read."""
 
-    async def __call__(self, scope, receive, send) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
             await self.stream_response(send)
         except OSError:
@@ -44,7 +45,7 @@ def _protocol(request: Request) -> str | None:
     return value if value and value.isprintable() and len(value) < 256 else None
 
 
-async def _authorize(request: Request, service: str):
+async def _authorize(request: Request, service: str) -> RepoAccess:
     p = request.path_params
     return await run_in_threadpool(
         pushes.authorize, request.app.state.hub, actor_of(request), p["owner"], p["repo"], service
@@ -86,7 +87,7 @@ async def _body(request: Request) -> AsyncIterator[bytes]:
         return
 
 
-def _rpc(service: str):
+def _rpc(service: str) -> Callable[[Request], Awaitable[Response]]:
     async def handler(request: Request) -> Response:
         access = await _authorize(request, service)
         if request.headers.get("content-type", "").split(";")[0].strip() != f"application/x-{service}-request":
