@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable
 
 from starlette.concurrency import run_in_threadpool
-from starlette.requests import cookie_parser
+from starlette.requests import Request, cookie_parser
 
 from hubdepot import errors
 from hubdepot.http import context
@@ -112,6 +112,6 @@ def session_cookie(header: str | None) -> str | None:
     return cookie_parser(header or "").get(sessions.SESSION_COOKIE) or None
 
 
-def actor_of(request) -> Actor | None:
+def actor_of(request: Request) -> Actor | None:
     """The caller the edge found for this request (every surface)."""
     return context.of(request.scope).actor

@@ -5,12 +5,18 @@ tells the edge back on its way out. Both live in the ASGI scope's "state" (Starl
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import TypeAlias
+
+from starlette.types import Scope
 
 from hubdepot.http.media import Media
 from hubdepot.services import Actor
+from hubdepot.services.ratelimit import Window
 
 _CONTEXT, _REPLY = "hubdepot_context", "hubdepot_reply"
+
+ReadKey: TypeAlias = tuple[str, bytes, str, str, int]
+"""A cacheable API GET's read-cache key: path, query string, Accept, API version, token id (0: none)."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -19,7 +25,7 @@ class Rate:
 
     key: str  # token:ID or ip:ADDRESS
     headers: list[tuple[bytes, bytes]]
-    window: Any  # services.ratelimit.Window
+    window: Window
     allowed: bool  # within the limit
 
 
@@ -33,7 +39,7 @@ class Context:
     api_version: str = "2022-11-28"
     media: Media | None = None  # negotiated on the API only
     rate: Rate | None = None
-    cache_key: tuple | None = None  # (read-cache key, generation) for a cacheable API GET
+    cache_key: tuple[ReadKey, int] | None = None  # (read-cache key, generation) for a cacheable API GET
 
 
 @dataclasses.dataclass
@@ -48,20 +54,20 @@ class Reply:
     page_generation: int | None = None
 
 
-def put(scope, context: Context) -> None:
+def put(scope: Scope, context: Context) -> None:
     state = scope.setdefault("state", {})
     state[_CONTEXT], state[_REPLY] = context, Reply()
 
 
-def of(scope) -> Context:
+def of(scope: Scope) -> Context:
     """The request's context; a request the edge never saw (a test calling a route) is an API one."""
-    found = scope.get("state", {}).get(_CONTEXT)
+    found: Context | None = scope.get("state", {}).get(_CONTEXT)
     return found if found is not None else Context(surface="api", request_id="")
 
 
-def reply(scope) -> Reply:
+def reply(scope: Scope) -> Reply:
     state = scope.setdefault("state", {})
-    found = state.get(_REPLY)
+    found: Reply | None = state.get(_REPLY)
     if found is None:
         found = state[_REPLY] = Reply()
     return found

@@ -13,13 +13,16 @@ import dataclasses
 import random
 import time
 from collections.abc import Callable
+from typing import TypeAlias
 from urllib.parse import unquote_to_bytes
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hubdepot import GHES_VERSION, errors
 from hubdepot.http import context, files, render, streams
 from hubdepot.http.auth import Login
-from hubdepot.http.cache import ReadCache
-from hubdepot.http.context import Context, Rate
+from hubdepot.http.cache import Entry, ReadCache
+from hubdepot.http.context import Context, Rate, ReadKey
 from hubdepot.http.media import negotiate
 from hubdepot.services import Actor, Hub
 from hubdepot.services.ratelimit import RateLimiter
@@ -32,7 +35,9 @@ _EXPOSE = (
     "X-RateLimit-Used, X-RateLimit-Resource, X-RateLimit-Reset, X-OAuth-Scopes, X-Accepted-OAuth-Scopes, "
     "X-Poll-Interval, X-GitHub-Media-Type, X-GitHub-SSO, X-GitHub-Request-Id, Deprecation, Sunset"
 )
-_STATIC = [
+Headers: TypeAlias = list[tuple[bytes, bytes]]
+
+_STATIC: Headers = [
     (b"server", b"hubdepot"),
     (b"x-github-enterprise-version", GHES_VERSION.encode()),
     (b"access-control-allow-origin", b"*"),
@@ -55,7 +60,7 @@ def request_id() -> str:
 _WANTED = frozenset((b"authorization", b"accept", b"x-github-api-version", b"if-none-match", b"cookie"))
 
 
-def _request_headers(scope) -> dict[str, str]:
+def _request_headers(scope: Scope) -> dict[str, str]:
     """The request headers the edge reads (names are lower case in ASGI)."""
     return {k.decode(): v.decode("latin-1") for k, v in scope["headers"] if k in _WANTED}
 
@@ -67,7 +72,7 @@ class _Answer:
 
 
 class Edge:
-    def __init__(self, app, hub: Hub, surface_for: Callable[[str, str], str]):
+    def __init__(self, app: ASGIApp, hub: Hub, surface_for: Callable[[str, str], str]) -> None:
         self.app = app
         self.hub = hub
         self.surface_for = surface_for  # (path, method) -> surface
@@ -77,7 +82,7 @@ class Edge:
         usable = settings.read_cache and not settings.rate_limited
         self.cache = ReadCache(generation) if generation is not None and usable else None
 
-    async def __call__(self, scope, receive, send):
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         ctx = Context(self.surface_for(scope["path"], scope["method"]), request_id())
@@ -103,7 +108,7 @@ class Edge:
         receive = streams.guarded(receive, lambda: answer.started)  # a cut-short body is a 400, not a 500
         await self.app(scope, receive, self._sender(scope, send, extra, answer))
 
-    async def _context(self, scope, ctx: Context, headers: dict[str, str]) -> Context:
+    async def _context(self, scope: Scope, ctx: Context, headers: dict[str, str]) -> Context:
         """Who is asking, and on the API: the version, the media type, the rate counted, the cache key."""
         api = ctx.surface == render.API
         version = _version(headers) if api else ctx.api_version
@@ -111,9 +116,9 @@ class Edge:
         actor = await self._actor(ctx.surface, headers.get("authorization"), cookie)
         if not api:
             return dataclasses.replace(ctx, actor=actor)
-        cache_key = None
+        cache_key: tuple[ReadKey, int] | None = None
         if self.cache is not None and scope["method"] in ("GET", "HEAD"):
-            key = (
+            key: ReadKey = (
                 scope["path"],
                 scope["query_string"],
                 headers.get("accept", ""),
@@ -134,7 +139,7 @@ class Edge:
                 raise
             return None
 
-    def _rate(self, scope, actor: Actor | None) -> Rate | None:
+    def _rate(self, scope: Scope, actor: Actor | None) -> Rate | None:
         """This request counted against its limit (None while limits are off, as on GitHub Enterprise
         Server by default)."""
         settings = self.hub.settings
@@ -153,7 +158,7 @@ class Edge:
         return Rate(key, headers, window, allowed)
 
     @staticmethod
-    def _check_rate(scope, ctx: Context) -> None:
+    def _check_rate(scope: Scope, ctx: Context) -> None:
         assert ctx.rate is not None, "only called when counted"
         window = ctx.rate.window
         if ctx.rate.allowed:
@@ -167,12 +172,12 @@ class Edge:
             )
         raise errors.RateLimited(message, retry_after=max(0, window.reset - int(time.time())))
 
-    def _sender(self, scope, send, extra, answer: _Answer):
+    def _sender(self, scope: Scope, send: Send, extra: Headers, answer: _Answer) -> Send:
         head = scope["method"] == "HEAD"
         cache, ctx = self.cache, context.of(scope)
         keep = self._keeper(scope, cache) if cache and scope["method"] == "GET" and ctx.cache_key else None
 
-        async def wrapped(message):
+        async def wrapped(message: Message) -> None:
             if message["type"] == "http.response.start":
                 answer.started = True
                 names = {k.lower() for k, _ in message.get("headers", [])}
@@ -187,23 +192,25 @@ class Edge:
 
         return wrapped
 
-    def _keeper(self, scope, cache: ReadCache):
+    def _keeper(self, scope: Scope, cache: ReadCache) -> Callable[[Message], None]:
         """Collects a cacheable 200 as it is sent, and stores it once its body is complete."""
-        state: dict = {"headers": None, "body": []}
+        kept: Headers | None = None
+        body: list[bytes] = []
 
-        def keep(message) -> None:
+        def keep(message: Message) -> None:
+            nonlocal kept
             if message["type"] == "http.response.start":
                 if message["status"] == 200 and context.reply(scope).cacheable:
-                    state["headers"] = [(k, v) for k, v in message["headers"] if k != b"x-github-request-id"]
-            elif state["headers"] is not None and message["type"] == "http.response.body":
-                state["body"].append(message.get("body", b""))
+                    kept = [(k, v) for k, v in message["headers"] if k != b"x-github-request-id"]
+            elif kept is not None and message["type"] == "http.response.body":
+                body.append(message.get("body", b""))
                 if not message.get("more_body", False):
                     key, generation = context.of(scope).cache_key or ((), 0)
-                    cache.put(key, generation, state["headers"], b"".join(state["body"]))
+                    cache.put(key, generation, kept, b"".join(body))
 
         return keep
 
-    async def _fail(self, scope, send, exc, extra):
+    async def _fail(self, scope: Scope, send: Send, exc: errors.HubdepotError, extra: Headers) -> None:
         surface = context.of(scope).surface
         status, body, more = render.render(surface, exc, None, error_request_id(scope))
         headers = [(k.encode(), v.encode()) for k, v in more.items()]
@@ -215,7 +222,7 @@ class Edge:
         await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else body})
 
 
-async def _send_cached(scope, send, entry, headers, extra) -> None:
+async def _send_cached(scope: Scope, send: Send, entry: Entry, headers: dict[str, str], extra: Headers) -> None:
     """A cached answer, with this request's id; 304 when the client holds it already."""
     if files.etag_matches(headers.get("if-none-match"), entry.etag):
         kept = [(k, v) for k, v in entry.headers if k not in (b"content-length", b"content-type")]
@@ -226,19 +233,19 @@ async def _send_cached(scope, send, entry, headers, extra) -> None:
     await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else entry.body})
 
 
-def error_request_id(scope) -> str | None:
+def error_request_id(scope: Scope) -> str | None:
     """The upload host puts the request id in its error bodies, as GitHub's does."""
     return context.of(scope).request_id if scope["path"].startswith(_UPLOAD_HOST) else None
 
 
-def _version(headers) -> str:
+def _version(headers: dict[str, str]) -> str:
     version = headers.get("x-github-api-version", "").strip()
     if version and version not in VERSIONS:
         raise errors.BadRequest(f"Invalid API version provided: {version}. Supported versions: {', '.join(VERSIONS)}")
     return version or VERSIONS[0]
 
 
-def _api_headers(scope, ctx: Context) -> list:
+def _api_headers(scope: Scope, ctx: Context) -> Headers:
     actor, media = ctx.actor, ctx.media
     assert media is not None, "negotiated on the API"
     out = [
@@ -255,7 +262,7 @@ def _api_headers(scope, ctx: Context) -> list:
     return out + _STATIC
 
 
-def _check_path(scope) -> None:
+def _check_path(scope: Scope) -> None:
     """A path with a NUL, or whose %-escapes are not UTF-8, names nothing GitHub could have: 404."""
     if "\x00" in scope["path"]:
         raise errors.NotFound()
@@ -267,6 +274,6 @@ def _check_path(scope) -> None:
             raise errors.NotFound() from None
 
 
-def _client_ip(scope) -> str:
+def _client_ip(scope: Scope) -> str:
     client = scope.get("client")
     return client[0] if client else "unknown"

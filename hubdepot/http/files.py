@@ -13,13 +13,15 @@ from __future__ import annotations
 import datetime as dt
 import email.utils
 import re
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Mapping
+from pathlib import Path
 from urllib.parse import quote
 
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response, StreamingResponse
+from starlette.types import Receive, Scope, Send
 
 from hubdepot import errors
 from hubdepot.services import Hub
@@ -71,11 +73,19 @@ class _File(FileResponse):
     """A local file answered with the range byte_range() chose, so local and proxied blobs answer
     alike (Starlette's own parsing answers 400 to a unit it does not know and multipart to several)."""
 
-    def __init__(self, *args, wanted: tuple[int, int] | None, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(
+        self,
+        path: Path,
+        *,
+        wanted: tuple[int, int] | None,
+        media_type: str,
+        headers: Mapping[str, str],
+        background: BackgroundTask | None,
+    ) -> None:
+        super().__init__(path, headers=headers, media_type=media_type, background=background)
         self.wanted = wanted
 
-    async def __call__(self, scope, receive, send) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = [(k, v) for k, v in scope["headers"] if k != b"range"]
         if self.wanted is not None:
             headers.append((b"range", f"bytes={self.wanted[0]}-{self.wanted[1] - 1}".encode()))

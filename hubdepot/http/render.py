@@ -9,6 +9,7 @@ import hashlib
 import html
 import logging
 import secrets
+from typing import TypeAlias
 from xml.sax.saxutils import escape
 
 import orjson
@@ -18,6 +19,9 @@ from hubdepot import errors
 GENERIC_DOCS = "https://docs.github.com/rest"
 JSON_TYPE = "application/json; charset=utf-8"
 log = logging.getLogger("hubdepot")
+
+Answer: TypeAlias = tuple[int, bytes, dict[str, str]]
+"""An error as an HTTP answer: status, body, headers."""
 
 # Surfaces, named in the request context (http/context.py) by the edge. RAW is what GitHub's raw and codeload
 # hosts are: plain text ("404: Not Found"), never a page.
@@ -42,8 +46,8 @@ def domain_error(exc: BaseException) -> errors.HubdepotError:
     return errors.HubdepotError()
 
 
-def error_body(exc: errors.HubdepotError, docs: str | None, request_id: str | None = None) -> dict:
-    body: dict = {"message": exc.message}
+def error_body(exc: errors.HubdepotError, docs: str | None, request_id: str | None = None) -> dict[str, object]:
+    body: dict[str, object] = {"message": exc.message}
     if isinstance(exc, errors.ValidationFailed):
         body["errors"] = exc.errors
     body.update({k: v for k, v in exc.extra.items() if k != "retry_after"})
@@ -56,7 +60,7 @@ def error_body(exc: errors.HubdepotError, docs: str | None, request_id: str | No
 
 
 def _headers(exc: errors.HubdepotError) -> dict[str, str]:
-    headers = {}
+    headers: dict[str, str] = {}
     if isinstance(exc, errors.TooLarge):  # the rest of the body is not read: this connection is done
         headers["connection"] = "close"
     if isinstance(exc, errors.RateLimited) and "retry_after" in exc.extra:
@@ -64,11 +68,11 @@ def _headers(exc: errors.HubdepotError) -> dict[str, str]:
     return headers
 
 
-def json_error(exc: errors.HubdepotError, docs: str | None, request_id: str | None = None):
+def json_error(exc: errors.HubdepotError, docs: str | None, request_id: str | None = None) -> Answer:
     return exc.status, orjson.dumps(error_body(exc, docs, request_id)), {"content-type": JSON_TYPE, **_headers(exc)}
 
 
-def s3_error(status: int, code: str, message: str):
+def s3_error(status: int, code: str, message: str) -> Answer:
     body = (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         f"<Error><Code>{escape(code)}</Code><Message>{escape(message)}</Message>"
@@ -77,7 +81,7 @@ def s3_error(status: int, code: str, message: str):
     return status, body.encode(), {"content-type": "application/xml"}
 
 
-def git_error(exc: errors.HubdepotError):
+def git_error(exc: errors.HubdepotError) -> Answer:
     headers = {"content-type": "text/plain; charset=utf-8", **_headers(exc)}
     if isinstance(exc, errors.Unauthenticated):
         headers["www-authenticate"] = 'Basic realm="GitHub"'
@@ -85,7 +89,7 @@ def git_error(exc: errors.HubdepotError):
     return exc.status, (message + "\n").encode(), headers
 
 
-def raw_error(exc: errors.HubdepotError):
+def raw_error(exc: errors.HubdepotError) -> Answer:
     """As raw.githubusercontent.com and codeload answer: what cannot be shown is "404: Not Found"."""
     status = 404 if exc.status in (401, 403, 404) else exc.status
     text = "404: Not Found" if status == 404 else f"{status}: {exc.message}"
@@ -113,7 +117,7 @@ _WEB_CSP = (
 )
 
 
-def page_error(exc: errors.HubdepotError):
+def page_error(exc: errors.HubdepotError) -> Answer:
     message = "This is not the web page you are looking for." if exc.status == 404 else exc.message
     title = "Page not found" if exc.status == 404 else exc.default_message
     text = _PAGE.format(title=html.escape(title), style=_STYLE, status=exc.status, message=html.escape(message))
@@ -126,7 +130,7 @@ def page_error(exc: errors.HubdepotError):
     return exc.status, text.encode(), headers
 
 
-def render(surface: str, exc: BaseException, docs: str | None = None, request_id: str | None = None):
+def render(surface: str, exc: BaseException, docs: str | None = None, request_id: str | None = None) -> Answer:
     """(status, body, headers) for `exc` as `surface` answers errors."""
     error = domain_error(exc)
     if surface == API:

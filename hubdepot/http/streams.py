@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect, Request
+from starlette.types import Message, Receive
 
 from hubdepot import errors
 from hubdepot.storage import CHUNK
@@ -21,13 +22,13 @@ class BodyCutShort(errors.BadRequest, ClientDisconnect):
     default_message = "The request body ended before the length it announced"
 
 
-def guarded(receive, started: Callable[[], bool]):
+def guarded(receive: Receive, started: Callable[[], bool]) -> Receive:
     """`receive` for an app: a disconnect before the request body's last part, while no answer has
     started, raises BodyCutShort (rendered as the surface's 400) instead of reaching the app as a
     ClientDisconnect nobody renders (a 500). Once an answer has started it is only a disconnect."""
     ended = False
 
-    async def wrapped():
+    async def wrapped() -> Message:
         nonlocal ended
         message = await receive()
         if message["type"] == "http.request":
