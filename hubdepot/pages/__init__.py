@@ -7,10 +7,11 @@ POST endpoint, release downloads and legacy download files are never shadowed by
 """
 
 from hubdepot.pages import account, assets, releases, repo
+from hubdepot.pages.render import Endpoint
 
 _R = "/{owner}/{repo}"
 
-ROUTES: list = [
+ROUTES: list[tuple[tuple[str, ...], str, Endpoint]] = [
     (("GET",), "/", account.home),
     (("GET",), "/login", account.login_form),
     (("POST",), "/session", account.session),

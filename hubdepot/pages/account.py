@@ -11,19 +11,19 @@ from starlette.responses import Response
 
 from hubdepot import errors
 from hubdepot.pages.render import ANONYMOUS_SECONDS, csrf_anchor, html, page, redirect, secure
+from hubdepot.services import Actor, Hub, sessions
 from hubdepot.services import pages as service
-from hubdepot.services import sessions
 
 FORM_MAX_FIELDS = 10
 
 
 @page
-def home(request: Request, hub, actor):
+def home(request: Request, hub: Hub, actor: Actor | None) -> Response:
     return html(request, "home.html", repos=service.home(hub, actor))
 
 
 @page(cache_seconds=ANONYMOUS_SECONDS)
-def owner(request: Request, hub, actor):
+def owner(request: Request, hub: Hub, actor: Actor | None) -> Response:
     found = service.owner(hub, actor, request.path_params["owner"])
     return html(request, "owner.html", account=found.account, repos=found.repos)
 
@@ -58,7 +58,7 @@ def _decoded(value: str) -> str | None:
 
 
 @page
-def login_form(request: Request, hub, actor):
+def login_form(request: Request, hub: Hub, actor: Actor | None) -> Response:
     back = _return_to(request.query_params.get("return_to"))
     if actor is not None and request.cookies.get(sessions.SESSION_COOKIE):
         return redirect(back)

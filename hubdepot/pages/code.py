@@ -8,11 +8,13 @@ import functools
 import html
 import posixpath
 import re
+from collections.abc import Iterable, Iterator
 
 from pygments.formatters import HtmlFormatter
+from pygments.lexer import Lexer
 from pygments.lexers import get_lexer_for_filename
 from pygments.lexers.special import TextLexer
-from pygments.token import STANDARD_TYPES
+from pygments.token import STANDARD_TYPES, _TokenType
 from pygments.util import ClassNotFound
 
 from hubdepot import markdown
@@ -42,7 +44,7 @@ def _styled() -> frozenset[str]:
 
 
 @functools.lru_cache(maxsize=512)
-def _css_class(ttype) -> str:
+def _css_class(ttype: _TokenType) -> str:
     name = STANDARD_TYPES.get(ttype)
     while name is None:
         ttype = ttype.parent
@@ -50,7 +52,7 @@ def _css_class(ttype) -> str:
     return name if name in _styled() else ""
 
 
-def _lexer(name: str, text: str):
+def _lexer(name: str, text: str) -> Lexer:
     if len(text) > HIGHLIGHT_LIMIT:
         return TextLexer()
     try:
@@ -76,9 +78,9 @@ def highlight(name: str, data: bytes) -> list[str]:
     return ["".join(parts) for parts in lines]
 
 
-def _merged(tokens):
+def _merged(tokens: Iterable[tuple[_TokenType, str]]) -> Iterator[tuple[str, str]]:
     """(class, text) with neighbours of the same class joined: fewer spans."""
-    current: str | None = None
+    current = ""
     parts: list[str] = []
     for ttype, value in tokens:
         cls = _css_class(ttype)
@@ -114,7 +116,7 @@ def rendered_markdown(full_name: str, ref: str, path: str, sha: str, data: bytes
     return _LINK.sub(lambda m: _relink(m, full_name, ref, folder), page)
 
 
-def _relink(match: re.Match, full_name: str, ref: str, folder: str) -> str:
+def _relink(match: re.Match[str], full_name: str, ref: str, folder: str) -> str:
     attr, value = match.group(1), html.unescape(match.group(2))
     if not value or value.startswith(("#", "/", "?")) or _SCHEME.match(value):
         return match.group(0)

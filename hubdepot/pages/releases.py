@@ -6,9 +6,11 @@ import hashlib
 
 from markupsafe import Markup, escape
 from starlette.requests import Request
+from starlette.responses import Response
 
 from hubdepot import markdown
 from hubdepot.pages.render import ANONYMOUS_SECONDS, html, human_size, page, page_number, redirect
+from hubdepot.services import Actor, Hub, RepoAccess, Row
 from hubdepot.services import pages as service
 from hubdepot.services import releases as reads
 from hubdepot.urls import PATHS, q
@@ -27,10 +29,10 @@ def notes(body: str | None) -> str:
     return markdown.render_cached("release.md", hashlib.sha256(data).hexdigest(), data)
 
 
-def asset_rows(hub, full_name: str, tag: str, rows: list, full: bool) -> Markup:
+def asset_rows(hub: Hub, full_name: str, tag: str, rows: list[Row], full: bool) -> Markup:
     """The <li> of each asset (built here rather than in the template: a page holds up to 100, and
     this is ten times faster). `full` adds the sha256 digest and the download count."""
-    out = []
+    out: list[str] = []
     base = str(escape(hub.urls.browser_download(full_name, tag, "")))  # then each asset's name, quoted
     for a in rows:
         label = f' <span class="muted">{escape(a.label)}</span>' if a.label else ""
@@ -44,7 +46,15 @@ def asset_rows(hub, full_name: str, tag: str, rows: list, full: bool) -> Markup:
     return Markup("".join(out))
 
 
-def _release(hub, access, view: reads.ReleaseView, latest_id: int | None, assets: list, count: int, full: bool) -> dict:
+def _release(
+    hub: Hub,
+    access: RepoAccess,
+    view: reads.ReleaseView,
+    latest_id: int | None,
+    assets: list[reads.AssetView],
+    count: int,
+    full: bool,
+) -> dict[str, object]:
     """What a template needs to show one release (`assets`: the ones shown, of `count`)."""
     row, full_name = view.row, access.full_name
     tag = view.url_tag
@@ -66,7 +76,7 @@ def _release(hub, access, view: reads.ReleaseView, latest_id: int | None, assets
 
 
 @page(cache_seconds=ANONYMOUS_SECONDS)
-def listing(request: Request, hub, actor):
+def listing(request: Request, hub: Hub, actor: Actor | None) -> Response:
     p, number = request.path_params, page_number(request)
     access, views, total, counts, latest_id = service.releases_page(
         hub, actor, p["owner"], p["repo"], (number - 1) * RELEASES_PER_PAGE, RELEASES_PER_PAGE, ASSETS_ON_LIST
@@ -86,7 +96,7 @@ def listing(request: Request, hub, actor):
 
 
 @page
-def latest(request: Request, hub, actor):
+def latest(request: Request, hub: Hub, actor: Actor | None) -> Response:
     p = request.path_params
     access, target = service.latest_tag(hub, actor, p["owner"], p["repo"])
     full_name = access.full_name
@@ -94,7 +104,7 @@ def latest(request: Request, hub, actor):
 
 
 @page(cache_seconds=ANONYMOUS_SECONDS)
-def tag(request: Request, hub, actor):
+def tag(request: Request, hub: Hub, actor: Actor | None) -> Response:
     p, number = request.path_params, page_number(request)
     found = service.release(
         hub, actor, p["owner"], p["repo"], p["tag"], (number - 1) * ASSETS_PER_PAGE, ASSETS_PER_PAGE
@@ -114,14 +124,14 @@ def tag(request: Request, hub, actor):
 
 
 @page(cache_seconds=ANONYMOUS_SECONDS)
-def tags(request: Request, hub, actor):
+def tags(request: Request, hub: Hub, actor: Actor | None) -> Response:
     p = request.path_params
     access, found, released = service.tags(hub, actor, p["owner"], p["repo"])
     return html(request, "tags.html", access=access, repo=access.repo, tags=found, released=released, tab="releases")
 
 
 @page(cache_seconds=ANONYMOUS_SECONDS)
-def downloads(request: Request, hub, actor):
+def downloads(request: Request, hub: Hub, actor: Actor | None) -> Response:
     p, number = request.path_params, page_number(request)
     access, rows, total = service.legacy_downloads(
         hub, actor, p["owner"], p["repo"], (number - 1) * DOWNLOADS_PER_PAGE, DOWNLOADS_PER_PAGE

@@ -10,7 +10,9 @@ import gzip
 import hashlib
 import time
 import weakref
+from collections.abc import Awaitable, Callable
 from importlib import resources
+from typing import TypeAlias, overload
 
 import anyio
 import anyio.to_thread
@@ -23,7 +25,7 @@ from hubdepot.bounded import Bounded
 from hubdepot.http import context as request_context
 from hubdepot.http.auth import actor_of
 from hubdepot.pages import packing
-from hubdepot.services import sessions
+from hubdepot.services import Actor, Hub, sessions
 from hubdepot.urls import PATHS
 
 CSP = (
@@ -44,6 +46,10 @@ PAGE_CACHE_BYTES = 64 * 1024 * 1024
 PAGE_THREADS = 4
 ANONYMOUS_SECONDS = 5.0  # how old a page kept for anonymous visitors may be
 STATIC_PREFIX = "/_static/"
+
+Handler: TypeAlias = Callable[[Request, Hub, Actor | None], Response]
+"""A page handler as written: blocking, given the request, the hub and the caller."""
+Endpoint: TypeAlias = Callable[[Request], Awaitable[Response]]
 
 
 @functools.lru_cache(maxsize=1)
@@ -71,7 +77,7 @@ def human_size(n: float | None) -> str:
     return f"{n} TB"
 
 
-def when(value) -> str:
+def when(value: dt.datetime | int | None) -> str:
     if value is None:
         return ""
     if isinstance(value, int):
@@ -79,7 +85,7 @@ def when(value) -> str:
     return value.strftime("%b %-d, %Y")
 
 
-def iso(value) -> str:
+def iso(value: dt.datetime | int | None) -> str:
     if value is None:
         return ""
     if isinstance(value, int):
@@ -121,7 +127,7 @@ def secure(request: Request) -> bool:
 _pages: Bounded[tuple[bytes, bytes, float, int | None]] = Bounded(PAGE_CACHE_BYTES, lambda p: len(p[0]) + len(p[1]))
 
 
-def _kept(key, generation: int | None) -> tuple[bytes, bytes] | None:
+def _kept(key: tuple[str, str], generation: int | None) -> tuple[bytes, bytes] | None:
     """A page kept for anonymous visitors, if it is still young and no write has happened since."""
     found = _pages.get(key)
     if found is None:
@@ -132,7 +138,7 @@ def _kept(key, generation: int | None) -> tuple[bytes, bytes] | None:
     return found[0], found[1]
 
 
-def _render(request: Request, template: str, form: bool, context: dict) -> tuple[bytes, str | None]:
+def _render(request: Request, template: str, form: bool, context: dict[str, object]) -> tuple[bytes, str | None]:
     """(the page, a new CSRF anchor to set or None)."""
     hub = request.app.state.hub
     anchor, fresh = csrf_anchor(request, form)
@@ -149,14 +155,14 @@ def _gzip_accepted(request: Request) -> bool:
     return "gzip" in request.headers.get("accept-encoding", "")
 
 
-def _respond(request: Request, body: bytes, packed: bytes, out: dict) -> bytes:
+def _respond(request: Request, body: bytes, packed: bytes, out: dict[str, str]) -> bytes:
     if packed and _gzip_accepted(request):
         out["content-encoding"] = "gzip"
         return packed
     return body
 
 
-def _cache_key(request: Request) -> tuple:
+def _cache_key(request: Request) -> tuple[str, str]:
     return request.url.path, request.url.query
 
 
@@ -164,10 +170,10 @@ def html(
     request: Request,
     template: str,
     status: int = 200,
-    headers: dict | None = None,
+    headers: dict[str, str] | None = None,
     form: bool = False,
     chunk: packing.Chunk | None = None,
-    **context,
+    **context: object,
 ) -> Response:
     """The page `template` rendered for this caller, with the headers every page carries. `form`: the
     page has a form for anonymous callers too (sign-in), so it needs a CSRF token even without a session.
@@ -197,7 +203,15 @@ def html(
     return response
 
 
-def page(fn=None, *, cache_seconds: float = 0):
+@overload
+def page(fn: Handler, *, cache_seconds: float = 0) -> Endpoint: ...
+
+
+@overload
+def page(fn: None = None, *, cache_seconds: float = 0) -> Callable[[Handler], Endpoint]: ...
+
+
+def page(fn: Handler | None = None, *, cache_seconds: float = 0) -> Endpoint | Callable[[Handler], Endpoint]:
     """A page handler: `fn(request, hub, actor)` runs in the thread pool (services and git are blocking).
     With `cache_seconds`, anonymous visitors get the page as it was rendered for an anonymous visitor
     at most that long ago (the same URL; looked up before any service call): busy public pages are
@@ -223,7 +237,7 @@ def page(fn=None, *, cache_seconds: float = 0):
     return endpoint
 
 
-_limiters: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_limiters: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.CapacityLimiter] = weakref.WeakKeyDictionary()
 
 
 def _renderers() -> anyio.CapacityLimiter:

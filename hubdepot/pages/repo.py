@@ -2,23 +2,38 @@
 
 from __future__ import annotations
 
-from starlette.requests import Request
+from typing import Required, TypedDict
 
-from hubdepot import errors
-from hubdepot.pages import code
+from starlette.requests import Request
+from starlette.responses import Response
+
+from hubdepot import errors, markdown
+from hubdepot.git import trees
+from hubdepot.pages import code, packing
 from hubdepot.pages.render import ANONYMOUS_SECONDS, html, page, page_number, redirect
+from hubdepot.services import Actor, Hub, RepoAccess
 from hubdepot.services import pages as service
 from hubdepot.urls import PATHS
 
 COMMITS_PER_PAGE = 35
 
 
-def _entries(found) -> list:
+class _View(TypedDict, total=False):
+    """How a file shows on blob.html: its kind, and what that kind needs."""
+
+    kind: Required[str]  # submodule | symlink | image | large | binary | markdown | code
+    target: str | None  # a symlink's text
+    markdown: str  # rendered markdown
+    chunk: packing.Chunk  # highlighted lines (render.html splices it in)
+    line_count: int
+
+
+def _entries(found: trees.Found) -> list[trees.Node]:
     """A directory's entries as GitHub lists them: folders first, then files, by name."""
     return sorted(found.entries, key=lambda n: (n.kind not in ("dir", "submodule"), n.name.lower()))
 
 
-def _readme_html(access, ref: str, readme) -> str | None:
+def _readme_html(access: RepoAccess, ref: str, readme: trees.Found | None) -> str | None:
     if readme is None or readme.data is None or code.is_binary(readme.data):
         return None
     return code.rendered_markdown(access.full_name, ref, readme.node.path, readme.node.sha, readme.data, True)
@@ -31,7 +46,7 @@ def _crumbs(full_name: str, ref: str, path: str) -> list[tuple[str, str]]:
 
 
 @page(cache_seconds=ANONYMOUS_SECONDS)
-def home(request: Request, hub, actor):
+def home(request: Request, hub: Hub, actor: Actor | None) -> Response:
     p = request.path_params
     if p["repo"].lower().endswith(".git") and len(p["repo"]) > 4:
         return redirect(PATHS.repo_html(f"{p['owner']}/{p['repo'][:-4]}"), 301)
@@ -52,13 +67,13 @@ def home(request: Request, hub, actor):
     )
 
 
-def _browse(request: Request, hub, actor):
+def _browse(request: Request, hub: Hub, actor: Actor | None) -> service.Browse:
     p = request.path_params
     return service.browse(hub, actor, p["owner"], p["repo"], p["rest"])
 
 
 @page(cache_seconds=ANONYMOUS_SECONDS)
-def tree(request: Request, hub, actor):
+def tree(request: Request, hub: Hub, actor: Actor | None) -> Response:
     found = _browse(request, hub, actor)
     access, node = found.access, found.found.node
     if node.kind != "dir":
@@ -78,7 +93,7 @@ def tree(request: Request, hub, actor):
 
 
 @page(cache_seconds=ANONYMOUS_SECONDS)
-def blob(request: Request, hub, actor):
+def blob(request: Request, hub: Hub, actor: Actor | None) -> Response:
     found = _browse(request, hub, actor)
     access, node, data = found.access, found.found.node, found.found.data
     if node.kind == "dir":
@@ -102,7 +117,7 @@ def blob(request: Request, hub, actor):
     )
 
 
-def _view(access, found, plain: bool) -> dict:
+def _view(access: RepoAccess, found: service.Browse, plain: bool) -> _View:
     """How the file shows: image, binary, too large, symlink, rendered markdown, or highlighted lines."""
     node, data = found.found.node, found.found.data
     if node.kind == "submodule":
@@ -115,7 +130,7 @@ def _view(access, found, plain: bool) -> dict:
         return {"kind": "large"}
     if code.is_binary(data):
         return {"kind": "binary"}
-    if code.markdown.is_markdown(node.path) and not plain:
+    if markdown.is_markdown(node.path) and not plain:
         return {
             "kind": "markdown",
             "markdown": code.rendered_markdown(access.full_name, found.ref, node.path, node.sha, data),
@@ -125,21 +140,21 @@ def _view(access, found, plain: bool) -> dict:
 
 
 @page
-def raw_redirect(request: Request, hub, actor):
+def raw_redirect(request: Request, hub: Hub, actor: Actor | None) -> Response:
     """GitHub's /o/r/raw/<ref>/<path> links: the raw host's URL."""
     p = request.path_params
     return redirect(PATHS.raw(f"{p['owner']}/{p['repo']}", p["rest"]))
 
 
 @page(cache_seconds=ANONYMOUS_SECONDS)
-def branches(request: Request, hub, actor):
+def branches(request: Request, hub: Hub, actor: Actor | None) -> Response:
     p = request.path_params
     access, found = service.branches(hub, actor, p["owner"], p["repo"])
     return html(request, "branches.html", access=access, repo=access.repo, branches=found, tab="code")
 
 
 @page(cache_seconds=ANONYMOUS_SECONDS)
-def commits(request: Request, hub, actor):
+def commits(request: Request, hub: Hub, actor: Actor | None) -> Response:
     p = request.path_params
     number = page_number(request)
     access, resolved, found, more = service.commits(
@@ -159,7 +174,7 @@ def commits(request: Request, hub, actor):
 
 
 @page
-def commit(request: Request, hub, actor):
+def commit(request: Request, hub: Hub, actor: Actor | None) -> Response:
     p = request.path_params
     if len(p["sha"]) > 40:
         raise errors.NotFound()
