@@ -13,13 +13,14 @@ import dataclasses
 import datetime as dt
 import importlib.metadata
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 from hubdepot import errors
 from hubdepot.backup import files
-from hubdepot.backup.store import FORMAT, Dest
+from hubdepot.backup.store import FORMAT, Dest, Manifest
 from hubdepot.db import dump as db_dump
 from hubdepot.git import backup as git_backup
 from hubdepot.git import repos as git_repos
@@ -37,13 +38,13 @@ class Run:
     hub: Hub
     dest: Dest
     pool: ThreadPoolExecutor
-    hints: dict  # (repo id, path) -> [path, digest, size, mtime_ns] from the newest earlier snapshot
-    repo_ids: set = dataclasses.field(default_factory=set)
-    blob_sizes: dict = dataclasses.field(default_factory=dict)  # blob key -> size the row gives
-    problems: list = dataclasses.field(default_factory=list)
+    hints: dict[tuple[int, str], list[Any]]  # (repo id, path) -> [path, digest, size, mtime_ns] (JSON)
+    repo_ids: set[int] = dataclasses.field(default_factory=set)
+    blob_sizes: dict[str, int] = dataclasses.field(default_factory=dict)  # blob key -> size the row gives
+    problems: list[str] = dataclasses.field(default_factory=list)
 
 
-def create(hub: Hub, root: Path, keep: int | None = None, include_blobs: bool | None = None) -> dict:
+def create(hub: Hub, root: Path, keep: int | None = None, include_blobs: bool | None = None) -> Manifest:
     """Take one snapshot into `root`; keep only the newest `keep`. Returns its manifest."""
     files.lower_priority()
     dest = Dest.open(root, create=True)
@@ -58,7 +59,7 @@ def create(hub: Hub, root: Path, keep: int | None = None, include_blobs: bool | 
     return manifest
 
 
-def _take(run: Run, include_blobs: bool | None) -> dict:
+def _take(run: Run, include_blobs: bool | None) -> Manifest:
     started = dt.datetime.now(dt.UTC)
     name = run.dest.new_name()
     revision, tables = db_dump.dump(run.hub.db, lambda table, lines: run.dest.put_chunks(lines), _seen(run))
@@ -82,8 +83,8 @@ def _take(run: Run, include_blobs: bool | None) -> dict:
     }
 
 
-def _seen(run: Run):
-    def seen(table: str, row) -> None:
+def _seen(run: Run) -> Callable[[str, Mapping[str, Any]], None]:
+    def seen(table: str, row: Mapping[str, Any]) -> None:
         if table == "repositories":
             run.repo_ids.add(row["id"])
         key = row.get("blob_key")
@@ -93,12 +94,12 @@ def _seen(run: Run):
     return seen
 
 
-def _hints(manifest: dict) -> dict:
+def _hints(manifest: Manifest) -> dict[tuple[int, str], list[Any]]:
     return {(repo["id"], entry[0]): entry for repo in manifest["repositories"] for entry in repo["files"]}
 
 
-def _data_files(run: Run) -> list[dict]:
-    out = []
+def _data_files(run: Run) -> list[dict[str, str | int]]:
+    out: list[dict[str, str | int]] = []
     from_env = ("secret.key",) if run.hub.settings.secret_key else ()  # (that key comes from the environment)
     for name in (n for n in DATA_FILES if n not in from_env):
         try:
@@ -109,14 +110,14 @@ def _data_files(run: Run) -> list[dict]:
     return out
 
 
-def _repository(run: Run, repo_id: int) -> dict:
+def _repository(run: Run, repo_id: int) -> dict[str, object]:
     git_dir = git_repos.git_dir(run.hub.settings.repos_dir, repo_id)
     try:
         refs = git_backup.read_refs(git_dir)
     except errors.NotFound:
         run.problems.append(f"repository {repo_id}: git directory {git_dir} missing (deleted during the backup?)")
         return {"id": repo_id, "refs": {}, "files": [], "missing": True}
-    copied: dict[str, list] = {}
+    copied: dict[str, list[str | int]] = {}
     for _ in range(ROUNDS):
         todo = [(path, st) for path, st in git_backup.files_of(git_dir) if path not in copied]
         results = run.pool.map(lambda item: _repo_file(run, repo_id, git_dir, *item), todo)
@@ -133,7 +134,7 @@ def _repository(run: Run, repo_id: int) -> dict:
     return {"id": repo_id, "refs": refs, "files": sorted(copied.values())}
 
 
-def _repo_file(run: Run, repo_id: int, git_dir: Path, path: str, st: os.stat_result) -> list | None:
+def _repo_file(run: Run, repo_id: int, git_dir: Path, path: str, st: os.stat_result) -> list[str | int] | None:
     """[path, digest, size, mtime_ns] of one file; the earlier snapshot's when the file has not changed
     since (same size and modification time, its object still in DEST); None when it is gone."""
     hint = run.hints.get((repo_id, path))
@@ -146,14 +147,14 @@ def _repo_file(run: Run, repo_id: int, git_dir: Path, path: str, st: os.stat_res
     return [path, digest, size, st.st_mtime_ns]
 
 
-def _blobs(run: Run, included: bool) -> list[list]:
+def _blobs(run: Run, included: bool) -> list[list[str | int]]:
     keys = sorted(run.blob_sizes)
     if not included:
         return [[key, run.blob_sizes[key]] for key in keys]
     return [item for item in run.pool.map(lambda key: _blob(run, key), keys) if item is not None]
 
 
-def _blob(run: Run, key: str) -> list | None:
+def _blob(run: Run, key: str) -> list[str | int] | None:
     digest = key.rpartition("/")[2]
     size = run.dest.size_of(digest)
     if size is not None:

@@ -10,6 +10,7 @@ import os
 import platform
 from collections.abc import Iterable
 from pathlib import Path
+from typing import BinaryIO
 
 CHUNK = 1024 * 1024
 STEP = 8 * CHUNK  # one copy_file_range call: the kernel's copy, bounded so it yields the CPU between calls
@@ -17,7 +18,7 @@ _IOPRIO_SET = {"x86_64": 251, "aarch64": 30}
 _IOPRIO_CLASS_BE, _IOPRIO_LOWEST = 2, 7
 
 
-def copy_plain(source, target) -> int:
+def copy_plain(source: BinaryIO, target: BinaryIO) -> int:
     """Copy the open file `source` into the open file `target` inside the kernel (copy_file_range:
     no trip through this process, a reflink where the filesystem shares extents); its size."""
     size = os.fstat(source.fileno()).st_size
@@ -37,7 +38,7 @@ def copy_plain(source, target) -> int:
     return done
 
 
-def write_hashed(chunks: Iterable[bytes], target) -> tuple[str, int]:
+def write_hashed(chunks: Iterable[bytes], target: BinaryIO) -> tuple[str, int]:
     """Write `chunks` into the open binary file `target`: (sha256 hex, size)."""
     digest, size = hashlib.sha256(), 0
     for chunk in chunks:
@@ -59,7 +60,7 @@ def hash_file(path: Path) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
-def create_private(path: Path):
+def create_private(path: Path) -> BinaryIO:
     """A new file only its owner may read (a snapshot holds the data dir's secrets)."""
     return os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb", buffering=0)
 

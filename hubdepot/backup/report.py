@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from hubdepot.backup import files
-from hubdepot.backup.store import Dest, entries
+from hubdepot.backup.store import Dest, Manifest, entries
 
 THREADS = 4
 
@@ -20,7 +20,7 @@ class Summary:
     size: int  # bytes of all its files
     new: int  # bytes of the files the snapshot before it did not hold
     changes: str
-    problems: list
+    problems: list[str]
 
 
 def summaries(root: Path) -> list[Summary]:
@@ -47,7 +47,7 @@ def summaries(root: Path) -> list[Summary]:
     return out
 
 
-def changes(before: dict | None, after: dict) -> str:
+def changes(before: Manifest | None, after: Manifest) -> str:
     """What a snapshot changed against the one before, in a few words."""
     if before is None:
         return "first snapshot"

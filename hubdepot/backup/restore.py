@@ -14,10 +14,11 @@ import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 from hubdepot import errors
 from hubdepot.backup import files
-from hubdepot.backup.store import Dest
+from hubdepot.backup.store import Dest, Manifest
 from hubdepot.db import dump as db_dump
 from hubdepot.db import migrate
 from hubdepot.git import backup as git_backup
@@ -27,7 +28,7 @@ from hubdepot.services import Hub
 THREADS = 4
 
 
-def restore(hub: Hub, root: Path, name: str | None = None, force: bool = False) -> dict:
+def restore(hub: Hub, root: Path, name: str | None = None, force: bool = False) -> Manifest:
     """Restore snapshot `name` (the newest when None) of `root`; returns its manifest."""
     dest = Dest.open(root)
     with dest.locked(exclusive=False):
@@ -82,7 +83,7 @@ def _place(dest: Dest, digest: str, target: Path, mode: int = 0o600) -> None:
         temp.unlink(missing_ok=True)
 
 
-def _blobs(hub: Hub, dest: Dest, manifest: dict, pool: ThreadPoolExecutor) -> None:
+def _blobs(hub: Hub, dest: Dest, manifest: Manifest, pool: ThreadPoolExecutor) -> None:
     items = manifest["blobs"]["items"]
     if not manifest["blobs"]["included"]:
         missing = [key for key, _size in items if not hub.storage.exists(key)]
@@ -117,7 +118,7 @@ def _chunks(path: Path) -> Iterator[bytes]:
             yield chunk
 
 
-def _repository(hub: Hub, dest: Dest, repo: dict, pool: ThreadPoolExecutor) -> None:
+def _repository(hub: Hub, dest: Dest, repo: dict[str, Any], pool: ThreadPoolExecutor) -> None:
     """Build the repository beside its place, then rename it in."""
     if repo.get("missing"):  # (deleted while the snapshot was taken: an empty one keeps fsck quiet)
         git_repos.create(hub.settings.repos_dir, repo["id"], "main")
@@ -137,7 +138,7 @@ def _repository(hub: Hub, dest: Dest, repo: dict, pool: ThreadPoolExecutor) -> N
     os.replace(building, target)
 
 
-def _database(hub: Hub, dest: Dest, manifest: dict) -> None:
+def _database(hub: Hub, dest: Dest, manifest: Manifest) -> None:
     migrate.upgrade(hub.db, manifest["database"]["revision"])
     db_dump.load(hub.db, (_lines(dest, table["digest"]) for table in manifest["database"]["tables"]))
     migrate.upgrade(hub.db)

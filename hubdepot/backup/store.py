@@ -23,7 +23,7 @@ import shutil
 import uuid
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO, TypeAlias
 
 from hubdepot import errors
 from hubdepot.backup import files
@@ -33,12 +33,15 @@ FORMAT = "hubdepot-backup/1"
 PARTIAL = ".partial-"
 DOOMED = ".pruned-"
 
+Manifest: TypeAlias = dict[str, Any]
+"""A snapshot's manifest.json as JSON reads it (made by create._take; its keys: docs/backup.md)."""
+
 
 @dataclasses.dataclass
 class Pending:
     """An object being written: its file, where it is, and (once written) its digest and size."""
 
-    file: Any
+    file: BinaryIO
     path: Path
     digest: str = ""
     size: int = 0
@@ -126,7 +129,7 @@ class Dest:
         """Complete snapshots, oldest first."""
         return sorted(p.name for p in self.snapshots.iterdir() if not p.name.startswith(".") and p.is_dir())
 
-    def manifest(self, name: str | None = None) -> dict:
+    def manifest(self, name: str | None = None) -> Manifest:
         """The manifest of snapshot `name` (the newest one when None)."""
         names = self.names()
         if not names:
@@ -134,7 +137,8 @@ class Dest:
         name = name or names[-1]
         if name not in names:
             raise errors.NotFound(f"no snapshot {name} in {self.root}")
-        return json.loads((self.snapshots / name / MANIFEST).read_text())
+        manifest: Manifest = json.loads((self.snapshots / name / MANIFEST).read_text())
+        return manifest
 
     def new_name(self) -> str:
         while True:
@@ -143,7 +147,7 @@ class Dest:
             if not (self.snapshots / name).exists():
                 return name
 
-    def commit(self, manifest: dict) -> None:
+    def commit(self, manifest: Manifest) -> None:
         """Make the snapshot durable and listed: objects synced, manifest written, then one rename."""
         name = manifest["name"]
         partial = self.snapshots / f"{PARTIAL}{name}"
@@ -182,7 +186,7 @@ class Dest:
                 path.unlink(missing_ok=True)
 
 
-def entries(manifest: dict) -> Iterator[tuple[str, str, int]]:
+def entries(manifest: Manifest) -> Iterator[tuple[str, str, int]]:
     """Every file a snapshot holds: (where it goes, digest, size)."""
     for table in manifest["database"]["tables"]:
         yield f"database/{table['name']}.jsonl", table["digest"], table["size"]
