@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import IO, TYPE_CHECKING
+
 import click
 
-from hubdepot.cli.common import data_options, friendly, hub_from
+from hubdepot.cli.common import F, data_options, friendly, hub_from
 from hubdepot.services import SYSTEM, Actor, accounts, collaborators
 from hubdepot.services import repos as repo_service
+
+if TYPE_CHECKING:
+    from hubdepot.services import Hub
 
 
 @click.group()
@@ -14,7 +19,7 @@ def user() -> None:
     """Manage users."""
 
 
-def password_options(fn):
+def password_options(fn: F) -> F:
     fn = click.option(
         "--password-file",
         type=click.File("r"),
@@ -25,12 +30,12 @@ def password_options(fn):
     return fn
 
 
-def _password(password_stdin: bool, password_file) -> str | None:
+def _password(password_stdin: bool, password_file: IO[str] | None) -> str | None:
     """The password from stdin or a file (its first line, without the line break); None when neither."""
     if password_stdin and password_file:
         raise click.UsageError("--password-stdin and --password-file are exclusive")
     # click 8.5 serves the deprecated get_text_stream from a module __getattr__ typed `object`
-    source = click.get_text_stream("stdin") if password_stdin else password_file  # type: ignore[operator]
+    source: IO[str] | None = click.get_text_stream("stdin") if password_stdin else password_file  # type: ignore[operator]
     if source is None:
         return None
     return source.readline().rstrip("\r\n")
@@ -44,7 +49,16 @@ def _password(password_stdin: bool, password_file) -> str | None:
 @password_options
 @data_options
 @friendly
-def user_create(login, admin, email, name, password_stdin, password_file, data_dir, database_url):
+def user_create(
+    login: str,
+    admin: bool,
+    email: str | None,
+    name: str | None,
+    password_stdin: bool,
+    password_file: IO[str] | None,
+    data_dir: str | None,
+    database_url: str | None,
+) -> None:
     from hubdepot.services import sessions  # (argon2: loaded by the commands that hash)
 
     password = _password(password_stdin, password_file)
@@ -62,7 +76,9 @@ def user_create(login, admin, email, name, password_stdin, password_file, data_d
 @password_options
 @data_options
 @friendly
-def user_passwd(login, password_stdin, password_file, data_dir, database_url):
+def user_passwd(
+    login: str, password_stdin: bool, password_file: IO[str] | None, data_dir: str | None, database_url: str | None
+) -> None:
     """Set LOGIN's password for the web sign-in form."""
     from hubdepot.services import sessions
 
@@ -81,7 +97,7 @@ def org() -> None:
 @click.argument("login")
 @data_options
 @friendly
-def org_create(login, data_dir, database_url):
+def org_create(login: str, data_dir: str | None, database_url: str | None) -> None:
     hub = hub_from(data_dir, database_url)
     click.echo(accounts.create_account(hub, login, "Organization").login)
 
@@ -92,7 +108,7 @@ def org_create(login, data_dir, database_url):
 @click.option("--role", type=click.Choice(["member", "admin"]), default="member")
 @data_options
 @friendly
-def org_add_member(org_login, login, role, data_dir, database_url):
+def org_add_member(org_login: str, login: str, role: str, data_dir: str | None, database_url: str | None) -> None:
     accounts.add_member(hub_from(data_dir, database_url), org_login, login, role)
 
 
@@ -107,16 +123,16 @@ def token() -> None:
 @click.option("--note", default=None)
 @data_options
 @friendly
-def token_create(login, scopes, note, data_dir, database_url):
-    scopes = tuple(s.strip() for s in scopes.split(",") if s.strip())
-    click.echo(accounts.create_token(hub_from(data_dir, database_url), login, scopes, note))
+def token_create(login: str, scopes: str, note: str | None, data_dir: str | None, database_url: str | None) -> None:
+    wanted = tuple(s.strip() for s in scopes.split(",") if s.strip())
+    click.echo(accounts.create_token(hub_from(data_dir, database_url), login, wanted, note))
 
 
 @token.command("revoke")
 @click.argument("token_value", metavar="TOKEN")
 @data_options
 @friendly
-def token_revoke(token_value, data_dir, database_url):
+def token_revoke(token_value: str, data_dir: str | None, database_url: str | None) -> None:
     if not accounts.revoke_token(hub_from(data_dir, database_url), token_value):
         raise click.ClickException("no such token")
 
@@ -134,7 +150,15 @@ def repo() -> None:
 @click.option("--auto-init", is_flag=True, help="Commit a README.md on the default branch")
 @data_options
 @friendly
-def repo_create(full_name, private, description, default_branch, auto_init, data_dir, database_url):
+def repo_create(
+    full_name: str,
+    private: bool,
+    description: str | None,
+    default_branch: str,
+    auto_init: bool,
+    data_dir: str | None,
+    database_url: str | None,
+) -> None:
     hub = hub_from(data_dir, database_url)
     owner_login, _, name = full_name.partition("/")
     owner = accounts.by_login(hub, owner_login)
@@ -159,7 +183,9 @@ def repo_create(full_name, private, description, default_branch, auto_init, data
 @click.option("--permission", type=click.Choice(["pull", "push", "admin"]), default="push")
 @data_options
 @friendly
-def repo_add_collaborator(full_name, login, permission, data_dir, database_url):
+def repo_add_collaborator(
+    full_name: str, login: str, permission: str, data_dir: str | None, database_url: str | None
+) -> None:
     hub = hub_from(data_dir, database_url)
     owner_login, _, name = full_name.partition("/")
     access = repo_service.find(hub, SYSTEM, owner_login, name)
@@ -171,7 +197,7 @@ def repo_add_collaborator(full_name, login, permission, data_dir, database_url):
 @click.argument("login")
 @data_options
 @friendly
-def repo_remove_collaborator(full_name, login, data_dir, database_url):
+def repo_remove_collaborator(full_name: str, login: str, data_dir: str | None, database_url: str | None) -> None:
     """Take LOGIN's access to OWNER/NAME away (every server process refuses it from the next request)."""
     hub = hub_from(data_dir, database_url)
     owner_login, _, name = full_name.partition("/")
@@ -183,7 +209,7 @@ def db() -> None:
     """Database schema migrations."""
 
 
-def _plain_hub(data_dir, database_url):
+def _plain_hub(data_dir: str | None, database_url: str | None) -> Hub:
     from hubdepot.cli.common import settings_from
     from hubdepot.hub import create_hub
 
@@ -193,7 +219,7 @@ def _plain_hub(data_dir, database_url):
 @db.command("upgrade")
 @click.argument("revision", default="head")
 @data_options
-def db_upgrade(revision, data_dir, database_url):
+def db_upgrade(revision: str, data_dir: str | None, database_url: str | None) -> None:
     from hubdepot.db import migrate
 
     migrate.upgrade(_plain_hub(data_dir, database_url).db, revision)
@@ -201,7 +227,7 @@ def db_upgrade(revision, data_dir, database_url):
 
 @db.command("current")
 @data_options
-def db_current(data_dir, database_url):
+def db_current(data_dir: str | None, database_url: str | None) -> None:
     from hubdepot.db import migrate
 
     click.echo(migrate.current(_plain_hub(data_dir, database_url).db) or "")
@@ -209,7 +235,7 @@ def db_current(data_dir, database_url):
 
 @db.command("check")
 @data_options
-def db_check(data_dir, database_url):
+def db_check(data_dir: str | None, database_url: str | None) -> None:
     """Exit 1 unless the database is at the head revision and matches the schema."""
     from hubdepot.db import migrate
 
@@ -231,7 +257,7 @@ def storage() -> None:
 @storage.command("gc")
 @click.option("--grace", default=3600, help="Keep unreferenced blobs younger than this many seconds")
 @data_options
-def storage_gc(grace, data_dir, database_url):
+def storage_gc(grace: int, data_dir: str | None, database_url: str | None) -> None:
     """Remove blobs that no asset or download references."""
     from hubdepot.services import blobs
 
@@ -243,7 +269,7 @@ def storage_gc(grace, data_dir, database_url):
 @click.option("--deep", is_flag=True, help="Also re-hash every blob and compare digests")
 @click.option("--repair", is_flag=True, help="First remove ref lock files and push quarantines left by dead writers")
 @data_options
-def fsck(deep, repair, data_dir, database_url):
+def fsck(deep: bool, repair: bool, data_dir: str | None, database_url: str | None) -> None:
     """Check rows against blobs against git refs; exit 1 when something is wrong."""
     from hubdepot.services import fsck as fsck_service
 

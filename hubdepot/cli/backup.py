@@ -24,7 +24,7 @@ def backup() -> None:
 @click.option("--include-blobs", is_flag=True, help="Copy the blobs when they live in S3 (local ones always are)")
 @data_options
 @friendly
-def create(dest, keep, include_blobs, data_dir, database_url):
+def create(dest: Path, keep: int | None, include_blobs: bool, data_dir: str | None, database_url: str | None) -> None:
     """Take a snapshot while the server runs; prints its name."""
     from hubdepot.backup import create as create_service
 
@@ -40,7 +40,7 @@ def create(dest, keep, include_blobs, data_dir, database_url):
 @DEST
 @click.option("--json", "as_json", is_flag=True, help="One JSON array instead of a table")
 @friendly
-def list_(dest, as_json):
+def list_(dest: Path, as_json: bool) -> None:
     """Snapshots, oldest first: files, size, bytes new since the one before, what changed."""
     from hubdepot.backup import report
 
@@ -66,7 +66,7 @@ def _size(count: int) -> str:
 @DEST
 @click.option("--snapshot", default=None, help="Only this snapshot (default: all of them)")
 @friendly
-def verify(dest, snapshot):
+def verify(dest: Path, snapshot: str | None) -> None:
     """Re-read every file of the snapshots against its digest; exit 1 naming each bad one."""
     from hubdepot.backup import report
 
@@ -83,7 +83,7 @@ def verify(dest, snapshot):
 @click.option("--force", is_flag=True, help="Replace what the database and data dir hold")
 @data_options
 @friendly
-def restore(dest, snapshot, force, data_dir, database_url):
+def restore(dest: Path, snapshot: str | None, force: bool, data_dir: str | None, database_url: str | None) -> None:
     """Restore a snapshot into the configured database, data dir and blob storage (the server stopped)."""
     from hubdepot.backup import restore as restore_service
     from hubdepot.hub import create_hub
