@@ -12,6 +12,7 @@ from starlette.responses import Response
 
 from hubdepot.http import files
 from hubdepot.http.auth import actor_of
+from hubdepot.services import Hub
 from hubdepot.services import contents as content_service
 from hubdepot.services import raw as raw_service
 
@@ -23,7 +24,7 @@ _HEADERS = {
 }
 
 
-def _lookup(hub, request: Request) -> raw_service.RawFile:
+def _lookup(hub: Hub, request: Request) -> raw_service.RawFile:
     p = request.path_params
     token = request.query_params.get("token")
     return raw_service.lookup(hub, actor_of(request), p["owner"], p["repo"], p["rest"], token)

@@ -20,6 +20,7 @@ from starlette.responses import Response
 
 from hubdepot import errors
 from hubdepot.http import render
+from hubdepot.services import Hub
 from hubdepot.services import downloads as service
 
 if TYPE_CHECKING:
@@ -42,7 +43,7 @@ def _reject(status: int, code: str, message: str) -> errors.PostRejected:
 class Form:
     """python-multipart callbacks: fields collected (bounded) until `file`, whose bytes go to storage."""
 
-    def __init__(self, hub, boundary: bytes):
+    def __init__(self, hub: Hub, boundary: bytes) -> None:
         self.hub = hub
         self.fields: dict[str, str] = {}
         self.parser = MultipartParser(
@@ -137,7 +138,7 @@ async def _receive(request: Request, form: Form) -> None:
         raise _reject(400, "EntityTooSmall", "Your proposed upload is smaller than the minimum allowed size")
 
 
-def _store(hub, form: Form) -> str:
+def _store(hub: Hub, form: Form) -> str:
     assert form.target is not None and form.intake is not None, "checked by the caller"
     blob = form.intake.commit()
     service.finish_post(hub, form.target, blob.key, blob.digest)
