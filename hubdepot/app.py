@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager
 
 from starlette.applications import Starlette
 from starlette.convertors import IntegerConvertor, register_url_convertor
@@ -41,12 +43,12 @@ class _Id(IntegerConvertor):
     regex = "[0-9]{1,18}"
 
 
-def _lifespan(hub: Hub, deliver: bool):
+def _lifespan(hub: Hub, deliver: bool) -> Callable[[Starlette], AbstractAsyncContextManager[None]]:
     """While the app serves: the webhook delivery task of this process (hubdepot/events/worker.py) and,
     on PostgreSQL, its ear for the other hosts' writes (db/coherence.py)."""
 
     @contextlib.asynccontextmanager
-    async def lifespan(_app):
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         listener = None
         if not hub.db.is_sqlite and hub.db.generation is not None:
             from hubdepot.db.coherence import Listener

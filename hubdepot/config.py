@@ -10,6 +10,7 @@ import ipaddress
 import os
 import re
 from pathlib import Path
+from typing import Any
 
 
 class SettingsError(ValueError):
@@ -154,10 +155,10 @@ class Settings:
 
     # -- construction ----------------------------------------------------
     @classmethod
-    def load(cls, env: dict[str, str] | None = None, **overrides) -> Settings:
+    def load(cls, env: dict[str, str] | None = None, **overrides: object) -> Settings:
         """Read HUBDEPOT_* from env (os.environ by default); overrides win when not None."""
         env = dict(os.environ if env is None else env)
-        values: dict = {}
+        values: dict[str, Any] = {}  # each field's converted value
         for field in dataclasses.fields(cls):
             key = f"HUBDEPOT_{field.name.upper()}"
             if overrides.get(field.name) is not None:
@@ -211,7 +212,7 @@ class Settings:
             raise SettingsError(f"metrics must be on, off or ADDRESS:PORT: {self.metrics}")
 
 
-def _convert(field: dataclasses.Field, text: str, key: str):
+def _convert(field: dataclasses.Field[object], text: str, key: str) -> object:
     kind = field.type
     try:
         if kind in ("int", int):

@@ -27,7 +27,7 @@ class JsonFormatter(logging.Formatter):
         return orjson.dumps(out, default=str).decode()
 
 
-def log_config(settings: Settings) -> dict | None:
+def log_config(settings: Settings) -> dict[str, object] | None:
     """granian's logging setup (its own loggers, ours, the root) for HUBDEPOT_LOG_FORMAT=json."""
     if settings.log_format != "json":
         return None

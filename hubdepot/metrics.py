@@ -11,7 +11,7 @@ deliveries by state and status) come from `snapshot` functions the caller passes
 from __future__ import annotations
 
 import bisect
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from prometheus_client import (
@@ -25,7 +25,7 @@ from prometheus_client import (
     multiprocess,
     values,
 )
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST
@@ -51,7 +51,7 @@ class Tally:
 
     FLUSH_SECONDS = 1.0
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.requests: dict[tuple[str, str, str, str], int] = {}
         self.latency: dict[str, list[float]] = {}  # surface -> count per bucket (+ inf), then the sum
         self.bytes_in: dict[str, int] = {}
@@ -93,7 +93,7 @@ class Tally:
         COHERENT.set(self.gauges.get("coherent", 1))
 
 
-def _add_observations(histogram, buckets: list[float]) -> None:
+def _add_observations(histogram: Histogram, buckets: list[float]) -> None:
     """Add counted observations to a histogram child: its per-bucket values and sum (prometheus_client
     0.26's Histogram keeps non-cumulative buckets in `_buckets` and the total in `_sum`)."""
     for i, n in enumerate(buckets[:-1]):
@@ -111,7 +111,7 @@ class Asked(Collector):
     def __init__(self, compute: Callable[[], Iterable[GaugeMetricFamily]]):
         self.compute = compute
 
-    def collect(self):
+    def collect(self) -> Iterator[Metric]:
         return iter(self.compute())
 
 
@@ -137,13 +137,14 @@ def webhook_families(rows: Iterable[tuple[str, int, int]]) -> list[GaugeMetricFa
 
 def shared() -> bool:
     """Whether this process counts in the shared directory (multiprocess mode)."""
-    return values.ValueClass.__name__ == "MmapedValue"
+    return bool(values.ValueClass.__name__ == "MmapedValue")
 
 
 def registry(directory: Path, asked: Callable[[], Iterable[GaugeMetricFamily]]) -> CollectorRegistry:
     """Every process's counts (multiprocess mode, kept in `directory`), then what `asked` computes."""
     out = CollectorRegistry()
-    multiprocess.MultiProcessCollector(out, path=str(directory))
+    collector: Callable[..., object] = multiprocess.MultiProcessCollector  # (unannotated in prometheus_client 0.26)
+    collector(out, path=str(directory))
     out.register(Asked(asked))
     return out
 

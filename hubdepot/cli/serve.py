@@ -6,13 +6,17 @@ import os
 import shutil
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from hubdepot.cli.common import settings_from
 from hubdepot.config import Settings, to_env
+
+if TYPE_CHECKING:
+    from hubdepot.services import Hub
 
 
 @click.command()
@@ -30,7 +34,7 @@ from hubdepot.config import Settings, to_env
 @click.option("--seed", type=click.Path(exists=True, dir_okay=False), default=None, help="With --ephemeral: load FILE")
 @click.option("--tls", type=click.Choice(["auto"]), default=None, help="With --ephemeral: a throwaway CA (https)")
 @click.option("--allow-remote", is_flag=True, help="With --ephemeral: allow a non-loopback --host")
-def serve(ephemeral: bool, seed: str | None, tls: str | None, allow_remote: bool, **options) -> None:
+def serve(ephemeral: bool, seed: str | None, tls: str | None, allow_remote: bool, **options: object) -> None:
     """Run the server (REST at /api/v3, uploads at /api/uploads, GraphQL at /api/graphql)."""
     if ephemeral:  # (docs/testing.md)
         from hubdepot.testing import ephemeral as test_mode
@@ -53,7 +57,7 @@ def serve(ephemeral: bool, seed: str | None, tls: str | None, allow_remote: bool
     _run(settings)
 
 
-def _repair(hub) -> None:
+def _repair(hub: Hub) -> None:
     """What writers killed with the last server left (ref lock files, push quarantines) would block
     their branches: remove them now, as `hubdepot fsck --repair` does, in every repository whose lock is
     free (one a running mirror or push holds is skipped, not waited for: start-up never waits on it)."""
@@ -63,7 +67,7 @@ def _repair(hub) -> None:
         click.echo(f"hubdepot: {line}", err=True)
 
 
-def _first_start(hub) -> None:
+def _first_start(hub: Hub) -> None:
     """On first start: user `admin` and one token, saved with mode 0600 in the data dir."""
     from hubdepot import errors
     from hubdepot.services import accounts
@@ -117,7 +121,7 @@ def _tls_key(settings: Settings) -> str:
     return str(out)
 
 
-def _server_class(settings: Settings):
+def _server_class(settings: Settings) -> type[Any]:
     """granian's process manager, draining on SIGTERM or SIGINT: the drain flag makes /status answer
     503 (services/health), the load balancer has `drain_delay` seconds to notice, then granian stops
     accepting and gives in-flight requests `drain_timeout` seconds. A second signal stops at once."""
@@ -128,9 +132,11 @@ def _server_class(settings: Settings):
     class DrainingServer(MPServer):
         draining = False
 
-        def signal_handler_interrupt(self, *args, **kwargs):
+        def signal_handler_interrupt(self, *args: object, **kwargs: object) -> None:
             if self.draining or not settings.drain_delay:
-                return super().signal_handler_interrupt(*args, **kwargs)
+                stop: Callable[..., None] = super().signal_handler_interrupt  # (unannotated in granian)
+                stop(*args, **kwargs)
+                return
             self.draining = True
             health.drain_flag(settings.data_dir, os.getpid()).touch()
             click.echo(f"hubdepot: draining, stopping in {settings.drain_delay} s", err=True)
@@ -160,7 +166,8 @@ def _metrics(settings: Settings) -> None:
         address, _, port = settings.metrics.rpartition(":")
         asked = lambda: metrics.webhook_families(health.webhook_deliveries(hub))  # noqa: E731
         start_http_server(int(port), address.strip("[]"), metrics.registry(settings.metrics_dir, asked))
-        multiprocess.mark_process_dead(os.getpid())  # this process counts nothing: no gauge of its own
+        mark_dead: Callable[[int], object] = multiprocess.mark_process_dead  # (unannotated in prometheus_client)
+        mark_dead(os.getpid())  # this process counts nothing: no gauge of its own
 
 
 def _run(settings: Settings) -> None:

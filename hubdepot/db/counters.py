@@ -5,6 +5,7 @@ engine, outside units of work: a count is not a write the caches need to hear ab
 from __future__ import annotations
 
 import random
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
@@ -19,7 +20,7 @@ class Counters:
     def __init__(self, db: Database):
         self.db = db
 
-    def _run(self, statement) -> list[sa.Row]:
+    def _run(self, statement: sa.Executable) -> list[sa.Row[*tuple[Any, ...]]]:
         with self.db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             result = conn.execute(statement)
             return list(result) if result.returns_rows else []

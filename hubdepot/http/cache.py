@@ -17,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import time
+from typing import Any
 
 from hubdepot import metrics
 from hubdepot.bounded import Bounded
@@ -57,7 +58,7 @@ class ReadCache:
         self.generation = generation
         self._entries: Bounded[Entry] = Bounded(max_bytes, lambda entry: entry.size)
 
-    def get(self, key: tuple) -> Entry | None:
+    def get(self, key: tuple[Any, ...]) -> Entry | None:
         entry = self._entries.get(key)
         if entry is None:
             _tally("miss")
@@ -70,7 +71,7 @@ class ReadCache:
         _tally("hit")
         return entry
 
-    def put(self, key: tuple, generation: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
+    def put(self, key: tuple[Any, ...], generation: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
         if len(body) > MAX_ENTRY or generation < 0:  # (< 0: computed while not coherent)
             return
         etag = next((v.decode("latin-1") for k, v in headers if k == b"etag"), None)

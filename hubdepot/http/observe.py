@@ -18,6 +18,8 @@ import logging
 import re
 import time
 
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
 from hubdepot import metrics
 from hubdepot.db.generation import WRITE_SCOPE
 from hubdepot.http import context
@@ -42,21 +44,21 @@ def written_repository(path: str) -> str | None:
 class _Seen:
     """What passed through for one request."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.started = time.perf_counter()
         self.status = 0
         self.bytes_in = self.bytes_out = 0
 
-    def receiving(self, receive):
-        async def wrapped():
+    def receiving(self, receive: Receive) -> Receive:
+        async def wrapped() -> Message:
             message = await receive()
             self.bytes_in += len(message.get("body", b""))
             return message
 
         return wrapped
 
-    def sending(self, send):
-        async def wrapped(message):
+    def sending(self, send: Send) -> Send:
+        async def wrapped(message: Message) -> None:
             if message["type"] == "http.response.start":
                 self.status = message["status"]
             elif message["type"] == "http.response.body":
@@ -67,13 +69,13 @@ class _Seen:
 
 
 class Observe:
-    def __init__(self, app, hub: Hub):
+    def __init__(self, app: ASGIApp, hub: Hub) -> None:
         self.app = app
         self.hub = hub
         self.json = hub.settings.log_format == "json"
         self.counting = hub.settings.metrics != "off"
 
-    async def __call__(self, scope, receive, send):
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         token = WRITE_SCOPE.set(written_repository(scope["path"]))
@@ -95,7 +97,7 @@ class Observe:
             if self.json:
                 requests_log.info("request", extra=_fields(scope, seen))
 
-    def _count(self, scope, seen: _Seen) -> None:
+    def _count(self, scope: Scope, seen: _Seen) -> None:
         surface, status, tally = context.of(scope).surface, str(seen.status or 500), metrics.TALLY
         seconds = time.perf_counter() - seen.started
         tally.request((surface, _route(scope), scope["method"], status), seconds, seen.bytes_in, seen.bytes_out)
@@ -129,15 +131,16 @@ def stop_flushing() -> None:
     _timers.clear()
 
 
-def _route(scope) -> str:
+def _route(scope: Scope) -> str:
     """The route template that answered; the read cache's answers and the edge's refusals have none."""
     route = scope.get("route")
-    if route is not None and hasattr(route, "path"):
-        return route.path
+    path = getattr(route, "path", None)
+    if isinstance(path, str):
+        return path
     return "(read cache)" if context.of(scope).cache_key is not None else "(no route)"
 
 
-def _fields(scope, seen: _Seen) -> dict:
+def _fields(scope: Scope, seen: _Seen) -> dict[str, object]:
     ctx = context.of(scope)
     return {
         "fields": {

@@ -20,6 +20,7 @@ import hmac
 import secrets
 import threading
 import time
+from typing import Any
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
@@ -29,7 +30,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from hubdepot import errors
 from hubdepot.db.counters import Counters
 from hubdepot.db.tables import accounts, revoked_sessions
-from hubdepot.services import Actor, Hub, now
+from hubdepot.services import Actor, Hub, Row, now
 from hubdepot.services.accounts import by_id, by_login
 
 SESSION_COOKIE = "user_session"
@@ -82,8 +83,8 @@ def _verify(stored: str | None, password: str) -> bool:
 class _Failures:
     """Recent failed sign-ins per key ("login:x", "ip:y"), kept for THROTTLE_SECONDS."""
 
-    def __init__(self):
-        self._seen: dict[str, collections.deque] = {}
+    def __init__(self) -> None:
+        self._seen: dict[str, collections.deque[float]] = {}
         self._lock = threading.Lock()
 
     def count(self, key: str) -> int:
@@ -111,7 +112,7 @@ _failures = _Failures()
 class _SharedFailures:
     """_Failures counted in the database (fixed windows of THROTTLE_SECONDS)."""
 
-    def __init__(self, hub: Hub):
+    def __init__(self, hub: Hub) -> None:
         self.counters = Counters(hub.db)
 
     def count(self, key: str) -> int:
@@ -124,7 +125,7 @@ class _SharedFailures:
         self.counters.forget(f"sign-in:{key}")
 
 
-def sign_in(hub: Hub, login: str, password: str, ip: str):
+def sign_in(hub: Hub, login: str, password: str, ip: str) -> Row:
     """The account `login` names when `password` is its password; Unauthenticated otherwise, and
     RateLimited after too many failures for that login or from that address."""
     keys = (f"login:{login.lower()}", f"ip:{ip}")
@@ -143,6 +144,7 @@ def sign_in(hub: Hub, login: str, password: str, ip: str):
             failures.add(key)
         raise errors.Unauthenticated(INCORRECT)
     failures.forget(keys[0])
+    assert user is not None, "a password matched, so the account exists"
     return user
 
 
@@ -155,14 +157,14 @@ def _fingerprint(password_hash: str | None) -> str:
     return hashlib.sha256((password_hash or "").encode()).hexdigest()[:16]
 
 
-def session_value(hub: Hub, account) -> str:
+def session_value(hub: Hub, account: Row) -> str:
     """A new session: the account, its password's fingerprint, and a nonce that signing out revokes."""
     return _serializer(hub).dumps(
         {"id": account.id, "p": _fingerprint(account.password_hash), "n": secrets.token_urlsafe(16)}
     )
 
 
-def _session_data(hub: Hub, value: str) -> dict | None:
+def _session_data(hub: Hub, value: str) -> dict[str, Any] | None:
     try:
         data = _serializer(hub).loads(value, max_age=SESSION_SECONDS)
     except BadSignature:
@@ -172,7 +174,7 @@ def _session_data(hub: Hub, value: str) -> dict | None:
     return data
 
 
-def _nonce_digest(data: dict) -> str:
+def _nonce_digest(data: dict[str, Any]) -> str:
     return hashlib.sha256(data["n"].encode()).hexdigest()
 
 
