@@ -13,7 +13,7 @@ from hubdepot.cli.common import data_options, friendly, hub_from
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @data_options
 @friendly
-def seed(file: str, data_dir, database_url) -> None:
+def seed(file: str, data_dir: str | None, database_url: str | None) -> None:
     """Load FILE (YAML or JSON): users, organisations, tokens, repositories, releases, webhooks."""
     from hubdepot.testing import seed as seeding
 

@@ -15,13 +15,18 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
+from types import FrameType
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
 from hubdepot.cli.common import settings_from
 from hubdepot.config import Settings
+
+if TYPE_CHECKING:
+    from hubdepot.services import Hub
 
 ADMIN = "admin"
 
@@ -40,10 +45,10 @@ def free_port(host: str) -> int:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     with socket.socket(family) as s:
         s.bind((host.strip("[]"), 0))
-        return s.getsockname()[1]
+        return int(s.getsockname()[1])
 
 
-def _refuse(options: dict, allow_remote: bool) -> None:
+def _refuse(options: Mapping[str, Any], allow_remote: bool) -> None:
     host = options.get("host") or "127.0.0.1"
     if not is_loopback(host) and not allow_remote:
         raise click.UsageError(
@@ -54,7 +59,7 @@ def _refuse(options: dict, allow_remote: bool) -> None:
             raise click.UsageError(f"--{name.replace('_', '-')} does not go with --ephemeral (its data is temporary)")
 
 
-def _settings(options: dict, data_dir: Path, tls: str | None) -> Settings:
+def _settings(options: Mapping[str, Any], data_dir: Path, tls: str | None) -> Settings:
     host = options.get("host") or "127.0.0.1"
     port = options.get("port")
     overrides = dict(options, data_dir=str(data_dir), database_url="", storage="", repositories_dir="")
@@ -67,7 +72,7 @@ def _settings(options: dict, data_dir: Path, tls: str | None) -> Settings:
     return settings_from(**overrides)
 
 
-def bootstrap(hub) -> str:
+def bootstrap(hub: Hub) -> str:
     """User `admin` (a site administrator) and its token, kept in the data dir as a normal start does."""
     from hubdepot.services import accounts
 
@@ -101,7 +106,7 @@ def receiver_url(settings: Settings) -> str:
     return f"{settings.public}/_hubdepot/webhooks"
 
 
-def _interrupt(_signum, _frame) -> None:
+def _interrupt(_signum: int, _frame: FrameType | None) -> NoReturn:
     raise KeyboardInterrupt
 
 
@@ -143,7 +148,14 @@ def _prepare(settings: Settings, seed: str | None) -> str:
         hub.db.dispose()
 
 
-def serve(options: dict, *, seed: str | None, tls: str | None, allow_remote: bool, run: Callable) -> None:
+def serve(
+    options: Mapping[str, Any],
+    *,
+    seed: str | None,
+    tls: str | None,
+    allow_remote: bool,
+    run: Callable[[Settings], None],
+) -> None:
     _refuse(options, allow_remote)
     with temporary_data() as data_dir:
         settings = _settings(options, data_dir, tls)

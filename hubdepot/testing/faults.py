@@ -31,7 +31,7 @@ class FaultError(ValueError):
     """A fault the caller described wrongly (one line)."""
 
 
-def route_pattern(route: str) -> tuple[str, re.Pattern]:
+def route_pattern(route: str) -> tuple[str, re.Pattern[str]]:
     """ "POST /repos/{owner}/{repo}/releases" -> ("POST", its path as a regex); `*` in a path is any text."""
     method, _, path = route.strip().rpartition(" ")
     method = (method.strip() or "*").upper()
@@ -50,7 +50,7 @@ class Fault:
     times: int | None  # answers left; None: until cleared
     seconds: float = 0.0  # delay; for rate limits, the wait they announce
     body: Any = None  # fail: the JSON (or text) body; None: GitHub's shape for the status
-    headers: dict = dataclasses.field(default_factory=dict)
+    headers: dict[str, str] = dataclasses.field(default_factory=dict)
     id: int = dataclasses.field(default_factory=lambda: next(_ids))
     hits: int = 0
 
@@ -60,7 +60,7 @@ class Fault:
     def matches(self, method: str, path: str) -> bool:
         return self.method in ("*", method) and self.pattern.fullmatch(path) is not None
 
-    def view(self) -> dict:
+    def view(self) -> dict[str, Any]:
         fields = ("id", "route", "kind", "status", "times", "seconds", "body", "headers", "hits")
         return {name: getattr(self, name) for name in fields}
 
@@ -102,7 +102,7 @@ class Faults:
             self._items.append(fault)
         return fault
 
-    def list(self) -> list[dict]:
+    def list(self) -> list[dict[str, Any]]:
         with self._lock:
             return [f.view() for f in self._items]
 
@@ -131,7 +131,9 @@ class Faults:
         return wait, answer
 
 
-def answer(fault: Fault, request_id: str, user_id: int | None, client_ip: str) -> tuple[int, list, bytes]:
+def answer(
+    fault: Fault, request_id: str, user_id: int | None, client_ip: str
+) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
     """(status, headers, body) of the fault's response, as GitHub sends it."""
     if fault.kind == "primary":
         status, headers, body = _primary(fault, user_id, client_ip)
@@ -145,7 +147,7 @@ def answer(fault: Fault, request_id: str, user_id: int | None, client_ip: str) -
     return status, [(k.encode(), v.encode()) for k, v in headers.items()], body
 
 
-def _rate_headers(remaining: int, reset: int) -> dict:
+def _rate_headers(remaining: int, reset: int) -> dict[str, str]:
     return {
         "x-ratelimit-limit": str(PRIMARY_LIMIT),
         "x-ratelimit-remaining": str(remaining),
@@ -155,7 +157,7 @@ def _rate_headers(remaining: int, reset: int) -> dict:
     }
 
 
-def _primary(fault: Fault, user_id: int | None, client_ip: str) -> tuple[int, dict, bytes]:
+def _primary(fault: Fault, user_id: int | None, client_ip: str) -> tuple[int, dict[str, str], bytes]:
     """The primary limit spent: remaining 0, the reset `seconds` from now."""
     who = f"user ID {user_id}" if user_id is not None else client_ip
     message = f"API rate limit exceeded for {who}."
@@ -169,7 +171,7 @@ def _primary(fault: Fault, user_id: int | None, client_ip: str) -> tuple[int, di
     return fault.status, _rate_headers(0, reset), orjson.dumps(body)
 
 
-def _secondary(fault: Fault, request_id: str) -> tuple[int, dict, bytes]:
+def _secondary(fault: Fault, request_id: str) -> tuple[int, dict[str, str], bytes]:
     """A secondary limit: primary budget left, `retry-after` seconds to wait."""
     body = {
         "message": SECONDARY_MESSAGE.format(rid=request_id),
@@ -180,7 +182,7 @@ def _secondary(fault: Fault, request_id: str) -> tuple[int, dict, bytes]:
     return fault.status, headers, orjson.dumps(body)
 
 
-def _failure(fault: Fault) -> tuple[int, dict, bytes]:
+def _failure(fault: Fault) -> tuple[int, dict[str, str], bytes]:
     if isinstance(fault.body, str):
         return fault.status, {"content-type": "text/plain; charset=utf-8"}, fault.body.encode()
     if fault.body is not None:

@@ -8,10 +8,12 @@ import dataclasses
 import itertools
 import threading
 import time
+from collections.abc import Iterable
 from typing import Any
 from urllib.parse import parse_qs
 
 import orjson
+from starlette.types import Scope
 
 BODY_MAX = 1024**2
 KEPT = 10_000
@@ -33,9 +35,9 @@ class Entry:
     path: str  # under /api/v3 or /api/uploads; else the full path (/api/graphql, web pages)
     full_path: str
     query: str
-    request_headers: dict
+    request_headers: dict[str, str]
     status: int = 0
-    response_headers: dict = dataclasses.field(default_factory=dict)
+    response_headers: dict[str, str] = dataclasses.field(default_factory=dict)
     fault: int | None = None  # the fault that answered, if one did
     started: float = dataclasses.field(default_factory=time.time)
     id: int = dataclasses.field(default_factory=lambda: next(_ids))
@@ -54,7 +56,7 @@ class Entry:
         if len(self.response_body) < BODY_MAX:
             self.response_body += data[: BODY_MAX - len(self.response_body)]
 
-    def view(self) -> dict:
+    def view(self) -> dict[str, Any]:
         return {
             "id": self.id,
             "method": self.method,
@@ -89,7 +91,7 @@ def decoded(body: bytes, content_type: str) -> Any:
         return None
 
 
-def headers_of(raw: list) -> dict:
+def headers_of(raw: Iterable[tuple[bytes, bytes]]) -> dict[str, str]:
     """Header pairs as a dict with lower-case names; Authorization is kept only as its scheme."""
     out: dict[str, str] = {}
     for name, value in raw:
@@ -105,7 +107,7 @@ class Journal:
         self._entries: collections.deque[Entry] = collections.deque(maxlen=KEPT)
         self._lock = threading.Lock()
 
-    def open(self, scope) -> Entry:
+    def open(self, scope: Scope) -> Entry:
         path = scope["path"]
         entry = Entry(
             scope["method"], api_path(path), path, scope["query_string"].decode("latin-1"), headers_of(scope["headers"])
@@ -114,7 +116,7 @@ class Journal:
             self._entries.append(entry)
         return entry
 
-    def views(self, since: int = 0) -> list[dict]:
+    def views(self, since: int = 0) -> list[dict[str, Any]]:
         with self._lock:
             entries = [e for e in self._entries if e.id > since]
         return [e.view() for e in entries]

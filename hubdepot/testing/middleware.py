@@ -15,28 +15,41 @@ from __future__ import annotations
 import asyncio
 import secrets
 import shutil
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any, TypeAlias, TypedDict
 
 import orjson
 from starlette.concurrency import run_in_threadpool
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hubdepot import errors
 from hubdepot.http.auth import Login
 from hubdepot.services import Hub
 from hubdepot.testing import faults as fault_rules
-from hubdepot.testing.journal import Journal, headers_of
+from hubdepot.testing.journal import Entry, Journal, headers_of
 
 PREFIX = "/_hubdepot/"
 RECEIVER = "/_hubdepot/webhooks"
 JSON = [(b"content-type", b"application/json; charset=utf-8")]
 BODY_MAX = 32 * 1024**2
+Answer: TypeAlias = tuple[int, object]  # a /_hubdepot/ handler's status and JSON body (None: no body)
+Handler: TypeAlias = Callable[[Scope, Receive, str], Awaitable[Answer]]  # (scope, receive, path)
+
+
+class Received(TypedDict):
+    """A delivery the built-in receiver got."""
+
+    headers: dict[str, str]
+    body: str
 
 
 class Gone(Exception):
     """The client went away before its body arrived."""
 
 
-async def read_body(receive, limit: int = BODY_MAX) -> bytes:
-    chunks, size = [], 0
+async def read_body(receive: Receive, limit: int = BODY_MAX) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
     while True:
         message = await receive()
         if message["type"] == "http.disconnect":
@@ -50,31 +63,33 @@ async def read_body(receive, limit: int = BODY_MAX) -> bytes:
             return b"".join(chunks)
 
 
-async def respond(send, status: int, body: object = None, headers: list | None = None) -> None:
+async def respond(
+    send: Send, status: int, body: object = None, headers: list[tuple[bytes, bytes]] | None = None
+) -> None:
     data = b"" if body is None else body if isinstance(body, bytes) else orjson.dumps(body)
     head = (headers if headers is not None else JSON) + [(b"content-length", str(len(data)).encode())]
     await send({"type": "http.response.start", "status": status, "headers": head})
     await send({"type": "http.response.body", "body": data})
 
 
-def _error_body(status: int, message: str) -> dict:
+def _error_body(status: int, message: str) -> dict[str, str]:
     return {"message": message, "documentation_url": fault_rules.GENERIC_DOCS, "status": str(status)}
 
 
 class TestMode:
     __test__ = False  # (not a pytest test class)
 
-    def __init__(self, app, hub: Hub):
+    def __init__(self, app: ASGIApp, hub: Hub) -> None:
         self.app, self.hub = app, hub
         self.login = Login(hub)
         self.journal = Journal()
         self.faults = fault_rules.Faults()
-        self.deliveries: list[dict] = []
+        self.deliveries: list[Received] = []
         from hubdepot.db import wipe
 
         self.kept = wipe.keep_first_admin(hub.db, "admin")
 
-    async def __call__(self, scope, receive, send):
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         if scope["path"].startswith(PREFIX):
@@ -90,7 +105,7 @@ class TestMode:
             return await self._fault(scope, receive, send, entry, fault)
         await self.app(scope, _recording(receive, entry), _recorder(send, entry))
 
-    async def _fault(self, scope, receive, send, entry, fault) -> None:
+    async def _fault(self, scope: Scope, receive: Receive, send: Send, entry: Entry, fault: fault_rules.Fault) -> None:
         try:
             entry.add_request(await read_body(receive))
         except (Gone, errors.TooLarge):
@@ -108,7 +123,7 @@ class TestMode:
         await _recorder(send, entry)({"type": "http.response.body", "body": body})
 
     # -- /_hubdepot/ ---------------------------------------------------------------------------
-    async def _namespace(self, scope, receive, send) -> None:
+    async def _namespace(self, scope: Scope, receive: Receive, send: Send) -> None:
         method, path = scope["method"], scope["path"].rstrip("/")
         if path == RECEIVER and method == "POST":
             return await self._receive_delivery(scope, receive, send)
@@ -126,7 +141,7 @@ class TestMode:
             status, body = exc.status, _error_body(exc.status, exc.message)
         await respond(send, status, body)
 
-    async def _admin(self, scope) -> tuple[int, str]:
+    async def _admin(self, scope: Scope) -> tuple[int, str]:
         try:
             actor = await self.login.actor(_authorization(scope))
         except errors.HubdepotError:
@@ -137,7 +152,7 @@ class TestMode:
             return 403, "Must be a site administrator"
         return 0, ""
 
-    def _handlers(self) -> dict:
+    def _handlers(self) -> dict[tuple[str, str], Handler]:
         return {
             ("GET", "requests"): self._requests,
             ("DELETE", "requests"): self._clear_requests,
@@ -150,26 +165,26 @@ class TestMode:
             ("DELETE", "webhooks"): self._clear_deliveries,
         }
 
-    async def _requests(self, scope, _receive, _path):
+    async def _requests(self, scope: Scope, _receive: Receive, _path: str) -> Answer:
         query = dict(part.partition("=")[::2] for part in scope["query_string"].decode().split("&") if part)
         since = int(query.get("since") or 0)
         return 200, self.journal.views(since)
 
-    async def _clear_requests(self, _scope, _receive, _path):
+    async def _clear_requests(self, _scope: Scope, _receive: Receive, _path: str) -> Answer:
         self.journal.clear()
         return 204, None
 
-    async def _list_faults(self, _scope, _receive, _path):
+    async def _list_faults(self, _scope: Scope, _receive: Receive, _path: str) -> Answer:
         return 200, self.faults.list()
 
-    async def _add_fault(self, _scope, receive, _path):
+    async def _add_fault(self, _scope: Scope, receive: Receive, _path: str) -> Answer:
         try:
             spec = orjson.loads(await read_body(receive))
         except orjson.JSONDecodeError:
             raise fault_rules.FaultError("Problems parsing JSON") from None
         return 201, self.faults.add(fault_rules.from_json(spec)).view()
 
-    async def _clear_faults(self, _scope, _receive, path):
+    async def _clear_faults(self, _scope: Scope, _receive: Receive, path: str) -> Answer:
         last = path.rsplit("/", 1)[1]
         if last == "faults":
             self.faults.clear()
@@ -178,7 +193,7 @@ class TestMode:
             raise errors.NotFound()
         return 204, None
 
-    async def _reset(self, _scope, _receive, _path):
+    async def _reset(self, _scope: Scope, _receive: Receive, _path: str) -> Answer:
         await run_in_threadpool(self._wipe)
         self.journal.clear()
         self.faults.clear()
@@ -195,7 +210,7 @@ class TestMode:
                 for child in directory.iterdir():
                     shutil.rmtree(child) if child.is_dir() else child.unlink()
 
-    async def _seed(self, scope, receive, _path):
+    async def _seed(self, scope: Scope, receive: Receive, _path: str) -> Answer:
         from hubdepot.testing import seed as seeding
         from hubdepot.testing.ephemeral import receiver_url
 
@@ -208,21 +223,21 @@ class TestMode:
             return 422, _error_body(422, str(exc))
         return 201, {"made": made}
 
-    async def _receive_delivery(self, scope, receive, send) -> None:
+    async def _receive_delivery(self, scope: Scope, receive: Receive, send: Send) -> None:
         body = await read_body(receive)
         headers = headers_of(scope["headers"])
         self.deliveries.append({"headers": headers, "body": body.decode("utf-8", "replace")})
         await respond(send, 200, {"ok": True})
 
-    async def _list_deliveries(self, _scope, _receive, _path):
+    async def _list_deliveries(self, _scope: Scope, _receive: Receive, _path: str) -> Answer:
         return 200, [_delivery_view(d) for d in self.deliveries]
 
-    async def _clear_deliveries(self, _scope, _receive, _path):
+    async def _clear_deliveries(self, _scope: Scope, _receive: Receive, _path: str) -> Answer:
         self.deliveries.clear()
         return 204, None
 
 
-def _delivery_view(delivery: dict) -> dict:
+def _delivery_view(delivery: Received) -> dict[str, Any]:
     from urllib.parse import parse_qs
 
     headers, body = delivery["headers"], delivery["body"]
@@ -241,15 +256,16 @@ def _delivery_view(delivery: dict) -> dict:
     }
 
 
-def _authorization(scope) -> str | None:
-    for name, value in scope["headers"]:
+def _authorization(scope: Scope) -> str | None:
+    headers: Iterable[tuple[bytes, bytes]] = scope["headers"]
+    for name, value in headers:
         if name.lower() == b"authorization":
             return value.decode("latin-1")
     return None
 
 
-def _recording(receive, entry):
-    async def wrapped():
+def _recording(receive: Receive, entry: Entry) -> Receive:
+    async def wrapped() -> Message:
         message = await receive()
         if message["type"] == "http.request":
             entry.add_request(message.get("body", b""))
@@ -258,8 +274,8 @@ def _recording(receive, entry):
     return wrapped
 
 
-def _recorder(send, entry):
-    async def wrapped(message):
+def _recorder(send: Send, entry: Entry) -> Send:
+    async def wrapped(message: Message) -> None:
         if message["type"] == "http.response.start":
             entry.status = message["status"]
             entry.response_headers = headers_of(message.get("headers", []))

@@ -11,6 +11,7 @@ See docs/testing.md."""
 
 from __future__ import annotations
 
+import builtins
 import dataclasses
 import re
 import signal
@@ -18,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -34,11 +36,11 @@ class Request:
     method: str
     path: str  # under /api/v3 (or /api/uploads): "/repos/alice/widgets/releases"
     status: int
-    params: dict
+    params: dict[str, str]
     request_body: Any  # JSON as its value, text as str, other bytes None
     response_body: Any
-    request_headers: dict
-    response_headers: dict
+    request_headers: dict[str, str]
+    response_headers: dict[str, str]
     fault: int | None  # the injected fault that answered, if one did
 
     @property
@@ -51,7 +53,7 @@ class Delivery:
     event: str
     action: str | None
     guid: str
-    headers: dict
+    headers: dict[str, str]
     payload: Any
 
 
@@ -99,7 +101,7 @@ class Server:
                     raise
                 time.sleep(0.02)
 
-    def call(self, method: str, path: str, **kwargs) -> Any:
+    def call(self, method: str, path: str, **kwargs: Any) -> Any:
         response = self.admin.request(method, f"/_hubdepot/{path}", **kwargs)
         if response.status_code >= 400:
             raise AssertionError(f"{method} /_hubdepot/{path}: {response.status_code} {response.text}")
@@ -127,13 +129,15 @@ class Webhooks:
     def list(self) -> list[Delivery]:
         return [Delivery(**d) for d in self.server.call("GET", "webhooks")]
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Delivery]:
         return iter(self.list())
 
     def __len__(self) -> int:
         return len(self.list())
 
-    def wait(self, event: str | None = None, action: str | None = None, count: int = 1, timeout: float = 10):
+    def wait(
+        self, event: str | None = None, action: str | None = None, count: int = 1, timeout: float = 10
+    ) -> builtins.list[Delivery]:  # (`list` here is the method above)
         """The deliveries of `event` (and `action`) once `count` have arrived; AssertionError after `timeout`."""
         deadline = time.monotonic() + timeout
         while True:
@@ -159,7 +163,7 @@ class GitHub:
         self.env = dict(env)  # the variables the server printed (for subprocesses)
         self.webhooks = Webhooks(server)
 
-    def seed(self, doc: dict | str | Path) -> list[str]:
+    def seed(self, doc: dict[str, Any] | str | Path) -> list[str]:
         """Load a seed (a mapping, YAML/JSON text or a file's path); files it names must be inline."""
         import json
 
@@ -167,7 +171,9 @@ class GitHub:
             doc = doc.read_text()
         body = json.dumps(doc) if isinstance(doc, dict) else doc
         kind = "application/json" if isinstance(doc, dict) else "application/yaml"
-        return self.server.call("POST", "seed", content=body.encode(), headers={"content-type": kind})["made"]
+        answer = self.server.call("POST", "seed", content=body.encode(), headers={"content-type": kind})
+        made: list[str] = answer["made"]
+        return made
 
     @property
     def requests(self) -> list[Request]:
@@ -177,24 +183,40 @@ class GitHub:
     def clear_requests(self) -> None:
         self.server.call("DELETE", "requests")
 
-    def fail(self, route: str, status: int = 500, times: int | None = 1, body: Any = None, headers=None) -> int:
+    def fail(
+        self,
+        route: str,
+        status: int = 500,
+        times: int | None = 1,
+        body: Any = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> int:
         """Answer `route` with `status` the next `times` requests (None: until cleared)."""
         spec = {"route": route, "kind": "fail", "status": status, "times": times, "body": body, "headers": headers}
-        return self.server.call("POST", "faults", json=spec)["id"]
+        return self._add_fault(spec)
 
     def delay(self, route: str, seconds: float, times: int | None = None) -> int:
         spec = {"route": route, "kind": "delay", "seconds": seconds, "times": times}
-        return self.server.call("POST", "faults", json=spec)["id"]
+        return self._add_fault(spec)
 
     def rate_limit(
-        self, kind: str = "primary", retry_after: float = 60, route: str = "* /*", times: int | None = 1, status=403
+        self,
+        kind: str = "primary",
+        retry_after: float = 60,
+        route: str = "* /*",
+        times: int | None = 1,
+        status: int = 403,
     ) -> int:
         """GitHub's answer when the primary limit is spent (x-ratelimit-remaining: 0, reset in
         `retry_after` s) or a secondary limit is hit (retry-after), for the next `times` requests."""
         if kind not in ("primary", "secondary"):
             raise ValueError("kind: primary or secondary")
         spec = {"route": route, "kind": kind, "seconds": retry_after, "times": times, "status": status}
-        return self.server.call("POST", "faults", json=spec)["id"]
+        return self._add_fault(spec)
+
+    def _add_fault(self, spec: dict[str, object]) -> int:
+        fault_id: int = self.server.call("POST", "faults", json=spec)["id"]
+        return fault_id
 
     def clear_faults(self) -> None:
         self.server.call("DELETE", "faults")
@@ -203,14 +225,14 @@ class GitHub:
         self.server.call("POST", "reset")
 
 
-def pytest_addoption(parser) -> None:
+def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         "--hubdepot-args", default="", help="more arguments for the github fixture's `hubdepot serve --ephemeral`"
     )
 
 
 @pytest.fixture(scope="session")
-def hubdepot_server(pytestconfig):
+def hubdepot_server(pytestconfig: pytest.Config) -> Iterator[Server]:
     """One ephemeral hubdepot for the test session."""
     server = Server(pytestconfig.getoption("hubdepot_args").split())
     yield server
@@ -218,7 +240,7 @@ def hubdepot_server(pytestconfig):
 
 
 @pytest.fixture
-def github(hubdepot_server) -> GitHub:
+def github(hubdepot_server: Server) -> GitHub:
     """A GitHub in a clean state: no data but the admin and its token, no journal, no faults."""
     hubdepot_server.call("POST", "reset")
     return GitHub(hubdepot_server)

@@ -9,14 +9,17 @@ import base64
 import contextlib
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hubdepot import errors
 from hubdepot.services import Actor, Hub, RepoAccess
 from hubdepot.services import accounts as account_service
 from hubdepot.services import repos as repo_service
+
+if TYPE_CHECKING:
+    from hubdepot.services.hooks import Scope as HookScope
 
 KEYS = {
     "": {"users", "orgs", "repositories"},
@@ -40,7 +43,7 @@ class SeedError(ValueError):
     """What is wrong with a seed file, in one line."""
 
 
-def parse(text: str, name: str = "seed") -> dict:
+def parse(text: str, name: str = "seed") -> dict[str, Any]:
     """A seed document from YAML or JSON text (JSON is read as JSON, so its errors say JSON's)."""
     if name.endswith(".json"):
         try:
@@ -72,7 +75,9 @@ def load_file(hub: Hub, path: Path, receiver: str | None = None) -> list[str]:
     return load(hub, parse(text, path.name), path.parent, receiver, path.name)
 
 
-def load(hub: Hub, doc: dict, base: Path | None, receiver: str | None = None, name: str = "seed") -> list[str]:
+def load(
+    hub: Hub, doc: Mapping[str, Any], base: Path | None, receiver: str | None = None, name: str = "seed"
+) -> list[str]:
     """Load a parsed seed. `base`: where file paths are read from (None: paths are refused, as over
     HTTP); `receiver`: the URL a webhook without one is sent to (the built-in receiver)."""
     seeder = _Seeder(hub, base, receiver)
@@ -107,20 +112,20 @@ def _at(where: str) -> Iterator[None]:
         raise SeedError(f"{where}: {exc.message}") from None
 
 
-def _check_keys(value: dict, kind: str) -> None:
+def _check_keys(value: Mapping[str, Any], kind: str) -> None:
     unknown = sorted(set(map(str, value)) - KEYS[kind])
     if unknown:
         raise SeedError(f": unknown key {unknown[0]!r} (known: {', '.join(sorted(KEYS[kind]))})")
 
 
-def _list(value: dict, key: str) -> list:
+def _list(value: Mapping[str, Any], key: str) -> list[Any]:
     items = value.get(key) or []
     if not isinstance(items, list):
         raise SeedError(f"{key}: a list")
     return items
 
 
-def _mapping(value: Any, kind: str, short: str) -> dict:
+def _mapping(value: Any, kind: str, short: str) -> Mapping[str, Any]:
     """A mapping of `kind`; a plain string stands for {short: value}."""
     if isinstance(value, str):
         value = {short: value}
@@ -130,7 +135,7 @@ def _mapping(value: Any, kind: str, short: str) -> dict:
     return value
 
 
-def _text(value: dict, key: str, required: bool = True) -> str | None:
+def _text(value: Mapping[str, Any], key: str, required: bool = True) -> str | None:
     found = value.get(key)
     if found is None and not required:
         return None
@@ -139,7 +144,7 @@ def _text(value: dict, key: str, required: bool = True) -> str | None:
     return found
 
 
-def _flag(value: dict, key: str, default: bool = False) -> bool:
+def _flag(value: Mapping[str, Any], key: str, default: bool = False) -> bool:
     found = value.get(key, default)
     if not isinstance(found, bool):
         raise SeedError(f"{key}: true or false")
@@ -166,7 +171,7 @@ class _Seeder:
         account = account_service.by_login(self.hub, login)
         return Actor(account=account, scopes=account_service.DEFAULT_SCOPES, token_id=0)
 
-    def user(self, spec: dict) -> None:
+    def user(self, spec: Mapping[str, Any]) -> None:
         login = _text(spec, "login")
         assert login is not None
         admin = _flag(spec, "site_admin")
@@ -183,7 +188,7 @@ class _Seeder:
                 note = token.get("note") or "seed"
                 account_service.create_token(self.hub, login, tuple(scopes), note, _text(token, "value"))
 
-    def org(self, spec: dict) -> None:
+    def org(self, spec: Mapping[str, Any]) -> None:
         login = _text(spec, "login")
         assert login is not None
         account_service.create_account(self.hub, login, "Organization", name=spec.get("name"), email=spec.get("email"))
@@ -207,12 +212,12 @@ class _Seeder:
         return self.actor("admin")
 
     # -- repositories ----------------------------------------------------------------------------
-    def repository(self, spec: dict) -> None:
+    def repository(self, spec: Mapping[str, Any]) -> None:
         from hubdepot.testing import seed_repos
 
         seed_repos.repository(self, spec)
 
-    def webhook(self, actor: Actor, scope, spec: Any) -> None:
+    def webhook(self, actor: Actor, scope: HookScope, spec: Any) -> None:
         from hubdepot.services import hooks
 
         spec = _mapping(spec, "webhook", "url")
