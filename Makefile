@@ -59,7 +59,7 @@ test: install-test lint
 test-fast: install-test
 	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) -m "not slow" $(PYTEST_ARGS)
 
-# ruff (lint and format check) and mypy on the package.
+# ruff (lint and format check) and mypy --strict on the package (strict = true in pyproject.toml).
 lint: install-test
 	$(BIN)/ruff check hubdepot tests bench
 	$(BIN)/ruff format --check hubdepot tests bench
