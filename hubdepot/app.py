@@ -20,9 +20,9 @@ from hubdepot.http import context, observe, render
 from hubdepot.http.edge import Edge, error_request_id
 from hubdepot.http.observe import Observe
 from hubdepot.hub import create_hub
+from hubdepot.pages import status
 from hubdepot.services import Hub, ratelimit
 from hubdepot.surfaces import surface_map
-from hubdepot.web import status
 
 
 async def _error(request: Request, exc: Exception) -> Response:

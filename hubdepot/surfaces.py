@@ -21,9 +21,9 @@ from typing import Any
 from starlette.routing import BaseRoute, Route
 
 from hubdepot import api, git_http, graphql, pages
+from hubdepot.files import archives, downloads, raw, releases, s3post
 from hubdepot.http import render
 from hubdepot.urls import API, GRAPHQL, UPLOADS, V3
-from hubdepot.web import archives, downloads, raw, releases, s3post
 
 # (methods, path under the surface's prefix, handler[, name])
 Row = tuple[tuple[str, ...], str, Callable[..., Any]] | tuple[tuple[str, ...], str, Callable[..., Any], str]

@@ -1,6 +1,6 @@
 """One blob arriving from outside, the one way such bytes reach storage: a storage writer fed as the
 bytes come (it hashes and counts), held to a limit on the way, then committed under its content key
-or aborted, once. Uploads (api/uploads), the S3 POST endpoint (web/s3post) and the mirror
+or aborted, once. Uploads (api/uploads), the S3 POST endpoint (files/s3post) and the mirror
 (mirror/source) all receive through an Intake."""
 
 from __future__ import annotations
