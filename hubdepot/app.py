@@ -19,9 +19,9 @@ from hubdepot.db.counters import Counters
 from hubdepot.http import context, observe, render
 from hubdepot.http.edge import Edge, error_request_id
 from hubdepot.http.observe import Observe
-from hubdepot.hub import create_hub
+from hubdepot.hub import Hub, create_hub
 from hubdepot.pages import status
-from hubdepot.services import Hub, ratelimit
+from hubdepot.services import ratelimit
 from hubdepot.surfaces import surface_map
 
 

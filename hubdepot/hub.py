@@ -4,6 +4,7 @@ for the server (hubdepot.app) and the admin commands alike. It imports no web fr
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import secrets
 
@@ -13,10 +14,21 @@ from hubdepot.db.generation import Generation
 from hubdepot.db.locks import AdvisoryLocks
 from hubdepot.db.session import Database
 from hubdepot.git import lock
-from hubdepot.services import Hub
-from hubdepot.services.signing import Signer
-from hubdepot.storage import open_storage
+from hubdepot.signing import Signer
+from hubdepot.storage import BlobStorage, open_storage
 from hubdepot.urls import Urls
+
+
+@dataclasses.dataclass
+class Hub:
+    """Everything a use case needs (settings, database, blob storage, URLs, signer), built once by
+    create_hub() for the server and the admin commands alike."""
+
+    settings: Settings
+    db: Database
+    storage: BlobStorage
+    urls: Urls
+    signer: Signer
 
 
 def secret_key(settings: Settings) -> bytes:

@@ -21,7 +21,8 @@ from hubdepot.api._pagination import Page, link_header, page_of
 from hubdepot.http import context, files
 from hubdepot.http.media import Media, negotiate
 from hubdepot.http.streams import read_body
-from hubdepot.services import Actor, Hub, RepoAccess
+from hubdepot.hub import Hub
+from hubdepot.services import Actor, RepoAccess
 from hubdepot.services import repos as repo_service
 
 JSON_TYPE = "application/json; charset=utf-8"

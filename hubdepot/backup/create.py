@@ -24,7 +24,7 @@ from hubdepot.backup.store import FORMAT, Dest, Manifest
 from hubdepot.db import dump as db_dump
 from hubdepot.git import backup as git_backup
 from hubdepot.git import repos as git_repos
-from hubdepot.services import Hub
+from hubdepot.hub import Hub
 
 DATA_FILES = ("secret.key", "admin-token")  # the data dir's own files a restored server needs
 THREADS = 4

@@ -23,7 +23,7 @@ from hubdepot.db import dump as db_dump
 from hubdepot.db import migrate
 from hubdepot.git import backup as git_backup
 from hubdepot.git import repos as git_repos
-from hubdepot.services import Hub
+from hubdepot.hub import Hub
 
 THREADS = 4
 

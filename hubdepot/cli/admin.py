@@ -11,7 +11,7 @@ from hubdepot.services import SYSTEM, Actor, accounts, collaborators
 from hubdepot.services import repos as repo_service
 
 if TYPE_CHECKING:
-    from hubdepot.services import Hub
+    from hubdepot.hub import Hub
 
 
 @click.group()

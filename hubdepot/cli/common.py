@@ -12,7 +12,7 @@ from hubdepot import errors
 from hubdepot.config import Settings, SettingsError
 
 if TYPE_CHECKING:
-    from hubdepot.services import Hub
+    from hubdepot.hub import Hub
 
 P = ParamSpec("P")
 R = TypeVar("R")

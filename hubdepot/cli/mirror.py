@@ -16,9 +16,9 @@ from hubdepot import errors
 from hubdepot.cli.common import data_options, hub_from
 
 if TYPE_CHECKING:
+    from hubdepot.hub import Hub
     from hubdepot.mirror.report import Plain
     from hubdepot.mirror.sync import Options, Summary
-    from hubdepot.services import Hub
 
 Failure = dict[str, str | bool]  # {"source", "error"} and "interrupted": True when cut short
 

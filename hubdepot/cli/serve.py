@@ -16,7 +16,7 @@ from hubdepot.cli.common import settings_from
 from hubdepot.config import Settings, to_env
 
 if TYPE_CHECKING:
-    from hubdepot.services import Hub
+    from hubdepot.hub import Hub
 
 
 @click.command()

@@ -30,7 +30,8 @@ from hubdepot.git.refs import ZERO, RefUpdate
 from hubdepot.representations import hooks as hook_rep
 
 if TYPE_CHECKING:  # (services hand these in; events sit below services)
-    from hubdepot.services import Actor, Hub, RepoAccess, Row
+    from hubdepot.hub import Hub
+    from hubdepot.services import Actor, RepoAccess, Row
     from hubdepot.services.releases import ReleaseView
 
 __all__ = ["ZERO", "RefUpdate", "ping", "push_payload", "ref_changes", "release_changed", "repository_changed"]

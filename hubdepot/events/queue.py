@@ -22,7 +22,7 @@ from hubdepot.db.tables import hooks, webhook_deliveries, webhook_events
 from hubdepot.events.sender import Outcome, Target
 
 if TYPE_CHECKING:  # (the delivery task is handed the Hub; events sit below services)
-    from hubdepot.services import Hub
+    from hubdepot.hub import Hub
 
 MAX_DELAY = 7200.0  # backoff cap between two attempts (seconds)
 

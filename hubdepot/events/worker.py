@@ -25,7 +25,7 @@ import httpx
 from hubdepot.events import outbox, queue, sender, targets
 
 if TYPE_CHECKING:  # (the delivery task is handed the Hub; events sit below services)
-    from hubdepot.services import Hub
+    from hubdepot.hub import Hub
 
 log = logging.getLogger("hubdepot.events")
 PRUNE_EVERY = 300.0  # seconds

@@ -12,7 +12,7 @@ from starlette.responses import Response
 
 from hubdepot.http import files
 from hubdepot.http.auth import actor_of
-from hubdepot.services import Hub
+from hubdepot.hub import Hub
 from hubdepot.services import contents as content_service
 from hubdepot.services import raw as raw_service
 

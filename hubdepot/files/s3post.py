@@ -20,7 +20,7 @@ from starlette.responses import Response
 
 from hubdepot import errors
 from hubdepot.http import render
-from hubdepot.services import Hub
+from hubdepot.hub import Hub
 from hubdepot.services import downloads as service
 
 if TYPE_CHECKING:

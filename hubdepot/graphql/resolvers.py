@@ -20,7 +20,8 @@ from hubdepot import errors
 from hubdepot.graphql import limits
 from hubdepot.graphql.limits import Info
 from hubdepot.graphql.schema import SDL
-from hubdepot.services import Actor, Hub, RepoAccess, Row, git_data
+from hubdepot.hub import Hub
+from hubdepot.services import Actor, RepoAccess, Row, git_data
 from hubdepot.services import accounts as account_service
 from hubdepot.services import releases as reads
 from hubdepot.services import repos as repo_service

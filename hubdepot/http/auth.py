@@ -26,7 +26,8 @@ from starlette.requests import Request, cookie_parser
 
 from hubdepot import errors
 from hubdepot.http import context
-from hubdepot.services import Actor, Hub, accounts, sessions
+from hubdepot.hub import Hub
+from hubdepot.services import Actor, accounts, sessions
 
 CACHE_SECONDS = 5.0
 _OAUTH_BASIC = "x-oauth-basic"  # GitHub's documented password for a token sent as the username

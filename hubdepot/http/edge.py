@@ -24,7 +24,8 @@ from hubdepot.http.auth import Login
 from hubdepot.http.cache import Entry, ReadCache
 from hubdepot.http.context import Context, Rate, ReadKey
 from hubdepot.http.media import negotiate
-from hubdepot.services import Actor, Hub
+from hubdepot.hub import Hub
+from hubdepot.services import Actor
 from hubdepot.services.ratelimit import RateLimiter
 from hubdepot.urls import API, UPLOADS
 

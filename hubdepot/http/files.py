@@ -24,7 +24,7 @@ from starlette.responses import FileResponse, Response, StreamingResponse
 from starlette.types import Receive, Scope, Send
 
 from hubdepot import errors
-from hubdepot.services import Hub
+from hubdepot.hub import Hub
 from hubdepot.storage import Stored
 
 PRESIGNED_SECONDS = 300

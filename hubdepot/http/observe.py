@@ -24,7 +24,7 @@ from hubdepot import metrics
 from hubdepot.db.generation import WRITE_SCOPE
 from hubdepot.http import context
 from hubdepot.http.cache import repository_of
-from hubdepot.services import Hub
+from hubdepot.hub import Hub
 
 # outside /api: git's smart HTTP and release asset downloads (a download is counted)
 _WEB_REPOSITORY = re.compile(r"^/([^/]+)/([^/]+?)(?:\.git)?/(?:info/refs|git-upload-pack|git-receive-pack|releases/)")

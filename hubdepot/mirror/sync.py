@@ -23,9 +23,10 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, overload
 
 from hubdepot import errors
+from hubdepot.hub import Hub
 from hubdepot.mirror.report import Plain
 from hubdepot.mirror.source import MirrorError, Source, Target
-from hubdepot.services import Hub, RepoAccess
+from hubdepot.services import RepoAccess
 from hubdepot.services import assets as asset_service
 from hubdepot.services import mirror as mirrors
 from hubdepot.services.mirror import MirrorState

@@ -10,8 +10,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from hubdepot import errors
+from hubdepot.hub import Hub
 from hubdepot.pages.render import ANONYMOUS_SECONDS, csrf_anchor, html, page, redirect, secure
-from hubdepot.services import Actor, Hub, sessions
+from hubdepot.services import Actor, sessions
 from hubdepot.services import pages as service
 
 FORM_MAX_FIELDS = 10

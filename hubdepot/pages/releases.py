@@ -9,8 +9,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from hubdepot import markdown
+from hubdepot.hub import Hub
 from hubdepot.pages.render import ANONYMOUS_SECONDS, html, human_size, page, page_number, redirect
-from hubdepot.services import Actor, Hub, RepoAccess, Row
+from hubdepot.services import Actor, RepoAccess, Row
 from hubdepot.services import pages as service
 from hubdepot.services import releases as reads
 from hubdepot.urls import PATHS, q

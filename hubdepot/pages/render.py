@@ -24,8 +24,9 @@ from starlette.responses import Response
 from hubdepot.bounded import Bounded
 from hubdepot.http import context as request_context
 from hubdepot.http.auth import actor_of
+from hubdepot.hub import Hub
 from hubdepot.pages import packing
-from hubdepot.services import Actor, Hub, sessions
+from hubdepot.services import Actor, sessions
 from hubdepot.urls import PATHS
 
 CSP = (

@@ -9,9 +9,10 @@ from starlette.responses import Response
 
 from hubdepot import errors, markdown
 from hubdepot.git import trees
+from hubdepot.hub import Hub
 from hubdepot.pages import code, packing
 from hubdepot.pages.render import ANONYMOUS_SECONDS, html, page, page_number, redirect
-from hubdepot.services import Actor, Hub, RepoAccess
+from hubdepot.services import Actor, RepoAccess
 from hubdepot.services import pages as service
 from hubdepot.urls import PATHS
 

@@ -8,7 +8,8 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
 from hubdepot import metrics as counted
-from hubdepot.services import Hub, health
+from hubdepot.hub import Hub
+from hubdepot.services import health
 
 _HEADERS = {"cache-control": "no-store"}
 

@@ -8,29 +8,13 @@ from typing import Any, TypeAlias
 
 import sqlalchemy as sa
 
-from hubdepot.config import Settings
 from hubdepot.db import now as now  # (re-exported: every service stamps with it)
-from hubdepot.db.session import Database
-from hubdepot.services.signing import Signer
-from hubdepot.storage import BlobStorage
-from hubdepot.urls import Urls
 
 RANK = {None: 0, "pull": 1, "push": 2, "admin": 3}  # a repository permission's rank
 
 Row: TypeAlias = sa.Row[*tuple[Any, ...]]
 """A database row of any width (SQLAlchemy 2.1's Row is variadic: sa.Row[Any] is a one-column row);
 its columns are read by attribute and are Any."""
-
-
-@dataclasses.dataclass
-class Hub:
-    """Everything a use case needs, built once by hubdepot.hub.create_hub."""
-
-    settings: Settings
-    db: Database
-    storage: BlobStorage
-    urls: Urls
-    signer: Signer
 
 
 @dataclasses.dataclass(frozen=True)

@@ -13,7 +13,8 @@ import sqlalchemy as sa
 from hubdepot import errors
 from hubdepot.db.session import inserted_id
 from hubdepot.db.tables import accounts, memberships, tokens
-from hubdepot.services import Actor, Hub, Row, now
+from hubdepot.hub import Hub
+from hubdepot.services import Actor, Row, now
 
 _LOGIN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$")
 _BOT = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,33}\[bot\]$")  # GitHub Apps' accounts (39 in all)

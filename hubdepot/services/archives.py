@@ -14,7 +14,8 @@ from collections.abc import AsyncIterator
 from hubdepot import errors
 from hubdepot.git import archives as git_archives
 from hubdepot.git import trees
-from hubdepot.services import SYSTEM, Actor, Hub, RepoAccess
+from hubdepot.hub import Hub
+from hubdepot.services import SYSTEM, Actor, RepoAccess
 from hubdepot.services import repos as repo_service
 
 TOKEN_SECONDS = 300  # GitHub: "expire after five minutes"

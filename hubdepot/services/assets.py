@@ -17,7 +17,8 @@ import sqlalchemy as sa
 from hubdepot import errors
 from hubdepot.db.session import inserted_id
 from hubdepot.db.tables import release_assets, releases
-from hubdepot.services import Actor, Hub, RepoAccess, Row, now
+from hubdepot.hub import Hub
+from hubdepot.services import Actor, RepoAccess, Row, now
 from hubdepot.services import releases as reads
 from hubdepot.services.repos import find, require
 from hubdepot.storage import Stored

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from hubdepot import errors
 from hubdepot.db.tables import downloads, release_assets
-from hubdepot.services import Hub
+from hubdepot.hub import Hub
 
 log = logging.getLogger("hubdepot")
 TEMPORARY_GRACE = 6 * 3600  # a writer's temporaries (S3 multipart uploads) may live this long

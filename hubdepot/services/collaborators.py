@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from hubdepot import errors
 from hubdepot.db.tables import collaborators
-from hubdepot.services import Actor, Hub, RepoAccess
+from hubdepot.hub import Hub
+from hubdepot.services import Actor, RepoAccess
 from hubdepot.services.accounts import by_login
 from hubdepot.services.repos import require
 

@@ -19,7 +19,8 @@ from hubdepot import errors, git
 from hubdepot.git import commits as git_commits
 from hubdepot.git import refs as git_refs
 from hubdepot.git import trees
-from hubdepot.services import SYSTEM, Actor, Hub, RepoAccess
+from hubdepot.hub import Hub
+from hubdepot.services import SYSTEM, Actor, RepoAccess
 from hubdepot.services import refs as ref_service
 from hubdepot.services import repos as repo_service
 

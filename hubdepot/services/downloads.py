@@ -22,7 +22,8 @@ import sqlalchemy as sa
 from hubdepot import errors
 from hubdepot.db.session import inserted_id
 from hubdepot.db.tables import downloads
-from hubdepot.services import SYSTEM, Actor, Hub, RepoAccess, Row, blobs, now, s3policy
+from hubdepot.hub import Hub
+from hubdepot.services import SYSTEM, Actor, RepoAccess, Row, blobs, now, s3policy
 from hubdepot.services import repos as repo_service
 from hubdepot.storage import DirectUploads, Stored
 from hubdepot.storage.intake import Intake

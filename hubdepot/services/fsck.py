@@ -11,7 +11,8 @@ from hubdepot import errors
 from hubdepot.db.tables import accounts, downloads, release_assets, releases, repositories
 from hubdepot.git import refs as git_refs
 from hubdepot.git import repos as git_repos
-from hubdepot.services import Hub, Row
+from hubdepot.hub import Hub
+from hubdepot.services import Row
 
 
 def repair(hub: Hub, wait: bool = True) -> list[str]:

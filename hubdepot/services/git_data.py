@@ -26,7 +26,8 @@ from hubdepot.git.lock import repo_lock
 from hubdepot.git.refs import ZERO
 from hubdepot.git.repos import opened
 from hubdepot.git.tags import FoundRef
-from hubdepot.services import Actor, Hub, RepoAccess, Row
+from hubdepot.hub import Hub
+from hubdepot.services import Actor, RepoAccess, Row
 from hubdepot.services import contents as contents_service
 from hubdepot.services import refs as ref_service
 from hubdepot.services.repos import require

@@ -14,7 +14,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from hubdepot.db.tables import webhook_deliveries as webhook_deliveries_table
-from hubdepot.services import Hub
+from hubdepot.hub import Hub
 from hubdepot.storage import key_for
 
 PROBE_KEY = key_for("0" * 64)  # a blob never written (the hash of no content we store): asking reaches storage

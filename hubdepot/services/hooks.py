@@ -16,7 +16,8 @@ from hubdepot.db.session import inserted_id
 from hubdepot.db.tables import hooks, webhook_deliveries, webhook_events
 from hubdepot.events import outbox
 from hubdepot.git import refs as git_refs
-from hubdepot.services import Actor, Hub, RepoAccess, Row, now
+from hubdepot.hub import Hub
+from hubdepot.services import Actor, RepoAccess, Row, now
 from hubdepot.services.accounts import by_login, org_role
 from hubdepot.services.repos import require
 

@@ -17,7 +17,8 @@ from hubdepot.db.tables import release_assets
 from hubdepot.db.tables import releases as releases_table
 from hubdepot.git import history, trees
 from hubdepot.git import refs as git_refs
-from hubdepot.services import Actor, Hub, RepoAccess, Row, contents, downloads
+from hubdepot.hub import Hub
+from hubdepot.services import Actor, RepoAccess, Row, contents, downloads
 from hubdepot.services import releases as reads
 from hubdepot.services import repos as repo_service
 from hubdepot.services.accounts import by_id, by_login

@@ -27,7 +27,8 @@ from hubdepot import errors
 from hubdepot.git import refs as git_refs
 from hubdepot.git import transport
 from hubdepot.git.lock import repo_lock_async
-from hubdepot.services import Actor, Hub, RepoAccess
+from hubdepot.hub import Hub
+from hubdepot.services import Actor, RepoAccess
 from hubdepot.services import refs as ref_service
 from hubdepot.services import repos as repo_service
 

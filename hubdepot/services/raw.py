@@ -13,7 +13,8 @@ import dataclasses
 
 from hubdepot.bounded import Bounded
 from hubdepot.git import trees
-from hubdepot.services import Actor, Hub, RepoAccess
+from hubdepot.hub import Hub
+from hubdepot.services import Actor, RepoAccess
 from hubdepot.services import contents as content_service
 
 KEPT_BYTES = 64 * 1024 * 1024

@@ -26,7 +26,8 @@ from hubdepot.db.tables import releases, repositories
 from hubdepot.git import refs as git_refs
 from hubdepot.git import repos as git_repos
 from hubdepot.git.refs import ZERO, RefUpdate
-from hubdepot.services import Actor, Hub, RepoAccess, now
+from hubdepot.hub import Hub
+from hubdepot.services import Actor, RepoAccess, now
 
 __all__ = ["ZERO", "RefUpdate", "check_protected", "protected", "record"]
 

@@ -19,7 +19,8 @@ from hubdepot.db.session import inserted_id
 from hubdepot.db.tables import releases, repositories
 from hubdepot.git import log as git_log
 from hubdepot.git import tags as git_tags
-from hubdepot.services import Actor, Hub, RepoAccess, Row, now
+from hubdepot.hub import Hub
+from hubdepot.services import Actor, RepoAccess, Row, now
 from hubdepot.services import refs as ref_service
 from hubdepot.services import releases as reads
 from hubdepot.services.refs import RefUpdate

@@ -18,7 +18,8 @@ import sqlalchemy as sa
 from hubdepot import errors
 from hubdepot.bounded import Bounded
 from hubdepot.db.tables import accounts, release_assets, releases
-from hubdepot.services import Hub, RepoAccess, Row
+from hubdepot.hub import Hub
+from hubdepot.services import RepoAccess, Row
 
 
 @dataclasses.dataclass(frozen=True)

@@ -18,8 +18,9 @@ from hubdepot.db.tables import accounts, collaborators, memberships, repositorie
 from hubdepot.git import commits as git_commits
 from hubdepot.git import refs as git_refs
 from hubdepot.git import repos as git_repos
+from hubdepot.hub import Hub
 from hubdepot.services import RANK as _RANK
-from hubdepot.services import SYSTEM, Actor, Hub, RepoAccess, Row, now
+from hubdepot.services import SYSTEM, Actor, RepoAccess, Row, now
 from hubdepot.services import refs as ref_service
 from hubdepot.services.accounts import by_login, org_role
 

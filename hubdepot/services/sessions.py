@@ -30,7 +30,8 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from hubdepot import errors
 from hubdepot.db.counters import Counters
 from hubdepot.db.tables import accounts, revoked_sessions
-from hubdepot.services import Actor, Hub, Row, now
+from hubdepot.hub import Hub
+from hubdepot.services import Actor, Row, now
 from hubdepot.services.accounts import by_id, by_login
 
 SESSION_COOKIE = "user_session"

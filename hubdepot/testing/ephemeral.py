@@ -26,7 +26,7 @@ from hubdepot.cli.common import settings_from
 from hubdepot.config import Settings
 
 if TYPE_CHECKING:
-    from hubdepot.services import Hub
+    from hubdepot.hub import Hub
 
 ADMIN = "admin"
 

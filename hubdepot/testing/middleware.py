@@ -24,7 +24,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hubdepot import errors
 from hubdepot.http.auth import Login
-from hubdepot.services import Hub
+from hubdepot.hub import Hub
 from hubdepot.testing import faults as fault_rules
 from hubdepot.testing.journal import Entry, Journal, headers_of
 

@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from hubdepot import errors
-from hubdepot.services import Actor, Hub, RepoAccess
+from hubdepot.hub import Hub
+from hubdepot.services import Actor, RepoAccess
 from hubdepot.services import accounts as account_service
 from hubdepot.services import repos as repo_service
 

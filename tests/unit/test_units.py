@@ -13,7 +13,7 @@ from hubdepot.http.auth import credentials
 from hubdepot.http.edge import request_id
 from hubdepot.http.media import negotiate
 from hubdepot.services.accounts import new_token
-from hubdepot.services.signing import Signer
+from hubdepot.signing import Signer
 
 
 def test_settings_from_env_and_errors(tmp_path):

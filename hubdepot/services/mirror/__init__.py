@@ -20,7 +20,8 @@ from hubdepot import errors
 from hubdepot.db.tables import accounts, mirror_links, mirrors, repositories
 from hubdepot.git import fetch as git_fetch
 from hubdepot.git import refs as git_refs
-from hubdepot.services import SYSTEM, Hub, RepoAccess, Row, now
+from hubdepot.hub import Hub
+from hubdepot.services import SYSTEM, RepoAccess, Row, now
 from hubdepot.services import accounts as account_service
 from hubdepot.services import refs as ref_service
 from hubdepot.services import repos as repo_service

@@ -19,7 +19,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from hubdepot.db.tables import mirror_links, release_assets, releases
-from hubdepot.services import SYSTEM, Hub, RepoAccess
+from hubdepot.hub import Hub
+from hubdepot.services import SYSTEM, RepoAccess
 from hubdepot.services import assets as asset_service
 from hubdepot.services import release_writes as writes
 from hubdepot.services import releases as reads
