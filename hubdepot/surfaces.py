@@ -18,11 +18,12 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute, Match, Mount, Route, Router
+from starlette.types import Receive, Scope, Send
 
 from hubdepot import api, git_http, graphql, pages
 from hubdepot.files import archives, downloads, raw, releases, s3post
-from hubdepot.http import render
+from hubdepot.http import context, render
 from hubdepot.urls import API, GRAPHQL, UPLOADS, V3
 
 # (methods, path under the surface's prefix, handler[, name])
@@ -78,7 +79,7 @@ class SurfaceMap:
     def __init__(self, surfaces: Sequence[Surface]):
         self.surfaces = tuple(surfaces)
         self.rest = self.surfaces[-1].name
-        self.routes: list[BaseRoute] = [route for surface in self.surfaces for route in surface.routes]
+        self.routes: list[BaseRoute] = [SurfaceRouter(self.surfaces)]
         self._prefixes = tuple((s.prefix + "/", s.name) for s in self.surfaces if s.prefix)
         self._patterns = _patterns([s for s in self.surfaces[:-1] if not s.prefix])
 
@@ -90,6 +91,22 @@ class SurfaceMap:
         pattern = self._patterns.get(method)
         found = pattern.fullmatch(path) if pattern is not None else None
         return found.lastgroup or self.rest if found is not None else self.rest
+
+
+class SurfaceRouter(Mount):
+    """Every surface's routes as one entry of the app's route table, in routing order (`routes`,
+    for url_path_for and the URL test). A request is matched against the routes of its own surface
+    only, the one the edge named (a raw file is not tried against the API's few hundred routes first)."""
+
+    def __init__(self, surfaces: Sequence[Surface]):
+        super().__init__("", routes=[route for surface in surfaces for route in surface.routes])
+        self._routers = {surface.name: Router(routes=list(surface.routes)) for surface in surfaces}
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        return (Match.FULL, {}) if scope["type"] == "http" else (Match.NONE, {})
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self._routers[context.of(scope).surface](scope, receive, send)
 
 
 def _patterns(surfaces: Sequence[Surface]) -> dict[str, re.Pattern[str]]:
