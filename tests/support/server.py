@@ -95,6 +95,7 @@ def start(
     env = {**os.environ, **(env or {})}
     env.pop("HUBDEPOT_DATABASE_URL", None)
     env.setdefault("HUBDEPOT_WORKERS", "1")  # one worker unless a test asks for more (the default is one per CPU)
+    env.setdefault("HUBDEPOT_DRAIN_DELAY", "0")  # stopped at once (the drain tests set their own delay)
     if database_url:
         env["HUBDEPOT_DATABASE_URL"] = database_url
     log = data_dir / f"server-{port}.log"
