@@ -9,9 +9,7 @@ import os
 import secrets
 
 from hubdepot.config import Settings
-from hubdepot.db.coherence import Publisher
 from hubdepot.db.generation import Generation
-from hubdepot.db.locks import AdvisoryLocks
 from hubdepot.db.session import Database
 from hubdepot.git import lock
 from hubdepot.signing import Signer
@@ -49,6 +47,9 @@ def create_hub(settings: Settings) -> Hub:
     generation = Generation(settings.data_dir / "generation")
     db = Database(settings.database, generation)
     if not db.is_sqlite:  # hosts sharing the repositories volume also lock each other out (db/locks.py)
+        from hubdepot.db.coherence import Publisher  # (psycopg: imported only on PostgreSQL)
+        from hubdepot.db.locks import AdvisoryLocks
+
         lock.use_cluster(settings.repos_dir, AdvisoryLocks(settings.database))
         generation.publish = Publisher(settings.database, generation)  # and see each other's writes
     return Hub(
@@ -63,11 +64,16 @@ def create_hub(settings: Settings) -> Hub:
 def dispose(hub: Hub) -> None:
     """Close what create_hub opened: the database's pool and, on PostgreSQL, the lock pool and the
     notification connection (`hubdepot serve` does so before granian forks its workers)."""
+    if hub.db.is_sqlite:
+        hub.db.dispose()
+        return
+    from hubdepot.db.coherence import Publisher
+    from hubdepot.db.locks import AdvisoryLocks
+
     generation = hub.db.generation
     if generation is not None and isinstance(generation.publish, Publisher):
         generation.publish.close()
-    if not hub.db.is_sqlite:
-        held = lock.use_cluster(hub.settings.repos_dir, None)
-        if isinstance(held, AdvisoryLocks):
-            held.dispose()
+    held = lock.use_cluster(hub.settings.repos_dir, None)
+    if isinstance(held, AdvisoryLocks):
+        held.dispose()
     hub.db.dispose()
