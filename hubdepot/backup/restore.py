@@ -9,11 +9,12 @@ Any engine and any storage: a snapshot taken on SQLite and local disk restores i
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from hubdepot import errors
@@ -33,6 +34,7 @@ def restore(hub: Hub, root: Path, name: str | None = None, force: bool = False) 
     dest = Dest.open(root)
     with dest.locked(exclusive=False):
         manifest = dest.manifest(name)
+        _check_manifest(manifest)
         revision = manifest["database"]["revision"]
         if not revision or not migrate.known(revision):
             raise errors.Conflict(f"snapshot {manifest['name']} has schema {revision}, unknown to this hubdepot")
@@ -46,6 +48,32 @@ def restore(hub: Hub, root: Path, name: str | None = None, force: bool = False) 
         files.sync_filesystem(hub.settings.data_dir)  # (durable before a row names them)
         _database(hub, dest, manifest)
     return manifest
+
+
+_DIGEST = re.compile(r"^[0-9a-f]{64}$")
+_BLOB_KEY = re.compile(r"^sha256/[0-9a-f]{2}/[0-9a-f]{2}/[0-9a-f]{64}$")
+
+
+def _check_manifest(manifest: Manifest) -> None:
+    """A manifest is outside input (DEST may be shared storage): every name in it that becomes a
+    path is checked before anything is written, so none can lead outside the data dir."""
+    digests = [item["digest"] for item in manifest["files"]] + [t["digest"] for t in manifest["database"]["tables"]]
+    paths = [item["path"] for item in manifest["files"]]
+    for repo in manifest["repositories"]:
+        if not isinstance(repo["id"], int) or isinstance(repo["id"], bool):
+            raise errors.BadRequest(f"snapshot {manifest['name']}: repository id {repo['id']!r} is not a number")
+        digests += [digest for _path, digest, _size, _mtime in repo.get("files", [])]
+        paths += [path for path, _digest, _size, _mtime in repo.get("files", [])]
+    bad = [d for d in digests if not isinstance(d, str) or not _DIGEST.match(d)]
+    bad += [k for k, _size in manifest["blobs"]["items"] if not isinstance(k, str) or not _BLOB_KEY.match(k)]
+    bad += [p for p in paths if not _relative(p)]
+    if bad:
+        raise errors.BadRequest(f"snapshot {manifest['name']}: names no file may have, e.g. {str(bad[0])[:200]!r}")
+
+
+def _relative(path: object) -> bool:
+    parts = PurePosixPath(path).parts if isinstance(path, str) else ()
+    return bool(parts) and not PurePosixPath(str(path)).is_absolute() and ".." not in parts and "\x00" not in str(path)
 
 
 def _make_room(hub: Hub, force: bool) -> None:
