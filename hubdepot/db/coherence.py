@@ -45,8 +45,14 @@ def encode(origin: int, slots: frozenset[int] | None) -> str:
 
 
 def decode(payload: str) -> tuple[int, frozenset[int] | None]:
+    """(origin, the slots written or None for all); a payload that does not read (a stray NOTIFY, a
+    host of another version) counts as a write to everything, from nobody."""
     origin, _, marked = payload.partition(" ")
-    return int(origin, 16), None if marked == "*" else frozenset(int(s) for s in marked.split(",") if s)
+    try:
+        return int(origin, 16), None if marked == "*" else frozenset(int(s) for s in marked.split(",") if s)
+    except ValueError:
+        log.warning("unreadable notification %r: every cached answer dropped", payload[:100])
+        return -1, None
 
 
 class Publisher:

@@ -169,9 +169,12 @@ def _offset(after: str | None) -> int:
     if not after:
         return 0
     try:
-        return int(base64.b64decode(after).decode().rsplit(":", 1)[1]) + 1
+        offset = int(base64.b64decode(after).decode().rsplit(":", 1)[1]) + 1
     except (ValueError, IndexError, UnicodeDecodeError):
-        raise GraphQLError(f"`{after}` does not appear to be a valid cursor.") from None
+        offset = -1
+    if offset < 0:  # (one we never made: a negative one would slice from the end)
+        raise GraphQLError(f"`{after}` does not appear to be a valid cursor.")
+    return offset
 
 
 def _selects_items(info: Info) -> bool:

@@ -120,8 +120,11 @@ def _create(hub: Hub, owner: Row, name: str, meta: Mapping[str, Any]) -> RepoAcc
     fields.update(private=True, default_branch=meta.get("default_branch") or "main")
     try:
         repo_id, _ = repo_service.insert(hub, SYSTEM, owner, name, fields)
-    except errors.ValidationFailed:
-        return repo_service.find(hub, SYSTEM, owner.login, name)  # made meanwhile by another run (else NotFound)
+    except errors.ValidationFailed as exc:
+        try:  # made meanwhile by another run
+            return repo_service.find(hub, SYSTEM, owner.login, name)
+        except errors.NotFound:
+            raise exc from None  # a name the API refuses: its own message, not "Not Found"
     return repo_service.find_by_id(hub, SYSTEM, repo_id)
 
 
