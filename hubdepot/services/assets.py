@@ -150,8 +150,9 @@ def checked_fields(fields: Mapping[str, Any]) -> dict[str, Any]:
     if label is not None and (not isinstance(label, str) or len(label) > 255 or "\x00" in label):
         raise errors.ValidationFailed.one("ReleaseAsset", "label", "invalid")
     content_type = fields.get("content_type") or "application/octet-stream"
-    if not isinstance(content_type, str) or len(content_type) > 255 or not _MEDIA_TYPE.match(content_type):
+    if not isinstance(content_type, str) or not _MEDIA_TYPE.match(content_type):
         raise errors.ValidationFailed.one("ReleaseAsset", "content_type", "invalid")
+    out["content_type"] = content_type
     return out
 
 

@@ -58,9 +58,8 @@ def _repositories(hub: Hub) -> None:
     finally:
         os.close(fd)
         probe.unlink()
-    if not os.access(root, os.R_OK | os.X_OK):
+    if not os.access(root, os.R_OK | os.X_OK):  # (listable: a stat, not a listing of every repository)
         raise PermissionError(str(root))
-    os.listdir(root)
 
 
 def _storage(hub: Hub) -> None:

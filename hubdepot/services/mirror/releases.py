@@ -95,8 +95,7 @@ def put_release(
     """Insert or update the local copy of a source release; `hidden` keeps it a draft (and its
     fingerprint unfinished) until its assets are copied. Returns the local release id."""
     values = _release_values(copy, hidden)
-    writes.check_fields(values)
-    with hub.db.write() as conn:
+    with hub.db.write() as conn:  # (insert and write check the fields, as for the API)
         old = None
         if local_id is not None:
             old = conn.execute(
