@@ -2,10 +2,11 @@
 public repositories kept until the next write.
 
 A raw file is named by a ref and a path, but what it holds is an immutable git blob: once resolved,
-the same bytes answer until some write moves a ref or changes the repository (every write moves the
-write generation, db/generation.py). So a public repository's small files are kept with the
-generation read before they were looked up, and served without a query, a git read or a thread hop
-while it holds: installers and config loaders fetch the same few files over and over."""
+the same bytes answer until some write moves a ref or changes the repository (the write generation,
+db/generation.py, as the read cache uses it: a write to this repository, or one naming none). So a
+public repository's small files are kept with the generation read before they were looked up, and
+served without a query, a git read or a thread hop while it holds: installers and config loaders
+fetch the same few files over and over."""
 
 from __future__ import annotations
 
@@ -42,9 +43,11 @@ def _key(owner: str, name: str, rest: str) -> tuple[str, str, str]:
 def kept(hub: Hub, owner: str, name: str, rest: str) -> RawFile | None:
     """The public file at `rest`, as answered since the last write, or None (then ask lookup())."""
     generation = hub.db.generation
-    found = _kept.get(_key(owner, name, rest)) if generation is not None else None
-    if found is None or generation is None or found[0] != generation.current():
+    if generation is None:
         return None
+    found = _kept.get(_key(owner, name, rest))
+    if found is None or not generation.valid(found[0], f"{owner}/{name}".lower()):
+        return None  # (a write to this repository, or one naming none, since it was kept)
     return found[1]
 
 
