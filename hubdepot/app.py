@@ -15,13 +15,11 @@ from starlette.routing import Route
 
 from hubdepot import errors
 from hubdepot.config import Settings
-from hubdepot.db.counters import Counters
 from hubdepot.http import context, observe, render
 from hubdepot.http.edge import Edge, error_request_id
 from hubdepot.http.observe import Observe
 from hubdepot.hub import Hub, create_hub
 from hubdepot.pages import status
-from hubdepot.services import ratelimit
 from hubdepot.surfaces import surface_map
 
 
@@ -87,8 +85,6 @@ def create_app(settings: Settings | None = None, hub: Hub | None = None, deliver
         lifespan=_lifespan(hub, deliver),
     )
     app.state.hub = hub
-    if not hub.db.is_sqlite:  # rate limits hold across workers and hosts
-        ratelimit.use_counters(Counters(hub.db))
     app.add_middleware(Edge, hub=hub, surface_for=surfaces.surface_for)
     if hub.settings.ephemeral:  # test mode: the journal, faults and /_hubdepot/ (docs/testing.md)
         from hubdepot.testing.middleware import TestMode

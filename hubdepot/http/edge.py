@@ -13,12 +13,14 @@ import dataclasses
 import random
 import time
 from collections.abc import Callable
-from typing import TypeAlias
+from typing import Any, TypeAlias, TypeVar
 from urllib.parse import unquote_to_bytes
 
+from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hubdepot import GHES_VERSION, errors
+from hubdepot.db.counters import Counters
 from hubdepot.http import context, files, render, streams
 from hubdepot.http.auth import Login
 from hubdepot.http.cache import Entry, ReadCache
@@ -28,6 +30,8 @@ from hubdepot.hub import Hub
 from hubdepot.services import Actor
 from hubdepot.services.ratelimit import RateLimiter
 from hubdepot.urls import API, UPLOADS
+
+T = TypeVar("T")
 
 VERSIONS = ("2022-11-28", "2026-03-10")
 _UPLOAD_HOST = f"{API}{UPLOADS}/"
@@ -78,7 +82,8 @@ class Edge:
         self.hub = hub
         self.surface_for = surface_for  # (path, method) -> surface
         self.login = Login(hub)
-        self.limiter = RateLimiter(hub.settings.rate_limit_window)
+        shared = None if hub.db.is_sqlite else Counters(hub.db)  # (PostgreSQL: limits hold across hosts)
+        self.limiter = RateLimiter(hub.settings.rate_limit_window, counters=shared)
         generation, settings = hub.db.generation, hub.settings
         usable = settings.read_cache and not settings.rate_limited
         self.cache = ReadCache(generation) if generation is not None and usable else None
@@ -128,7 +133,8 @@ class Edge:
             )
             cache_key = (key, self.cache.generation.current())
         media = negotiate(headers.get("accept"))
-        return Context(ctx.surface, ctx.request_id, actor, version, media, self._rate(scope, actor), cache_key)
+        rate = await self._rate(scope, actor)
+        return Context(ctx.surface, ctx.request_id, actor, version, media, rate, cache_key)
 
     async def _actor(self, surface: str, authorization: str | None, cookie: str | None = None) -> Actor | None:
         """The caller. A wrong token is a 401 on the API and for git; web pages treat it as no token
@@ -140,7 +146,13 @@ class Edge:
                 raise
             return None
 
-    def _rate(self, scope: Scope, actor: Actor | None) -> Rate | None:
+    async def _off_loop(self, fn: Callable[..., T], *args: Any) -> T:
+        """`fn(*args)` in the thread pool when the limiter counts in the database (a query), else here."""
+        if self.limiter.counters is None:
+            return fn(*args)
+        return await run_in_threadpool(fn, *args)
+
+    async def _rate(self, scope: Scope, actor: Actor | None) -> Rate | None:
         """This request counted against its limit (None while limits are off, as on GitHub Enterprise
         Server by default)."""
         settings = self.hub.settings
@@ -148,7 +160,7 @@ class Edge:
         if not limit:
             return None
         key = f"token:{actor.token_id}" if actor is not None else f"ip:{_client_ip(scope)}"
-        window, allowed = self.limiter.hit(key, limit)
+        window, allowed = await self._off_loop(self.limiter.hit, key, limit)
         headers = [
             (b"x-ratelimit-limit", str(window.limit).encode()),
             (b"x-ratelimit-remaining", str(window.remaining).encode()),
@@ -176,7 +188,9 @@ class Edge:
     def _sender(self, scope: Scope, send: Send, extra: Headers, answer: _Answer) -> Send:
         head = scope["method"] == "HEAD"
         cache, ctx = self.cache, context.of(scope)
-        keep = self._keeper(scope, cache) if cache and scope["method"] == "GET" and ctx.cache_key else None
+        keep = (
+            self._keeper(scope, cache, *ctx.cache_key) if cache and scope["method"] == "GET" and ctx.cache_key else None
+        )
 
         async def wrapped(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -184,7 +198,7 @@ class Edge:
                 names = {k.lower() for k, _ in message.get("headers", [])}
                 message["headers"] = list(message.get("headers", [])) + [(k, v) for k, v in extra if k not in names]
                 if message["status"] == 304 and ctx.rate is not None:
-                    self.limiter.refund(ctx.rate.key)
+                    await self._off_loop(self.limiter.refund, ctx.rate.key)
             if keep is not None:
                 keep(message)
             if head and message["type"] == "http.response.body":
@@ -193,7 +207,7 @@ class Edge:
 
         return wrapped
 
-    def _keeper(self, scope: Scope, cache: ReadCache) -> Callable[[Message], None]:
+    def _keeper(self, scope: Scope, cache: ReadCache, key: ReadKey, generation: int) -> Callable[[Message], None]:
         """Collects a cacheable 200 as it is sent, and stores it once its body is complete."""
         kept: Headers | None = None
         body: list[bytes] = []
@@ -206,7 +220,6 @@ class Edge:
             elif kept is not None and message["type"] == "http.response.body":
                 body.append(message.get("body", b""))
                 if not message.get("more_body", False):
-                    key, generation = context.of(scope).cache_key or ((), 0)
                     cache.put(key, generation, kept, b"".join(body))
 
         return keep

@@ -135,7 +135,7 @@ def _route(scope: Scope) -> str:
     """The route template that answered; the read cache's answers and the edge's refusals have none."""
     route = scope.get("route")
     path = getattr(route, "path", None)
-    if isinstance(path, str):
+    if isinstance(path, str) and path:  # (the surface router's own path is "": no route matched)
         return path
     return "(read cache)" if context.of(scope).cache_key is not None else "(no route)"
 

@@ -2,7 +2,7 @@
 
 On SQLite the counts live in this process's memory; with several workers each counts its own share,
 so a key may spend up to `workers` times the limit in a window. On PostgreSQL the server counts in
-the database (use_counters: db/counters.py), so the limit holds across workers and hosts. Limits
+the database (`counters`: db/counters.py), so the limit holds across workers and hosts. Limits
 are off by default, as on GitHub Enterprise Server.
 """
 
@@ -15,13 +15,6 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from hubdepot.db.counters import Counters
-
-_shared: list[Counters] = []  # the database's counters, when this process counts there
-
-
-def use_counters(counters: Counters | None) -> None:
-    """Count every RateLimiter's requests in `counters` (None: in memory)."""
-    _shared[:] = [counters] if counters is not None else []
 
 
 @dataclasses.dataclass
@@ -36,7 +29,8 @@ class Window:
 
 
 class RateLimiter:
-    def __init__(self, window_seconds: int = 3600, max_keys: int = 100_000):
+    def __init__(self, window_seconds: int = 3600, max_keys: int = 100_000, counters: Counters | None = None):
+        self.counters = counters  # the database's, when counting there (PostgreSQL); else this process's memory
         self.window_seconds = window_seconds
         self.max_keys = max_keys
         self._windows: dict[str, Window] = {}
@@ -45,8 +39,8 @@ class RateLimiter:
     def hit(self, key: str, limit: int) -> tuple[Window, bool]:
         """Count one request; returns the window and whether the request is within the limit."""
         now = int(time.time())
-        if _shared:
-            used, reset = _shared[0].hit(f"rate:{key}", now, self.window_seconds)
+        if self.counters is not None:
+            used, reset = self.counters.hit(f"rate:{key}", now, self.window_seconds)
             return Window(limit, min(used, limit), reset), used <= limit
         with self._lock:
             window = self._windows.get(key)
@@ -62,8 +56,8 @@ class RateLimiter:
 
     def refund(self, key: str) -> None:
         """A 304 does not count against the limit (GitHub's rule)."""
-        if _shared:
-            return _shared[0].take_back(f"rate:{key}", int(time.time()))
+        if self.counters is not None:
+            return self.counters.take_back(f"rate:{key}", int(time.time()))
         with self._lock:
             window = self._windows.get(key)
             if window is not None and window.used > 0:
