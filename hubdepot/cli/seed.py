@@ -15,6 +15,7 @@ from hubdepot.cli.common import data_options, friendly, hub_from
 @friendly
 def seed(file: str, data_dir: str | None, database_url: str | None) -> None:
     """Load FILE (YAML or JSON): users, organisations, tokens, repositories, releases, webhooks."""
+    from hubdepot.hub import dispose
     from hubdepot.testing import seed as seeding
 
     hub = hub_from(data_dir, database_url)
@@ -24,4 +25,4 @@ def seed(file: str, data_dir: str | None, database_url: str | None) -> None:
     except seeding.SeedError as exc:
         raise click.ClickException(str(exc)) from None
     finally:
-        hub.db.dispose()
+        dispose(hub)  # (on PostgreSQL also the lock pool and the notification connection)

@@ -129,7 +129,7 @@ def _prepare(settings: Settings, seed: str | None) -> str:
     """Migrate, make the admin, load the seed; returns the admin's token."""
     import hubdepot.app  # noqa: F401 (imported before the worker forks: it starts with it loaded)
     from hubdepot.db import migrate
-    from hubdepot.hub import create_hub
+    from hubdepot.hub import create_hub, dispose
 
     hub = create_hub(settings)
     try:
@@ -145,7 +145,7 @@ def _prepare(settings: Settings, seed: str | None) -> str:
             click.echo(f"hubdepot: seeded {len(made)} things from {seed}", err=True)
         return token
     finally:
-        hub.db.dispose()
+        dispose(hub)
 
 
 def serve(

@@ -15,7 +15,8 @@ from typing import Any
 
 import orjson
 
-GENERIC_DOCS = "https://docs.github.com/rest"
+from hubdepot.http import render
+
 RATE_DOCS = "https://docs.github.com/rest/using-the-rest-api/rate-limits-for-the-rest-api"
 PRIMARY_LIMIT = 5000
 SECONDARY_MESSAGE = (
@@ -188,5 +189,5 @@ def _failure(fault: Fault) -> tuple[int, dict[str, str], bytes]:
     if fault.body is not None:
         return fault.status, {}, orjson.dumps(fault.body)
     phrase = http.HTTPStatus(fault.status).phrase if fault.status in http.HTTPStatus._value2member_map_ else "Error"
-    body = {"message": phrase, "documentation_url": GENERIC_DOCS, "status": str(fault.status)}
+    body = {"message": phrase, "documentation_url": render.GENERIC_DOCS, "status": str(fault.status)}
     return fault.status, {}, orjson.dumps(body)

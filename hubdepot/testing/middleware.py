@@ -13,6 +13,7 @@ Everything but the receiver is for the site administrator's token."""
 from __future__ import annotations
 
 import asyncio
+import collections
 import secrets
 import shutil
 from collections.abc import Awaitable, Callable, Iterable
@@ -23,6 +24,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hubdepot import errors
+from hubdepot.http import render
 from hubdepot.http.auth import Login
 from hubdepot.hub import Hub
 from hubdepot.testing import faults as fault_rules
@@ -32,6 +34,7 @@ PREFIX = "/_hubdepot/"
 RECEIVER = "/_hubdepot/webhooks"
 JSON = [(b"content-type", b"application/json; charset=utf-8")]
 BODY_MAX = 32 * 1024**2
+DELIVERIES_KEPT = 1000  # the receiver's newest deliveries (oldest out first)
 Answer: TypeAlias = tuple[int, object]  # a /_hubdepot/ handler's status and JSON body (None: no body)
 Handler: TypeAlias = Callable[[Scope, Receive, str], Awaitable[Answer]]  # (scope, receive, path)
 
@@ -73,7 +76,7 @@ async def respond(
 
 
 def _error_body(status: int, message: str) -> dict[str, str]:
-    return {"message": message, "documentation_url": fault_rules.GENERIC_DOCS, "status": str(status)}
+    return {"message": message, "documentation_url": render.GENERIC_DOCS, "status": str(status)}
 
 
 class TestMode:
@@ -84,7 +87,7 @@ class TestMode:
         self.login = Login(hub)
         self.journal = Journal()
         self.faults = fault_rules.Faults()
-        self.deliveries: list[Received] = []
+        self.deliveries: collections.deque[Received] = collections.deque(maxlen=DELIVERIES_KEPT)
         from hubdepot.db import wipe
 
         self.kept = wipe.keep_first_admin(hub.db, "admin")
@@ -224,7 +227,10 @@ class TestMode:
         return 201, {"made": made}
 
     async def _receive_delivery(self, scope: Scope, receive: Receive, send: Send) -> None:
-        body = await read_body(receive)
+        try:
+            body = await read_body(receive)
+        except errors.TooLarge:  # (no sign-in needed here: GitHub's own cap on a payload is 25 MB)
+            return await respond(send, 413, _error_body(413, "Payload Too Large"))
         headers = headers_of(scope["headers"])
         self.deliveries.append({"headers": headers, "body": body.decode("utf-8", "replace")})
         await respond(send, 200, {"ok": True})
