@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
@@ -58,3 +59,16 @@ def friendly(fn: Callable[P, R]) -> Callable[P, R]:
             raise click.ClickException(exc.message) from None
 
     return wrapper
+
+
+def create_admin(hub: Hub, note: str) -> str:
+    """User `admin` (a site administrator) and one token, saved with mode 0600 as the data dir's
+    `admin-token` (a first start, an ephemeral server)."""
+    from hubdepot.services import accounts
+
+    accounts.create_account(hub, "admin", "User", name="Administrator", site_admin=True)
+    token = accounts.create_token(hub, "admin", note=note)
+    fd = os.open(hub.settings.data_dir / "admin-token", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(token + "\n")
+    return token

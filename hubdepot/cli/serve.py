@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from hubdepot.cli.common import settings_from
+from hubdepot.cli.common import create_admin, settings_from
 from hubdepot.config import Settings, to_env
 
 if TYPE_CHECKING:
@@ -80,11 +80,7 @@ def _first_start(hub: Hub) -> None:
         return
     except errors.NotFound:
         pass
-    accounts.create_account(hub, "admin", "User", name="Administrator", site_admin=True)
-    token = accounts.create_token(hub, "admin", note="created on first start")
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as f:
-        f.write(token + "\n")
+    token = create_admin(hub, "created on first start")
     api = f"{hub.settings.public}/api/v3"
     host = hub.settings.public.split("://", 1)[1]
     click.echo(f"""
@@ -160,11 +156,10 @@ def _metrics(settings: Settings) -> None:
 
         from hubdepot import metrics
         from hubdepot.hub import create_hub
-        from hubdepot.services import health
+        from hubdepot.pages.status import webhook_gauges
 
-        hub = create_hub(settings)
         address, _, port = settings.metrics.rpartition(":")
-        asked = lambda: metrics.webhook_families(health.webhook_deliveries(hub))  # noqa: E731
+        asked = webhook_gauges(create_hub(settings))
         start_http_server(int(port), address.strip("[]"), metrics.registry(settings.metrics_dir, asked))
         mark_dead: Callable[[int], object] = multiprocess.mark_process_dead  # (unannotated in prometheus_client)
         mark_dead(os.getpid())  # this process counts nothing: no gauge of its own

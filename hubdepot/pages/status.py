@@ -3,6 +3,9 @@ GET /metrics: Prometheus' text format (hubdepot/metrics.py), with HUBDEPOT_METRI
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from prometheus_client.core import GaugeMetricFamily
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
@@ -21,9 +24,14 @@ async def status(request: Request) -> PlainTextResponse:
     return PlainTextResponse("ok\n", headers=_HEADERS)
 
 
+def webhook_gauges(hub: Hub) -> Callable[[], list[GaugeMetricFamily]]:
+    """The webhook deliveries as the database has them, computed when /metrics is asked."""
+    return lambda: counted.webhook_families(health.webhook_deliveries(hub))
+
+
 def exposition(hub: Hub) -> bytes:
     """Every worker's counts, then the webhook deliveries as the database has them."""
-    return counted.render(hub.settings.metrics_dir, lambda: counted.webhook_families(health.webhook_deliveries(hub)))
+    return counted.render(hub.settings.metrics_dir, webhook_gauges(hub))
 
 
 async def metrics(request: Request) -> Response:

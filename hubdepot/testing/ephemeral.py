@@ -22,13 +22,11 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
-from hubdepot.cli.common import settings_from
+from hubdepot.cli.common import create_admin, settings_from
 from hubdepot.config import Settings
 
 if TYPE_CHECKING:
     from hubdepot.hub import Hub
-
-ADMIN = "admin"
 
 
 def is_loopback(host: str) -> bool:
@@ -74,14 +72,7 @@ def _settings(options: Mapping[str, Any], data_dir: Path, tls: str | None) -> Se
 
 def bootstrap(hub: Hub) -> str:
     """User `admin` (a site administrator) and its token, kept in the data dir as a normal start does."""
-    from hubdepot.services import accounts
-
-    accounts.create_account(hub, ADMIN, "User", name="Administrator", site_admin=True)
-    token = accounts.create_token(hub, ADMIN, note="ephemeral server")
-    fd = os.open(hub.settings.data_dir / "admin-token", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as f:
-        f.write(token + "\n")
-    return token
+    return create_admin(hub, "ephemeral server")
 
 
 def exports(settings: Settings, token: str) -> list[str]:
