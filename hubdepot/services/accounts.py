@@ -45,6 +45,9 @@ def create_account(
 ) -> Row:
     if type_ not in TYPES or not (_BOT if type_ == "Bot" else _LOGIN).match(login):
         raise errors.ValidationFailed.one("User", "login", "invalid", f"login {login!r} is not valid")
+    for field, value in (("name", name), ("email", email)):
+        if value is not None and (len(value) > 255 or "\x00" in value):  # (the columns' size; no NUL)
+            raise errors.ValidationFailed.one("User", field, "invalid")
     stamp = now()
     row = dict(
         login=login,

@@ -177,7 +177,12 @@ class _Seeder:
         assert login is not None
         admin = _flag(spec, "site_admin")
         account_service.create_account(
-            self.hub, login, "User", name=spec.get("name"), email=spec.get("email"), site_admin=admin
+            self.hub,
+            login,
+            "User",
+            name=_text(spec, "name", required=False),
+            email=_text(spec, "email", required=False),
+            site_admin=admin,
         )
         self.made.append(f"user {login}")
         for i, token in enumerate(_list(spec, "tokens")):
@@ -192,7 +197,13 @@ class _Seeder:
     def org(self, spec: Mapping[str, Any]) -> None:
         login = _text(spec, "login")
         assert login is not None
-        account_service.create_account(self.hub, login, "Organization", name=spec.get("name"), email=spec.get("email"))
+        account_service.create_account(
+            self.hub,
+            login,
+            "Organization",
+            name=_text(spec, "name", required=False),
+            email=_text(spec, "email", required=False),
+        )
         self.made.append(f"organization {login}")
         for i, member in enumerate(_list(spec, "members")):
             with _at(f"members[{i}]"):
@@ -228,7 +239,7 @@ class _Seeder:
         config = {"url": url, "content_type": spec.get("content_type", "json")}
         if spec.get("secret") is not None:
             config["secret"] = spec["secret"]
-        events, active = spec.get("events", ["*"]), spec.get("active", True)
+        events, active = spec.get("events", ["*"]), _flag(spec, "active", True)
         hook = {"name": "web", "config": config, "events": events, "active": active}
         hooks.create_hook(self.hub, actor, scope, hook)
         self.made.append(f"webhook {url}")
