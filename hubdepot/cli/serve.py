@@ -54,7 +54,17 @@ def serve(ephemeral: bool, seed: str | None, tls: str | None, allow_remote: bool
     _first_start(hub)
     _repair(hub)
     dispose(hub)  # granian forks its workers from this process: they open their own
+    _preload()
     _run(settings)
+
+
+def _preload() -> None:
+    """What every worker loads, loaded once here before granian forks them (shared, not loaded per
+    worker). A test server (--ephemeral) skips what it may never use (GraphQL, the webhook client) to
+    start sooner; it loads those at their first use."""
+    import hubdepot.app
+    import hubdepot.events.sender
+    import hubdepot.graphql.resolvers  # noqa: F401
 
 
 def _repair(hub: Hub) -> None:

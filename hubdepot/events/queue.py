@@ -19,7 +19,7 @@ import orjson
 import sqlalchemy as sa
 
 from hubdepot.db.tables import hooks, webhook_deliveries, webhook_events
-from hubdepot.events.sender import Outcome, Target
+from hubdepot.events.delivery import Outcome, Target
 
 if TYPE_CHECKING:  # (the delivery task is handed the Hub; events sit below services)
     from hubdepot.hub import Hub

@@ -5,68 +5,33 @@ the process's CPU is shared with the requests it serves."""
 
 from __future__ import annotations
 
-import dataclasses
-import hashlib
-import hmac
 import time
-from urllib.parse import quote_plus
 
 import httpx
 
-from hubdepot import GHES_VERSION
+from hubdepot.config import Settings
 from hubdepot.events import targets
+from hubdepot.events.delivery import Outcome, Target, request_of
 
-HOOKSHOT = "GitHub-Hookshot/" + hashlib.sha1(b"hubdepot").hexdigest()[:7]  # GitHub sends a short hex version
 BODY_KEEP = 64 * 1024  # bytes of a receiver's answer we keep
 
 
-@dataclasses.dataclass(frozen=True)
-class Target:
-    hook_id: int
-    url: str
-    content_type: str  # json | form
-    secret: str | None
-    insecure_ssl: bool
-    kind: str  # repository | organization
-    target_id: int
-    host: str  # this server's host, as GHES names itself to receivers
-
-
-@dataclasses.dataclass(frozen=True)
-class Outcome:
-    status_code: int  # 0 when no HTTP answer came
-    status: str  # "OK", "Invalid HTTP Response: 500", "timed out", ...
-    duration: float
-    request_headers: dict[str, str]
-    response_headers: dict[str, str] | None
-    response_body: str | None
-    retry: bool  # worth trying again later
-
-    @property
-    def ok(self) -> bool:
-        return 200 <= self.status_code < 300
-
-
-def request_of(target: Target, event: str, guid: str, payload: bytes) -> tuple[dict[str, str], bytes]:
-    """The headers and body GitHub sends for this payload (the JSON document, or form `payload=`)."""
-    body = payload if target.content_type == "json" else b"payload=" + quote_plus(payload).encode()
-    headers = {
-        "Accept": "*/*",
-        "User-Agent": HOOKSHOT,
-        "X-GitHub-Event": event,
-        "X-GitHub-Delivery": guid,
-        "X-GitHub-Hook-ID": str(target.hook_id),
-        "X-GitHub-Hook-Installation-Target-Type": target.kind,
-        "X-GitHub-Hook-Installation-Target-ID": str(target.target_id),
-        "X-GitHub-Enterprise-Version": GHES_VERSION,
-        "X-GitHub-Enterprise-Host": target.host,
-        "Content-Type": "application/json" if target.content_type == "json" else "application/x-www-form-urlencoded",
-    }
-    if target.secret:
-        key = target.secret.encode()
-        headers["X-Hub-Signature"] = "sha1=" + hmac.new(key, body, hashlib.sha1).hexdigest()
-        headers["X-Hub-Signature-256"] = "sha256=" + hmac.new(key, body, hashlib.sha256).hexdigest()
-    return headers, body
+def client(settings: Settings, verify: bool) -> httpx.Client:
+    """The client deliveries to hooks with (verify) or without (not verify) TLS checks go through."""
+    limits = httpx.Limits(max_connections=settings.webhook_concurrency * 2, max_keepalive_connections=32)
+    checked = (  # connects to the addresses it checked (events/targets.py)
+        targets.transport(verify=verify, limits=limits, allow=settings.webhook_allow)
+        if settings.webhook_forbid_private
+        else None
+    )
+    return httpx.Client(
+        follow_redirects=False,  # as GitHub's deliveries
+        verify=verify,
+        limits=limits,
+        timeout=settings.webhook_timeout,
+        trust_env=False,
+        transport=checked,
+    )
 
 
 def _failed(status: str, headers: dict[str, str], started: float, retry: bool = True) -> Outcome:

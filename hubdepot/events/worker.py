@@ -15,16 +15,18 @@ import functools
 import logging
 import os
 import socket
+import threading
 import time
 import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-import httpx
-
-from hubdepot.events import outbox, queue, sender, targets
+from hubdepot.events import outbox, queue
+from hubdepot.events.delivery import Outcome, Target
 
 if TYPE_CHECKING:  # (the delivery task is handed the Hub; events sit below services)
+    import httpx
+
     from hubdepot.hub import Hub
 
 log = logging.getLogger("hubdepot.events")
@@ -41,7 +43,8 @@ class Deliverer:
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._unregister: Callable[[], None] | None = None
-        self._clients: dict[bool, httpx.Client] = {}
+        self._clients: dict[bool, httpx.Client] = {}  # made at the first delivery (sender.client)
+        self._clients_lock = threading.Lock()
         self._senders: concurrent.futures.ThreadPoolExecutor | None = None
 
     # -- lifecycle -------------------------------------------------------------------------------
@@ -52,21 +55,6 @@ class Deliverer:
         self._unregister = outbox.on_commit_wake(
             lambda: loop.call_soon_threadsafe(loop.call_later, WAKE_DELAY, self._wake.set)
         )
-        limits = httpx.Limits(max_connections=self.settings.webhook_concurrency * 2, max_keepalive_connections=32)
-        for verify in (True, False):
-            checked = (  # connects to the addresses it checked (events/targets.py)
-                targets.transport(verify=verify, limits=limits, allow=self.settings.webhook_allow)
-                if self.settings.webhook_forbid_private
-                else None
-            )
-            self._clients[verify] = httpx.Client(
-                follow_redirects=False,  # as GitHub's deliveries
-                verify=verify,
-                limits=limits,
-                timeout=self.settings.webhook_timeout,
-                trust_env=False,
-                transport=checked,
-            )
         self._senders = concurrent.futures.ThreadPoolExecutor(
             self.settings.webhook_concurrency, thread_name_prefix="hubdepot-webhook"
         )
@@ -147,10 +135,21 @@ class Deliverer:
                 log.exception("webhook delivery: releasing hook %s", hook_id)
             self._wake.set()  # a slot is free: look for more work
 
-    async def _send(self, target: sender.Target, delivery: queue.Due) -> sender.Outcome:
-        client = self._clients[not target.insecure_ssl]
-        call = functools.partial(
-            sender.send,
+    async def _send(self, target: Target, delivery: queue.Due) -> Outcome:
+        call = functools.partial(self._deliver, target, delivery)
+        return await asyncio.get_running_loop().run_in_executor(self._senders, call)
+
+    def _deliver(self, target: Target, delivery: queue.Due) -> Outcome:
+        """In a sender thread. The HTTP client (httpx, a tenth of a second to load) is loaded on the
+        first delivery, here, not when the process starts: a server that sends no webhook never pays it."""
+        from hubdepot.events import sender
+
+        with self._clients_lock:
+            verify = not target.insecure_ssl
+            if verify not in self._clients:
+                self._clients[verify] = sender.client(self.settings, verify)
+            client = self._clients[verify]
+        return sender.send(
             client,
             target,
             delivery.event,
@@ -159,4 +158,3 @@ class Deliverer:
             timeout=self.settings.webhook_timeout,
             max_bytes=self.settings.webhook_payload_max_bytes,
         )
-        return await asyncio.get_running_loop().run_in_executor(self._senders, call)

@@ -8,7 +8,6 @@ from starlette.responses import Response
 
 from hubdepot import errors
 from hubdepot.api._base import Req, endpoint, json_response
-from hubdepot.graphql import resolvers
 from hubdepot.http import context
 
 
@@ -26,6 +25,8 @@ def query(req: Req) -> Response:
         return json_response(req, {"errors": [{"message": "Variables are invalid JSON."}]})
     operation = data.get("operationName") if isinstance(data.get("operationName"), str) else None
     request_id = context.of(req.request.scope).request_id
+    from hubdepot.graphql import resolvers  # graphql-core, loaded at the first query (not at start-up)
+
     return json_response(req, resolvers.execute(req.hub, req.actor, text, variables, operation, request_id))
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import collections
 import datetime as dt
+import functools
 import hashlib
 import hmac
 import secrets
@@ -50,7 +51,12 @@ INCORRECT = "Incorrect username or password."
 _hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 HASHING_AT_ONCE = 4
 _hashing = threading.BoundedSemaphore(HASHING_AT_ONCE)
-_DUMMY = _hasher.hash(secrets.token_hex(16))  # verified against when the login is unknown (same timing)
+
+
+@functools.cache
+def _dummy() -> str:
+    """Verified against when the login is unknown (same timing); made once, at the first sign-in."""
+    return _hasher.hash(secrets.token_hex(16))
 
 
 # -- passwords ----------------------------------------------------------------------------------
@@ -75,7 +81,7 @@ def set_password(hub: Hub, login: str, password: str) -> None:
 def _verify(stored: str | None, password: str) -> bool:
     try:
         with _hashing:
-            return _hasher.verify(stored or _DUMMY, password) and stored is not None
+            return _hasher.verify(stored or _dummy(), password) and stored is not None
     except (argon2_errors.VerificationError, argon2_errors.InvalidHashError):
         return False
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from urllib.parse import parse_qs
 
 from hubdepot import GHES_VERSION
-from hubdepot.events.sender import Target, request_of
+from hubdepot.events.delivery import Target, request_of
 
 
 def _target(content_type: str, secret: str | None = "It's a Secret to Everybody") -> Target:
