@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.convertors import IntegerConvertor, register_url_convertor
@@ -12,6 +13,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+from starlette.types import ASGIApp
 
 from hubdepot import errors
 from hubdepot.config import Settings
@@ -77,7 +79,20 @@ def create_app(settings: Settings | None = None, hub: Hub | None = None, deliver
     register_url_convertor("int", _Id())  # before the routes compile their patterns
     hub = hub or create_hub(settings or Settings.load())
     surfaces = surface_map()
-    app = Starlette(
+
+    def outside(inner: ASGIApp) -> ASGIApp:
+        """hubdepot's middleware, outside Starlette's: what the edge answers itself (the read cache,
+        kept raw files, refusals) goes out without passing Starlette's error middleware, and a 500
+        page Starlette renders passes the edge (its request id) and is counted (http/observe)."""
+        app: ASGIApp = Edge(inner, hub=hub, surface_for=surfaces.surface_for, early=surfaces.early)
+        if hub.settings.ephemeral:  # test mode: the journal, faults and /_hubdepot/ (docs/testing.md)
+            from hubdepot.testing.middleware import TestMode
+
+            app = TestMode(app, hub=hub)
+        return Observe(app, hub=hub)
+
+    app = _App(
+        outside,
         routes=[Route("/status", status.status, methods=["GET"])]
         + ([Route("/metrics", status.metrics, methods=["GET"])] if hub.settings.metrics == "on" else [])
         + surfaces.routes,
@@ -85,13 +100,18 @@ def create_app(settings: Settings | None = None, hub: Hub | None = None, deliver
         lifespan=_lifespan(hub, deliver),
     )
     app.state.hub = hub
-    app.add_middleware(Edge, hub=hub, surface_for=surfaces.surface_for)
-    if hub.settings.ephemeral:  # test mode: the journal, faults and /_hubdepot/ (docs/testing.md)
-        from hubdepot.testing.middleware import TestMode
-
-        app.add_middleware(TestMode, hub=hub)
-    app.add_middleware(Observe, hub=hub)
     return app
+
+
+class _App(Starlette):
+    """Starlette with `outside` wrapped around its whole middleware stack."""
+
+    def __init__(self, outside: Callable[[ASGIApp], ASGIApp], **options: Any) -> None:
+        self.outside = outside
+        super().__init__(**options)
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return self.outside(super().build_middleware_stack())
 
 
 def app_from_env() -> Starlette:

@@ -18,12 +18,14 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+from starlette._utils import get_route_path
 from starlette.routing import BaseRoute, Match, Mount, Route, Router
 from starlette.types import Receive, Scope, Send
 
 from hubdepot import api, git_http, graphql, pages
 from hubdepot.files import archives, downloads, raw, releases, s3post
 from hubdepot.http import context, render
+from hubdepot.http.edge import Early
 from hubdepot.urls import API, GRAPHQL, UPLOADS, V3
 
 # (methods, path under the surface's prefix, handler[, name])
@@ -36,6 +38,7 @@ class Surface:
     name: str  # http/render: API, GIT, RAW, S3, WEB
     prefix: str  # where it is mounted; "" at the origin's root
     routes: tuple[Route, ...]
+    early: Early | None = None  # its answers from what it keeps, sent by the edge before routing
 
 
 def route_name(handler: Callable[..., Any]) -> str:
@@ -43,12 +46,12 @@ def route_name(handler: Callable[..., Any]) -> str:
     return f"{handler.__module__.removeprefix('hubdepot.')}.{handler.__name__.rstrip('_')}"
 
 
-def mounted(name: str, prefix: str, rows: Iterable[Row]) -> Surface:
+def mounted(name: str, prefix: str, rows: Iterable[Row], early: Early | None = None) -> Surface:
     routes = []
     for methods, path, handler, *named in rows:
         label = named[0] if named else route_name(handler)
         routes.append(Route(prefix + path, handler, methods=list(methods), name=label))
-    return Surface(name, prefix, tuple(routes))
+    return Surface(name, prefix, tuple(routes), early)
 
 
 def surface_map() -> SurfaceMap:
@@ -66,7 +69,7 @@ def surface_map() -> SurfaceMap:
                 ],
             ),
             mounted(render.GIT, "", git_http.ROUTES),
-            mounted(render.RAW, "", [*raw.ROUTES, *archives.ROUTES]),
+            mounted(render.RAW, "", [*raw.ROUTES, *archives.ROUTES], early=raw.early),
             mounted(render.S3, "", s3post.ROUTES),
             mounted(render.WEB, "", [*releases.ROUTES, *downloads.ROUTES, *pages.ROUTES]),
         ]
@@ -79,6 +82,7 @@ class SurfaceMap:
     def __init__(self, surfaces: Sequence[Surface]):
         self.surfaces = tuple(surfaces)
         self.rest = self.surfaces[-1].name
+        self.early = {s.name: s.early for s in self.surfaces if s.early is not None}
         self.routes: list[BaseRoute] = [SurfaceRouter(self.surfaces)]
         self._prefixes = tuple((s.prefix + "/", s.name) for s in self.surfaces if s.prefix)
         self._patterns = _patterns([s for s in self.surfaces[:-1] if not s.prefix])
@@ -100,13 +104,55 @@ class SurfaceRouter(Mount):
 
     def __init__(self, surfaces: Sequence[Surface]):
         super().__init__("", routes=[route for surface in surfaces for route in surface.routes])
-        self._routers = {surface.name: Router(routes=list(surface.routes)) for surface in surfaces}
+        self._routers = {surface.name: IndexedRouter(routes=list(surface.routes)) for surface in surfaces}
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         return (Match.FULL, {}) if scope["type"] == "http" else (Match.NONE, {})
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         await self._routers[context.of(scope).surface](scope, receive, send)
+
+
+class IndexedRouter(Router):
+    """Starlette's router, trying only the routes that can match a path: a route whose template has
+    no {…:path} parameter matches only paths with as many slashes as it has (its parameters hold no
+    slash), so the routes are kept per slash count, with the {…:path} ones in every list, in table
+    order. A path no route takes goes to Starlette's own loop (trailing-slash redirect, 404)."""
+
+    def __init__(self, routes: Sequence[BaseRoute]):
+        super().__init__(routes=list(routes))
+        counts = {_slashes(route) for route in self.routes} - {None}
+        self._by_slashes = {
+            n: [route for route in self.routes if _slashes(route) in (n, None)] for n in counts if n is not None
+        }
+        self._anywhere = [route for route in self.routes if _slashes(route) is None]
+
+    async def app(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return await super().app(scope, receive, send)
+        scope.setdefault("router", self)
+        partial: tuple[BaseRoute, Scope] | None = None
+        for route in self._by_slashes.get(get_route_path(scope).count("/"), self._anywhere):
+            match, child = route.matches(scope)
+            if match is Match.FULL:
+                scope["route"] = route
+                scope.update(child)
+                return await route.handle(scope, receive, send)
+            if match is Match.PARTIAL and partial is None:
+                partial = (route, child)
+        if partial is None:
+            return await super().app(scope, receive, send)
+        scope["route"] = partial[0]
+        scope.update(partial[1])
+        await partial[0].handle(scope, receive, send)
+
+
+def _slashes(route: BaseRoute) -> int | None:
+    """How many slashes every path `route` matches has; None when that varies."""
+    path = getattr(route, "path", None)
+    if not isinstance(route, Route) or not isinstance(path, str) or ":path}" in path:
+        return None
+    return path.count("/")
 
 
 def _patterns(surfaces: Sequence[Surface]) -> dict[str, re.Pattern[str]]:

@@ -54,17 +54,19 @@ def serve(ephemeral: bool, seed: str | None, tls: str | None, allow_remote: bool
     _first_start(hub)
     _repair(hub)
     dispose(hub)  # granian forks its workers from this process: they open their own
-    _preload()
     _run(settings)
 
 
-def _preload() -> None:
+def _preload(settings: Settings) -> None:
     """What every worker loads, loaded once here before granian forks them (shared, not loaded per
-    worker). A test server (--ephemeral) skips what it may never use (GraphQL, the webhook client) to
-    start sooner; it loads those at their first use."""
-    import hubdepot.app
-    import hubdepot.events.sender
-    import hubdepot.graphql.resolvers  # noqa: F401
+    worker; after _metrics: prometheus_client reads its directory on import). A test server
+    (--ephemeral) skips what it may never use (GraphQL, the webhook client) to start sooner; it loads
+    those at their first use."""
+    import hubdepot.app  # noqa: F401
+
+    if not settings.ephemeral:
+        import hubdepot.events.sender
+        import hubdepot.graphql.resolvers  # noqa: F401
 
 
 def _repair(hub: Hub) -> None:
@@ -180,6 +182,7 @@ def _run(settings: Settings) -> None:
     from granian.log import LogLevels
 
     _metrics(settings)  # before prometheus_client is imported: granian forks its workers from this process
+    _preload(settings)
     from hubdepot import logs
     from hubdepot.services import health
 

@@ -2,21 +2,30 @@
 
 Public repositories answer anyone. Private ones need the short-lived signed token that
 download_url carries (bound to repository, ref and path), or a token in the Authorization header.
+
+A public repository's small file kept since the last write (services/raw.kept) is answered by the
+edge before routing (`early`), from the bytes and headers kept with it: no query, no thread hop, no
+Request or Response object, as a static file server would (raw files are what installers and
+config loaders fetch most).
 """
 
 from __future__ import annotations
 
+import dataclasses
+
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import Scope
 
+from hubdepot.bounded import Bounded
 from hubdepot.http import files
 from hubdepot.http.auth import actor_of
 from hubdepot.hub import Hub
 from hubdepot.services import contents as content_service
 from hubdepot.services import raw as raw_service
 
-_HEADERS = {
+HEADERS = {
     "x-content-type-options": "nosniff",
     "access-control-allow-origin": "*",
     "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'; sandbox",
@@ -36,11 +45,41 @@ async def raw(request: Request) -> Response:
     if found is None:
         found = await run_in_threadpool(_lookup, hub, request)
     node = found.found.node
-    headers = dict(_HEADERS, etag=found.etag)
+    headers = dict(HEADERS, etag=found.etag)
     data = found.found.data if node.kind == "file" else (node.target or "").encode()
     headers["content-length"] = str(node.size if data is None else len(data))
     body = data if data is not None else content_service.blob_stream(found.access, found.found)
     return files.stream(request, body, headers, found.media)
+
+
+@dataclasses.dataclass(frozen=True)
+class Answer:
+    """A kept file's answer (raw() would make the same), made once per kept file."""
+
+    file: raw_service.RawFile  # (the kept file it is for: an id may be reused)
+    headers: list[tuple[bytes, bytes]]
+    body: bytes
+    etag: str
+
+
+_answers: Bounded[Answer] = Bounded(4096, lambda _answer: 1)  # (the bytes are the kept file's own)
+
+
+def early(hub: Hub, scope: Scope) -> Answer | None:
+    """The answer to a GET or HEAD of a kept file, for the edge to send before routing; None: route it."""
+    parts = scope["path"].split("/", 4)
+    if scope["method"] not in ("GET", "HEAD") or len(parts) != 5 or parts[1] != "raw":
+        return None
+    found = raw_service.kept(hub, parts[2], parts[3], parts[4])
+    if found is None or found.found.node.kind != "file" or found.found.data is None:
+        return None
+    made = _answers.get(id(found))
+    if made is None or made.file is not found:
+        data = found.found.data
+        headers = dict(HEADERS, etag=found.etag, **{"content-length": str(len(data))})
+        made = Answer(found, Response(data, headers=headers, media_type=found.media).raw_headers, data, found.etag)
+        _answers.put(id(found), made)
+    return made
 
 
 ROUTES = [(("GET",), "/raw/{owner}/{repo}/{rest:path}", raw)]

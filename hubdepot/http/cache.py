@@ -17,7 +17,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import time
-from typing import Any
+from typing import Any, Protocol
 
 from hubdepot import metrics
 from hubdepot.bounded import Bounded
@@ -33,6 +33,19 @@ def repository_of(path: str) -> str | None:
     """The repository ("owner/repo", lower case) an API path is about, or None."""
     found = _REPOSITORY.match(path)
     return f"{found[1]}/{found[2]}".lower() if found else None
+
+
+class Answer(Protocol):
+    """What the edge sends without routing: the read cache's entries, a surface's early answers."""
+
+    @property
+    def headers(self) -> list[tuple[bytes, bytes]]: ...
+
+    @property
+    def body(self) -> bytes: ...
+
+    @property
+    def etag(self) -> str | None: ...
 
 
 @dataclasses.dataclass(frozen=True)

@@ -49,6 +49,7 @@ class Reply:
     docs: str | None = None  # the documentation_url errors carry (api/_base.endpoint)
     repo_id: int | None = None  # the repository the answer is about
     cacheable: bool = False  # the read cache may keep this 200 (api/_base.json_response)
+    kept: bool = False  # answered by the edge from what its surface keeps (http/edge.Early)
     not_modified: bool = False
     page_seconds: float | None = None  # pages: how long an anonymous page may be kept
     page_generation: int | None = None

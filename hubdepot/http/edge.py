@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, TypeAlias, TypeVar
 from urllib.parse import unquote_to_bytes
 
@@ -23,7 +23,7 @@ from hubdepot import GHES_VERSION, errors
 from hubdepot.db.counters import Counters
 from hubdepot.http import context, files, render, streams
 from hubdepot.http.auth import Login
-from hubdepot.http.cache import Entry, ReadCache
+from hubdepot.http.cache import Answer, ReadCache
 from hubdepot.http.context import Context, Rate, ReadKey
 from hubdepot.http.media import negotiate
 from hubdepot.hub import Hub
@@ -76,11 +76,22 @@ class _Answer:
     started = False
 
 
+Early: TypeAlias = Callable[[Hub, Scope], Answer | None]
+"""A surface's answer from what it keeps, sent before routing (files/raw.early), or None: route it."""
+
+
 class Edge:
-    def __init__(self, app: ASGIApp, hub: Hub, surface_for: Callable[[str, str], str]) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        hub: Hub,
+        surface_for: Callable[[str, str], str],
+        early: Mapping[str, Early] | None = None,
+    ) -> None:
         self.app = app
         self.hub = hub
         self.surface_for = surface_for  # (path, method) -> surface
+        self.early = dict(early or {})  # surface -> its early answers
         self.login = Login(hub)
         shared = None if hub.db.is_sqlite else Counters(hub.db)  # (PostgreSQL: limits hold across hosts)
         self.limiter = RateLimiter(hub.settings.rate_limit_window, counters=shared)
@@ -97,6 +108,11 @@ class Edge:
         headers = _request_headers(scope)
         try:
             _check_path(scope)
+            early = self.early.get(ctx.surface)
+            kept = early(self.hub, scope) if early is not None else None
+            if kept is not None:
+                context.reply(scope).kept = True
+                return await _send_cached(scope, send, kept, headers, extra)
             ctx = await self._context(scope, ctx, headers)
             context.put(scope, ctx)  # the request's context, complete
             if ctx.rate is not None:
@@ -236,8 +252,9 @@ class Edge:
         await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else body})
 
 
-async def _send_cached(scope: Scope, send: Send, entry: Entry, headers: dict[str, str], extra: Headers) -> None:
-    """A cached answer, with this request's id; 304 when the client holds it already."""
+async def _send_cached(scope: Scope, send: Send, entry: Answer, headers: dict[str, str], extra: Headers) -> None:
+    """A kept answer (the read cache's, a surface's early one), with this request's id; 304 when the
+    client holds it already."""
     if files.etag_matches(headers.get("if-none-match"), entry.etag):
         kept = [(k, v) for k, v in entry.headers if k not in (b"content-length", b"content-type")]
         await send({"type": "http.response.start", "status": 304, "headers": kept + extra})

@@ -132,11 +132,14 @@ def stop_flushing() -> None:
 
 
 def _route(scope: Scope) -> str:
-    """The route template that answered; the read cache's answers and the edge's refusals have none."""
+    """The route template that answered; the edge's own answers (read cache, kept files, refusals)
+    have none."""
     route = scope.get("route")
     path = getattr(route, "path", None)
     if isinstance(path, str) and path:  # (the surface router's own path is "": no route matched)
         return path
+    if context.reply(scope).kept:
+        return "(kept)"
     return "(read cache)" if context.of(scope).cache_key is not None else "(no route)"
 
 

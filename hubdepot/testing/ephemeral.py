@@ -118,7 +118,6 @@ def temporary_data() -> Iterator[Path]:
 
 def _prepare(settings: Settings, seed: str | None) -> str:
     """Migrate, make the admin, load the seed; returns the admin's token."""
-    import hubdepot.app  # noqa: F401 (imported before the worker forks: it starts with it loaded)
     from hubdepot.db import migrate
     from hubdepot.hub import create_hub, dispose
 
