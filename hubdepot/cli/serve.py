@@ -62,7 +62,7 @@ def _preload(settings: Settings) -> None:
     worker; after _metrics: prometheus_client reads its directory on import). A test server
     (--ephemeral) skips what it may never use (GraphQL, the webhook client) to start sooner; it loads
     those at their first use."""
-    import hubdepot.app  # noqa: F401
+    import hubdepot.app
 
     if not settings.ephemeral:
         import hubdepot.events.sender
