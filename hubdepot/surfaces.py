@@ -114,45 +114,38 @@ class SurfaceRouter(Mount):
 
 
 class IndexedRouter(Router):
-    """Starlette's router, trying only the routes that can match a path: a route whose template has
-    no {…:path} parameter matches only paths with as many slashes as it has (its parameters hold no
-    slash), so the routes are kept per slash count, with the {…:path} ones in every list, in table
-    order. A path no route takes goes to Starlette's own loop (trailing-slash redirect, 404)."""
+    """Starlette's router, finding a request's route with one regex per method instead of trying the
+    routes one by one: the alternation of every route's path that takes the method, in table order,
+    so the first that matches is the route Starlette's own loop would take. A request no route of its
+    method takes goes to Starlette's loop (405 for another method's path, trailing-slash redirect, 404)."""
 
     def __init__(self, routes: Sequence[BaseRoute]):
         super().__init__(routes=list(routes))
-        counts = {_slashes(route) for route in self.routes} - {None}
-        self._by_slashes = {
-            n: [route for route in self.routes if _slashes(route) in (n, None)] for n in counts if n is not None
-        }
-        self._anywhere = [route for route in self.routes if _slashes(route) is None]
+        paths: dict[str, list[str]] = {}
+        self._named: dict[str, Route] = {}
+        for i, route in enumerate(self.routes):
+            if isinstance(route, Route):
+                self._named[f"r{i}"] = route
+                for method in route.methods or ():
+                    paths.setdefault(method, []).append(f"(?P<r{i}>{_bare(route)})")
+        self._index = {method: re.compile("|".join(found)) for method, found in paths.items()}
 
     async def app(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        index = self._index.get(scope["method"]) if scope["type"] == "http" else None
+        found = index.fullmatch(get_route_path(scope)) if index is not None else None
+        route = self._named[found.lastgroup] if found is not None and found.lastgroup else None
+        match, child = route.matches(scope) if route is not None else (Match.NONE, {})
+        if route is None or match is not Match.FULL:
             return await super().app(scope, receive, send)
         scope.setdefault("router", self)
-        partial: tuple[BaseRoute, Scope] | None = None
-        for route in self._by_slashes.get(get_route_path(scope).count("/"), self._anywhere):
-            match, child = route.matches(scope)
-            if match is Match.FULL:
-                scope["route"] = route
-                scope.update(child)
-                return await route.handle(scope, receive, send)
-            if match is Match.PARTIAL and partial is None:
-                partial = (route, child)
-        if partial is None:
-            return await super().app(scope, receive, send)
-        scope["route"] = partial[0]
-        scope.update(partial[1])
-        await partial[0].handle(scope, receive, send)
+        scope["route"] = route
+        scope.update(child)
+        await route.handle(scope, receive, send)
 
 
-def _slashes(route: BaseRoute) -> int | None:
-    """How many slashes every path `route` matches has; None when that varies."""
-    path = getattr(route, "path", None)
-    if not isinstance(route, Route) or not isinstance(path, str) or ":path}" in path:
-        return None
-    return path.count("/")
+def _bare(route: Route) -> str:
+    """The route's path regex without anchors or named groups (to sit in an alternation)."""
+    return _GROUP.sub("(?:", route.path_regex.pattern.removeprefix("^").removesuffix("$"))
 
 
 def _patterns(surfaces: Sequence[Surface]) -> dict[str, re.Pattern[str]]:
@@ -161,9 +154,8 @@ def _patterns(surfaces: Sequence[Surface]) -> dict[str, re.Pattern[str]]:
     paths: dict[str, dict[str, list[str]]] = {}
     for surface in surfaces:
         for route in surface.routes:
-            bare = _GROUP.sub("(?:", route.path_regex.pattern.removeprefix("^").removesuffix("$"))
             for method in route.methods or ():
-                paths.setdefault(method, {}).setdefault(surface.name, []).append(bare)
+                paths.setdefault(method, {}).setdefault(surface.name, []).append(_bare(route))
     return {
         method: re.compile("|".join(f"(?P<{name}>{'|'.join(found)})" for name, found in by_surface.items()))
         for method, by_surface in paths.items()

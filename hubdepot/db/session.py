@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, Protocol
 
@@ -64,15 +65,41 @@ class Database:
         self.engine = create_engine(url)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
         self.generation = generation  # bumped after every write (see db/generation.py)
+        self._held = threading.local()  # SQLite: the main thread's reading connection (read())
+        self._held_all: list[sa.Connection] = []
+
+    def read(self) -> contextlib.AbstractContextManager[sa.Connection]:
+        """A read; on SQLite each statement runs in autocommit (no BEGIN/COMMIT round trips), and the
+        main thread (the event loop's, where the quick reads run inline) keeps its connection from
+        one read to the next: between statements an autocommit connection holds no snapshot and no
+        lock, and taking one from the pool costs as much as a small query."""
+        main = threading.current_thread() is threading.main_thread()
+        if self.is_sqlite and main and not getattr(self._held, "busy", False):  # (a read in a read: the pool's)
+            return self._held_read()
+        return self._pooled_read()
 
     @contextlib.contextmanager
-    def read(self) -> Iterator[sa.Connection]:
-        """A read; on SQLite each statement runs in autocommit (no BEGIN/COMMIT round trips)."""
+    def _pooled_read(self) -> Iterator[sa.Connection]:
         with self._translate(), self.engine.connect() as conn:
             if self.is_sqlite:
                 conn.info["begin_mode"] = None
             with conn.begin():
                 yield conn
+
+    @contextlib.contextmanager
+    def _held_read(self) -> Iterator[sa.Connection]:
+        conn: sa.Connection | None = getattr(self._held, "conn", None)
+        if conn is None or conn.closed or conn.invalidated:
+            conn = self._held.conn = self.engine.connect()
+            self._held_all.append(conn)
+        self._held.busy = True
+        try:
+            with self._translate():
+                conn.info["begin_mode"] = None
+                with conn.begin():
+                    yield conn
+        finally:
+            self._held.busy = False
 
     @contextlib.contextmanager
     def write(self, duplicate: errors.HubdepotError | None = None) -> Iterator[sa.Connection]:
@@ -117,6 +144,9 @@ class Database:
             raise
 
     def dispose(self) -> None:
+        for conn in self._held_all:
+            conn.close()
+        self._held_all.clear()
         self.engine.dispose()
         if self.generation is not None:
             self.generation.close()

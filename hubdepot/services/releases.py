@@ -52,10 +52,32 @@ def _visible(access: RepoAccess) -> sa.ColumnElement[bool]:
     return clause if access.can("push") else sa.and_(clause, releases.c.draft.is_(False))
 
 
+_ACCOUNT = sa.select(accounts).where(accounts.c.id == sa.bindparam("id"))
+_ASSETS_OF = (
+    sa.select(release_assets).where(release_assets.c.release_id == sa.bindparam("id")).order_by(release_assets.c.id)
+)
+
+
 def _accounts(conn: sa.Connection, ids: set[int]) -> dict[int, Row]:
+    if len(ids) == 1:  # (a statement built once; IN's list is spelt out anew at every execution)
+        return {row.id: row for row in conn.execute(_ACCOUNT, {"id": next(iter(ids))})}
     if not ids:
         return {}
     return {row.id: row for row in conn.execute(sa.select(accounts).where(accounts.c.id.in_(ids)))}
+
+
+def _assets(conn: sa.Connection, ids: list[int], each: int | None) -> Sequence[Row]:
+    """The assets of releases `ids`, oldest first (the first `each` of each release, when given)."""
+    if not ids:
+        return []
+    if len(ids) == 1 and each is None:  # (a statement built once, as _accounts)
+        return conn.execute(_ASSETS_OF, {"id": ids[0]}).all()
+    query = sa.select(release_assets).where(release_assets.c.release_id.in_(ids)).order_by(release_assets.c.id)
+    if each is not None:
+        rank = sa.func.row_number().over(partition_by=release_assets.c.release_id, order_by=release_assets.c.id)
+        ranked = sa.select(release_assets, rank.label("rank")).where(release_assets.c.release_id.in_(ids)).subquery()
+        query = sa.select(ranked).where(ranked.c.rank <= each).order_by(ranked.c.id)
+    return conn.execute(query).all()
 
 
 def views(
@@ -65,16 +87,8 @@ def views(
     uploaders (three queries in all)."""
     ids = [row.id for row in rows]
     assets: dict[int, list[Row]] = {i: [] for i in ids}
-    if ids:
-        query = sa.select(release_assets).where(release_assets.c.release_id.in_(ids)).order_by(release_assets.c.id)
-        if assets_each is not None:
-            rank = sa.func.row_number().over(partition_by=release_assets.c.release_id, order_by=release_assets.c.id)
-            ranked = (
-                sa.select(release_assets, rank.label("rank")).where(release_assets.c.release_id.in_(ids)).subquery()
-            )
-            query = sa.select(ranked).where(ranked.c.rank <= assets_each).order_by(ranked.c.id)
-        for asset in conn.execute(query):
-            assets[asset.release_id].append(asset)
+    for asset in _assets(conn, ids, assets_each):
+        assets[asset.release_id].append(asset)
     uploaders = {a.uploader_id for a in itertools.chain.from_iterable(assets.values()) if a.uploader_id}
     people = _accounts(conn, {r.author_id for r in rows} | uploaders)
     return [
@@ -189,35 +203,30 @@ def any_by_tag(hub: Hub, access: RepoAccess, tag: str) -> ReleaseView | None:
 _ELIGIBLE = sa.and_(
     releases.c.repository_id == sa.bindparam("repo_id"), releases.c.draft.is_(False), releases.c.prerelease.is_(False)
 )
-_PINNED = (
-    sa.select(releases.c.id)
-    .where(_ELIGIBLE, releases.c.latest_pinned.is_(True))
-    .order_by(releases.c.published_at.desc(), releases.c.id.desc())
-    .limit(1)
+# GitHub's latest release: the pinned one (make_latest=true, the last published first), else the
+# newest one make_latest=false did not exclude; one statement, built once (every repository page asks)
+_LATEST_ORDER = (
+    releases.c.latest_pinned.desc(),
+    sa.case((releases.c.latest_pinned.is_(True), releases.c.published_at)).desc(),
+    releases.c.created_at.desc(),
+    releases.c.id.desc(),
 )
-_NEWEST = (
-    sa.select(releases.c.id)
-    .where(_ELIGIBLE, releases.c.latest_excluded.is_(False))
-    .order_by(releases.c.created_at.desc(), releases.c.id.desc())
-    .limit(1)
-)
+_LATEST_WHERE = sa.and_(_ELIGIBLE, sa.or_(releases.c.latest_pinned.is_(True), releases.c.latest_excluded.is_(False)))
+_LATEST_ID = sa.select(releases.c.id).where(_LATEST_WHERE).order_by(*_LATEST_ORDER).limit(1)
+_LATEST = sa.select(releases).where(_LATEST_WHERE).order_by(*_LATEST_ORDER).limit(1)
 
 
 def latest_id(conn: sa.Connection, repo_id: int) -> int | None:
-    """(Statements built once: every repository page asks.)"""
-    pinned: int | None = conn.execute(_PINNED, {"repo_id": repo_id}).scalar()
-    if pinned is not None:
-        return pinned
-    newest: int | None = conn.execute(_NEWEST, {"repo_id": repo_id}).scalar()
-    return newest
+    found: int | None = conn.execute(_LATEST_ID, {"repo_id": repo_id}).scalar()
+    return found
 
 
 def latest(hub: Hub, access: RepoAccess) -> ReleaseView:
     with hub.db.read() as conn:
-        found = latest_id(conn, access.id)
-        if found is None:
+        row = conn.execute(_LATEST, {"repo_id": access.id}).first()
+        if row is None:
             raise errors.NotFound()
-        return views(conn, access, [row_by_id(conn, access, found)])[0]
+        return views(conn, access, [row])[0]
 
 
 def by_url_tag(hub: Hub, access: RepoAccess, url_tag: str) -> ReleaseView:
