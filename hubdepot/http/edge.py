@@ -9,7 +9,6 @@ Errors raised here are rendered by http/render for the request's surface.
 
 from __future__ import annotations
 
-import dataclasses
 import random
 import time
 from collections.abc import Callable, Mapping
@@ -137,7 +136,7 @@ class Edge:
         cookie = headers.get("cookie") if ctx.surface in (render.WEB, render.RAW) else None  # sign-in sessions
         actor = await self._actor(ctx.surface, headers.get("authorization"), cookie)
         if not api:
-            return dataclasses.replace(ctx, actor=actor)
+            return Context(ctx.surface, ctx.request_id, actor)
         cache_key: tuple[ReadKey, int] | None = None
         if self.cache is not None and scope["method"] in ("GET", "HEAD"):
             key: ReadKey = (

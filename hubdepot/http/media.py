@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 
 _VND = re.compile(r"application/vnd\.github(?:\.v3)?(?:\.(?P<param>[a-z-]+))?(?:\+(?P<suffix>json))?")
@@ -24,6 +25,7 @@ class Media:
         return f"github.v3; param={self.param}" + ("; format=json" if self.json else "")
 
 
+@functools.lru_cache(maxsize=256)  # (clients send a few Accept headers over and over)
 def negotiate(accept: str | None) -> Media:
     accept = accept or ""
     octet = "application/octet-stream" in accept
