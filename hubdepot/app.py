@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
 from typing import Any
@@ -49,6 +50,8 @@ def _lifespan(hub: Hub, deliver: bool) -> Callable[[Starlette], AbstractAsyncCon
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        gc.collect()
+        gc.freeze()  # what start-up made lives as long as the process: never scanned again by the collector
         listener = None
         if not hub.db.is_sqlite and hub.db.generation is not None:
             from hubdepot.db.coherence import Listener

@@ -7,7 +7,7 @@ import functools
 import hashlib
 import re
 import secrets
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
 from typing import Any
 
 import orjson
@@ -18,6 +18,7 @@ from starlette.responses import Response
 
 from hubdepot import errors
 from hubdepot.api._pagination import Page, link_header, page_of
+from hubdepot.bounded import Bounded
 from hubdepot.http import context, files
 from hubdepot.http.media import Media, negotiate
 from hubdepot.http.streams import read_body
@@ -171,7 +172,37 @@ def not_modified(req: Req, etag: str) -> bool:
 def json_response(
     req: Req, body: object, status: int = 200, headers: Mapping[str, str] | None = None, etag: str | None = None
 ) -> Response:
-    data = orjson.dumps(body)
+    return _json(req, orjson.dumps(body), status, headers, etag)
+
+
+# Representations made once per row version: a body that is a function of some rows' values alone
+# (and of this origin) is kept, encoded, under those values; a read that fetched the same rows again
+# skips building, encoding and hashing it. Rows changed by a write have other values: another key.
+_represented: Bounded[tuple[bytes, str]] = Bounded(8 * 1024 * 1024, lambda kept: len(kept[0]) + 200)
+
+
+def represented(
+    req: Req,
+    key: Hashable,
+    make: Callable[[], object],
+    status: int = 200,
+    headers: Mapping[str, str] | None = None,
+    etag: str | None = None,
+) -> Response:
+    """json_response(req, make(), status, headers, etag), made once for `key`: every row and value
+    `make` reads (rows compare by their values)."""
+    full = (req.hub.urls.public, key)
+    kept = _represented.get(full)
+    if kept is None:
+        data = orjson.dumps(make())
+        kept = (data, etag or etag_of(data))
+        _represented.put(full, kept)
+    return _json(req, kept[0], status, headers, kept[1])
+
+
+def _json(
+    req: Req, data: bytes, status: int, headers: Mapping[str, str] | None = None, etag: str | None = None
+) -> Response:
     headers = dict(headers or {})
     if status == 200 and req.method in ("GET", "HEAD"):
         context.reply(req.request.scope).cacheable = True  # the edge's read cache may keep it (http/cache.py)

@@ -10,7 +10,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response, StreamingResponse
 
 from hubdepot import markdown
-from hubdepot.api._base import Req, Table, endpoint, json_response, not_modified
+from hubdepot.api._base import Req, Table, endpoint, json_response, not_modified, represented
 from hubdepot.api._fields import field, large_string, person
 from hubdepot.git.trees import Found
 from hubdepot.representations import contents as rep
@@ -76,6 +76,9 @@ def _render(req: Req, access: RepoAccess, found: Found, mode: str, readme: bool 
             return _raw(req, access, found, found.data)
         if mode == "html":
             return _html(req, found, readme)
+        if not access.repo.private:  # (a private file's download_url is signed anew: not kept)
+            key = ("content", access.full_name, where.ref, node, req.api_version)
+            return represented(req, key, lambda: rep.content_file(where, node, found.data), etag=f'"{node.sha}"')
         return json_response(req, rep.content_file(where, node, found.data), etag=f'"{node.sha}"')
     if node.kind == "symlink":
         if mode == "raw":

@@ -8,7 +8,7 @@ from typing import Any
 from starlette.responses import Response
 
 from hubdepot import errors
-from hubdepot.api._base import Req, Table, endpoint, json_response, no_content, paged_response
+from hubdepot.api._base import Req, Table, endpoint, json_response, no_content, paged_response, represented
 from hubdepot.api._fields import field
 from hubdepot.representations.releases import immutable_releases, release, release_notes
 from hubdepot.services import release_writes as writes
@@ -50,8 +50,9 @@ def _spec(data: dict[str, Any], create: bool) -> dict[str, Any]:
 
 
 def _one(req: Req, view: reads.ReleaseView, status: int = 200) -> Response:
-    body = release(req.hub.urls, view)
-    return json_response(req, body, status=status, headers={"location": body["url"]} if status == 201 else None)
+    key = ("release", view.row, view.author, tuple((a.row, a.uploader) for a in view.assets), view.full_name)
+    location = {"location": req.hub.urls.release(view.full_name, view.row.id)} if status == 201 else None
+    return represented(req, key, lambda: release(req.hub.urls, view), status, location)
 
 
 @endpoint(f"{DOCS}#list-releases", inline=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.responses import Response
 
-from hubdepot.api._base import Req, endpoint, json_response, no_content, paged_response
+from hubdepot.api._base import Req, endpoint, json_response, no_content, paged_response, represented
 from hubdepot.api._fields import field
 from hubdepot.git import refs as git_refs
 from hubdepot.representations.repos import branch_short, full_repository, tag
@@ -51,7 +51,8 @@ def create_for_org(req: Req) -> Response:
 def get(req: Req) -> Response:
     access = req.repo()
     permission = access.permission if req.actor else None
-    return json_response(req, full_repository(req.hub.urls, access.repo, access.owner, permission))
+    key = ("repository", access.repo, access.owner, permission)
+    return represented(req, key, lambda: full_repository(req.hub.urls, access.repo, access.owner, permission))
 
 
 @endpoint(f"{DOCS}#update-a-repository")
