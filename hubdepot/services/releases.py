@@ -17,6 +17,7 @@ import sqlalchemy as sa
 
 from hubdepot import errors
 from hubdepot.bounded import Bounded
+from hubdepot.db.prepared import Prepared
 from hubdepot.db.tables import accounts, release_assets, releases
 from hubdepot.hub import Hub
 from hubdepot.services import RepoAccess, Row
@@ -52,15 +53,15 @@ def _visible(access: RepoAccess) -> sa.ColumnElement[bool]:
     return clause if access.can("push") else sa.and_(clause, releases.c.draft.is_(False))
 
 
-_ACCOUNT = sa.select(accounts).where(accounts.c.id == sa.bindparam("id"))
-_ASSETS_OF = (
+_ACCOUNT = Prepared(sa.select(accounts).where(accounts.c.id == sa.bindparam("id")))
+_ASSETS_OF = Prepared(
     sa.select(release_assets).where(release_assets.c.release_id == sa.bindparam("id")).order_by(release_assets.c.id)
 )
 
 
 def _accounts(conn: sa.Connection, ids: set[int]) -> dict[int, Row]:
     if len(ids) == 1:  # (a statement built once; IN's list is spelt out anew at every execution)
-        return {row.id: row for row in conn.execute(_ACCOUNT, {"id": next(iter(ids))})}
+        return {row.id: row for row in _ACCOUNT.all(conn, {"id": next(iter(ids))})}
     if not ids:
         return {}
     return {row.id: row for row in conn.execute(sa.select(accounts).where(accounts.c.id.in_(ids)))}
@@ -71,7 +72,8 @@ def _assets(conn: sa.Connection, ids: list[int], each: int | None) -> Sequence[R
     if not ids:
         return []
     if len(ids) == 1 and each is None:  # (a statement built once, as _accounts)
-        return conn.execute(_ASSETS_OF, {"id": ids[0]}).all()
+        found: Sequence[Row] = _ASSETS_OF.all(conn, {"id": ids[0]})
+        return found
     query = sa.select(release_assets).where(release_assets.c.release_id.in_(ids)).order_by(release_assets.c.id)
     if each is not None:
         rank = sa.func.row_number().over(partition_by=release_assets.c.release_id, order_by=release_assets.c.id)
@@ -212,18 +214,18 @@ _LATEST_ORDER = (
     releases.c.id.desc(),
 )
 _LATEST_WHERE = sa.and_(_ELIGIBLE, sa.or_(releases.c.latest_pinned.is_(True), releases.c.latest_excluded.is_(False)))
-_LATEST_ID = sa.select(releases.c.id).where(_LATEST_WHERE).order_by(*_LATEST_ORDER).limit(1)
-_LATEST = sa.select(releases).where(_LATEST_WHERE).order_by(*_LATEST_ORDER).limit(1)
+_LATEST_ID = Prepared(sa.select(releases.c.id).where(_LATEST_WHERE).order_by(*_LATEST_ORDER).limit(1))
+_LATEST = Prepared(sa.select(releases).where(_LATEST_WHERE).order_by(*_LATEST_ORDER).limit(1))
 
 
 def latest_id(conn: sa.Connection, repo_id: int) -> int | None:
-    found: int | None = conn.execute(_LATEST_ID, {"repo_id": repo_id}).scalar()
-    return found
+    row = _LATEST_ID.first(conn, {"repo_id": repo_id})
+    return int(row.id) if row is not None else None
 
 
 def latest(hub: Hub, access: RepoAccess) -> ReleaseView:
     with hub.db.read() as conn:
-        row = conn.execute(_LATEST, {"repo_id": access.id}).first()
+        row = _LATEST.first(conn, {"repo_id": access.id})
         if row is None:
             raise errors.NotFound()
         return views(conn, access, [row])[0]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import operator
 import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -13,6 +14,7 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 
 from hubdepot import errors, events, git
+from hubdepot.db.prepared import Prepared
 from hubdepot.db.session import inserted_id
 from hubdepot.db.tables import accounts, collaborators, memberships, repositories
 from hubdepot.git import commits as git_commits
@@ -56,6 +58,7 @@ _LOOKUP = sa.select(repositories, *_OWNER_COLS, _COLLAB.label("collab"), _ROLE.l
 )
 _BY_NAME = _LOOKUP.where(_owner.c.login_key == sa.bindparam("owner"), repositories.c.name_key == sa.bindparam("name"))
 _BY_ID = _LOOKUP.where(repositories.c.id == sa.bindparam("repo_id"))
+_FIND = {"name": Prepared(_BY_NAME), "id": Prepared(_BY_ID)}  # (every repository-scoped request asks)
 _AFFILIATED = _LOOKUP.where(
     sa.or_(repositories.c.owner_id == _ACTOR, _COLLAB.is_not(None), _ROLE.is_not(None))
 ).order_by(repositories.c.id)
@@ -73,19 +76,22 @@ class _Owner:
     updated_at: object
 
 
+_OWNER_OF = operator.attrgetter(*(f"owner__{f}" for f in _Owner.__dataclass_fields__))
+
+
 def _access(hub: Hub, actor: Actor | None, row: Row) -> RepoAccess | None:
     """A row of _LOOKUP as the caller's RepoAccess, or None when the caller cannot see it."""
-    owner = _Owner(**{f: getattr(row, f"owner__{f}") for f in _Owner.__dataclass_fields__})
+    owner = _Owner(*_OWNER_OF(row))
     permission = _decide(actor, row, owner, row.collab, row.role)
     if permission is None:
         return None
     return RepoAccess(row, owner, permission, git_repos.git_dir(hub.settings.repos_dir, row.id))
 
 
-def _lookup(hub: Hub, actor: Actor | None, stmt: sa.Select[*tuple[Any, ...]], **params: object) -> RepoAccess:
+def _lookup(hub: Hub, actor: Actor | None, by: str, **params: object) -> RepoAccess:
     """One query: the repository, its owner and the caller's grants; NotFound when invisible."""
     with hub.db.read() as conn:
-        row = conn.execute(stmt, {"actor_id": actor.id if actor else -1, **params}).first()
+        row = _FIND[by].first(conn, {"actor_id": actor.id if actor else -1, **params})
     access = _access(hub, actor, row) if row is not None else None
     if access is None:
         raise errors.NotFound()
@@ -94,11 +100,11 @@ def _lookup(hub: Hub, actor: Actor | None, stmt: sa.Select[*tuple[Any, ...]], **
 
 def find(hub: Hub, actor: Actor | None, owner: str, name: str) -> RepoAccess:
     """The repository `owner/name` (case-insensitive), or NotFound when absent or invisible."""
-    return _lookup(hub, actor, _BY_NAME, owner=owner.lower(), name=name.lower())
+    return _lookup(hub, actor, "name", owner=owner.lower(), name=name.lower())
 
 
 def find_by_id(hub: Hub, actor: Actor | None, repo_id: int) -> RepoAccess:
-    return _lookup(hub, actor, _BY_ID, repo_id=repo_id)
+    return _lookup(hub, actor, "id", repo_id=repo_id)
 
 
 def require(access: RepoAccess, actor: Actor | None, level: str) -> None:
