@@ -15,6 +15,7 @@ from typing import cast
 import pygit2
 
 from hubdepot import errors
+from hubdepot.bounded import Bounded
 from hubdepot.git import refs as git_refs
 from hubdepot.git.archives import pipe
 from hubdepot.git.repos import reading
@@ -69,11 +70,16 @@ def resolve_ref(repo: pygit2.Repository, ref: str | None, default_branch: str) -
 
 
 def _commit(repo: pygit2.Repository, ref: str | None, default_branch: str) -> tuple[Resolved, pygit2.Commit]:
+    resolved = _resolved(repo, ref, default_branch)
+    return resolved, cast(pygit2.Commit, repo[resolved.sha])
+
+
+def _resolved(repo: pygit2.Repository, ref: str | None, default_branch: str) -> Resolved:
     name = ref or default_branch
     found = git_refs.resolve(repo, name)
     if found is not None:
         full, sha = found
-        return Resolved(sha, name, full), cast(pygit2.Commit, repo[sha])
+        return Resolved(sha, name, full)
     if empty(repo):
         raise errors.NotFound("This repository is empty.")
     raise errors.NotFound(f"No commit found for the ref {name}")
@@ -87,12 +93,25 @@ def resolve(git_dir: Path, ref: str | None, default_branch: str) -> Resolved:
 def lookup(
     git_dir: Path, ref: str | None, default_branch: str, parts: list[str], inline_limit: int, listing: bool = True
 ) -> Found:
-    """What lives at `parts` in the commit `ref` names; symlinks to files in the repo are followed."""
+    """What lives at `parts` in the commit `ref` names; symlinks to files in the repo are followed.
+    Only the ref is read anew each time: what a commit holds at a path never changes, so that is
+    kept (by repository, commit and path) once looked up."""
     with reading(git_dir) as repo:
-        commit, obj = _commit(repo, ref, default_branch)
-        tree = obj.tree
-        node = _follow(repo, tree, _node_at(repo, tree, parts))
-        return _found(repo, tree, commit, node, inline_limit, listing)
+        commit = _resolved(repo, ref, default_branch)
+        key = (str(git_dir), commit, tuple(parts), inline_limit, listing)
+        found = _looked_up.get(key)
+        if found is None:
+            tree = cast(pygit2.Commit, repo[commit.sha]).tree
+            node = _follow(repo, tree, _node_at(repo, tree, parts))
+            found = _found(repo, tree, commit, node, inline_limit, listing)
+            _looked_up.put(key, found)
+        return found
+
+
+# (repository, commit, path, limits) -> what is there: immutable, so kept while there is room
+_looked_up: Bounded[Found] = Bounded(
+    32 * 1024 * 1024, lambda found: len(found.data or b"") + 300 * (1 + len(found.entries))
+)
 
 
 def readme(git_dir: Path, ref: str | None, default_branch: str, dirs: list[list[str]], inline_limit: int) -> Found:
