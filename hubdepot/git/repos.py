@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import functools
 import os
 import shutil
 import threading
@@ -23,6 +24,7 @@ _REPOS_PER_THREAD = 8
 _local = threading.local()
 
 
+@functools.lru_cache(maxsize=4096)  # (every repository-scoped request asks: a Path costs a few µs)
 def git_dir(root: Path, repo_id: int) -> Path:
     """Repositories live by id, so renames and transfers never move files."""
     return root / f"{repo_id}.git"
