@@ -50,6 +50,8 @@ def top(raw: Path, n: int = 15) -> list[str]:
     total = 0
     for line in raw.read_text().splitlines():
         stack, _, count = line.rpartition(" ")
+        if not count.isdigit():  # (a frame's name with a line break in it: the rest of that line)
+            continue
         frames = [
             f.split(" (")[0] + " (" + f.split(" (")[-1].split(":")[0].rsplit("/", 2)[-1]
             for f in stack.split(";")
