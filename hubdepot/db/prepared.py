@@ -19,15 +19,13 @@ from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 
-Processor = Callable[[Any], Any] | None
-
 
 class _Compiled(NamedTuple):
     sql: str
     names: tuple[str, ...]  # the parameters, in the order of the SQL's placeholders
     fixed: Mapping[str, Any]  # the values the statement holds itself (LIMIT 1 ...)
     binds: Mapping[str, Callable[[Any], Any]]
-    processors: tuple[Processor, ...]
+    processors: tuple[tuple[int, Callable[[Any], Any]], ...]  # (column, conversion) where there is one
     row: type[tuple[Any, ...]]
 
 
@@ -68,8 +66,13 @@ class Prepared:
             cursor.close()
         except sqlite3.Error:
             return None  # (SQLAlchemy runs it again, and raises what db/session translates)
-        make, processors = compiled.row, compiled.processors
-        return [make(*(p(v) if p is not None else v for p, v in zip(processors, raw, strict=True))) for raw in found]
+        rows = []
+        for raw in found:
+            values = list(raw)
+            for column, convert in compiled.processors:
+                values[column] = convert(values[column])
+            rows.append(compiled.row(*values))
+        return rows
 
     def _compile(self, dialect: sa.Dialect) -> _Compiled:
         with self._lock:
@@ -77,7 +80,8 @@ class Prepared:
                 compiled = self.statement.compile(dialect=dialect)
                 names = tuple(compiled.positiontup or ())
                 columns = compiled._result_columns  # (key, name, objects, type) per result column
-                processors = tuple(column[3]._cached_result_processor(dialect, None) for column in columns)
+                each = [column[3]._cached_result_processor(dialect, None) for column in columns]
+                processors = tuple((i, p) for i, p in enumerate(each) if p is not None)
                 binds = {k: v for k, v in compiled._bind_processors.items() if isinstance(k, str) and callable(v)}
                 row = collections.namedtuple("Row", [column[0] for column in columns])  # type: ignore[misc]
                 fixed = {

@@ -95,9 +95,12 @@ class Database:
         self._held.busy = True
         try:
             with self._translate():
-                conn.info["begin_mode"] = None
-                with conn.begin():
+                conn.info["begin_mode"] = None  # (SQLAlchemy begins at the first statement it runs)
+                try:
                     yield conn
+                finally:
+                    if conn.in_transaction():  # (in autocommit: what it ends holds nothing)
+                        conn.rollback()
         finally:
             self._held.busy = False
 
