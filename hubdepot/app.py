@@ -10,31 +10,16 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.convertors import IntegerConvertor, register_url_convertor
-from starlette.exceptions import HTTPException
-from starlette.requests import Request
-from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp
 
-from hubdepot import errors
 from hubdepot.config import Settings
-from hubdepot.http import context, observe, render
-from hubdepot.http.edge import Edge, error_request_id
+from hubdepot.http import observe
+from hubdepot.http.edge import Edge
 from hubdepot.http.observe import Observe
 from hubdepot.hub import Hub, create_hub
 from hubdepot.pages import status
 from hubdepot.surfaces import surface_map
-
-
-async def _error(request: Request, exc: Exception) -> Response:
-    """Every error a route raises, rendered as its surface answers errors (http/render)."""
-    if isinstance(exc, HTTPException):
-        exc = errors.NotFound() if exc.status_code in (404, 405) else errors.BadRequest(exc.detail)
-    scope = request.scope
-    status, body, headers = render.render(
-        context.of(scope).surface, exc, context.reply(scope).docs, error_request_id(scope)
-    )
-    return Response(body, status_code=status, headers=headers)
 
 
 class _Id(IntegerConvertor):
@@ -84,9 +69,8 @@ def create_app(settings: Settings | None = None, hub: Hub | None = None, deliver
     surfaces = surface_map()
 
     def outside(inner: ASGIApp) -> ASGIApp:
-        """hubdepot's middleware, outside Starlette's: what the edge answers itself (the read cache,
-        kept raw files, refusals) goes out without passing Starlette's error middleware, and a 500
-        page Starlette renders passes the edge (its request id) and is counted (http/observe)."""
+        """hubdepot's middleware, straight in front of the router: what the edge answers itself (the
+        read cache, kept raw files, refusals) and every error page pass the same few layers."""
         app: ASGIApp = Edge(inner, hub=hub, surface_for=surfaces.surface_for, early=surfaces.early)
         if hub.settings.ephemeral:  # test mode: the journal, faults and /_hubdepot/ (docs/testing.md)
             from hubdepot.testing.middleware import TestMode
@@ -99,7 +83,6 @@ def create_app(settings: Settings | None = None, hub: Hub | None = None, deliver
         routes=[Route("/status", status.status, methods=["GET"])]
         + ([Route("/metrics", status.metrics, methods=["GET"])] if hub.settings.metrics == "on" else [])
         + surfaces.routes,
-        exception_handlers={Exception: _error, HTTPException: _error, errors.HubdepotError: _error},
         lifespan=_lifespan(hub, deliver),
     )
     app.state.hub = hub
@@ -107,14 +90,15 @@ def create_app(settings: Settings | None = None, hub: Hub | None = None, deliver
 
 
 class _App(Starlette):
-    """Starlette with `outside` wrapped around its whole middleware stack."""
+    """Starlette's application (lifespan, state, the route table) with `outside` in front of its router
+    in place of Starlette's middleware: the edge renders every error (http/edge)."""
 
     def __init__(self, outside: Callable[[ASGIApp], ASGIApp], **options: Any) -> None:
         self.outside = outside
         super().__init__(**options)
 
     def build_middleware_stack(self) -> ASGIApp:
-        return self.outside(super().build_middleware_stack())
+        return self.outside(self.router)
 
 
 def app_from_env() -> Starlette:

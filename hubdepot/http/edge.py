@@ -4,7 +4,8 @@ For each request it names the surface (API, S3 POST endpoint, git, raw, web: hub
 map, which create_app hands it as `surface_for`), gives it a request id,
 refuses paths no route could hold, finds the caller (http/auth), and on the API also checks the
 version header, counts the rate limit (when on) and adds the headers GitHub puts on every answer.
-Errors raised here are rendered by http/render for the request's surface.
+Errors raised here or by a route are rendered by http/render for the request's surface (Starlette's
+error middleware is not used: create_app mounts the routes straight behind hubdepot's middleware).
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from typing import Any, TypeAlias, TypeVar
 from urllib.parse import unquote_to_bytes
 
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hubdepot import GHES_VERSION, errors
@@ -127,7 +130,15 @@ class Edge:
             return await self._fail(scope, send, exc, extra)
         answer = _Answer()
         receive = streams.guarded(receive, lambda: answer.started)  # a cut-short body is a 400, not a 500
-        await self.app(scope, receive, self._sender(scope, send, extra, answer))
+        sender = self._sender(scope, send, extra, answer)
+        try:
+            await self.app(scope, receive, sender)
+        except Exception as exc:
+            if answer.started:
+                raise
+            await _route_error(scope, receive, sender, exc)
+            if not isinstance(exc, errors.HubdepotError | HTTPException):
+                raise  # a 500 page was sent; the error itself is logged (http/observe, the server)
 
     async def _context(self, scope: Scope, ctx: Context, headers: dict[str, str]) -> Context:
         """Who is asking, and on the API: the version, the media type, the rate counted, the cache key."""
@@ -261,6 +272,16 @@ async def _send_cached(scope: Scope, send: Send, entry: Answer, headers: dict[st
         return
     await send({"type": "http.response.start", "status": 200, "headers": entry.headers + extra})
     await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else entry.body})
+
+
+async def _route_error(scope: Scope, receive: Receive, send: Send, exc: Exception) -> None:
+    """An error a route raised, rendered as its surface answers errors (http/render), with the
+    documentation URL the route named; Starlette's own 404 and 405 are GitHub's 404."""
+    if isinstance(exc, HTTPException):
+        exc = errors.NotFound() if exc.status_code in (404, 405) else errors.BadRequest(exc.detail)
+    reply = context.reply(scope)
+    status, body, headers = render.render(context.of(scope).surface, exc, reply.docs, error_request_id(scope))
+    await Response(body, status_code=status, headers=headers)(scope, receive, send)
 
 
 def error_request_id(scope: Scope) -> str | None:
