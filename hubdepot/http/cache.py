@@ -71,12 +71,14 @@ class ReadCache:
         self.generation = generation
         self._entries: Bounded[Entry] = Bounded(max_bytes, lambda entry: entry.size)
 
-    def get(self, key: tuple[Any, ...]) -> Entry | None:
+    def get(self, key: tuple[Any, ...], repository: str | None) -> Entry | None:
+        """The answer kept for `key` while it holds; `repository`: the one its path is about
+        (repository_of(key[0]), which http/observe has named for the request already)."""
         entry = self._entries.get(key)
         if entry is None:
             _tally("miss")
             return None
-        valid = self.generation.valid(entry.generation, repository_of(key[0]))
+        valid = self.generation.valid(entry.generation, repository)
         if not valid or entry.expires < time.monotonic():
             _tally("invalidated")
             self._entries.drop(key)

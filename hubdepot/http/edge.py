@@ -23,6 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hubdepot import GHES_VERSION, errors
 from hubdepot.db.counters import Counters
+from hubdepot.db.generation import WRITE_SCOPE
 from hubdepot.http import context, files, render, streams
 from hubdepot.http.auth import Login
 from hubdepot.http.cache import Answer, ReadCache
@@ -97,6 +98,7 @@ class Edge:
         self.login = Login(hub)
         shared = None if hub.db.is_sqlite else Counters(hub.db)  # (PostgreSQL: limits hold across hosts)
         self.limiter = RateLimiter(hub.settings.rate_limit_window, counters=shared)
+        self.limited = bool(hub.settings.rate_limit_authenticated or hub.settings.rate_limit_anonymous)
         generation, settings = hub.db.generation, hub.settings
         usable = settings.read_cache and not settings.rate_limited
         self.cache = ReadCache(generation) if generation is not None and usable else None
@@ -122,7 +124,7 @@ class Edge:
                 self._check_rate(scope, ctx)
             if ctx.surface == render.API:
                 if ctx.cache_key is not None and self.cache is not None:
-                    entry = self.cache.get(ctx.cache_key[0])
+                    entry = self.cache.get(ctx.cache_key[0], WRITE_SCOPE.get())
                     if entry is not None:
                         return await _send_cached(scope, send, entry, headers, extra)
                 extra += _api_headers(scope, ctx)
@@ -159,7 +161,7 @@ class Edge:
             )
             cache_key = (key, self.cache.generation.current())
         media = negotiate(headers.get("accept"))
-        rate = await self._rate(scope, actor)
+        rate = await self._rate(scope, actor) if self.limited else None
         return Context(ctx.surface, ctx.request_id, actor, version, media, rate, cache_key)
 
     async def _actor(self, surface: str, authorization: str | None, cookie: str | None = None) -> Actor | None:
