@@ -35,8 +35,8 @@ def _lifespan(hub: Hub, deliver: bool) -> Callable[[Starlette], AbstractAsyncCon
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
-        gc.collect()
         gc.freeze()  # what start-up made lives as long as the process: never scanned again by the collector
+        # (no collection first: it would cost a worker's start ~60 ms; start-up's little garbage stays)
         listener = None
         if not hub.db.is_sqlite and hub.db.generation is not None:
             from hubdepot.db.coherence import Listener
