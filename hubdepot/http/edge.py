@@ -130,6 +130,10 @@ class Edge:
                 extra += _api_headers(scope, ctx)
         except errors.HubdepotError as exc:
             return await self._fail(scope, send, exc, extra)
+        await self._route(scope, receive, send, extra)
+
+    async def _route(self, scope: Scope, receive: Receive, send: Send, extra: Headers) -> None:
+        """The request to its route; what the route raises before its answer starts is rendered here."""
         answer = _Answer()
         receive = streams.guarded(receive, lambda: answer.started)  # a cut-short body is a 400, not a 500
         sender = self._sender(scope, send, extra, answer)
