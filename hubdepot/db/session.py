@@ -90,6 +90,9 @@ class Database:
     def _held_read(self) -> Iterator[sa.Connection]:
         conn: sa.Connection | None = getattr(self._held, "conn", None)
         if conn is None or conn.closed or conn.invalidated:
+            if conn is not None:  # (broken: its place is taken)
+                self._held_all.remove(conn)
+                conn.close()
             conn = self._held.conn = self.engine.connect()
             self._held_all.append(conn)
         self._held.busy = True

@@ -39,14 +39,17 @@ def _lookup(hub: Hub, request: Request) -> raw_service.RawFile:
     return raw_service.lookup(hub, actor_of(request), p["owner"], p["repo"], p["rest"], token)
 
 
-async def raw(request: Request) -> Response:
-    hub, p = request.app.state.hub, request.path_params
-    found = raw_service.kept(hub, p["owner"], p["repo"], p["rest"])  # no thread hop when kept
-    if found is None:
-        found = await run_in_threadpool(_lookup, hub, request)
+def _bytes(found: raw_service.RawFile) -> bytes | None:
+    """A file's bytes when they are in hand (None: stream them from git), a symlink's target."""
     node = found.found.node
+    return found.found.data if node.kind == "file" else (node.target or "").encode()
+
+
+async def raw(request: Request) -> Response:
+    """What `early` did not answer (a file not kept): looked up in the thread pool."""
+    found = await run_in_threadpool(_lookup, request.app.state.hub, request)
+    node, data = found.found.node, _bytes(found)
     headers = dict(HEADERS, etag=found.etag)
-    data = found.found.data if node.kind == "file" else (node.target or "").encode()
     headers["content-length"] = str(node.size if data is None else len(data))
     body = data if data is not None else content_service.blob_stream(found.access, found.found)
     return files.stream(request, body, headers, found.media)
@@ -71,11 +74,11 @@ def early(hub: Hub, scope: Scope) -> Answer | None:
     if scope["method"] not in ("GET", "HEAD") or len(parts) != 5 or parts[1] != "raw":
         return None
     found = raw_service.kept(hub, parts[2], parts[3], parts[4])
-    if found is None or found.found.node.kind != "file" or found.found.data is None:
+    data = _bytes(found) if found is not None else None
+    if found is None or data is None:
         return None
     made = _answers.get(id(found))
     if made is None or made.file is not found:
-        data = found.found.data
         headers = dict(HEADERS, etag=found.etag, **{"content-length": str(len(data))})
         made = Answer(found, Response(data, headers=headers, media_type=found.media).raw_headers, data, found.etag)
         _answers.put(id(found), made)

@@ -129,7 +129,7 @@ class Edge:
                         return await _send_cached(scope, send, entry, headers, extra)
                 extra += _api_headers(scope, ctx)
         except errors.HubdepotError as exc:
-            return await self._fail(scope, send, exc, extra)
+            return await self._fail(scope, receive, send, exc, extra)
         await self._route(scope, receive, send, extra)
 
     async def _route(self, scope: Scope, receive: Receive, send: Send, extra: Headers) -> None:
@@ -142,7 +142,7 @@ class Edge:
         except Exception as exc:
             if answer.started:
                 raise
-            await _route_error(scope, receive, sender, exc)
+            await _render_error(scope, receive, sender, exc)
             if not isinstance(exc, errors.HubdepotError | HTTPException):
                 raise  # a 500 page was sent; the error itself is logged (http/observe, the server)
 
@@ -256,16 +256,10 @@ class Edge:
 
         return keep
 
-    async def _fail(self, scope: Scope, send: Send, exc: errors.HubdepotError, extra: Headers) -> None:
-        surface = context.of(scope).surface
-        status, body, more = render.render(surface, exc, None, error_request_id(scope))
-        headers = [(k.encode(), v.encode()) for k, v in more.items()]
-        headers.append((b"content-length", str(len(body)).encode()))
-        headers += extra
-        if surface == render.API:
-            headers += _STATIC
-        await send({"type": "http.response.start", "status": status, "headers": headers})
-        await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else body})
+    async def _fail(self, scope: Scope, receive: Receive, send: Send, exc: Exception, extra: Headers) -> None:
+        """An error the edge raised itself, before routing (on the API with GitHub's own headers)."""
+        more = _STATIC if context.of(scope).surface == render.API else []
+        await _render_error(scope, receive, self._sender(scope, send, extra + more, _Answer()), exc)
 
 
 async def _send_cached(scope: Scope, send: Send, entry: Answer, headers: dict[str, str], extra: Headers) -> None:
@@ -280,9 +274,9 @@ async def _send_cached(scope: Scope, send: Send, entry: Answer, headers: dict[st
     await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else entry.body})
 
 
-async def _route_error(scope: Scope, receive: Receive, send: Send, exc: Exception) -> None:
-    """An error a route raised, rendered as its surface answers errors (http/render), with the
-    documentation URL the route named; Starlette's own 404 and 405 are GitHub's 404."""
+async def _render_error(scope: Scope, receive: Receive, send: Send, exc: Exception) -> None:
+    """An error, rendered as the request's surface answers errors (http/render), with the
+    documentation URL the route named if one ran; Starlette's own 404 and 405 are GitHub's 404."""
     if isinstance(exc, HTTPException):
         exc = errors.NotFound() if exc.status_code in (404, 405) else errors.BadRequest(exc.detail)
     reply = context.reply(scope)

@@ -172,18 +172,16 @@ class _Seeder:
         account = account_service.by_login(self.hub, login)
         return Actor(account=account, scopes=account_service.DEFAULT_SCOPES, token_id=0)
 
-    def user(self, spec: Mapping[str, Any]) -> None:
+    def _account(self, spec: Mapping[str, Any], kind: str, **more: Any) -> str:
+        """A user's or organisation's account from its spec (login, name, email); its login."""
         login = _text(spec, "login")
         assert login is not None
-        admin = _flag(spec, "site_admin")
-        account_service.create_account(
-            self.hub,
-            login,
-            "User",
-            name=_text(spec, "name", required=False),
-            email=_text(spec, "email", required=False),
-            site_admin=admin,
-        )
+        name, email = _text(spec, "name", required=False), _text(spec, "email", required=False)
+        account_service.create_account(self.hub, login, kind, name=name, email=email, **more)
+        return login
+
+    def user(self, spec: Mapping[str, Any]) -> None:
+        login = self._account(spec, "User", site_admin=_flag(spec, "site_admin"))
         self.made.append(f"user {login}")
         for i, token in enumerate(_list(spec, "tokens")):
             with _at(f"tokens[{i}]"):
@@ -195,15 +193,7 @@ class _Seeder:
                 account_service.create_token(self.hub, login, tuple(scopes), note, _text(token, "value"))
 
     def org(self, spec: Mapping[str, Any]) -> None:
-        login = _text(spec, "login")
-        assert login is not None
-        account_service.create_account(
-            self.hub,
-            login,
-            "Organization",
-            name=_text(spec, "name", required=False),
-            email=_text(spec, "email", required=False),
-        )
+        login = self._account(spec, "Organization")
         self.made.append(f"organization {login}")
         for i, member in enumerate(_list(spec, "members")):
             with _at(f"members[{i}]"):
