@@ -23,6 +23,7 @@ PATHS = {
     "repo": "/repos/admin/bench",
     "latest": "/repos/admin/bench/releases/latest",
     "contents": "/repos/admin/bench/contents/README.md",
+    "meta": "/meta",  # no database: the framework floor every API request pays
     "raw": "/raw/admin/bench/main/README.md",  # GitHub's raw host path (on the origin, not under /api/v3)
 }
 PAGES = {

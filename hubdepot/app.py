@@ -10,7 +10,6 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.convertors import IntegerConvertor, register_url_convertor
-from starlette.routing import Route
 from starlette.types import ASGIApp
 
 from hubdepot.config import Settings
@@ -19,7 +18,7 @@ from hubdepot.http.edge import Edge
 from hubdepot.http.observe import Observe
 from hubdepot.hub import Hub, create_hub
 from hubdepot.pages import status
-from hubdepot.surfaces import surface_map
+from hubdepot.surfaces import Row, surface_map
 
 
 class _Id(IntegerConvertor):
@@ -66,12 +65,16 @@ def _lifespan(hub: Hub, deliver: bool) -> Callable[[Starlette], AbstractAsyncCon
 def create_app(settings: Settings | None = None, hub: Hub | None = None, deliver: bool = True) -> Starlette:
     register_url_convertor("int", _Id())  # before the routes compile their patterns
     hub = hub or create_hub(settings or Settings.load())
-    surfaces = surface_map()
+    root: list[Row] = [(("GET",), "/status", status.status, "status")]
+    if hub.settings.metrics == "on":
+        root.append((("GET",), "/metrics", status.metrics, "metrics"))
+    surfaces = surface_map(root)
 
     def outside(inner: ASGIApp) -> ASGIApp:
-        """hubdepot's middleware, straight in front of the router: what the edge answers itself (the
-        read cache, kept raw files, refusals) and every error page pass the same few layers."""
-        app: ASGIApp = Edge(inner, hub=hub, surface_for=surfaces.surface_for, early=surfaces.early)
+        """hubdepot's middleware in front of the surfaces' routes (the edge hands each request to its
+        surface's router; `inner`, the application's router, has the lifespan): what the edge answers
+        itself (the read cache, kept raw files, refusals) and every error page pass the same few layers."""
+        app: ASGIApp = Edge(inner, hub, surfaces.surface_for, surfaces.dispatch, early=surfaces.early)
         if hub.settings.ephemeral:  # test mode: the journal, faults and /_hubdepot/ (docs/testing.md)
             from hubdepot.testing.middleware import TestMode
 
@@ -80,9 +83,7 @@ def create_app(settings: Settings | None = None, hub: Hub | None = None, deliver
 
     app = _App(
         outside,
-        routes=[Route("/status", status.status, methods=["GET"])]
-        + ([Route("/metrics", status.metrics, methods=["GET"])] if hub.settings.metrics == "on" else [])
-        + surfaces.routes,
+        routes=surfaces.routes,
         lifespan=_lifespan(hub, deliver),
     )
     app.state.hub = hub

@@ -6,6 +6,7 @@ This module is the only reader of os.environ in hubdepot.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import ipaddress
 import os
 import re
@@ -116,7 +117,7 @@ class Settings:
     def scheme(self) -> str:
         return "https" if self.tls_cert else "http"
 
-    @property
+    @functools.cached_property
     def public(self) -> str:
         """The origin every URL we emit starts with, without a trailing slash."""
         if self.public_url:
@@ -140,16 +141,16 @@ class Settings:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'hubdepot.db').resolve()}"
 
-    @property
+    @functools.cached_property  # (asked per request: a Path costs a few µs)
     def repos_dir(self) -> Path:
         return Path(self.repositories_dir) if self.repositories_dir else self.data_dir / "repositories"
 
-    @property
+    @functools.cached_property
     def metrics_dir(self) -> Path:
         """Where granian's worker processes keep their metrics for /metrics (hubdepot/metrics.py)."""
         return self.data_dir / "metrics"
 
-    @property
+    @functools.cached_property
     def blobs_dir(self) -> Path:
         return self.data_dir / "blobs"
 

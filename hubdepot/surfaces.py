@@ -14,11 +14,14 @@ several paths, told apart by their parameters as Starlette's `url_path_for` does
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any
 
 from starlette._utils import get_route_path
+from starlette.requests import Request
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Match, Mount, Route, Router
 from starlette.types import Receive, Scope, Send
 
@@ -54,8 +57,9 @@ def mounted(name: str, prefix: str, rows: Iterable[Row], early: Early | None = N
     return Surface(name, prefix, tuple(routes), early)
 
 
-def surface_map() -> SurfaceMap:
-    """hubdepot's surfaces (build after create_app registers its path convertors)."""
+def surface_map(root: Iterable[Row] = ()) -> SurfaceMap:
+    """hubdepot's surfaces (build after create_app registers its path convertors); `root`: the
+    operator's routes at the origin's root (/status, /metrics), tried before the web's own."""
     uploads = [(m, p, h, "uploads:" + route_name(h)) for m, p, h in api.upload_routes()]
     return SurfaceMap(
         [
@@ -71,7 +75,7 @@ def surface_map() -> SurfaceMap:
             mounted(render.GIT, "", git_http.ROUTES),
             mounted(render.RAW, "", [*raw.ROUTES, *archives.ROUTES], early=raw.early),
             mounted(render.S3, "", s3post.ROUTES),
-            mounted(render.WEB, "", [*releases.ROUTES, *downloads.ROUTES, *pages.ROUTES]),
+            mounted(render.WEB, "", [*root, *releases.ROUTES, *downloads.ROUTES, *pages.ROUTES]),
         ]
     )
 
@@ -83,7 +87,8 @@ class SurfaceMap:
         self.surfaces = tuple(surfaces)
         self.rest = self.surfaces[-1].name
         self.early = {s.name: s.early for s in self.surfaces if s.early is not None}
-        self.routes: list[BaseRoute] = [SurfaceRouter(self.surfaces)]
+        self.router = SurfaceRouter(self.surfaces)
+        self.routes: list[BaseRoute] = [self.router]
         self._prefixes = tuple((s.prefix + "/", s.name) for s in self.surfaces if s.prefix)
         self._patterns = _patterns([s for s in self.surfaces[:-1] if not s.prefix])
 
@@ -95,6 +100,10 @@ class SurfaceMap:
         pattern = self._patterns.get(method)
         found = pattern.fullmatch(path) if pattern is not None else None
         return found.lastgroup or self.rest if found is not None else self.rest
+
+    async def dispatch(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """An HTTP request to its route (the edge's way in: the surface is named already)."""
+        await self.router.handle(scope, receive, send)
 
 
 class SurfaceRouter(Mount):
@@ -110,7 +119,7 @@ class SurfaceRouter(Mount):
         return (Match.FULL, {}) if scope["type"] == "http" else (Match.NONE, {})
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await self._routers[context.of(scope).surface](scope, receive, send)
+        await self._routers[context.of(scope).surface].app(scope, receive, send)
 
 
 class IndexedRouter(Router):
@@ -123,9 +132,12 @@ class IndexedRouter(Router):
         super().__init__(routes=list(routes))
         paths: dict[str, list[str]] = {}
         self._named: dict[str, Route] = {}
+        self._direct: dict[str, Callable[[Request], Awaitable[Response]]] = {}
         for i, route in enumerate(self.routes):
             if isinstance(route, Route):
                 self._named[f"r{i}"] = route
+                if inspect.iscoroutinefunction(route.endpoint):
+                    self._direct[f"r{i}"] = route.endpoint
                 for method in route.methods or ():
                     paths.setdefault(method, []).append(f"(?P<r{i}>{_bare(route)})")
         self._index = {method: re.compile("|".join(found)) for method, found in paths.items()}
@@ -133,14 +145,21 @@ class IndexedRouter(Router):
     async def app(self, scope: Scope, receive: Receive, send: Send) -> None:
         index = self._index.get(scope["method"]) if scope["type"] == "http" else None
         found = index.fullmatch(get_route_path(scope)) if index is not None else None
-        route = self._named[found.lastgroup] if found is not None and found.lastgroup else None
+        name = found.lastgroup if found is not None else None
+        route = self._named[name] if name else None
         match, child = route.matches(scope) if route is not None else (Match.NONE, {})
         if route is None or match is not Match.FULL:
             return await super().app(scope, receive, send)
         scope.setdefault("router", self)
         scope["route"] = route
         scope.update(child)
-        await route.handle(scope, receive, send)
+        endpoint = self._direct.get(name or "")
+        if endpoint is None:
+            return await route.handle(scope, receive, send)
+        # what Starlette's request_response does, less its wrapper for exception handlers (none are
+        # mounted: the edge renders errors)
+        response = await endpoint(Request(scope, receive, send))
+        await response(scope, receive, send)
 
 
 def _bare(route: Route) -> str:

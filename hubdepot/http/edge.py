@@ -89,11 +89,13 @@ class Edge:
         app: ASGIApp,
         hub: Hub,
         surface_for: Callable[[str, str], str],
+        dispatch: ASGIApp,
         early: Mapping[str, Early] | None = None,
     ) -> None:
-        self.app = app
+        self.app = app  # the application's router: the lifespan
         self.hub = hub
         self.surface_for = surface_for  # (path, method) -> surface
+        self.dispatch = dispatch  # an HTTP request to its surface's route
         self.early = dict(early or {})  # surface -> its early answers
         self.login = Login(hub)
         shared = None if hub.db.is_sqlite else Counters(hub.db)  # (PostgreSQL: limits hold across hosts)
@@ -138,7 +140,7 @@ class Edge:
         receive = streams.guarded(receive, lambda: answer.started)  # a cut-short body is a 400, not a 500
         sender = self._sender(scope, send, extra, answer)
         try:
-            await self.app(scope, receive, sender)
+            await self.dispatch(scope, receive, sender)
         except Exception as exc:
             if answer.started:
                 raise
