@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
 
 from hubdepot import errors
+from hubdepot.db import native
 from hubdepot.db.engine import create_engine
 from hubdepot.db.generation import Generation
 
@@ -92,8 +93,9 @@ class Database:
         if conn is None or conn.closed or conn.invalidated:
             if conn is not None:  # (broken: its place is taken)
                 self._held_all.remove(conn)
-                conn.close()
+                _close(conn)
             conn = self._held.conn = self.engine.connect()
+            conn.info[native.READER] = native.open_reader(self.engine.url.database or "")
             self._held_all.append(conn)
         self._held.busy = True
         try:
@@ -151,12 +153,23 @@ class Database:
 
     def dispose(self) -> None:
         for conn in self._held_all:
-            conn.close()
+            _close(conn)
         self._held_all.clear()
         self.engine.dispose()
         if self.generation is not None:
             self.generation.close()
             self.generation = None
+
+
+def _close(held: sa.Connection) -> None:
+    """A kept reading connection closed, with its native reader (db/native)."""
+    try:
+        reader = held.info.pop(native.READER, None)
+    except sa_exc.SQLAlchemyError:  # (an invalidated connection has no info left)
+        reader = None
+    if isinstance(reader, native.Reader):
+        reader.close()
+    held.close()
 
 
 def _is_unique_violation(exc: sa_exc.IntegrityError) -> bool:
