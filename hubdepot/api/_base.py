@@ -200,16 +200,28 @@ def represented(
     return _json(req, kept[0], status, headers, kept[1])
 
 
+_JSON_TYPE = (b"content-type", JSON_TYPE.encode())
+
+
+class _Encoded(Response):
+    """An answer whose body and header lines are made already (Response would parse them again)."""
+
+    def __init__(self, body: bytes, status: int, headers: list[tuple[bytes, bytes]]) -> None:
+        self.status_code, self.body, self.raw_headers, self.background = status, body, headers, None
+
+
 def _json(
     req: Req, data: bytes, status: int, headers: Mapping[str, str] | None = None, etag: str | None = None
 ) -> Response:
-    headers = dict(headers or {})
+    lines = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()] if headers else []
     if status == 200 and req.method in ("GET", "HEAD"):
         context.reply(req.request.scope).cacheable = True  # the edge's read cache may keep it (http/cache.py)
-        headers["etag"] = etag or etag_of(data)
-        if not_modified(req, headers["etag"]):
-            return Response(status_code=304, headers=headers)
-    return Response(data, status_code=status, headers=headers, media_type=JSON_TYPE)
+        etag = etag or etag_of(data)
+        lines.append((b"etag", etag.encode("latin-1")))
+        if not_modified(req, etag):
+            return _Encoded(b"", 304, lines)
+    lines += ((b"content-length", str(len(data)).encode()), _JSON_TYPE)
+    return _Encoded(data, status, lines)
 
 
 def paged_response(req: Req, items: Sequence[object], total: int, page: Page) -> Response:

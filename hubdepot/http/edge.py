@@ -10,6 +10,8 @@ error middleware is not used: create_app mounts the routes straight behind hubde
 
 from __future__ import annotations
 
+import itertools
+import os
 import random
 import time
 from collections.abc import Callable, Mapping
@@ -60,9 +62,22 @@ _STATIC: Headers = [
 
 def request_id() -> str:
     """GitHub's shape: XXXX:XXXX:XXXXXX:XXXXXX:XXXXXXXX (hex, upper case). An identifier, not a secret:
-    Python's own generator, not a system call per request."""
-    h = f"{random.getrandbits(112):028X}"
-    return f"{h[:4]}:{h[4:8]}:{h[8:14]}:{h[14:20]}:{h[20:]}"
+    80 random bits drawn once per process (anew in each forked worker), then a counter."""
+    return f"{_ids.prefix}{next(_ids.count) & 0xFFFFFFFF:08X}"
+
+
+class _Ids:
+    def __init__(self) -> None:
+        self.start()
+
+    def start(self) -> None:
+        h = f"{random.getrandbits(80):020X}"
+        self.prefix = f"{h[:4]}:{h[4:8]}:{h[8:14]}:{h[14:20]}:"
+        self.count = itertools.count(random.getrandbits(32))
+
+
+_ids = _Ids()
+os.register_at_fork(after_in_child=_ids.start)
 
 
 _WANTED = frozenset((b"authorization", b"accept", b"x-github-api-version", b"if-none-match", b"cookie"))
