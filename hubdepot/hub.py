@@ -12,6 +12,7 @@ from hubdepot.config import Settings
 from hubdepot.db.generation import Generation
 from hubdepot.db.session import Database
 from hubdepot.git import lock
+from hubdepot.git import repos as git_repos
 from hubdepot.signing import Signer
 from hubdepot.storage import BlobStorage, open_storage
 from hubdepot.urls import Urls
@@ -46,6 +47,7 @@ def create_hub(settings: Settings) -> Hub:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     generation = Generation(settings.data_dir / "generation")
     db = Database(settings.database, generation)
+    git_repos.watch(settings.repos_dir, generation.current)  # (kept handles are checked after writes only)
     if not db.is_sqlite:  # hosts sharing the repositories volume also lock each other out (db/locks.py)
         from hubdepot.db.coherence import Publisher  # (psycopg: imported only on PostgreSQL)
         from hubdepot.db.locks import AdvisoryLocks

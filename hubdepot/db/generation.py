@@ -111,5 +111,6 @@ class Generation:
             fcntl.flock(self._fd, fcntl.LOCK_UN)
 
     def close(self) -> None:
+        self.coherent = False  # (current() no longer reads the closed map: it repeats no number)
         self._map.close()
         os.close(self._fd)

@@ -12,7 +12,7 @@ import functools
 import os
 import shutil
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pygit2
@@ -56,28 +56,60 @@ def opened(path: Path) -> Iterator[pygit2.Repository]:
         repo.free()
 
 
+class _Watch:
+    """What tells whether anything was written under one repositories directory since a number it
+    gave: db/generation's current() (every process on the data dir moves it; a negative number
+    repeats never)."""
+
+    def __init__(self) -> None:
+        self.epoch: Callable[[], int] = lambda: -1
+
+
+_watches: collections.defaultdict[str, _Watch] = collections.defaultdict(_Watch)
+
+
+def watch(root: Path, epoch: Callable[[], int]) -> None:
+    """Readers of the repositories under `root` check that a kept handle's directory is still the
+    same one (a system call, during which other threads take the GIL) only when `epoch()` has moved
+    since: every hubdepot write that makes, removes or replaces a repository's directory moves it."""
+    _watches[str(root)].epoch = epoch
+
+
 @contextlib.contextmanager
 def reading(git_dir: Path) -> Iterator[pygit2.Repository]:
     """A repository opened for reads, kept by this thread for the next request while the directory
     is the same one (opening costs more than a small lookup). libgit2 re-reads refs from disk and
     rescans the object database on a miss, so writes by other threads and processes are seen."""
+    key = str(git_dir)
+    cache = _local.__dict__.setdefault("repos", collections.OrderedDict())
+    hit = cache.get(key)
+    if hit is None or hit[2].epoch() != hit[3] or hit[3] < 0:
+        hit = cache[key] = _checked(git_dir, key, hit)
+    cache.move_to_end(key)
+    while len(cache) > _REPOS_PER_THREAD:
+        cache.popitem(last=False)[1][1].free()
+    yield hit[1]
+
+
+_Kept = tuple[tuple[int, int, int], pygit2.Repository, _Watch, int]  # (directory, handle, watch, epoch)
+
+
+def _checked(git_dir: Path, key: str, hit: _Kept | None) -> _Kept:
+    """The kept handle if its directory is still the one it opened, else a new one."""
+    watched = _watches[str(git_dir.parent)]
+    seen = watched.epoch()  # (read first: a write that ends while checking leaves it moved)
     try:
         st = os.stat(git_dir)
     except OSError:
         raise errors.NotFound() from None
-    key, ident = str(git_dir), (st.st_dev, st.st_ino, st.st_ctime_ns)
-    cache = _local.__dict__.setdefault("repos", collections.OrderedDict())
-    hit = cache.get(key)
-    if hit is None or hit[0] != ident:
-        try:
-            repo = pygit2.Repository(key)
-        except (pygit2.GitError, KeyError) as exc:
-            raise errors.NotFound() from exc
-        cache[key] = hit = (ident, repo)
-        while len(cache) > _REPOS_PER_THREAD:
-            cache.popitem(last=False)[1][1].free()
-    cache.move_to_end(key)
-    yield hit[1]
+    ident = (st.st_dev, st.st_ino, st.st_ctime_ns)
+    if hit is not None and hit[0] == ident:
+        return ident, hit[1], watched, seen
+    try:
+        repo = pygit2.Repository(key)
+    except (pygit2.GitError, KeyError) as exc:
+        raise errors.NotFound() from exc
+    return ident, repo, watched, seen
 
 
 def set_head(path: Path, branch: str) -> None:
