@@ -7,6 +7,7 @@ release pinned by make_latest, else the newest one not excluded by make_latest=f
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import hashlib
 import itertools
@@ -215,7 +216,20 @@ _LATEST_ORDER = (
 )
 _LATEST_WHERE = sa.and_(_ELIGIBLE, sa.or_(releases.c.latest_pinned.is_(True), releases.c.latest_excluded.is_(False)))
 _LATEST_ID = Prepared(sa.select(releases.c.id).where(_LATEST_WHERE).order_by(*_LATEST_ORDER).limit(1))
-_LATEST = Prepared(sa.select(releases).where(_LATEST_WHERE).order_by(*_LATEST_ORDER).limit(1))
+_LATEST = sa.select(releases).where(_LATEST_WHERE).order_by(*_LATEST_ORDER).limit(1).subquery("latest")
+_author, _uploader = accounts.alias("author"), accounts.alias("uploader")
+_WHOLE: tuple[sa.FromClause, ...] = (_LATEST, _author, release_assets, _uploader)  # (in its columns' order)
+# the latest release with its author, assets and their uploaders: one row an asset (one with none)
+_LATEST_WHOLE = Prepared(
+    sa.select(*(c.label(f"c{i}_{n}") for i, part in enumerate(_WHOLE) for n, c in enumerate(part.c)))
+    .select_from(
+        _LATEST.join(_author, _author.c.id == _LATEST.c.author_id)
+        .outerjoin(release_assets, release_assets.c.release_id == _LATEST.c.id)
+        .outerjoin(_uploader, _uploader.c.id == release_assets.c.uploader_id)
+    )
+    .order_by(release_assets.c.id)
+)
+_ROW_TYPES = [(collections.namedtuple("Row", list(part.c.keys())), len(part.c)) for part in _WHOLE]
 
 
 def latest_id(conn: sa.Connection, repo_id: int) -> int | None:
@@ -225,10 +239,28 @@ def latest_id(conn: sa.Connection, repo_id: int) -> int | None:
 
 def latest(hub: Hub, access: RepoAccess) -> ReleaseView:
     with hub.db.read() as conn:
-        row = _LATEST.first(conn, {"repo_id": access.id})
-        if row is None:
-            raise errors.NotFound()
-        return views(conn, access, [row])[0]
+        found = _LATEST_WHOLE.all(conn, {"repo_id": access.id})
+    if not found:
+        raise errors.NotFound()
+    return _whole(found, access)
+
+
+def _whole(found: Sequence[Row], access: RepoAccess) -> ReleaseView:
+    """A release's view from _LATEST_WHOLE's rows (one an asset; one with none when it has none)."""
+    rows = [_split(values) for values in found]
+    release, author = rows[0][0], rows[0][1]
+    assets = [AssetView(asset, uploader) for _, _, asset, uploader in rows if asset is not None]
+    return ReleaseView(release, author, assets, access.full_name)
+
+
+def _split(values: Sequence[Any]) -> list[Any]:
+    """One row of _LATEST_WHOLE as the rows of its four tables (None: an outer join found none)."""
+    out, start = [], 0
+    for make, width in _ROW_TYPES:
+        end = start + width
+        out.append(make(*values[start:end]) if values[start] is not None else None)  # (each starts with its id)
+        start = end
+    return out
 
 
 def by_url_tag(hub: Hub, access: RepoAccess, url_tag: str) -> ReleaseView:

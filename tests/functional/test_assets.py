@@ -252,6 +252,9 @@ def test_list_assets_paginated(server, user, repo, release):
     assert [a["name"] for a in page.json()] == ["f2.txt", "f3.txt"]
     assert 'rel="next"' in page.headers["link"] and "/repositories/" in page.headers["link"]
     assert user.api.get(f"/repos/{repo}/releases/{release['id']}/assets", params={"page": 5}).json() == []
+    latest, one = (user.api.get(f"/repos/{repo}/releases/{which}").json() for which in ("latest", release["id"]))
+    assert latest == one and [a["name"] for a in latest["assets"]] == [f"f{i}.txt" for i in range(5)]
+    assert latest["assets"][0]["uploader"]["login"] == user.login == latest["author"]["login"]
 
 
 def test_githubkit_style_upload_under_api_v3(user, repo, release):
