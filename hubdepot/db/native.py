@@ -99,11 +99,12 @@ class Reader:
         self._lib = lib
         self._handle: ctypes.c_void_p | None = handle
         self._statements: dict[str, ctypes.c_void_p] = {}
+        self._owner = threading.get_ident()  # (opened without SQLite's mutex: one thread only)
 
     def rows(self, sql: str, values: Sequence[Any], one: bool) -> list[list[Any]] | None:
         """The rows of `sql` (each a JSON array of its columns) with `values` bound in order, or
         None: run it through sqlite3 instead."""
-        statement = self._statement(sql)
+        statement = self._statement(sql) if threading.get_ident() == self._owner else None
         if statement is None:
             return None
         lib = self._lib

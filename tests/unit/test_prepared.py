@@ -118,6 +118,14 @@ def test_other_threads_and_writes_read_through_sqlite3(db):
     thread.start()
     thread.join()
     assert seen == [None, _expected(db, BY_FLAG, {"flag": False})]
+    with db.read() as conn:
+        reader = conn.info[native.READER]
+    elsewhere: list[object] = []
+    thread = threading.Thread(target=lambda: elsewhere.append(reader.rows("SELECT json_array(1)", [], one=True)))
+    thread.start()
+    thread.join()
+    assert elsewhere == [None], "a reader answers on its own thread only"
+    assert reader.rows("SELECT json_array(1)", [], one=True) == [[1]]
     with db.write() as conn:
         assert conn.info.get(native.READER) is None
         conn.execute(things.update().where(things.c.id == 1).values(flag=False))
