@@ -5,7 +5,7 @@ tells the edge back on its way out. Both live in the ASGI scope's "state" (Starl
 from __future__ import annotations
 
 import dataclasses
-from typing import TypeAlias
+from typing import NamedTuple, TypeAlias
 
 from starlette.types import Scope
 
@@ -29,9 +29,8 @@ class Rate:
     allowed: bool  # within the limit
 
 
-@dataclasses.dataclass(frozen=True)
-class Context:
-    """Set by the edge (http/edge.py) before any route runs."""
+class Context(NamedTuple):
+    """Set by the edge (http/edge.py) before any route runs (immutable; a tuple: made twice a request)."""
 
     surface: str  # http/render: API, S3, GIT, RAW, WEB
     request_id: str

@@ -10,6 +10,7 @@ error middleware is not used: create_app mounts the routes straight behind hubde
 
 from __future__ import annotations
 
+import functools
 import itertools
 import os
 import random
@@ -244,8 +245,7 @@ class Edge:
         async def wrapped(message: Message) -> None:
             if message["type"] == "http.response.start":
                 answer.started = True
-                names = {k.lower() for k, _ in message.get("headers", [])}
-                message["headers"] = list(message.get("headers", [])) + [(k, v) for k, v in extra if k not in names]
+                message["headers"] = _merged(message.get("headers") or [], extra)
                 if message["status"] == 304 and ctx.rate is not None:
                     await self._off_loop(self.limiter.refund, ctx.rate.key)
             if keep is not None:
@@ -314,20 +314,42 @@ def _version(headers: dict[str, str]) -> str:
 
 
 def _api_headers(scope: Scope, ctx: Context) -> Headers:
-    actor, media = ctx.actor, ctx.media
-    assert media is not None, "negotiated on the API"
+    assert ctx.media is not None, "negotiated on the API"
+    scopes = tuple(ctx.actor.scopes) if ctx.actor is not None else None
+    return _api_lines(ctx.media.github_header, ctx.api_version, "/releases" in scope["path"], scopes)
+
+
+@functools.lru_cache(maxsize=1024)
+def _api_lines(media: str, version: str, releases: bool, scopes: tuple[str, ...] | None) -> Headers:
+    """GitHub's headers on every API answer (made once for each combination: callers must not change them)."""
     out = [
-        (b"x-github-media-type", media.github_header.encode()),
-        (b"x-github-api-version-selected", ctx.api_version.encode()),
-        (b"x-accepted-oauth-scopes", b"repo" if "/releases" in scope["path"] else b""),
+        (b"x-github-media-type", media.encode()),
+        (b"x-github-api-version-selected", version.encode()),
+        (b"x-accepted-oauth-scopes", b"repo" if releases else b""),
         (b"vary", b"Accept, Authorization, Cookie, X-GitHub-OTP, Accept-Encoding, Accept, X-Requested-With"),
     ]
-    if actor is not None:
-        out.append((b"x-oauth-scopes", ", ".join(actor.scopes).encode()))
+    if scopes is not None:
+        out.append((b"x-oauth-scopes", ", ".join(scopes).encode()))
         out.append((b"cache-control", b"private, max-age=60, s-maxage=60"))
     else:
         out.append((b"cache-control", b"public, max-age=60, s-maxage=60"))
     return out + _STATIC
+
+
+def _merged(headers: Headers, extra: Headers) -> Headers:
+    """A route's header lines with the edge's `extra` after them; the route's own win."""
+    names = {k.lower() for k, _ in headers}
+    if names.isdisjoint(_EDGE_NAMES):
+        return [*headers, *extra]
+    return [*headers, *((k, v) for k, v in extra if k not in names)]
+
+
+_EDGE_NAMES = frozenset(
+    [k for k, _ in _STATIC]
+    + [k for k, _ in _api_lines("", "", True, ())]
+    + [b"x-github-request-id", b"x-ratelimit-limit", b"x-ratelimit-remaining", b"x-ratelimit-reset"]
+    + [b"x-ratelimit-used", b"x-ratelimit-resource"]
+)  # (every name the edge adds)
 
 
 def _check_path(scope: Scope) -> None:
