@@ -34,6 +34,7 @@ from hubdepot.urls import API, GRAPHQL, UPLOADS, V3
 # (methods, path under the surface's prefix, handler[, name])
 Row = tuple[tuple[str, ...], str, Callable[..., Any]] | tuple[tuple[str, ...], str, Callable[..., Any], str]
 _GROUP = re.compile(r"\(\?P<[^>]+>")  # a named group in a route's compiled path
+_FOUND_MAX, _FOUND_PATH = 4096, 512
 
 
 @dataclasses.dataclass(frozen=True)
@@ -141,11 +142,25 @@ class IndexedRouter(Router):
                 for method in route.methods or ():
                     paths.setdefault(method, []).append(f"(?P<r{i}>{_bare(route)})")
         self._index = {method: re.compile("|".join(found)) for method, found in paths.items()}
+        self._found: dict[tuple[str, str], str | None] = {}  # (method, path) -> its route's group, once matched
+
+    def _name(self, method: str, path: str) -> str | None:
+        """The group of the route taking `method` on `path` (the alternation tries each route in turn:
+        up to a few µs for one far down the table; a path's answer is kept, a few thousand of them)."""
+        key = (method, path)
+        if key in self._found:
+            return self._found[key]
+        index = self._index.get(method)
+        found = index.fullmatch(path) if index is not None else None
+        name = found.lastgroup if found is not None else None
+        if len(path) <= _FOUND_PATH:  # (at most a few MB however hostile the paths)
+            if len(self._found) >= _FOUND_MAX:
+                self._found.clear()
+            self._found[key] = name
+        return name
 
     async def app(self, scope: Scope, receive: Receive, send: Send) -> None:
-        index = self._index.get(scope["method"]) if scope["type"] == "http" else None
-        found = index.fullmatch(get_route_path(scope)) if index is not None else None
-        name = found.lastgroup if found is not None else None
+        name = self._name(scope["method"], get_route_path(scope)) if scope["type"] == "http" else None
         route = self._named[name] if name else None
         match, child = route.matches(scope) if route is not None else (Match.NONE, {})
         if route is None or match is not Match.FULL:
