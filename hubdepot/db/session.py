@@ -76,7 +76,7 @@ class Database:
         lock, and taking one from the pool costs as much as a small query."""
         main = threading.current_thread() is threading.main_thread()
         if self.is_sqlite and main and not getattr(self._held, "busy", False):  # (a read in a read: the pool's)
-            return self._held_read()
+            return _HeldRead(self)
         return self._pooled_read()
 
     @contextlib.contextmanager
@@ -87,8 +87,8 @@ class Database:
             with conn.begin():
                 yield conn
 
-    @contextlib.contextmanager
-    def _held_read(self) -> Iterator[sa.Connection]:
+    def _held_connection(self) -> sa.Connection:
+        """The main thread's kept reading connection (a new one when there is none or it broke)."""
         conn: sa.Connection | None = getattr(self._held, "conn", None)
         if conn is None or conn.closed or conn.invalidated:
             if conn is not None:  # (broken: its place is taken)
@@ -97,17 +97,7 @@ class Database:
             conn = self._held.conn = self.engine.connect()
             conn.info[native.READER] = native.open_reader(self.engine.url.database or "")
             self._held_all.append(conn)
-        self._held.busy = True
-        try:
-            with self._translate():
-                conn.info["begin_mode"] = None  # (SQLAlchemy begins at the first statement it runs)
-                try:
-                    yield conn
-                finally:
-                    if conn.in_transaction():  # (in autocommit: what it ends holds nothing)
-                        conn.rollback()
-        finally:
-            self._held.busy = False
+        return conn
 
     @contextlib.contextmanager
     def write(self, duplicate: errors.HubdepotError | None = None) -> Iterator[sa.Connection]:
@@ -159,6 +149,31 @@ class Database:
         if self.generation is not None:
             self.generation.close()
             self.generation = None
+
+
+class _HeldRead:
+    """Database.read() on the main thread's kept connection, in autocommit (a class, not a generator:
+    every repository-scoped request enters one)."""
+
+    __slots__ = ("conn", "db")
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def __enter__(self) -> sa.Connection:
+        conn = self.conn = self.db._held_connection()
+        self.db._held.busy = True
+        conn.info["begin_mode"] = None  # (SQLAlchemy begins at the first statement it runs)
+        return conn
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, _tb: object) -> None:
+        try:
+            if self.conn.in_transaction():  # (in autocommit: what it ends holds nothing)
+                self.conn.rollback()
+        finally:
+            self.db._held.busy = False
+        if isinstance(exc, sa_exc.OperationalError) and _is_connection_error(exc):
+            raise errors.Unavailable("Database unavailable") from exc
 
 
 def _close(held: sa.Connection) -> None:
