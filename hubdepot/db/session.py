@@ -132,14 +132,11 @@ class Database:
     def _translate(self, duplicate: errors.HubdepotError | None = None) -> Iterator[None]:
         try:
             yield
-        except sa_exc.OperationalError as exc:
-            if _is_connection_error(exc):
-                raise errors.Unavailable("Database unavailable") from exc
-            raise
-        except sa_exc.IntegrityError as exc:
-            if duplicate is not None and _is_unique_violation(exc):
-                raise duplicate from exc
-            raise
+        except sa_exc.SQLAlchemyError as exc:
+            answer = _answer_for(exc, duplicate)
+            if answer is None:
+                raise
+            raise answer from exc
 
     def dispose(self) -> None:
         for conn in self._held_all:
@@ -172,8 +169,9 @@ class _HeldRead:
                 self.conn.rollback()
         finally:
             self.db._held.busy = False
-        if isinstance(exc, sa_exc.OperationalError) and _is_connection_error(exc):
-            raise errors.Unavailable("Database unavailable") from exc
+        answer = _answer_for(exc, None) if isinstance(exc, sa_exc.SQLAlchemyError) else None
+        if answer is not None:
+            raise answer from exc
 
 
 def _close(held: sa.Connection) -> None:
@@ -185,6 +183,16 @@ def _close(held: sa.Connection) -> None:
     if isinstance(reader, native.Reader):
         reader.close()
     held.close()
+
+
+def _answer_for(exc: sa_exc.SQLAlchemyError, duplicate: errors.HubdepotError | None) -> errors.HubdepotError | None:
+    """The answer a database error gets, or None: it stays what it is (a 500). A lost connection is
+    503; a broken unique constraint is the caller's `duplicate` when it names one."""
+    if isinstance(exc, sa_exc.OperationalError) and _is_connection_error(exc):
+        return errors.Unavailable("Database unavailable")
+    if isinstance(exc, sa_exc.IntegrityError) and duplicate is not None and _is_unique_violation(exc):
+        return duplicate
+    return None
 
 
 def _is_unique_violation(exc: sa_exc.IntegrityError) -> bool:

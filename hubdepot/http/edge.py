@@ -81,6 +81,13 @@ _ids = _Ids()
 os.register_at_fork(after_in_child=_ids.start)
 
 
+_RATE_NAMES = (  # the rate limit's headers, in the order Edge._rate gives their values
+    b"x-ratelimit-limit",
+    b"x-ratelimit-remaining",
+    b"x-ratelimit-reset",
+    b"x-ratelimit-used",
+    b"x-ratelimit-resource",
+)
 _WANTED = frozenset((b"authorization", b"accept", b"x-github-api-version", b"if-none-match", b"cookie"))
 
 
@@ -116,7 +123,7 @@ class Edge:
         self.login = Login(hub)
         shared = None if hub.db.is_sqlite else Counters(hub.db)  # (PostgreSQL: limits hold across hosts)
         self.limiter = RateLimiter(hub.settings.rate_limit_window, counters=shared)
-        self.limited = bool(hub.settings.rate_limit_authenticated or hub.settings.rate_limit_anonymous)
+        self.limited = hub.settings.rate_limited
         generation, settings = hub.db.generation, hub.settings
         usable = settings.read_cache and not settings.rate_limited
         self.cache = ReadCache(generation) if generation is not None and usable else None
@@ -211,13 +218,8 @@ class Edge:
             return None
         key = f"token:{actor.token_id}" if actor is not None else f"ip:{_client_ip(scope)}"
         window, allowed = await self._off_loop(self.limiter.hit, key, limit)
-        headers = [
-            (b"x-ratelimit-limit", str(window.limit).encode()),
-            (b"x-ratelimit-remaining", str(window.remaining).encode()),
-            (b"x-ratelimit-reset", str(window.reset).encode()),
-            (b"x-ratelimit-used", str(window.used).encode()),
-            (b"x-ratelimit-resource", b"core"),
-        ]
+        values = (window.limit, window.remaining, window.reset, window.used, "core")
+        headers = [(name, str(value).encode()) for name, value in zip(_RATE_NAMES, values, strict=True)]
         return Rate(key, headers, window, allowed)
 
     @staticmethod
@@ -345,10 +347,7 @@ def _merged(headers: Headers, extra: Headers) -> Headers:
 
 
 _EDGE_NAMES = frozenset(
-    [k for k, _ in _STATIC]
-    + [k for k, _ in _api_lines("", "", True, ())]
-    + [b"x-github-request-id", b"x-ratelimit-limit", b"x-ratelimit-remaining", b"x-ratelimit-reset"]
-    + [b"x-ratelimit-used", b"x-ratelimit-resource"]
+    [k for k, _ in _STATIC] + [k for k, _ in _api_lines("", "", True, ())] + [b"x-github-request-id", *_RATE_NAMES]
 )  # (every name the edge adds)
 
 
