@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from hubdepot.db.session import Database
 
-HEAD = "0007"
+HEAD = "0008"
 
 
 def at_head(db: Database) -> bool:

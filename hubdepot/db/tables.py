@@ -121,6 +121,9 @@ releases = sa.Table(
     # the release list's order (drafts first, newest first), so a page is an index range, not a sort
     sa.Index("ix_releases_listing", "repository_id", "draft", "created_at", "id"),
     sa.Index("ix_releases_repository_id_tag_name", "repository_id", "tag_name"),
+    # the latest release (services/releases): the pinned one, else the newest not excluded, each a seek
+    sa.Index("ix_releases_pinned", "repository_id", "latest_pinned", "published_at", "created_at", "id"),
+    sa.Index("ix_releases_latest", "repository_id", "draft", "prerelease", "latest_excluded", "created_at", "id"),
 )
 
 release_assets = sa.Table(
@@ -140,6 +143,7 @@ release_assets = sa.Table(
     sa.Column("created_at", When, nullable=False),
     sa.Column("updated_at", When, nullable=False),
     sa.UniqueConstraint("release_id", "name"),
+    sa.Index("ix_release_assets_release_id_id", "release_id", "id"),  # a release's assets in order, no sort
 )
 
 downloads = sa.Table(

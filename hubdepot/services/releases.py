@@ -207,16 +207,25 @@ _ELIGIBLE = sa.and_(
     releases.c.repository_id == sa.bindparam("repo_id"), releases.c.draft.is_(False), releases.c.prerelease.is_(False)
 )
 # GitHub's latest release: the pinned one (make_latest=true, the last published first), else the
-# newest one make_latest=false did not exclude; one statement, built once (every repository page asks)
-_LATEST_ORDER = (
-    releases.c.latest_pinned.desc(),
-    sa.case((releases.c.latest_pinned.is_(True), releases.c.published_at)).desc(),
-    releases.c.created_at.desc(),
-    releases.c.id.desc(),
+# newest one make_latest=false did not exclude. Each is an index seek (ix_releases_pinned,
+# ix_releases_latest), not a sort of every release: one id, built once (every repository page asks).
+_PINNED = (
+    sa.select(releases.c.id)
+    .where(_ELIGIBLE, releases.c.latest_pinned.is_(True))
+    .order_by(releases.c.published_at.desc(), releases.c.created_at.desc(), releases.c.id.desc())
+    .limit(1)
+    .scalar_subquery()
 )
-_LATEST_WHERE = sa.and_(_ELIGIBLE, sa.or_(releases.c.latest_pinned.is_(True), releases.c.latest_excluded.is_(False)))
-_LATEST_ID = Prepared(sa.select(releases.c.id).where(_LATEST_WHERE).order_by(*_LATEST_ORDER).limit(1))
-_LATEST = sa.select(releases).where(_LATEST_WHERE).order_by(*_LATEST_ORDER).limit(1).subquery("latest")
+_NEWEST = (
+    sa.select(releases.c.id)
+    .where(_ELIGIBLE, releases.c.latest_excluded.is_(False))
+    .order_by(releases.c.created_at.desc(), releases.c.id.desc())
+    .limit(1)
+    .scalar_subquery()
+)
+_LATEST_ID_OF = sa.func.coalesce(_PINNED, _NEWEST)
+_LATEST_ID = Prepared(sa.select(_LATEST_ID_OF.label("id")))
+_LATEST = releases.alias("latest")
 _author, _uploader = accounts.alias("author"), accounts.alias("uploader")
 _WHOLE: tuple[sa.FromClause, ...] = (_LATEST, _author, release_assets, _uploader)  # (in its columns' order)
 # the latest release with its author, assets and their uploaders: one row an asset (one with none)
@@ -227,6 +236,7 @@ _LATEST_WHOLE = Prepared(
         .outerjoin(release_assets, release_assets.c.release_id == _LATEST.c.id)
         .outerjoin(_uploader, _uploader.c.id == release_assets.c.uploader_id)
     )
+    .where(_LATEST.c.id == _LATEST_ID_OF)
     .order_by(release_assets.c.id)
 )
 _ROW_TYPES = [(collections.namedtuple("Row", list(part.c.keys())), len(part.c)) for part in _WHOLE]
@@ -234,7 +244,7 @@ _ROW_TYPES = [(collections.namedtuple("Row", list(part.c.keys())), len(part.c)) 
 
 def latest_id(conn: sa.Connection, repo_id: int) -> int | None:
     row = _LATEST_ID.first(conn, {"repo_id": repo_id})
-    return int(row.id) if row is not None else None
+    return int(row.id) if row is not None and row.id is not None else None
 
 
 def latest(hub: Hub, access: RepoAccess) -> ReleaseView:
