@@ -32,6 +32,9 @@ Table = list[tuple[tuple[str, ...], str, Handler]]  # (methods, path, handler)
 _BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 
+_NO_QUERY = QueryParams()
+
+
 @dataclasses.dataclass
 class Req:
     request: Request
@@ -43,6 +46,8 @@ class Req:
 
     @property
     def query(self) -> QueryParams:
+        if not self.request.scope["query_string"]:
+            return _NO_QUERY  # (parsing an empty query string costs ~2 us)
         return self.request.query_params
 
     @property

@@ -49,7 +49,12 @@ def etag_matches(header: str | None, etag: str | None) -> bool:
 
 
 def not_modified(request: Request, etag: str) -> bool:
-    return request.method in ("GET", "HEAD") and etag_matches(request.headers.get("if-none-match"), etag)
+    scope = request.scope
+    if scope["method"] not in ("GET", "HEAD"):
+        return False
+    # (the scope's header lines read directly: Starlette's Headers would be built for this one name)
+    found = [v for k, v in scope["headers"] if k == b"if-none-match"]
+    return etag_matches(", ".join(v.decode("latin-1") for v in found) if found else None, etag)
 
 
 def byte_range(header: str | None, size: int) -> tuple[int, int] | str | None:

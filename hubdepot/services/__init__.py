@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
-from typing import Any, TypeAlias
+from typing import Any, NamedTuple, TypeAlias
 
 import sqlalchemy as sa
 
@@ -36,9 +36,9 @@ class Actor:
         return login
 
 
-@dataclasses.dataclass(frozen=True)
-class RepoAccess:
-    """A repository the caller may see, with the caller's permission on it."""
+class RepoAccess(NamedTuple):
+    """A repository the caller may see, with the caller's permission on it (a tuple: made at every
+    repository-scoped request, three times faster than a frozen dataclass)."""
 
     repo: Row  # a repositories row
     owner: Any  # an accounts row

@@ -29,6 +29,7 @@ BLOB_LIMIT = 100 * 1024 * 1024
 RAW_TOKEN_SECONDS = 600
 _TOO_LARGE = [{"resource": "Blob", "field": "data", "code": "too_large"}]
 _BAD_PATH = [{"resource": "Commit", "field": "path", "code": "invalid"}]
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _BAD_BRANCH = [{"resource": "Commit", "field": "branch", "code": "invalid"}]
 _SPACE = re.compile(rb"\s+")
 _PAD = re.compile(rb"=")
@@ -55,7 +56,7 @@ def split_path(path: str, writing: bool = False) -> list[str]:
 
 def _unwritable(part: str) -> bool:
     """Control characters, or longer than a file system's 255-byte name: no checkout could hold it."""
-    return len(part.encode("utf-8", "surrogatepass")) > 255 or any(ord(ch) < 32 or ord(ch) == 127 for ch in part)
+    return len(part.encode("utf-8", "surrogatepass")) > 255 or _CONTROL.search(part) is not None
 
 
 # -- reading ------------------------------------------------------------------------------------
