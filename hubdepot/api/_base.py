@@ -85,6 +85,17 @@ class Req:
             access = repo_service.find_by_id(self.hub, self.actor, self.params["repository_id"])
         else:
             access = repo_service.find(self.hub, self.actor, self.params["owner"], self.params["repo"])
+        return self.answering_for(access)
+
+    def repo_named(self) -> tuple[str, dict[str, Any]]:
+        """How the path names its repository, for a service that looks it up itself with what it
+        reads of it (services/repos.looking_up): ("id", {repo_id}) or ("name", {owner, name})."""
+        if "repository_id" in self.params:
+            return "id", {"repo_id": self.params["repository_id"]}
+        return "name", {"owner": self.params["owner"], "name": self.params["repo"]}
+
+    def answering_for(self, access: RepoAccess) -> RepoAccess:
+        """The answer is about this repository (self_url, the edge's metrics and read cache)."""
         context.reply(self.request.scope).repo_id = access.id
         return access
 

@@ -70,7 +70,9 @@ def create(req: Req) -> Response:
 
 @endpoint(f"{DOCS}#get-the-latest-release", inline=True)
 def latest(req: Req) -> Response:
-    return _one(req, reads.latest(req.hub, req.repo()))
+    access, view = reads.latest_in(req.hub, req.actor, *req.repo_named())  # (one statement for both)
+    req.answering_for(access)
+    return _one(req, view)
 
 
 @endpoint(f"{DOCS}#get-a-release-by-tag-name", inline=True)

@@ -11,7 +11,7 @@ import collections
 import dataclasses
 import hashlib
 import itertools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -19,9 +19,10 @@ import sqlalchemy as sa
 from hubdepot import errors
 from hubdepot.bounded import Bounded
 from hubdepot.db.prepared import Prepared
-from hubdepot.db.tables import accounts, release_assets, releases
+from hubdepot.db.tables import accounts, release_assets, releases, repositories
 from hubdepot.hub import Hub
-from hubdepot.services import RepoAccess, Row
+from hubdepot.services import Actor, RepoAccess, Row
+from hubdepot.services import repos as repo_service
 
 
 @dataclasses.dataclass(frozen=True)
@@ -203,42 +204,56 @@ def any_by_tag(hub: Hub, access: RepoAccess, tag: str) -> ReleaseView | None:
         return views(conn, access, [row])[0] if row is not None else None
 
 
-_ELIGIBLE = sa.and_(
-    releases.c.repository_id == sa.bindparam("repo_id"), releases.c.draft.is_(False), releases.c.prerelease.is_(False)
-)
-# GitHub's latest release: the pinned one (make_latest=true, the last published first), else the
-# newest one make_latest=false did not exclude. Each is an index seek (ix_releases_pinned,
-# ix_releases_latest), not a sort of every release: one id, built once (every repository page asks).
-_PINNED = (
-    sa.select(releases.c.id)
-    .where(_ELIGIBLE, releases.c.latest_pinned.is_(True))
-    .order_by(releases.c.published_at.desc(), releases.c.created_at.desc(), releases.c.id.desc())
-    .limit(1)
-    .scalar_subquery()
-)
-_NEWEST = (
-    sa.select(releases.c.id)
-    .where(_ELIGIBLE, releases.c.latest_excluded.is_(False))
-    .order_by(releases.c.created_at.desc(), releases.c.id.desc())
-    .limit(1)
-    .scalar_subquery()
-)
-_LATEST_ID_OF = sa.func.coalesce(_PINNED, _NEWEST)
-_LATEST_ID = Prepared(sa.select(_LATEST_ID_OF.label("id")))
+def _latest_id_of(repo_id: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
+    """GitHub's latest release of the repository `repo_id`: the pinned one (make_latest=true, the last
+    published first), else the newest one make_latest=false did not exclude. Each is an index seek
+    (ix_releases_pinned, ix_releases_latest), not a sort of every release."""
+    eligible = (releases.c.repository_id == repo_id, releases.c.draft.is_(False), releases.c.prerelease.is_(False))
+    pinned = (
+        sa.select(releases.c.id)
+        .where(*eligible, releases.c.latest_pinned.is_(True))
+        .order_by(releases.c.published_at.desc(), releases.c.created_at.desc(), releases.c.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    newest = (
+        sa.select(releases.c.id)
+        .where(*eligible, releases.c.latest_excluded.is_(False))
+        .order_by(releases.c.created_at.desc(), releases.c.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    return sa.func.coalesce(pinned, newest)
+
+
+_LATEST_ID = Prepared(sa.select(_latest_id_of(sa.bindparam("repo_id")).label("id")))  # (built once: pages ask)
 _LATEST = releases.alias("latest")
 _author, _uploader = accounts.alias("author"), accounts.alias("uploader")
 _WHOLE: tuple[sa.FromClause, ...] = (_LATEST, _author, release_assets, _uploader)  # (in its columns' order)
-# the latest release with its author, assets and their uploaders: one row an asset (one with none)
-_LATEST_WHOLE = Prepared(
-    sa.select(*(c.label(f"c{i}_{n}") for i, part in enumerate(_WHOLE) for n, c in enumerate(part.c)))
-    .select_from(
-        _LATEST.join(_author, _author.c.id == _LATEST.c.author_id)
+_WHOLE_COLUMNS = [c.label(f"c{i}_{n}") for i, part in enumerate(_WHOLE) for n, c in enumerate(part.c)]
+
+
+def _details(select: sa.Select[Any]) -> sa.Select[Any]:
+    """`select` (which reads _LATEST) joined to the release's author, assets and their uploaders: one
+    row an asset, one with none when it has none."""
+    return (
+        select.outerjoin(_author, _author.c.id == _LATEST.c.author_id)
         .outerjoin(release_assets, release_assets.c.release_id == _LATEST.c.id)
         .outerjoin(_uploader, _uploader.c.id == release_assets.c.uploader_id)
+        .order_by(release_assets.c.id)
     )
-    .where(_LATEST.c.id == _LATEST_ID_OF)
-    .order_by(release_assets.c.id)
+
+
+_LATEST_WHOLE = Prepared(
+    _details(sa.select(*_WHOLE_COLUMNS).where(_LATEST.c.id == _latest_id_of(sa.bindparam("repo_id"))))
 )
+# the repository (as find looks it up) and its latest release, in one statement (releases/latest)
+_REPO_AND_LATEST = {
+    by: repo_service.looking_up(
+        by, _WHOLE_COLUMNS, lambda s: _details(s.outerjoin(_LATEST, _LATEST.c.id == _latest_id_of(repositories.c.id)))
+    )
+    for by in ("name", "id")
+}
 _ROW_TYPES = [(collections.namedtuple("Row", list(part.c.keys())), len(part.c)) for part in _WHOLE]
 
 
@@ -253,6 +268,18 @@ def latest(hub: Hub, access: RepoAccess) -> ReleaseView:
     if not found:
         raise errors.NotFound()
     return _whole(found, access)
+
+
+def latest_in(hub: Hub, actor: Actor | None, by: str, named: Mapping[str, Any]) -> tuple[RepoAccess, ReleaseView]:
+    """The repository a path names (`by`: "name" or "id", as repos.looking_up) as the caller sees it,
+    and its latest release, read in one statement; NotFound when either is missing (or invisible)."""
+    with hub.db.read() as conn:
+        found = _REPO_AND_LATEST[by].all(conn, repo_service.lookup_params(actor, by, named))
+    access = repo_service.access_of(hub, actor, found[0] if found else None)
+    width = repo_service.LOOKUP_WIDTH
+    if found[0][width] is None:  # (no release is the latest)
+        raise errors.NotFound()
+    return access, _whole([row[width:] for row in found], access)
 
 
 def _whole(found: Sequence[Row], access: RepoAccess) -> ReleaseView:

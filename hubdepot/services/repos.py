@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import operator
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 from urllib.parse import urlsplit
@@ -55,9 +55,13 @@ _ROLE = (
 _LOOKUP = sa.select(repositories, *_OWNER_COLS, _COLLAB.label("collab"), _ROLE.label("role")).join(
     _owner, _owner.c.id == repositories.c.owner_id
 )
-_BY_NAME = _LOOKUP.where(_owner.c.login_key == sa.bindparam("owner"), repositories.c.name_key == sa.bindparam("name"))
-_BY_ID = _LOOKUP.where(repositories.c.id == sa.bindparam("repo_id"))
+_BY = {  # how a path names a repository: {owner}/{repo} (case-insensitive), or {repository_id}
+    "name": sa.and_(_owner.c.login_key == sa.bindparam("owner"), repositories.c.name_key == sa.bindparam("name")),
+    "id": repositories.c.id == sa.bindparam("repo_id"),
+}
+_BY_NAME, _BY_ID = _LOOKUP.where(_BY["name"]), _LOOKUP.where(_BY["id"])
 _FIND = {"name": Prepared(_BY_NAME), "id": Prepared(_BY_ID)}  # (every repository-scoped request asks)
+LOOKUP_WIDTH = len(_LOOKUP.selected_columns)  # a lookup row's first columns are the repository's own
 _AFFILIATED = _LOOKUP.where(
     sa.or_(repositories.c.owner_id == _ACTOR, _COLLAB.is_not(None), _ROLE.is_not(None))
 ).order_by(repositories.c.id)
@@ -89,16 +93,40 @@ def _access(hub: Hub, actor: Actor | None, row: Row) -> RepoAccess | None:
 def _lookup(hub: Hub, actor: Actor | None, by: str, **params: object) -> RepoAccess:
     """One query: the repository, its owner and the caller's grants; NotFound when invisible."""
     with hub.db.read() as conn:
-        row = _FIND[by].first(conn, {"actor_id": actor.id if actor else -1, **params})
+        row = _FIND[by].first(conn, lookup_params(actor, by, params))
+    return access_of(hub, actor, row)
+
+
+def lookup_params(actor: Actor | None, by: str, named: Mapping[str, object]) -> dict[str, object]:
+    """A lookup's parameters for a path's `owner`/`name` or `repo_id` (`by`, as in `looking_up`)."""
+    actor_id = actor.id if actor else -1
+    if by == "name":
+        return {"actor_id": actor_id, "owner": str(named["owner"]).lower(), "name": str(named["name"]).lower()}
+    return {"actor_id": actor_id, "repo_id": named["repo_id"]}
+
+
+def access_of(hub: Hub, actor: Actor | None, row: Row | None) -> RepoAccess:
+    """A lookup's row (find's, or a `looking_up` statement's first) as the caller's RepoAccess;
+    NotFound when there is none or the caller may not see it."""
     access = _access(hub, actor, row) if row is not None else None
     if access is None:
         raise errors.NotFound()
     return access
 
 
+def looking_up(
+    by: str, columns: Sequence[sa.ColumnElement[Any]], joined: Callable[[sa.Select[Any]], sa.Select[Any]]
+) -> Prepared:
+    """find's query (the repository by `by`: "name" or "id") with more `columns` from what `joined`
+    joins to it: a service reads a repository and what it wants of it in one statement. Each row's
+    first LOOKUP_WIDTH columns are the lookup's (access_of reads them); the permission is still
+    decided here, from them."""
+    return Prepared(joined(_LOOKUP.add_columns(*columns)).where(_BY[by]))
+
+
 def find(hub: Hub, actor: Actor | None, owner: str, name: str) -> RepoAccess:
     """The repository `owner/name` (case-insensitive), or NotFound when absent or invisible."""
-    return _lookup(hub, actor, "name", owner=owner.lower(), name=name.lower())
+    return _lookup(hub, actor, "name", owner=owner, name=name)
 
 
 def find_by_id(hub: Hub, actor: Actor | None, repo_id: int) -> RepoAccess:

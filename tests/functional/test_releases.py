@@ -369,3 +369,27 @@ def test_post_is_accepted_where_patch_is(user, repo):
     assert user.api.get(f"/repos/{repo}/releases/{made['id']}").json()["body"] == "edited by POST"
     renamed = user.api.post(f"/repos/{repo}", json={"description": "via POST"})
     assert renamed.status_code == 200 and renamed.json()["description"] == "via POST"
+
+
+def test_latest_by_name_and_by_id_one_statement(user, repo, repo_id, make_user, client_for):
+    """releases/latest reads the repository and its latest release in one statement: the same
+    answers by {owner}/{repo} (any case) and by /repositories/{id}; 404 for a repository with no
+    latest release, one the caller cannot see, and one that does not exist."""
+    owner, name = repo.split("/")
+    by_id = f"/repositories/{repo_id}/releases/latest"
+    assert user.api.get(f"/repos/{repo}/releases/latest").status_code == 404  # none yet
+    assert user.api.get(by_id).status_code == 404
+    user.api.post(f"/repos/{repo}/releases", json={"tag_name": "v1", "prerelease": True}).raise_for_status()
+    assert user.api.get(by_id).status_code == 404  # a prerelease is never the latest
+    made = user.api.post(f"/repos/{repo}/releases", json={"tag_name": "v2"}).json()
+    for path in (f"/repos/{repo}/releases/latest", f"/repos/{owner.upper()}/{name.upper()}/releases/latest", by_id):
+        r = user.api.get(path)
+        assert r.status_code == 200 and r.json() == made, path
+    assert user.api.get(f"/repos/{owner}/{name}-missing/releases/latest").status_code == 404
+    assert user.api.get("/repositories/999999999/releases/latest").status_code == 404
+    user.api.patch(f"/repos/{repo}", json={"private": True})
+    _, token = make_user()
+    for client in (client_for(token), client_for()):
+        assert client.get(f"/repos/{repo}/releases/latest").status_code == 404
+        assert client.get(by_id).status_code == 404
+    assert user.api.get(by_id).json() == user.api.get(f"/repos/{repo}/releases/latest").json()
