@@ -70,16 +70,10 @@ def _html(req: Req, found: Found, readme: bool) -> Response:
 
 
 def _render(req: Req, access: RepoAccess, found: Found, mode: str, readme: bool = False) -> Response:
-    node, where = found.node, _where(req, access, found)
+    node = found.node
     if node.kind == "file":
-        if mode == "raw":
-            return _raw(req, access, found, found.data)
-        if mode == "html":
-            return _html(req, found, readme)
-        if not access.repo.private:  # (a private file's download_url is signed anew: not kept)
-            key = ("content", access.full_name, where.ref, node, req.api_version)
-            return represented(req, key, lambda: rep.content_file(where, node, found.data), etag=f'"{node.sha}"')
-        return json_response(req, rep.content_file(where, node, found.data), etag=f'"{node.sha}"')
+        return _file(req, access, found, mode, readme)
+    where = _where(req, access, found)
     if node.kind == "symlink":
         if mode == "raw":
             assert node.target is not None, "a symlink node carries its target"
@@ -91,6 +85,21 @@ def _render(req: Req, access: RepoAccess, found: Found, mode: str, readme: bool 
     if mode == "object":
         return json_response(req, rep.content_tree(where, node, found.entries), etag=etag)
     return json_response(req, rep.content_directory(where, found.entries), etag=etag)
+
+
+def _file(req: Req, access: RepoAccess, found: Found, mode: str, readme: bool) -> Response:
+    node, etag = found.node, f'"{found.node.sha}"'
+    if mode == "raw":
+        return _raw(req, access, found, found.data)
+    if mode == "html":
+        return _html(req, found, readme)
+
+    def make() -> dict[str, Any]:  # (where it is: built only when the answer is not kept already)
+        return rep.content_file(_where(req, access, found), node, found.data)
+
+    if access.repo.private:  # (a private file's download_url is signed anew: not kept)
+        return json_response(req, make(), etag=etag)
+    return represented(req, ("content", access.full_name, found.commit.name, node, req.api_version), make, etag=etag)
 
 
 @endpoint(f"{DOCS}#get-repository-content", inline=True)

@@ -29,7 +29,8 @@ BLOB_LIMIT = 100 * 1024 * 1024
 RAW_TOKEN_SECONDS = 600
 _TOO_LARGE = [{"resource": "Blob", "field": "data", "code": "too_large"}]
 _BAD_PATH = [{"resource": "Commit", "field": "path", "code": "invalid"}]
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")  # (no checkout could hold a name with one)
+_NOT_NAMES = frozenset(("", ".", ".."))
 _BAD_BRANCH = [{"resource": "Commit", "field": "branch", "code": "invalid"}]
 _SPACE = re.compile(rb"\s+")
 _PAD = re.compile(rb"=")
@@ -47,16 +48,20 @@ def split_path(path: str, writing: bool = False) -> list[str]:
         if path == "":
             return []
     parts = path.split("/")
-    if any(p in ("", ".", "..") or p.lower() == ".git" or _unwritable(p) for p in parts):
+    if _CONTROL.search(path) is not None or any(_unfit(p) for p in parts):
         if writing:
             raise errors.ValidationFailed(_BAD_PATH, message="path contains a malformed path component")
         raise errors.NotFound()
     return parts
 
 
-def _unwritable(part: str) -> bool:
-    """Control characters, or longer than a file system's 255-byte name: no checkout could hold it."""
-    return len(part.encode("utf-8", "surrogatepass")) > 255 or _CONTROL.search(part) is not None
+def _unfit(part: str) -> bool:
+    """A part that could leave the tree (.., .git), names nothing, or that no checkout could hold:
+    longer than a file system's 255-byte name (a part of at most 63 characters never is: at most 4
+    bytes each). Control characters are looked for in the whole path (split_path)."""
+    if part in _NOT_NAMES or part.lower() == ".git":
+        return True
+    return len(part) > 63 and len(part.encode("utf-8", "surrogatepass")) > 255
 
 
 # -- reading ------------------------------------------------------------------------------------
