@@ -17,7 +17,7 @@ import dataclasses
 import inspect
 import re
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from starlette._utils import get_route_path
 from starlette.requests import Request
@@ -142,39 +142,51 @@ class IndexedRouter(Router):
                 for method in route.methods or ():
                     paths.setdefault(method, []).append(f"(?P<r{i}>{_bare(route)})")
         self._index = {method: re.compile("|".join(found)) for method, found in paths.items()}
-        self._found: dict[tuple[str, str], str | None] = {}  # (method, path) -> its route's group, once matched
+        self._found: dict[tuple[str, str], _Found | None] = {}  # (method, path) -> its route, once matched
 
-    def _name(self, method: str, path: str) -> str | None:
-        """The group of the route taking `method` on `path` (the alternation tries each route in turn:
-        up to a few µs for one far down the table; a path's answer is kept, a few thousand of them)."""
+    def _match(self, method: str, path: str, scope: Scope) -> _Found | None:
+        """The route taking `method` on `path`, with the path's parameters, or None. The alternation
+        tries each route in turn (up to a few µs for one far down the table) and the route's own
+        match converts the parameters: a path's answer is kept, for a few thousand short paths."""
         key = (method, path)
         if key in self._found:
             return self._found[key]
-        index = self._index.get(method)
-        found = index.fullmatch(path) if index is not None else None
-        name = found.lastgroup if found is not None else None
+        answer = self._matched(method, path, scope)
         if len(path) <= _FOUND_PATH:  # (at most a few MB however hostile the paths)
             if len(self._found) >= _FOUND_MAX:
                 self._found.clear()
-            self._found[key] = name
-        return name
+            self._found[key] = answer
+        return answer
+
+    def _matched(self, method: str, path: str, scope: Scope) -> _Found | None:
+        index = self._index.get(method)
+        found = index.fullmatch(path) if index is not None else None
+        if found is None or not found.lastgroup:
+            return None
+        route = self._named[found.lastgroup]
+        match, child = route.matches(scope)
+        return _Found(route, self._direct.get(found.lastgroup), child["path_params"]) if match is Match.FULL else None
 
     async def app(self, scope: Scope, receive: Receive, send: Send) -> None:
-        name = self._name(scope["method"], get_route_path(scope)) if scope["type"] == "http" else None
-        route = self._named[name] if name else None
-        match, child = route.matches(scope) if route is not None else (Match.NONE, {})
-        if route is None or match is not Match.FULL:
+        found = self._match(scope["method"], get_route_path(scope), scope) if scope["type"] == "http" else None
+        if found is None:
             return await super().app(scope, receive, send)
         scope.setdefault("router", self)
-        scope["route"] = route
-        scope.update(child)
-        endpoint = self._direct.get(name or "")
-        if endpoint is None:
-            return await route.handle(scope, receive, send)
+        scope["route"], scope["endpoint"], scope["path_params"] = found.route, found.route.endpoint, dict(found.params)
+        if found.direct is None:
+            return await found.route.handle(scope, receive, send)
         # what Starlette's request_response does, less its wrapper for exception handlers (none are
         # mounted: the edge renders errors)
-        response = await endpoint(Request(scope, receive, send))
+        response = await found.direct(Request(scope, receive, send))
         await response(scope, receive, send)
+
+
+class _Found(NamedTuple):
+    """A path's route, as IndexedRouter keeps it."""
+
+    route: Route
+    direct: Callable[[Request], Awaitable[Response]] | None  # a coroutine endpoint, called as is
+    params: dict[str, Any]  # the path's parameters, converted (copied into each request's scope)
 
 
 def _bare(route: Route) -> str:
