@@ -77,6 +77,8 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--no-cache", action="store_true", help="HUBDEPOT_READ_CACHE=0: the uncached path")
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--sort", default="tottime", help="--profile's order: tottime, cumtime, ncalls...")
+    parser.add_argument("--top", type=int, default=25, help="--profile's lines")
     args = parser.parse_args()
     data = Path(tempfile.mkdtemp(prefix="hubdepot-inprocess-")) / "data"
     try:
@@ -87,14 +89,16 @@ def main() -> None:
         cache = "0" if args.no_cache else "1"
         os.environ.update(HUBDEPOT_DATA_DIR=str(data), HUBDEPOT_METRICS="on", HUBDEPOT_READ_CACHE=cache)
         from hubdepot.app import create_app
+        from hubdepot.http import edge
 
+        edge._TOGETHER_AFTER = float("inf")  # (one request at a time: no other answer to leave with)
         app = create_app(deliver=False)
         path = PATHS[args.path] if PATHS[args.path].startswith("/raw/") else "/api/v3" + PATHS[args.path]
         caller = None if path.startswith("/raw/") else token
         if args.profile:
             profile = cProfile.Profile()
             seconds = profile.runcall(asyncio.run, _measure(app, path, caller, args.requests))
-            pstats.Stats(profile).sort_stats("tottime").print_stats(25)
+            pstats.Stats(profile).sort_stats(args.sort).print_stats(args.top)
         else:
             seconds = asyncio.run(_measure(app, path, caller, args.requests))
         label = "no cache" if args.no_cache else "cache on"

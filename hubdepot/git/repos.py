@@ -75,11 +75,15 @@ def watch(root: Path, epoch: Callable[[], int]) -> None:
     _watches[str(root)].epoch = epoch
 
 
-@contextlib.contextmanager
-def reading(git_dir: Path) -> Iterator[pygit2.Repository]:
-    """A repository opened for reads, kept by this thread for the next request while the directory
-    is the same one (opening costs more than a small lookup). libgit2 re-reads refs from disk and
-    rescans the object database on a miss, so writes by other threads and processes are seen."""
+def reading(git_dir: Path) -> contextlib.nullcontext[pygit2.Repository]:
+    """A repository opened for reads (`with reading(git_dir) as repo`), kept by this thread for the
+    next request while the directory is the same one (opening costs more than a small lookup).
+    libgit2 re-reads refs from disk and rescans the object database on a miss, so writes by other
+    threads and processes are seen. (Nothing to do on the way out: a nullcontext, not a generator.)"""
+    return contextlib.nullcontext(_kept(git_dir))
+
+
+def _kept(git_dir: Path) -> pygit2.Repository:
     key = str(git_dir)
     cache = _local.__dict__.setdefault("repos", collections.OrderedDict())
     hit = cache.get(key)
@@ -88,7 +92,8 @@ def reading(git_dir: Path) -> Iterator[pygit2.Repository]:
     cache.move_to_end(key)
     while len(cache) > _REPOS_PER_THREAD:
         cache.popitem(last=False)[1][1].free()
-    yield hit[1]
+    repo: pygit2.Repository = hit[1]
+    return repo
 
 
 _Kept = tuple[tuple[int, int, int], pygit2.Repository, _Watch, int]  # (directory, handle, watch, epoch)

@@ -40,7 +40,8 @@ def _decide(actor: Actor | None, repo: Row, owner: _Owner, collab: str | None, r
 
 
 _owner = accounts.alias("owner")
-_OWNER_COLS = [c.label(f"owner__{c.name}") for c in _owner.c]
+# the owner as a repository's answers show it (never its password hash, nor the lookup key)
+_OWNER_COLS = [c.label(f"owner__{c.name}") for c in _owner.c if c.name not in ("password_hash", "login_key")]
 _ACTOR = sa.bindparam("actor_id", type_=sa.Integer)
 _COLLAB = (
     sa.select(collaborators.c.permission)
