@@ -59,6 +59,11 @@ def put(scope: Scope, context: Context) -> None:
     state[_CONTEXT], state[_REPLY] = context, Reply()
 
 
+def complete(scope: Scope, context: Context) -> None:
+    """The request's context, once the edge knows all of it (put() came first: its Reply stays)."""
+    scope["state"][_CONTEXT] = context
+
+
 def of(scope: Scope) -> Context:
     """The request's context; a request the edge never saw (a test calling a route) is an API one."""
     found: Context | None = scope.get("state", {}).get(_CONTEXT)

@@ -152,7 +152,7 @@ class Edge:
                 context.reply(scope).kept = True
                 return await _send_cached(scope, send, kept, headers, extra)
             ctx = await self._context(scope, ctx, headers)
-            context.put(scope, ctx)  # the request's context, complete
+            context.complete(scope, ctx)
             if ctx.rate is not None:
                 extra += ctx.rate.headers
                 self._check_rate(scope, ctx)
