@@ -85,7 +85,9 @@ def reading(git_dir: Path) -> contextlib.nullcontext[pygit2.Repository]:
 
 def _kept(git_dir: Path) -> pygit2.Repository:
     key = str(git_dir)
-    cache = _local.__dict__.setdefault("repos", collections.OrderedDict())
+    cache = _local.__dict__.get("repos")
+    if cache is None:
+        cache = _local.repos = collections.OrderedDict()
     hit = cache.get(key)
     if hit is None or hit[2].epoch() != hit[3] or hit[3] < 0:
         hit = cache[key] = _checked(git_dir, key, hit)
