@@ -68,6 +68,7 @@ class Database:
         self.generation = generation  # bumped after every write (see db/generation.py)
         self._held = threading.local()  # SQLite: the main thread's reading connection (read())
         self._held_all: list[sa.Connection] = []
+        self._reader: native.Reader | None = None  # the main thread's held connection's (db/native)
 
     def read(self) -> contextlib.AbstractContextManager[sa.Connection]:
         """A read; on SQLite each statement runs in autocommit (no BEGIN/COMMIT round trips), and the
@@ -78,6 +79,11 @@ class Database:
         if self.is_sqlite and main and not getattr(self._held, "busy", False):  # (a read in a read: the pool's)
             return _HeldRead(self)
         return self._pooled_read()
+
+    def end_shared(self) -> None:
+        """End the main thread's shared read transaction now, if one is open (db/native.Reader)."""
+        if self._reader is not None and threading.current_thread() is threading.main_thread():
+            self._reader.end_shared()
 
     @contextlib.contextmanager
     def _pooled_read(self) -> Iterator[sa.Connection]:
@@ -95,7 +101,8 @@ class Database:
                 self._held_all.remove(conn)
                 _close(conn)
             conn = self._held.conn = self.engine.connect()
-            conn.info[native.READER] = native.open_reader(self.engine.url.database or "")
+            epoch = self.generation.current if self.generation is not None else None
+            self._reader = conn.info[native.READER] = native.open_reader(self.engine.url.database or "", epoch)
             self._held_all.append(conn)
         return conn
 
@@ -125,6 +132,7 @@ class Database:
         finally:
             if self.generation is not None:
                 self.generation.bump()
+            self.end_shared()  # (reads on this thread after the write see it)
         for after in unit.after_commit:
             after()
 
@@ -142,6 +150,7 @@ class Database:
         for conn in self._held_all:
             _close(conn)
         self._held_all.clear()
+        self._reader = None
         self.engine.dispose()
         if self.generation is not None:
             self.generation.close()

@@ -4,6 +4,7 @@ a read sees every write committed before it."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import threading
 
@@ -11,6 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from hubdepot.db import native
+from hubdepot.db.generation import Generation
 from hubdepot.db.prepared import Prepared
 from hubdepot.db.session import Database
 
@@ -144,3 +146,76 @@ def test_dispose_closes_the_reader(db):
         reader = conn.info[native.READER]
     db.dispose()
     assert reader._handle is None
+
+
+def _other_write(db: Database, name: str) -> None:
+    """A write committed on another connection (another thread's, another process's), with no move of
+    the epoch: what a shared read transaction does not see until the loop's pass ends."""
+    with db.engine.connect() as conn:
+        conn.execute(things.update().where(things.c.id == 1).values(name=name))
+        conn.commit()
+
+
+def test_one_pass_of_the_loop_shares_a_read_until_a_write_ends(tmp_path):
+    epoch = [0]
+    database = Database(f"sqlite:///{tmp_path / 'shared.db'}")
+    _meta.create_all(database.engine)
+    with database.engine.begin() as conn:
+        conn.execute(things.insert(), ROWS)
+    sql = "SELECT json_array(name) FROM things WHERE id = ?"
+    reader = native.open_reader(str(tmp_path / "shared.db"), lambda: epoch[0])
+    assert reader is not None
+
+    def name() -> str:
+        rows = reader.rows(sql, [1], one=True)
+        assert rows is not None
+        return str(rows[0][0])
+
+    async def passes() -> list[str]:
+        seen = [name()]
+        _other_write(database, "second")
+        seen.append(name())  # (the same pass: the same state of the database)
+        await asyncio.sleep(0)
+        seen.append(name())  # (the next pass reads anew)
+        _other_write(database, "third")
+        epoch[0] += 1  # (a write that ended moves the epoch: the pass's reads see it at once)
+        seen.append(name())
+        epoch[0] = -1  # (incoherent: nothing is shared)
+        _other_write(database, "fourth")
+        seen.append(name())
+        _other_write(database, "fifth")
+        seen.append(name())
+        return seen
+
+    try:
+        assert asyncio.run(passes()) == ["x", "x", "second", "third", "fourth", "fifth"]
+        _other_write(database, "outside")
+        assert name() == "outside"  # (no running loop: each statement reads on its own)
+    finally:
+        reader.close()
+        database.dispose()
+
+
+def test_a_write_on_the_loops_thread_ends_its_shared_read(tmp_path):
+    generation = Generation(tmp_path / "generation")
+    database = Database(f"sqlite:///{tmp_path / 'gen.db'}", generation)
+    _meta.create_all(database.engine)
+    with database.write() as conn:
+        conn.execute(things.insert(), ROWS)
+
+    async def read_write_read() -> tuple[str, str, str]:
+        with database.read() as conn:
+            before = BY_NAME.first(conn, {"name": "x"})
+        _other_write(database, "unseen")  # (no epoch move: the shared read does not see it)
+        with database.read() as conn:
+            hidden = BY_NAME.first(conn, {"name": "x"})
+        with database.write() as conn:
+            conn.execute(things.update().where(things.c.id == 2).values(name="written"))
+        with database.read() as conn:
+            after = BY_NAME.first(conn, {"name": "written"})
+        return str(before.id), str(hidden.id if hidden else None), str(after.id if after else None)
+
+    try:
+        assert asyncio.run(read_write_read()) == ("1", "1", "2")
+    finally:
+        database.dispose()
