@@ -95,7 +95,7 @@ class Req:
         return "name", {"owner": self.params["owner"], "name": self.params["repo"]}
 
     def answering_for(self, access: RepoAccess) -> RepoAccess:
-        """The answer is about this repository (self_url, the edge's metrics and read cache)."""
+        """The answer is about this repository (self_url gives its links as /repositories/{id}/...)."""
         context.reply(self.request.scope).repo_id = access.id
         return access
 
