@@ -203,6 +203,9 @@ def test_validation(user, repo):
         ("a//b.txt", "path contains a malformed path component"),
         ("dir/", "path contains a malformed path component"),
         ("%2e/x", "path contains a malformed path component"),
+        ("a%01b.txt", "path contains a malformed path component"),  # (a control character)
+        ("dir/x%7F.txt", "path contains a malformed path component"),
+        ("%C3%A9" * 128, "path contains a malformed path component"),  # (256 bytes in one name)
     ],
 )
 def test_bad_paths_on_write(user, repo, path, message):
