@@ -34,10 +34,10 @@ READER = "hubdepot.native_reader"  # a connection's info key: its Reader (db/ses
 _ROW, _DONE = 100, 101
 _OPEN_READWRITE, _OPEN_NOMUTEX = 0x2, 0x8000  # (never writes: only what db/prepared gives it runs)
 _TRANSIENT = ctypes.c_void_p(-1)  # SQLITE_TRANSIENT: SQLite copies a bound value
-MAX_COLUMNS = 100
+MAX_COLUMNS = 100  # json_array takes at most 127 arguments (SQLITE_MAX_FUNCTION_ARG)
 # a read a pass of the loop keeps open on its first row: SQLite keeps a connection's read transaction
 # while any of its statements is open, so the pass's other reads run in it (Reader._share)
-_ANCHOR = "SELECT 1 FROM sqlite_schema"  # json_array takes at most 127 arguments (SQLITE_MAX_FUNCTION_ARG)
+_ANCHOR = "SELECT 1 FROM sqlite_schema"
 
 _library: ctypes.PyDLL | None = None
 _found = False

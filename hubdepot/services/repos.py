@@ -60,8 +60,7 @@ _BY = {  # how a path names a repository: {owner}/{repo} (case-insensitive), or 
     "name": sa.and_(_owner.c.login_key == sa.bindparam("owner"), repositories.c.name_key == sa.bindparam("name")),
     "id": repositories.c.id == sa.bindparam("repo_id"),
 }
-_BY_NAME, _BY_ID = _LOOKUP.where(_BY["name"]), _LOOKUP.where(_BY["id"])
-_FIND = {"name": Prepared(_BY_NAME), "id": Prepared(_BY_ID)}  # (every repository-scoped request asks)
+_FIND = {by: Prepared(_LOOKUP.where(where)) for by, where in _BY.items()}  # (every repository-scoped request)
 LOOKUP_WIDTH = len(_LOOKUP.selected_columns)  # a lookup row's first columns are the repository's own
 _AFFILIATED = _LOOKUP.where(
     sa.or_(repositories.c.owner_id == _ACTOR, _COLLAB.is_not(None), _ROLE.is_not(None))
@@ -336,7 +335,7 @@ def is_collaborator(hub: Hub, access: RepoAccess, login: str) -> bool:
         return False
     probe = Actor(account=user, scopes=(), token_id=0)
     with hub.db.read() as conn:
-        row = conn.execute(_BY_ID, {"actor_id": user.id, "repo_id": access.id}).first()
+        row = conn.execute(_FIND["id"].statement, {"actor_id": user.id, "repo_id": access.id}).first()
     seen = _access(hub, probe, row) if row is not None else None
     return row is not None and (row.collab is not None or (seen is not None and seen.can("push")))
 
