@@ -1,4 +1,5 @@
-"""Bench plumbing: a hubdepot server, an nginx reference, wrk for load, RSS sampling."""
+"""Bench plumbing: a hubdepot server, an nginx reference, the bare server's floor, wrk for load, RSS
+sampling."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -85,6 +87,30 @@ def nginx(workers: int = 1) -> Iterator[tuple[str, Path]]:
     try:
         server_support._wait(f"http://127.0.0.1:{port}", process, root / "error.log", 10)
         yield f"http://127.0.0.1:{port}", root / "www"
+    finally:
+        process.terminate()
+        process.wait(10)
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def bare_serving(bodies: dict[str, bytes], workers: int = 1) -> Iterator[str]:
+    """The origin of bench/bare_app answering each of `bodies` (name -> bytes) at /name, on granian
+    with uvloop and `workers` workers, as hubdepot serves (no code of ours in between)."""
+    root = Path(tempfile.mkdtemp(prefix="bare-bench-"))
+    for name, body in bodies.items():
+        (root / name).write_bytes(body)
+    port = server_support.free_port()
+    log = root / "server.log"
+    command = [sys.executable, "-m", "granian", "--interface", "asgi", "--loop", "uvloop", "--workers", str(workers)]
+    command += ["--host", "127.0.0.1", "--port", str(port), "--no-ws", "bench.bare_app:app"]
+    env = {**os.environ, "BENCH_BARE_ROOT": str(root)}
+    with log.open("wb") as out:
+        here = Path(__file__).parent.parent
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=here)
+    try:
+        server_support._wait(f"http://127.0.0.1:{port}", process, log, 20)
+        yield f"http://127.0.0.1:{port}"
     finally:
         process.terminate()
         process.wait(10)
