@@ -15,11 +15,13 @@ what only time changes (a token's expires_at, a session cookie's age).
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import threading
 import time
 from collections.abc import Callable
+from typing import NamedTuple
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request, cookie_parser
@@ -59,6 +61,7 @@ class Login:
         self.hub = hub
         self._items: dict[tuple[str, str], tuple[Actor, int, float]] = {}  # (kind, credential)
         self._lock = threading.Lock()
+        self._pending: dict[tuple[str, str], _Pending] = {}  # lookups under way, by key
 
     def _cached(self, key: tuple[str, str], generation: int | None) -> Actor | None:
         item = self._items.get(key)
@@ -81,15 +84,34 @@ class Login:
 
     async def _look_up(self, key: tuple[str, str], find: Callable[[Hub, str], Actor | None]) -> Actor | None:
         """`find(hub, value)` in the thread pool, unless an answer read since the last write is kept. The
-        generation is read before the lookup: a write that ends during it leaves the entry unusable."""
+        generation is read before the lookup: a write that ends during it leaves the entry unusable.
+        Requests that miss together share one lookup begun at the same generation (the many
+        connections of one client, each time its entry expires, had each sent one to the pool)."""
         counter = self.hub.db.generation
         generation = counter.current() if counter is not None else None
         actor = self._cached(key, generation)
-        if actor is None:
+        if actor is not None:
+            return actor
+        if generation is None:  # (nothing says whether a write ended while another's lookup ran)
+            return await self._find(key, find, generation)
+        loop = asyncio.get_running_loop()
+        pending = self._pending.get(key)
+        if pending is None or pending.generation != generation or pending.loop is not loop:
+            task = loop.create_task(self._find(key, find, generation))
+            pending = self._pending[key] = _Pending(generation, loop, task)
+        return await asyncio.shield(pending.task)  # (a caller that goes away leaves the others theirs)
+
+    async def _find(
+        self, key: tuple[str, str], find: Callable[[Hub, str], Actor | None], generation: int | None
+    ) -> Actor | None:
+        try:
             actor = await run_in_threadpool(find, self.hub, key[1])
             if actor is not None:
                 self._remember(key, actor, generation)
-        return actor
+            return actor
+        finally:
+            if (pending := self._pending.get(key)) is not None and pending.task is asyncio.current_task():
+                del self._pending[key]
 
     async def actor(self, authorization: str | None, cookie: str | None = None) -> Actor | None:
         """The caller an Authorization header names (else, when given, the session in a Cookie header);
@@ -105,6 +127,14 @@ class Login:
         if not value:
             return None
         return await self._look_up(("session", value), sessions.session_actor)
+
+
+class _Pending(NamedTuple):
+    """A lookup under way, shared by the requests that missed while it ran."""
+
+    generation: int | None
+    loop: asyncio.AbstractEventLoop
+    task: asyncio.Task[Actor | None]
 
 
 def session_cookie(header: str | None) -> str | None:
