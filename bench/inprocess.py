@@ -94,7 +94,7 @@ def main() -> None:
         from hubdepot.app import create_app
         from hubdepot.http import edge
 
-        edge._TOGETHER_AFTER = float("inf")  # (one request at a time: no other answer to leave with)
+        edge.TOGETHER = False  # (one request at a time: no other answer to leave with)
         app = create_app(deliver=False)
         path = PATHS[args.path] if PATHS[args.path].startswith("/raw/") else "/api/v3" + PATHS[args.path]
         caller = None if path.startswith("/raw/") else token

@@ -83,12 +83,15 @@ os.register_at_fork(after_in_child=_ids.start)
 
 
 # The server (granian) hands each answer to its I/O thread, waking that thread when it sleeps: a
-# wake-up across cores, dear on a virtual machine. Under load an answer that took a while (a cache
-# miss: database and git reads) leaves after the event loop's other ready requests have run, so their
-# answers reach the I/O thread together and wake it once, not once each: cache-off reads +18-24%
-# requests/s (bench/reads.py). A quick answer (under this many seconds) leaves at once: the loop's
-# extra pass would cost it more than the wake-up it saves (/meta -20%).
-_TOGETHER_AFTER = 30e-6
+# wake-up across cores, dear on a virtual machine. Under load, an answer leaves after the event loop's
+# other ready requests have run, so their answers reach the I/O thread together and wake it once, not
+# once each. A/B under wrk -c64, one worker, medians of 4: cache-off reads +18-24% (first machine),
+# +33% (contents; a later machine with cheap system calls); cache-warm answers (_send_cached) +11-12%
+# on the later machine, raw files unchanged; quick answers a route made (/meta with the cache off)
+# +39% there. The first machine had quick answers leave at once (the extra pass cost /meta 20% there);
+# the later one, where CI and bench/ run, gains everywhere. bench/inprocess turns it off (one request
+# at a time has no answers to leave with).
+TOGETHER = True
 
 _RATE_NAMES = (  # the rate limit's headers, in the order Edge._rate gives their values
     b"x-ratelimit-limit",
@@ -247,7 +250,6 @@ class Edge:
         raise errors.RateLimited(message, retry_after=max(0, window.reset - int(time.time())))
 
     def _sender(self, scope: Scope, send: Send, extra: Headers, answer: _Answer) -> Send:
-        began = time.perf_counter()
         head = scope["method"] == "HEAD"
         cache, ctx = self.cache, context.of(scope)
         keep = (
@@ -264,8 +266,8 @@ class Edge:
                 keep(message)
             if head and message["type"] == "http.response.body":
                 message = {"type": "http.response.body", "body": b"", "more_body": message.get("more_body", False)}
-            if message["type"] == "http.response.start" and time.perf_counter() - began > _TOGETHER_AFTER:
-                await asyncio.sleep(0)  # (see _TOGETHER_AFTER)
+            if message["type"] == "http.response.start" and TOGETHER:
+                await asyncio.sleep(0)  # (see TOGETHER)
             await send(message)
 
         return wrapped
@@ -295,7 +297,9 @@ class Edge:
 
 async def _send_cached(scope: Scope, send: Send, entry: Answer, headers: dict[str, str], extra: Headers) -> None:
     """A kept answer (the read cache's, a surface's early one), with this request's id; 304 when the
-    client holds it already."""
+    client holds it already. It leaves with the loop's next pass of answers (see TOGETHER)."""
+    if TOGETHER:
+        await asyncio.sleep(0)
     if files.etag_matches(headers.get("if-none-match"), entry.etag):
         kept = [(k, v) for k, v in entry.headers if k not in (b"content-length", b"content-type")]
         await send({"type": "http.response.start", "status": 304, "headers": kept + extra})
