@@ -4,8 +4,8 @@ off, and a 10 KiB raw file (GitHub's raw host path).
 
 Each read is also measured against the floor: the same bytes from an ASGI app with no code of ours on
 granian as hubdepot runs it (bench/bare_app). Its ratio to nginx is the most any Python app on this
-server reaches on this machine (0.83x on the machine the goals were set on, 0.57x on another where
-system calls were cheap); the "of the floor" row says how much of that hubdepot keeps."""
+server reaches on this machine (0.83x on the machine the goals were set on, 0.48-0.66x on another
+where system calls were cheap); the "/ floor" rows say how much of that hubdepot keeps."""
 
 from __future__ import annotations
 

@@ -7,11 +7,12 @@ runs a statement through ctypes.PyDLL, which keeps the GIL for the few microseco
 
 Only for what db/prepared runs on the event loop's own reading connection (db/session.Database.read):
 each statement in autocommit, as that connection runs them, except that the reads of one pass of the
-event loop share one read transaction while no write has ended (Reader._share). A statement returns its rows as one
-JSON array each (`SELECT json_array(...)`, one call to read a row), which db/prepared converts with
-SQLAlchemy's column conversions as it does sqlite3's rows. Anything unusual — a lock held (no
-waiting here: the GIL is held), a value JSON cannot carry (a BLOB), any error — answers None, and
-the caller runs the statement through sqlite3 as before (which waits, raises and is translated).
+event loop share one read transaction while no write has ended (Reader._share). A statement returns
+its rows as one JSON array each (`SELECT json_array(...)`, one call to read a row), which db/prepared
+converts with SQLAlchemy's column conversions as it does sqlite3's rows. Anything unusual — a lock
+held (no waiting here: the GIL is held), a value JSON cannot carry (a BLOB), any error — answers
+None, and the caller runs the statement through sqlite3 as before (which waits, raises and is
+translated).
 
 The library must be the very one Python's sqlite3 module uses: SQLite's POSIX locks are per process
 and only one copy of the library can keep track of them (two copies in a process corrupt databases).

@@ -335,7 +335,7 @@ def is_collaborator(hub: Hub, access: RepoAccess, login: str) -> bool:
         return False
     probe = Actor(account=user, scopes=(), token_id=0)
     with hub.db.read() as conn:
-        row = conn.execute(_FIND["id"].statement, {"actor_id": user.id, "repo_id": access.id}).first()
+        row = _FIND["id"].first(conn, {"actor_id": user.id, "repo_id": access.id})
     seen = _access(hub, probe, row) if row is not None else None
     return row is not None and (row.collab is not None or (seen is not None and seen.can("push")))
 
